@@ -1,0 +1,81 @@
+"""The engine's exceptions: one small hierarchy that also subclasses the matching builtins.
+
+Callers may catch either the domain class (``CorridorError``) or the builtin (``ValueError``).
+"No route" is not an exception: it is a result with an explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CorridorError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field of a request: which field, what was wrong, what is allowed."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidRequest(ValueError, CorridorError):
+    """A request that cannot be answered as asked. ``problems`` names every bad field."""
+
+    def __init__(self, problems: list[FieldProblem] | tuple[FieldProblem, ...]) -> None:
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> InvalidRequest:
+        """Build the error for one bad field."""
+        return cls([FieldProblem(field, message)])
+
+
+class UnknownNode(InvalidRequest):
+    """A node id, name or LOCODE that the network does not have."""
+
+    def __init__(self, field: str, value: str, network: str, candidates: tuple[str, ...] = ()) -> None:
+        self.value = value
+        self.candidates = candidates
+        hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
+        super().__init__([FieldProblem(field, f"{value!r} is not a node of network {network}{hint}")])
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """One defect in a network file, located by file, line and column."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+class NetworkDataError(ValueError, CorridorError):
+    """A network directory that cannot be loaded. ``problems`` lists every defect found, in file order."""
+
+    def __init__(self, problems: list[DataProblem] | tuple[DataProblem, ...]) -> None:
+        self.problems: tuple[DataProblem, ...] = tuple(problems)
+        shown = "\n".join(str(p) for p in self.problems[:50])
+        more = f"\n… and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(shown + more)
+
+    @classmethod
+    def from_message(cls, file: str, message: str) -> NetworkDataError:
+        """Build the error for one problem that concerns a whole file or directory."""
+        return cls([DataProblem(file, None, None, message)])
+
+    @property
+    def first(self) -> DataProblem:
+        """The first problem (the one a user fixes first)."""
+        return self.problems[0]

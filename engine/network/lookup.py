@@ -1,0 +1,86 @@
+"""Find nodes by id, name, alias or UN/LOCODE — case-, accent- and punctuation-insensitive.
+
+``"Xian"``, ``"Xi'an"`` and ``"XIAN"`` all find Xi'an; ``"Constanta"`` finds Constanța.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from engine.errors import FieldProblem, InvalidRequest, UnknownNode
+from engine.network.model import Network, Node
+
+
+def normalise(text: str) -> str:
+    """Fold case, strip accents and drop everything but letters and digits: ``"Xi’an"`` → ``"xian"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = folded.replace("ı", "i").replace("ł", "l").replace("ø", "o").replace("ß", "ss").replace("ə", "e")
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class NodeMatch:
+    """A node found by a search, with how well it matched (0 = exact id, 1 = exact name/alias/LOCODE, 2 =
+    prefix, 3 = substring)."""
+
+    node: Node
+    rank: int
+
+
+class NodeIndex:
+    """Search structure over one network's nodes (build once per snapshot)."""
+
+    def __init__(self, network: Network) -> None:
+        self._network = network
+        self._keys: list[tuple[Node, tuple[str, ...]]] = []
+        for node in network.nodes.values():
+            names = (node.id, node.name, *node.aliases, *((node.locode,) if node.locode else ()))
+            self._keys.append((node, tuple(dict.fromkeys(normalise(n) for n in names if normalise(n)))))
+
+    def search(self, query: str, limit: int | None = None) -> list[NodeMatch]:
+        """Nodes matching ``query``, best first, ties by id. An empty query matches every node."""
+        wanted = normalise(query)
+        matches: list[NodeMatch] = []
+        for node, keys in self._keys:
+            if not wanted:
+                rank = 3
+            elif query.strip() == node.id:
+                rank = 0
+            elif wanted in keys:
+                rank = 1
+            elif any(k.startswith(wanted) for k in keys):
+                rank = 2
+            elif any(wanted in k for k in keys):
+                rank = 3
+            else:
+                continue
+            matches.append(NodeMatch(node, rank))
+        matches.sort(key=lambda m: (m.rank, m.node.id))
+        return matches[:limit] if limit is not None else matches
+
+    def resolve(self, query: str, field: str = "node") -> Node:
+        """The one node ``query`` names.
+
+        Raises
+        ------
+        UnknownNode
+            When nothing matches (with close candidates when there are any).
+        InvalidRequest
+            When the query is ambiguous; the message lists the candidates.
+        """
+        if query in self._network.nodes:
+            return self._network.nodes[query]
+        matches = self.search(query)
+        if not matches:
+            raise UnknownNode(field, query, self._network.label)
+        best_rank = matches[0].rank
+        best = [m for m in matches if m.rank == best_rank]
+        if len(best) == 1:
+            return best[0].node
+        listed = ", ".join(f"{m.node.id} ({m.node.name})" for m in best[:10])
+        more = f" and {len(best) - 10} more" if len(best) > 10 else ""
+        raise InvalidRequest(
+            [FieldProblem(field, f"{query!r} is ambiguous; it matches {listed}{more}. Use a node id.")]
+        )

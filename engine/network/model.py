@@ -1,0 +1,320 @@
+"""Typed records of a loaded network: nodes, links, services, emission factors and sources.
+
+All records are frozen. A :class:`Network` is an immutable snapshot: scenario edits build a new one.
+Units live in the field names (``_km``, ``_h``, ``_usd``, ``_kg``, ``_teu``, ``_mm``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from engine.network.lookup import NodeIndex
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+ESTIMATE = "ESTIMATE"
+
+
+class Mode(enum.StrEnum):
+    """Transport mode of a link. ``FERRY`` is short-sea (Caspian, Black Sea); ``SEA`` is deep-sea."""
+
+    RAIL = "rail"
+    FERRY = "ferry"
+    SEA = "sea"
+    ROAD = "road"
+    AIR = "air"
+
+
+class NodeKind(enum.StrEnum):
+    """What a node is. A node may be several kinds at once."""
+
+    RAIL_TERMINAL = "rail_terminal"
+    RAIL_JUNCTION = "rail_junction"
+    DRY_PORT = "dry_port"
+    SEAPORT = "seaport"
+    FERRY_TERMINAL = "ferry_terminal"
+    AIRPORT = "airport"
+    BORDER_CROSSING = "border_crossing"
+    GAUGE_CHANGE = "gauge_change"
+    ROAD_HUB = "road_hub"
+    WAYPOINT = "waypoint"
+
+
+class LoadUnit(enum.StrEnum):
+    """What the cargo rides in on a link. A change of load unit at a transfer costs a lift (handling)."""
+
+    WAGON = "wagon"
+    TRUCK = "truck"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+
+
+DEFAULT_LOAD_UNIT: Mapping[Mode, LoadUnit] = {
+    Mode.RAIL: LoadUnit.WAGON,
+    Mode.ROAD: LoadUnit.TRUCK,
+    Mode.SEA: LoadUnit.VESSEL,
+    Mode.AIR: LoadUnit.AIRCRAFT,
+}
+
+
+class CargoClass(enum.StrEnum):
+    """Cargo classes with different rules (hazmat does not fly; reefers need plugs)."""
+
+    GENERAL = "general"
+    REEFER = "reefer"
+    HAZMAT = "hazmat"
+
+
+class ServiceKind(enum.StrEnum):
+    """How a service departs: a weekly timetable, a fixed headway, or whenever the cargo is ready."""
+
+    WEEKLY = "weekly"
+    HEADWAY = "headway"
+    CONTINUOUS = "continuous"
+
+
+class Gauge(enum.IntEnum):
+    """Rail track gauge in millimetres."""
+
+    STANDARD = 1435
+    BROAD = 1520
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a row's numbers come from: source keys per numeric column, and the notes explaining estimates."""
+
+    keys_by_column: Mapping[str, tuple[str, ...]]
+    notes_by_column: Mapping[str, str]
+    text: str = ""
+    notes_text: str = ""
+
+    def keys_for(self, column: str) -> tuple[str, ...]:
+        """Source keys backing ``column`` (``('ESTIMATE',)`` for an estimate, ``()`` if unsourced)."""
+        return self.keys_by_column.get(column, self.keys_by_column.get("*", ()))
+
+    def is_estimate(self, column: str) -> bool:
+        """True when the column's number is an estimate rather than a published figure."""
+        return ESTIMATE in self.keys_for(column)
+
+
+EMPTY_PROVENANCE = Provenance({}, {})
+
+
+@dataclass(frozen=True)
+class Node:
+    """A place cargo can be. ``handling_h is None`` means cargo cannot change vehicle here."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    locode: str | None
+    country: str
+    lat: float
+    lon: float
+    kinds: frozenset[NodeKind]
+    gauges_mm: frozenset[int]
+    handling_h: float | None
+    handling_usd_per_teu: float | None
+    handling_usd_per_kg: float | None
+    deconsolidation_h: float | None
+    deconsolidation_usd_per_teu: float | None
+    border_exit_h: float | None
+    border_entry_h: float | None
+    border_exit_usd_per_teu: float | None
+    border_entry_usd_per_teu: float | None
+    reefer_plugs: bool | None
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def allows_transfer(self) -> bool:
+        """Whether cargo may change vehicle (service) at this node."""
+        return self.handling_h is not None
+
+    @property
+    def offers_deconsolidation(self) -> bool:
+        """Whether a container can be unstuffed into loose air cargo here."""
+        return self.deconsolidation_h is not None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A directed hop of one service between two nodes."""
+
+    id: str
+    from_id: str
+    to_id: str
+    mode: Mode
+    service_id: str
+    load_unit: LoadUnit
+    gauge_mm: int | None
+    distance_km: float
+    run_h: float
+    usd_per_teu: float | None
+    usd_per_kg: float | None
+    usd_per_truck: float | None
+    teu_per_truck: float | None
+    capacity_teu_per_week: float | None
+    operator: str | None
+    emission_class: str
+    max_gross_kg_per_teu: float | None
+    refused_cargo: frozenset[CargoClass]
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+    reverse_of: str | None = None
+
+    @property
+    def vehicle(self) -> tuple[LoadUnit, int | None]:
+        """The load unit together with its gauge: a change of this at a transfer is a lift."""
+        return (self.load_unit, self.gauge_mm)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service running over links. Departures are minutes after Monday 00:00 UTC, sorted."""
+
+    id: str
+    mode: Mode
+    operator: str | None
+    kind: ServiceKind
+    weekly_departures_min: tuple[int, ...]
+    headway_h: float | None
+    headway_anchor_min: int
+    capacity_teu_per_departure: float | None
+    capacity_kg_per_departure: float | None
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def departures_per_week(self) -> float:
+        """Average departures per week (``inf`` for continuous services)."""
+        if self.kind is ServiceKind.WEEKLY:
+            return float(len(self.weekly_departures_min))
+        if self.kind is ServiceKind.HEADWAY:
+            assert self.headway_h is not None
+            return 168.0 / self.headway_h
+        return float("inf")
+
+
+@dataclass(frozen=True)
+class EmissionFactor:
+    """Well-to-wheel CO2e intensity of one vehicle class, in g CO2e per tonne-km."""
+
+    id: str
+    mode: Mode
+    description: str
+    g_co2e_per_tkm_wtw: float
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publication that numbers in the network cite."""
+
+    key: str
+    title: str
+    publisher: str | None
+    url: str
+    year: int | None
+    note: str | None
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SourcedShare:
+    """How many numeric cells cite a real source vs ESTIMATE, per table and in total."""
+
+    sourced_by_table: Mapping[str, int]
+    estimated_by_table: Mapping[str, int]
+
+    @property
+    def sourced(self) -> int:
+        """Numeric cells backed by at least one real source key."""
+        return sum(self.sourced_by_table.values())
+
+    @property
+    def estimated(self) -> int:
+        """Numeric cells whose only key is ESTIMATE."""
+        return sum(self.estimated_by_table.values())
+
+    @property
+    def share(self) -> float:
+        """Fraction of numeric cells backed by a real source (0–1)."""
+        total = self.sourced + self.estimated
+        return self.sourced / total if total else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An immutable, validated network snapshot.
+
+    ``version`` is a content hash of the files it was loaded from (or of the edits applied to it), so two
+    snapshots with equal ``version`` route identically.
+    """
+
+    name: str
+    title: str
+    version: str
+    nodes: Mapping[str, Node]
+    links: Mapping[str, Link]
+    services: Mapping[str, Service]
+    emission_factors: Mapping[str, EmissionFactor]
+    sources: Mapping[str, Source]
+    origins: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    sourced_share: SourcedShare = field(default=SourcedShare({}, {}), compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        # Derived caches (the networkx graph, adjacency) are rebuilt on demand rather than shipped to workers.
+        cached = {"graph", "node_index", "links_from", "links_to", "modes"}
+        return {k: v for k, v in self.__dict__.items() if k not in cached}
+
+    @property
+    def label(self) -> str:
+        """``name@version`` as used in messages."""
+        return f"{self.name}@{self.version[:8]}"
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """A frozen networkx ``MultiDiGraph``: nodes keyed by id, edges keyed by link id, records as ``record``."""
+        from engine.network.graph import build_graph
+
+        return build_graph(self)
+
+    @cached_property
+    def node_index(self) -> NodeIndex:
+        """Search by id, name, alias or LOCODE (see :mod:`engine.network.lookup`)."""
+        from engine.network.lookup import NodeIndex
+
+        return NodeIndex(self)
+
+    @cached_property
+    def links_from(self) -> Mapping[str, tuple[Link, ...]]:
+        """Outgoing links per node id, in link-id order (deterministic)."""
+        grouped: dict[str, list[Link]] = {node_id: [] for node_id in self.nodes}
+        for link in self.links.values():
+            grouped[link.from_id].append(link)
+        return {k: tuple(sorted(v, key=lambda ln: ln.id)) for k, v in grouped.items()}
+
+    @cached_property
+    def links_to(self) -> Mapping[str, tuple[Link, ...]]:
+        """Incoming links per node id, in link-id order (deterministic)."""
+        grouped: dict[str, list[Link]] = {node_id: [] for node_id in self.nodes}
+        for link in self.links.values():
+            grouped[link.to_id].append(link)
+        return {k: tuple(sorted(v, key=lambda ln: ln.id)) for k, v in grouped.items()}
+
+    @cached_property
+    def modes(self) -> tuple[Mode, ...]:
+        """Modes present, in the enum's order."""
+        present = {link.mode for link in self.links.values()}
+        return tuple(m for m in Mode if m in present)

@@ -1,0 +1,160 @@
+"""The columns of each network table: which exist, which are required, which hold numbers that need a source.
+
+This is the single description of the file format; ``graphs/<network>/README.md`` documents it for people and a
+test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Columns of one CSV table."""
+
+    file: str
+    columns: tuple[str, ...]
+    required_columns: tuple[str, ...]
+    numeric_columns: tuple[str, ...]
+    has_provenance: bool = True
+
+    @property
+    def sourced_columns(self) -> frozenset[str]:
+        """Columns whose non-empty cells must name a source key."""
+        return frozenset(self.numeric_columns)
+
+
+NODES = TableSchema(
+    file="nodes.csv",
+    columns=(
+        "id",
+        "name",
+        "aliases",
+        "locode",
+        "country",
+        "lat",
+        "lon",
+        "kinds",
+        "gauge_mm",
+        "handling_h",
+        "handling_usd_per_teu",
+        "handling_usd_per_kg",
+        "deconsolidation_h",
+        "deconsolidation_usd_per_teu",
+        "border_exit_h",
+        "border_entry_h",
+        "border_exit_usd_per_teu",
+        "border_entry_usd_per_teu",
+        "reefer_plugs",
+        "sources",
+        "notes",
+    ),
+    required_columns=("id", "name", "country", "lat", "lon", "kinds", "sources"),
+    numeric_columns=(
+        "lat",
+        "lon",
+        "gauge_mm",
+        "handling_h",
+        "handling_usd_per_teu",
+        "handling_usd_per_kg",
+        "deconsolidation_h",
+        "deconsolidation_usd_per_teu",
+        "border_exit_h",
+        "border_entry_h",
+        "border_exit_usd_per_teu",
+        "border_entry_usd_per_teu",
+    ),
+)
+
+LINKS = TableSchema(
+    file="links.csv",
+    columns=(
+        "id",
+        "from",
+        "to",
+        "mode",
+        "service",
+        "load_unit",
+        "gauge_mm",
+        "distance_km",
+        "run_h",
+        "usd_per_teu",
+        "usd_per_kg",
+        "usd_per_truck",
+        "teu_per_truck",
+        "capacity_teu_per_week",
+        "operator",
+        "emission_class",
+        "max_gross_kg_per_teu",
+        "refused_cargo",
+        "bidirectional",
+        "sources",
+        "notes",
+    ),
+    required_columns=(
+        "id",
+        "from",
+        "to",
+        "mode",
+        "service",
+        "distance_km",
+        "run_h",
+        "emission_class",
+        "sources",
+    ),
+    numeric_columns=(
+        "gauge_mm",
+        "distance_km",
+        "run_h",
+        "usd_per_teu",
+        "usd_per_kg",
+        "usd_per_truck",
+        "teu_per_truck",
+        "capacity_teu_per_week",
+        "max_gross_kg_per_teu",
+    ),
+)
+
+SERVICES = TableSchema(
+    file="services.csv",
+    columns=(
+        "id",
+        "mode",
+        "operator",
+        "kind",
+        "weekly_departures",
+        "headway_h",
+        "headway_anchor",
+        "capacity_teu_per_departure",
+        "capacity_kg_per_departure",
+        "sources",
+        "notes",
+    ),
+    required_columns=("id", "mode", "kind", "sources"),
+    numeric_columns=(
+        "weekly_departures",
+        "headway_h",
+        "headway_anchor",
+        "capacity_teu_per_departure",
+        "capacity_kg_per_departure",
+    ),
+)
+
+EMISSION_FACTORS = TableSchema(
+    file="emission_factors.csv",
+    columns=("id", "mode", "description", "g_co2e_per_tkm_wtw", "sources", "notes"),
+    required_columns=("id", "mode", "description", "g_co2e_per_tkm_wtw", "sources"),
+    numeric_columns=("g_co2e_per_tkm_wtw",),
+)
+
+SOURCES = TableSchema(
+    file="sources.csv",
+    columns=("key", "title", "publisher", "url", "year", "note"),
+    required_columns=("key", "title", "url"),
+    numeric_columns=(),
+    has_provenance=False,
+)
+
+TABLES: tuple[TableSchema, ...] = (SOURCES, EMISSION_FACTORS, SERVICES, NODES, LINKS)
+METADATA_FILE = "network.toml"

@@ -1,0 +1,278 @@
+"""Reading one CSV table with polars and turning its cells into typed values, collecting every problem.
+
+Every problem is located: ``links.csv:42: distance_km: must be > 0, got '-3'``. Line numbers are file lines
+(the header is line 1); a cell may not contain a line break, so data row ``i`` is line ``i + 2``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import enum
+import io
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from engine.errors import DataProblem
+from engine.network.schema import TableSchema
+
+E = TypeVar("E", bound=enum.Enum)
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEK_TIME = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass
+class Problems:
+    """An ordered collection of data problems shared by every reader of one load."""
+
+    items: list[DataProblem] = field(default_factory=list)
+
+    def add(self, file: str, line: int | None, column: str | None, message: str) -> None:
+        """Record one problem."""
+        self.items.append(DataProblem(file, line, column, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def read_table(directory: Path, schema: TableSchema, problems: Problems) -> list[Row] | None:
+    """Read ``schema.file`` from ``directory`` as text cells, checking the header.
+
+    Returns the data rows (blank lines skipped), or ``None`` when the file cannot be used at all; the reasons
+    are added to ``problems``.
+    """
+    path = directory / schema.file
+    name = schema.file
+    if not path.is_file():
+        problems.add(name, None, None, f"file not found in {directory}")
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.add(name, line, None, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")
+        return None
+    if not text.strip():
+        problems.add(name, None, None, "file is empty; expected a header row")
+        return None
+
+    header = next(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in header]
+    if not _header_ok(name, header, schema, problems):
+        return None
+
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError:
+        _locate_ragged_line(name, text, len(header), problems)
+        return None
+    frame = frame.rename({old: old.strip() for old in frame.columns})
+
+    rows: list[Row] = []
+    for index, values in enumerate(frame.iter_rows()):
+        line = index + 2
+        cells = {col: (v.strip() if v is not None else "") for col, v in zip(frame.columns, values, strict=True)}
+        if any("\n" in v or "\r" in v for v in cells.values()):
+            problems.add(name, line, None, "a cell contains a line break; keep every row on one line")
+            return None
+        if not any(cells.values()):
+            continue
+        rows.append(Row(name, line, cells, problems))
+    return rows
+
+
+def _header_ok(name: str, header: list[str], schema: TableSchema, problems: Problems) -> bool:
+    ok = True
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            problems.add(name, 1, column, "column appears twice in the header")
+            ok = False
+        seen.add(column)
+        if column not in schema.columns:
+            allowed = ", ".join(schema.columns)
+            problems.add(name, 1, column, f"unknown column{_suggest(column, schema.columns)}; allowed: {allowed}")
+            ok = False
+    for column in schema.required_columns:
+        if column not in seen:
+            problems.add(name, 1, column, "required column is missing from the header")
+            ok = False
+    return ok
+
+
+def _locate_ragged_line(name: str, text: str, width: int, problems: Problems) -> None:
+    reader = csv.reader(io.StringIO(text))
+    for record in reader:
+        if record and len(record) != width and reader.line_num > 1:
+            problems.add(name, reader.line_num, None, f"row has {len(record)} fields but the header has {width}")
+            return
+    problems.add(name, None, None, "cannot be read as CSV")
+
+
+class Row:
+    """One data row; typed accessors record a problem and return ``None`` when a cell is unusable."""
+
+    def __init__(self, file: str, line: int, cells: dict[str, str], problems: Problems) -> None:
+        self.file = file
+        self.line = line
+        self.cells = cells
+        self._problems = problems
+        self.failed = False
+
+    def problem(self, column: str | None, message: str) -> None:
+        """Record a problem located at this row and ``column``."""
+        self.failed = True
+        self._problems.add(self.file, self.line, column, message)
+
+    def raw(self, column: str) -> str:
+        """The stripped cell text ('' when the column is absent or empty)."""
+        return self.cells.get(column, "")
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        """A text cell; ``None`` when empty."""
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.problem(column, "is required, got an empty cell")
+            return None
+        return value
+
+    def ident(self, column: str, pattern: re.Pattern[str], rule: str) -> str | None:
+        """A required identifier matching ``pattern`` (``rule`` describes it in the message)."""
+        value = self.text(column, required=True)
+        if value is None:
+            return None
+        if not pattern.fullmatch(value):
+            self.problem(column, f"must be {rule}, got {value!r}")
+            return None
+        return value
+
+    def number(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        gt: float | None = None,
+        ge: float | None = None,
+        le: float | None = None,
+    ) -> float | None:
+        """A finite decimal number within the given bounds; ``None`` when empty or invalid."""
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.problem(column, "is required, got an empty cell")
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            self.problem(column, f"must be a number, got {value!r}")
+            return None
+        if not math.isfinite(number):
+            self.problem(column, f"must be a finite number, got {value!r}")
+            return None
+        if gt is not None and not number > gt:
+            self.problem(column, f"must be > {gt:g}, got {value}")
+            return None
+        if ge is not None and not number >= ge:
+            self.problem(column, f"must be >= {ge:g}, got {value}")
+            return None
+        if le is not None and not number <= le:
+            self.problem(column, f"must be <= {le:g}, got {value}")
+            return None
+        return number
+
+    def integer(self, column: str, *, ge: int | None = None, le: int | None = None) -> int | None:
+        """An optional whole number within bounds."""
+        value = self.raw(column)
+        if not value:
+            return None
+        if not re.fullmatch(r"-?\d+", value):
+            self.problem(column, f"must be a whole number, got {value!r}")
+            return None
+        number = int(value)
+        if (ge is not None and number < ge) or (le is not None and number > le):
+            self.problem(column, f"must be between {ge} and {le}, got {value}")
+            return None
+        return number
+
+    def choice(self, column: str, enum_type: type[E], *, required: bool = True) -> E | None:
+        """One value of ``enum_type`` (by its value)."""
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.problem(column, f"is required; one of {_values(enum_type)}")
+            return None
+        try:
+            return enum_type(value)
+        except ValueError:
+            self.problem(column, f"must be one of {_values(enum_type)}, got {value!r}")
+            return None
+
+    def choices(self, column: str, enum_type: type[E], *, required: bool = False) -> frozenset[E] | None:
+        """A ``|``-separated set of ``enum_type`` values (empty set when the cell is empty)."""
+        items = split_list(self.raw(column))
+        if not items:
+            if required:
+                self.problem(column, f"is required; one or more of {_values(enum_type)} separated by '|'")
+                return None
+            return frozenset()
+        result: set[E] = set()
+        for item in items:
+            try:
+                result.add(enum_type(item))
+            except ValueError:
+                self.problem(column, f"{item!r} is not one of {_values(enum_type)}")
+                return None
+        if len(result) != len(items):
+            self.problem(column, f"lists a value twice: {self.raw(column)!r}")
+            return None
+        return frozenset(result)
+
+    def flag(self, column: str, *, default: bool | None = None) -> bool | None:
+        """``true`` / ``false`` (case-insensitive); ``default`` when empty."""
+        value = self.raw(column).lower()
+        if not value:
+            return default
+        if value in ("true", "false"):
+            return value == "true"
+        self.problem(column, f"must be true or false, got {self.raw(column)!r}")
+        return default
+
+    def week_time(self, column: str, text: str) -> int | None:
+        """Parse ``Ddd HH:MM`` into minutes after Monday 00:00."""
+        match = _WEEK_TIME.fullmatch(text)
+        if not match:
+            self.problem(column, f"must be a weekday and UTC time like 'Mon 06:00', got {text!r}")
+            return None
+        day, hour, minute = match.groups()
+        return WEEKDAYS.index(day) * 1440 + int(hour) * 60 + int(minute)
+
+
+def _values(enum_type: type[enum.Enum]) -> str:
+    return ", ".join(str(member.value) for member in enum_type)
+
+
+def split_list(cell: str) -> list[str]:
+    """Split a ``|``-separated cell into stripped, non-empty items."""
+    return [item.strip() for item in cell.split("|") if item.strip()]
+
+
+def iter_rows(rows: list[Row] | None) -> Iterator[Row]:
+    """Iterate rows of a table that may have failed to load."""
+    yield from rows or ()
+
+
+__all__ = ["WEEKDAYS", "Problems", "Row", "iter_rows", "read_table", "split_list"]

@@ -1,0 +1,70 @@
+"""The ``corridor`` command line, run as a user runs it (a subprocess of the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from shapely.geometry import shape
+
+from tests.conftest import NETWORKS
+
+TOY = str(NETWORKS / "toy")
+
+
+def corridor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_validate_ok() -> None:
+    result = corridor("network", "validate", TOY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK toy@")
+    assert "6 nodes, 12 directed links (rail 8, ferry 2, road 2)" in result.stdout
+
+
+def test_validate_bad_network_exits_1_and_lists_problems(toy_copy: Path) -> None:
+    path = toy_copy / "links.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",2500,66,", ",-3,66,"), encoding="utf-8")
+    result = corridor("network", "validate", str(toy_copy))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"INVALID {toy_copy}: 1 problem(s)",
+        "  links.csv:2: distance_km: must be > 0, got -3",
+    ]
+
+
+def test_show_reports_counts_capacity_and_provenance() -> None:
+    result = corridor("network", "show", TOY)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "network toy@" in out and "6 nodes, 12 directed links" in out
+    assert "CASPIAN-FEEDER  ferry  weekly           2.0        300 TEU    600 TEU" in out
+    assert "  all                         5        69           6.8%" in out
+
+
+def test_nodes_search_is_accent_and_case_insensitive() -> None:
+    result = corridor("network", "nodes", TOY, "--search", "DOSTYK toy")
+    assert result.returncode == 0
+    assert "GAUGE_KZ  Kazakh Gauge Change  KZ       border_crossing|gauge_change" in result.stdout
+    missing = corridor("network", "nodes", TOY, "--search", "paris")
+    assert missing.returncode == 1 and "no node matches 'paris'" in missing.stdout
+
+
+def test_export_geojson_parses_as_features(tmp_path: Path) -> None:
+    target = tmp_path / "toy.geojson"
+    result = corridor("network", "export", TOY, "--geojson", str(target))
+    assert result.returncode == 0, result.stderr
+    collection = json.loads(target.read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    geometries = {f["id"]: shape(f["geometry"]) for f in collection["features"]}
+    assert geometries["GAUGE_KZ"].geom_type == "Point"
+    assert (geometries["GAUGE_KZ"].x, geometries["GAUGE_KZ"].y) == (82.48, 45.25)  # lon, lat (RFC 7946)
+    ferry = geometries["F-PORT_KZ-PORT_AZ"]
+    assert ferry.geom_type == "LineString" and list(ferry.coords) == [(51.21, 43.6), (49.4, 39.95)]
+    kinds = [f["properties"]["feature_type"] for f in collection["features"]]
+    assert kinds.count("node") == 6 and kinds.count("link") == 12
