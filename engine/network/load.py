@@ -18,6 +18,7 @@ from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import (
     DEFAULT_LOAD_UNIT,
     ESTIMATE,
+    MINUTES_PER_WEEK,
     CargoClass,
     EmissionFactor,
     Gauge,
@@ -207,6 +208,13 @@ def _read_services(
         kind = row.choice("kind", ServiceKind)
         departures = _weekly_departures(row)
         headway_h = row.number("headway_h", gt=0, le=168)
+        if headway_h is not None and MINUTES_PER_WEEK % round(headway_h * 60) != 0:
+            row.problem(
+                "headway_h",
+                "must divide a week (168 h) so the timetable repeats weekly, e.g. 6, 12, 24, 42 or 84, "
+                f"got {headway_h:g}",
+            )
+            headway_h = None
         anchor_text = row.raw("headway_anchor")
         anchor = row.week_time("headway_anchor", anchor_text) if anchor_text else 0
         capacity_teu = row.number("capacity_teu_per_departure", gt=0)

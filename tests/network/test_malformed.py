@@ -208,6 +208,14 @@ CELL_CASES = [
         "services.csv:4: capacity_teu_per_departure: is required for a scheduled service",
     ),
     (
+        "services.csv",
+        "CN-TRAIN",
+        "headway_h",
+        "37.5",
+        "services.csv:2: headway_h: must divide a week (168 h) so the timetable repeats weekly, "
+        "e.g. 6, 12, 24, 42 or 84, got 37.5",
+    ),
+    (
         "sources.csv",
         "ARFC-2023",
         "url",

@@ -1,0 +1,123 @@
+"""``find_routes``: the routing entry point (a pure function of a network snapshot and a query)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from engine.network.model import Network
+from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.costing import QueryContext
+from engine.routing.explain import explain_no_route
+from engine.routing.query import Objective, RouteQuery
+from engine.routing.result import Route, RouteResult, SearchStats, build_route
+from engine.routing.search import Label, search
+from engine.routing.select import (
+    LEXICOGRAPHIC_ORDERS,
+    PARETO_ORDER,
+    best_for,
+    diverse_in_order,
+    order_key,
+    representative,
+    weighted_scores,
+)
+
+
+def find_routes(
+    network: Network, query: RouteQuery, *, on_label: Callable[[str, Label], None] | None = None
+) -> RouteResult:
+    """Find the routes that answer ``query`` on ``network``.
+
+    Parameters
+    ----------
+    network
+        A loaded network snapshot.
+    query
+        The question (validated when it was built).
+    on_label
+        Optional debug hook called for every label the search creates, settles or prunes.
+
+    Returns
+    -------
+    RouteResult
+        Routes chosen by the objective, the size of the Pareto set, and, when ``routes`` is empty, an
+        ``explanation`` of which constraint removed the last candidate. "No route" is a result, not an error.
+
+    Raises
+    ------
+    UnknownNode
+        The origin or destination is not a node of ``network``.
+    InvalidRequest
+        Via or avoided nodes are unknown, or the origin/destination is avoided.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from engine.network import load_network
+    >>> from engine.routing import RouteQuery, Shipment, find_routes
+    >>> net = load_network("tests/networks/toy")
+    >>> q = RouteQuery("ORIGIN", "DEST", datetime(2026, 12, 1, tzinfo=UTC), Shipment(teu=2, gross_weight_kg=20000))
+    >>> result = find_routes(net, q)
+    >>> [leg.mode.value for leg in result.routes[0].legs]
+    ['rail', 'rail', 'ferry', 'rail']
+    """
+    query.check_against(network)
+    compiled = compile_network(network)
+    ctx = QueryContext(compiled, query)
+    objective = query.objective
+    single = objective in LEXICOGRAPHIC_ORDERS and query.max_routes == 1
+
+    if single:
+        outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False, on_label=on_label)
+        chosen = list(outcome.labels[:1])
+        tags = {0: objective.value} if chosen else {}
+        pareto_size = -1
+    else:
+        outcome = search(ctx, PARETO_ORDER, pareto=True, on_label=on_label)
+        labels = list(outcome.labels)
+        vectors = [label.vector for label in labels]
+        pareto_size = len(labels)
+        names = best_for(vectors) if labels else {}
+        if objective is Objective.PARETO:
+            indexes = representative(vectors, query.max_routes)
+        else:
+            if objective is Objective.WEIGHTED:
+                scores = weighted_scores(vectors, ctx.ready_min, query.weights)
+                pareto_key = order_key(PARETO_ORDER)
+                ranked = sorted(range(len(labels)), key=lambda i: (scores[i], pareto_key(vectors[i])))
+            else:
+                key = order_key(LEXICOGRAPHIC_ORDERS[objective])
+                ranked = sorted(range(len(labels)), key=lambda i: key(vectors[i]))
+            segments = [_segments(compiled, label) for label in labels]
+            indexes = diverse_in_order(ranked, segments, query.max_routes)
+        chosen = [labels[i] for i in indexes]
+        tags = {n: names.get(i, "") for n, i in enumerate(indexes)}
+
+    routes = tuple(
+        _tagged(build_route(network, compiled, query, label), tags.get(n, "")) for n, label in enumerate(chosen)
+    )
+    explanation = None if routes else explain_no_route(network, query)
+    return RouteResult(
+        query=query,
+        network=network.label,
+        objective=objective,
+        routes=routes,
+        pareto_size=pareto_size if routes or not single else 0,
+        explanation=explanation,
+        stats=SearchStats(outcome.labels_created, outcome.labels_settled),
+    )
+
+
+def _tagged(route: Route, tag: str) -> Route:
+    return replace(route, best_for=tuple(t for t in tag.split(",") if t))
+
+
+def _segments(compiled: CompiledNetwork, label: Label) -> dict[tuple[str, str], float]:
+    pairs: dict[tuple[str, str], float] = {}
+    while label.parent is not None:
+        link = label.link
+        a, b = compiled.link_from[link], compiled.link_to[link]
+        pair = (compiled.node_ids[min(a, b)], compiled.node_ids[max(a, b)])
+        pairs[pair] = pairs.get(pair, 0.0) + compiled.link_distance_km[link]
+        label = label.parent
+    return pairs

@@ -1,0 +1,144 @@
+"""A network compiled for searching: node and link ids become list indexes, units become minutes and cents.
+
+Compiled once per snapshot (cached by identity, so scenario copies compile separately) and never mutated.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+from engine.network.model import LoadUnit, Mode, Network
+from engine.routing.timetable import Departures
+
+MODES = tuple(Mode)
+LOAD_UNITS = tuple(LoadUnit)
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledNetwork:
+    """Flat lists indexed by node or link number. Minutes (``_min``) and cents (``_cents``) are integers."""
+
+    network: Network
+    node_ids: tuple[str, ...]
+    node_index: dict[str, int]
+    country: tuple[str, ...]
+    allows_transfer: tuple[bool, ...]
+    handling_min: tuple[int, ...]
+    handling_usd_per_teu: tuple[float, ...]
+    handling_usd_per_kg: tuple[float | None, ...]
+    decons_min: tuple[int | None, ...]
+    decons_usd_per_teu: tuple[float, ...]
+    reefer_ok: tuple[bool, ...]
+    # links
+    link_ids: tuple[str, ...]
+    link_from: tuple[int, ...]
+    link_to: tuple[int, ...]
+    link_mode: tuple[Mode, ...]
+    link_service: tuple[int, ...]
+    link_vehicle: tuple[int, ...]
+    link_load_unit: tuple[LoadUnit, ...]
+    link_run_min: tuple[int, ...]
+    link_distance_km: tuple[float, ...]
+    link_crosses_border: tuple[bool, ...]
+    link_border_exit_min: tuple[int, ...]
+    link_border_entry_min: tuple[int, ...]
+    link_border_usd_per_teu: tuple[float, ...]
+    link_g_per_tkm: tuple[float, ...]
+    out_links: tuple[tuple[int, ...], ...]
+    in_links: tuple[tuple[int, ...], ...]
+    # services
+    service_ids: tuple[str, ...]
+    departures: tuple[Departures, ...]
+    service_vehicle: tuple[int, ...]
+    vehicle_kinds: tuple[tuple[LoadUnit, int | None], ...]
+
+    def link(self, index: int) -> object:
+        """The network's :class:`~engine.network.model.Link` for a link index."""
+        return self.network.links[self.link_ids[index]]
+
+
+_CACHE: weakref.WeakKeyDictionary[Network, CompiledNetwork] = weakref.WeakKeyDictionary()
+
+
+def compile_network(network: Network) -> CompiledNetwork:
+    """Compile ``network`` (memoised per snapshot object)."""
+    cached = _CACHE.get(network)
+    if cached is None:
+        cached = _compile(network)
+        _CACHE[network] = cached
+    return cached
+
+
+def _minutes(hours: float | None) -> int:
+    return 0 if hours is None else round(hours * 60)
+
+
+def _compile(network: Network) -> CompiledNetwork:
+    nodes = list(network.nodes.values())
+    node_index = {node.id: i for i, node in enumerate(nodes)}
+    links = [network.links[k] for k in sorted(network.links)]
+    service_ids = tuple(sorted(network.services))
+    service_index = {s: i for i, s in enumerate(service_ids)}
+    vehicles: dict[tuple[LoadUnit, int | None], int] = {}
+    for link in links:
+        vehicles.setdefault(link.vehicle, len(vehicles))
+
+    service_vehicle: dict[int, int] = {}
+    for link in links:  # one vehicle per service (validated at load)
+        service_vehicle.setdefault(service_index[link.service_id], vehicles[link.vehicle])
+
+    out_links: list[list[int]] = [[] for _ in nodes]
+    in_links: list[list[int]] = [[] for _ in nodes]
+    for i, link in enumerate(links):
+        out_links[node_index[link.from_id]].append(i)
+        in_links[node_index[link.to_id]].append(i)
+
+    def crosses(link_from: str, link_to: str) -> bool:
+        return network.nodes[link_from].country != network.nodes[link_to].country
+
+    return CompiledNetwork(
+        network=network,
+        node_ids=tuple(n.id for n in nodes),
+        node_index=node_index,
+        country=tuple(n.country for n in nodes),
+        allows_transfer=tuple(n.allows_transfer for n in nodes),
+        handling_min=tuple(_minutes(n.handling_h) for n in nodes),
+        handling_usd_per_teu=tuple(n.handling_usd_per_teu or 0.0 for n in nodes),
+        handling_usd_per_kg=tuple(n.handling_usd_per_kg for n in nodes),
+        decons_min=tuple(None if n.deconsolidation_h is None else _minutes(n.deconsolidation_h) for n in nodes),
+        decons_usd_per_teu=tuple(n.deconsolidation_usd_per_teu or 0.0 for n in nodes),
+        reefer_ok=tuple(n.reefer_plugs is not False for n in nodes),
+        link_ids=tuple(link.id for link in links),
+        link_from=tuple(node_index[link.from_id] for link in links),
+        link_to=tuple(node_index[link.to_id] for link in links),
+        link_mode=tuple(link.mode for link in links),
+        link_service=tuple(service_index[link.service_id] for link in links),
+        link_vehicle=tuple(vehicles[link.vehicle] for link in links),
+        link_load_unit=tuple(link.load_unit for link in links),
+        link_run_min=tuple(max(1, _minutes(link.run_h)) for link in links),
+        link_distance_km=tuple(link.distance_km for link in links),
+        link_crosses_border=tuple(crosses(link.from_id, link.to_id) for link in links),
+        link_border_exit_min=tuple(
+            _minutes(network.nodes[link.from_id].border_exit_h) if crosses(link.from_id, link.to_id) else 0
+            for link in links
+        ),
+        link_border_entry_min=tuple(
+            _minutes(network.nodes[link.to_id].border_entry_h) if crosses(link.from_id, link.to_id) else 0
+            for link in links
+        ),
+        link_border_usd_per_teu=tuple(
+            (network.nodes[link.from_id].border_exit_usd_per_teu or 0.0)
+            + (network.nodes[link.to_id].border_entry_usd_per_teu or 0.0)
+            if crosses(link.from_id, link.to_id)
+            else 0.0
+            for link in links
+        ),
+        link_g_per_tkm=tuple(network.emission_factors[link.emission_class].g_co2e_per_tkm_wtw for link in links),
+        out_links=tuple(tuple(v) for v in out_links),
+        in_links=tuple(tuple(v) for v in in_links),
+        service_ids=service_ids,
+        departures=tuple(Departures(network.services[s]) for s in service_ids),
+        service_vehicle=tuple(service_vehicle.get(s, -1) for s in range(len(service_ids))),
+        vehicle_kinds=tuple(vehicles),
+    )

@@ -1,0 +1,309 @@
+"""What a forwarder asks: a shipment, a route query, its constraints and objective — validated when built.
+
+Every validation message names the field, the value and what is allowed, e.g.
+``shipment.teu: must be a whole number >= 0 (0 = loose cargo by weight), got -2``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from engine.errors import FieldProblem, InvalidRequest, UnknownNode
+from engine.network.countries import COUNTRY_NAMES
+from engine.network.model import CargoClass, Mode, Network
+
+MAX_GROSS_KG_PER_TEU = 30_480.0
+"""ISO 668 maximum gross mass of a 20ft container (kg); a shipment heavier per TEU cannot be containerised."""
+
+MAX_ROUTES_LIMIT = 100
+
+
+class Objective(enum.StrEnum):
+    """What "best" means for a query."""
+
+    PARETO = "pareto"
+    CHEAPEST = "cheapest"
+    FASTEST = "fastest"
+    FEWEST_TRANSFERS = "fewest_transfers"
+    LOWEST_CO2E = "lowest_co2e"
+    WEIGHTED = "weighted"
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """The cargo.
+
+    Attributes
+    ----------
+    teu
+        Containers in twenty-foot equivalent units (a 40ft box is 2 TEU). ``0`` means loose cargo given by weight
+        alone: it travels by air and road only.
+    gross_weight_kg
+        Weight of the cargo with its packaging, without container tare (kg). Used for air tariffs, weight limits
+        and tonne-km for CO2e.
+    cargo_class
+        ``general``, ``reefer`` (needs power where it changes vehicle) or ``hazmat`` (never flies).
+    """
+
+    teu: int
+    gross_weight_kg: float
+    cargo_class: CargoClass = CargoClass.GENERAL
+
+    def __post_init__(self) -> None:
+        problems = shipment_problems(self.teu, self.gross_weight_kg, self.cargo_class, "shipment")
+        if problems:
+            raise InvalidRequest(problems)
+
+    @property
+    def is_loose(self) -> bool:
+        """True for loose cargo given by weight alone (no containers)."""
+        return self.teu == 0
+
+    @property
+    def tonnes(self) -> float:
+        """Gross weight in tonnes."""
+        return self.gross_weight_kg / 1000.0
+
+
+def shipment_problems(teu: object, gross_weight_kg: object, cargo_class: object, prefix: str) -> list[FieldProblem]:
+    """Every problem with the shipment fields (used by the dataclass and by the service's request checks)."""
+    problems: list[FieldProblem] = []
+    teu_ok = isinstance(teu, int) and not isinstance(teu, bool) and teu >= 0
+    if not teu_ok:
+        problems.append(
+            FieldProblem(f"{prefix}.teu", f"must be a whole number >= 0 (0 = loose cargo by weight), got {teu!r}")
+        )
+    weight_ok = isinstance(gross_weight_kg, int | float) and math.isfinite(gross_weight_kg) and gross_weight_kg > 0
+    if not weight_ok:
+        problems.append(FieldProblem(f"{prefix}.gross_weight_kg", f"must be > 0 kg, got {gross_weight_kg!r}"))
+    if teu_ok and weight_ok:
+        assert isinstance(teu, int) and isinstance(gross_weight_kg, int | float)
+        if teu > 0 and gross_weight_kg > teu * MAX_GROSS_KG_PER_TEU:
+            problems.append(
+                FieldProblem(
+                    f"{prefix}.gross_weight_kg",
+                    f"{gross_weight_kg:g} kg does not fit {teu} TEU (at most {MAX_GROSS_KG_PER_TEU:g} kg per TEU)",
+                )
+            )
+    if not isinstance(cargo_class, CargoClass):
+        allowed = ", ".join(c.value for c in CargoClass)
+        problems.append(FieldProblem(f"{prefix}.cargo_class", f"must be one of {allowed}, got {cargo_class!r}"))
+    return problems
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hard limits applied inside the search (never as post-filters).
+
+    Attributes
+    ----------
+    avoid_countries
+        ISO 3166-1 alpha-2 codes the route must not touch.
+    avoid_nodes, avoid_modes, avoid_operators
+        Node ids, modes and operator names (case-insensitive) not to use.
+    via
+        Node ids the route must pass, in this order.
+    max_transfers
+        At most this many changes of vehicle.
+    arrive_by
+        Latest arrival (timezone-aware).
+    max_cost_usd, max_co2e_kg
+        Budget (USD) and CO2e cap (kg, well-to-wheel).
+    allow_deconsolidation
+        Whether containers may be unstuffed at an airport to fly as loose cargo.
+    """
+
+    avoid_countries: frozenset[str] = frozenset()
+    avoid_nodes: frozenset[str] = frozenset()
+    avoid_modes: frozenset[Mode] = frozenset()
+    avoid_operators: frozenset[str] = frozenset()
+    via: tuple[str, ...] = ()
+    max_transfers: int | None = None
+    arrive_by: datetime | None = None
+    max_cost_usd: float | None = None
+    max_co2e_kg: float | None = None
+    allow_deconsolidation: bool = False
+
+    def __post_init__(self) -> None:
+        problems: list[FieldProblem] = []
+        for code in sorted(self.avoid_countries):
+            if code not in COUNTRY_NAMES:
+                problems.append(
+                    FieldProblem(
+                        "constraints.avoid_countries", f"must be ISO 3166-1 alpha-2 codes like 'RU', got {code!r}"
+                    )
+                )
+        for mode in self.avoid_modes:
+            if not isinstance(mode, Mode):
+                allowed = ", ".join(m.value for m in Mode)
+                problems.append(FieldProblem("constraints.avoid_modes", f"must be among {allowed}, got {mode!r}"))
+        if self.max_transfers is not None and (
+            not isinstance(self.max_transfers, int) or isinstance(self.max_transfers, bool) or self.max_transfers < 0
+        ):
+            problems.append(
+                FieldProblem("constraints.max_transfers", f"must be a whole number >= 0, got {self.max_transfers!r}")
+            )
+        if self.arrive_by is not None and self.arrive_by.tzinfo is None:
+            problems.append(
+                FieldProblem(
+                    "constraints.arrive_by", f"must carry a time zone (e.g. UTC), got {self.arrive_by.isoformat()}"
+                )
+            )
+        for name in ("max_cost_usd", "max_co2e_kg"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                problems.append(FieldProblem(f"constraints.{name}", f"must be > 0, got {value!r}"))
+        if len(set(self.via)) != len(self.via):
+            problems.append(FieldProblem("constraints.via", f"lists a node twice: {', '.join(self.via)}"))
+        if problems:
+            raise InvalidRequest(problems)
+
+    @property
+    def operators_folded(self) -> frozenset[str]:
+        """Avoided operators, case-folded for comparison."""
+        return frozenset(o.casefold() for o in self.avoid_operators)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Prices that turn every criterion into USD for the ``WEIGHTED`` objective (all ≥ 0).
+
+    Score = cost_usd + usd_per_hour × door-to-door hours + usd_per_transfer × transfers
+    + usd_per_kg_co2e × kg CO2e.
+    """
+
+    usd_per_hour: float = 0.0
+    usd_per_transfer: float = 0.0
+    usd_per_kg_co2e: float = 0.0
+
+    def __post_init__(self) -> None:
+        problems = [
+            FieldProblem(f"weights.{name}", f"must be a finite number >= 0, got {getattr(self, name)!r}")
+            for name in ("usd_per_hour", "usd_per_transfer", "usd_per_kg_co2e")
+            if not (
+                isinstance(getattr(self, name), int | float)
+                and math.isfinite(getattr(self, name))
+                and getattr(self, name) >= 0
+            )
+        ]
+        if problems:
+            raise InvalidRequest(problems)
+
+
+@dataclass(frozen=True)
+class RouteQuery:
+    """One routing question.
+
+    Attributes
+    ----------
+    origin, destination
+        Node ids.
+    ready
+        When the cargo is ready at the origin (timezone-aware; converted to UTC, rounded up to the minute).
+    shipment
+        The cargo.
+    objective
+        ``PARETO`` (default) returns a representative subset of the exact Pareto set; the single objectives return
+        the best route and really different alternatives.
+    constraints
+        Hard limits.
+    max_routes
+        At most this many routes (1–100).
+    weights
+        Prices of time, transfers and CO2e for ``WEIGHTED``.
+    """
+
+    origin: str
+    destination: str
+    ready: datetime
+    shipment: Shipment
+    objective: Objective = Objective.PARETO
+    constraints: Constraints = field(default_factory=Constraints)
+    max_routes: int = 5
+    weights: Weights = field(default_factory=Weights)
+
+    def __post_init__(self) -> None:
+        problems: list[FieldProblem] = []
+        if not self.origin:
+            problems.append(FieldProblem("origin", "is required (a node id)"))
+        if not self.destination:
+            problems.append(FieldProblem("destination", "is required (a node id)"))
+        if self.origin and self.origin == self.destination:
+            problems.append(FieldProblem("destination", f"must differ from the origin, got {self.destination!r} twice"))
+        if self.ready.tzinfo is None:
+            problems.append(FieldProblem("ready", f"must carry a time zone (e.g. UTC), got {self.ready.isoformat()}"))
+        elif (
+            self.constraints.arrive_by is not None
+            and self.constraints.arrive_by.tzinfo is not None
+            and self.constraints.arrive_by <= self.ready
+        ):
+            deadline = self.constraints.arrive_by.isoformat()
+            problems.append(
+                FieldProblem(
+                    "constraints.arrive_by", f"{deadline} is not after the ready time {self.ready.isoformat()}"
+                )
+            )
+        if not isinstance(self.objective, Objective):
+            allowed = ", ".join(o.value for o in Objective)
+            problems.append(FieldProblem("objective", f"must be one of {allowed}, got {self.objective!r}"))
+        if not (isinstance(self.max_routes, int) and 1 <= self.max_routes <= MAX_ROUTES_LIMIT):
+            problems.append(
+                FieldProblem("max_routes", f"must be between 1 and {MAX_ROUTES_LIMIT}, got {self.max_routes!r}")
+            )
+        if problems:
+            raise InvalidRequest(problems)
+
+    @property
+    def ready_utc(self) -> datetime:
+        """The ready time in UTC."""
+        return self.ready.astimezone(UTC)
+
+    def check_against(self, network: Network) -> None:
+        """Raise if the query names nodes the network does not have or contradicts itself on this network.
+
+        Raises
+        ------
+        UnknownNode
+            For an unknown origin or destination (the service maps this to NOT_FOUND).
+        InvalidRequest
+            For unknown via/avoid nodes, or an origin/destination inside an avoided country or node set.
+        """
+        for name in ("origin", "destination"):
+            node_id = getattr(self, name)
+            if node_id not in network.nodes:
+                candidates = tuple(m.node.id for m in network.node_index.search(node_id, limit=3))
+                raise UnknownNode(name, node_id, network.label, candidates)
+        problems: list[FieldProblem] = []
+        for node_id in self.constraints.via:
+            if node_id not in network.nodes:
+                problems.append(
+                    FieldProblem("constraints.via", f"{node_id!r} is not a node of network {network.label}")
+                )
+        for node_id in sorted(self.constraints.avoid_nodes):
+            if node_id not in network.nodes:
+                problems.append(
+                    FieldProblem("constraints.avoid_nodes", f"{node_id!r} is not a node of network {network.label}")
+                )
+        for name in ("origin", "destination"):
+            node = network.nodes[getattr(self, name)]
+            if node.id in self.constraints.avoid_nodes or node.id in self.constraints.via:
+                which = "avoid_nodes" if node.id in self.constraints.avoid_nodes else "via"
+                problems.append(FieldProblem(f"constraints.{which}", f"contains the {name} {node.id!r}"))
+            if node.country in self.constraints.avoid_countries:
+                problems.append(
+                    FieldProblem(
+                        "constraints.avoid_countries",
+                        f"the {name} {node.id!r} is in {node.country}, which the query avoids",
+                    )
+                )
+        for node_id in self.constraints.via:
+            via_node = network.nodes.get(node_id)
+            if via_node is not None and (
+                via_node.country in self.constraints.avoid_countries or node_id in self.constraints.avoid_nodes
+            ):
+                problems.append(FieldProblem("constraints.via", f"{node_id!r} is also avoided"))
+        if problems:
+            raise InvalidRequest(problems)

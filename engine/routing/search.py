@@ -1,0 +1,259 @@
+"""Exact time-dependent multi-criteria label-setting search (a multi-objective Dijkstra with target pruning).
+
+Terminology
+-----------
+- A **label** is a partial route: the cargo at a node at a time, aboard a service (or not yet boarded), loose or
+  containerised, having passed the first ``k`` via nodes, with its criteria vector
+  ``(arrival_min, cost_cents, transfers, co2e_g)``.
+- Labels live in **bags** keyed by that state ``(node, service, previous node, loose, via_index)``: the next
+  transfer, the next wait, the next de-consolidation and the no-U-turn rule depend on it, so labels in different
+  states never dominate each other.
+- **Pareto mode** keeps, per bag, the labels no other label weakly dominates on all four criteria. Time is FIFO and
+  waiting is free, so a label that is no worse on every criterion can replace the other on every continuation:
+  dropping dominated labels is exact.
+- **Lexicographic mode** (single objectives) orders criteria, e.g. cheapest = (cost, arrival, transfers, CO2e).
+  Cost, transfers and CO2e are additive, so a strict lead in them survives any continuation; arrival is not (two
+  labels may catch the same departure), so a lead in arrival only counts together with ≤ on the criteria after it.
+  Constrained criteria (deadline, budget, CO2e cap, transfer cap) must additionally be ≤ to dominate.
+- Labels are settled from a heap in the lexicographic order of their criteria, so a settled label is never
+  dominated later (the multi-objective Dijkstra argument); ties keep the label found first (deterministic).
+- **Bounds**: one reverse Dijkstra per criterion from the destination (run time + border dwell, freight + border
+  cost, CO2e; waits, handling and transfers counted as 0) gives lower bounds. A label is dropped when its
+  optimistic completion breaks a constraint or is dominated by a route already found (target pruning).
+
+What is exact: the set of criteria vectors returned equals the Pareto set over all routes (walks that never repeat
+a state), one route per distinct vector; the tests compare it with brute-force enumeration.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from engine.routing.bounds import INF, Bounds, lower_bounds
+from engine.routing.costing import QueryContext, Step
+
+ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
+ADDITIVE = (False, True, True, True)
+
+Vector = tuple[int, int, int, int]
+
+
+class Label:
+    """A partial route (see the module docstring). ``parent`` and ``step`` rebuild the route.
+
+    ``alive`` turns false when a better label replaces this one in its bag; the heap then skips it.
+    """
+
+    __slots__ = ("alive", "link", "loose", "node", "parent", "service", "step", "vector", "via")
+
+    def __init__(
+        self,
+        vector: Vector,
+        node: int,
+        service: int,
+        loose: bool,
+        via: int,
+        parent: Label | None,
+        link: int,
+        step: Step | None,
+    ) -> None:
+        self.vector = vector
+        self.node = node
+        self.service = service
+        self.loose = loose
+        self.via = via
+        self.parent = parent
+        self.link = link
+        self.step = step
+        self.alive = True
+
+    def __repr__(self) -> str:
+        return f"Label(vector={self.vector}, node={self.node}, service={self.service}, via={self.via})"
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """The routes found at the destination (as labels) and how hard the search worked."""
+
+    labels: tuple[Label, ...]
+    labels_created: int
+    labels_settled: int
+    reachable: bool
+
+
+def search(
+    ctx: QueryContext,
+    order: tuple[int, ...] = (ARRIVE, COST, TRANSFERS, CO2E),
+    *,
+    pareto: bool = True,
+    on_label: Callable[[str, Label], None] | None = None,
+) -> SearchOutcome:
+    """Run the label-setting search for ``ctx``'s query.
+
+    Parameters
+    ----------
+    ctx
+        The query's context (feasible links, freight, CO2e).
+    order
+        Lexicographic order of the criteria (heap order; in lexicographic mode also the objective).
+    pareto
+        ``True``: return the whole Pareto set over the four criteria. ``False``: return the lexicographic optimum
+        in ``order`` (with constraints honoured exactly).
+    on_label
+        Debug hook, called with ``("created" | "settled" | "pruned", label)``; costs nothing when ``None``.
+
+    Returns
+    -------
+    SearchOutcome
+        Destination labels in heap order; empty when no route satisfies the constraints.
+    """
+    compiled = ctx.compiled
+    constraints = ctx.query.constraints
+    bounds = lower_bounds(ctx)
+    if bounds.time_min[ctx.origin] >= INF:
+        return SearchOutcome((), 0, 0, reachable=False)
+
+    resources = tuple(
+        criterion
+        for criterion, limited in (
+            (ARRIVE, constraints.arrive_by is not None),
+            (COST, constraints.max_cost_usd is not None),
+            (TRANSFERS, constraints.max_transfers is not None),
+            (CO2E, constraints.max_co2e_kg is not None),
+        )
+        if limited
+    )
+    dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
+    deadline = INF if constraints.arrive_by is None else _deadline_min(ctx)
+    budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
+    co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
+    max_transfers = INF if constraints.max_transfers is None else constraints.max_transfers
+
+    out_links = compiled.out_links
+    link_to = compiled.link_to
+    link_service = compiled.link_service
+    link_ok = ctx.link_ok
+    via_nodes = ctx.via
+    n_via = len(via_nodes)
+    destination = ctx.destination
+    step = ctx.step
+
+    start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
+    bags: dict[tuple[int, int, int, bool, int], list[Label]] = {}
+    found: list[Label] = []
+    heap: list[tuple[tuple[int, ...], int, Label]] = [(_key(start.vector, order), 0, start)]
+    created = 1
+    settled = 0
+
+    while heap:
+        _, _, label = heapq.heappop(heap)
+        if not label.alive:
+            continue
+        settled += 1
+        if on_label is not None:
+            on_label("settled", label)
+        arrive, cost, transfers, co2e = label.vector
+        node = label.node
+        came_from = -1 if label.parent is None else label.parent.node
+        for link in out_links[node]:
+            if not link_ok[link]:
+                continue
+            outcome = step(node, arrive, label.service, label.loose, link, came_from)
+            if outcome is None:
+                continue
+            new_transfers = transfers + outcome.transfer
+            if new_transfers > max_transfers:
+                continue
+            to = link_to[link]
+            new_cost = (
+                cost
+                + outcome.freight_cents
+                + outcome.handling_cents
+                + outcome.deconsolidation_cents
+                + outcome.border_cents
+            )
+            new_co2e = co2e + outcome.co2e_g
+            new_arrive = outcome.arrive
+            lb_time = bounds.time_min[to]
+            if lb_time >= INF:
+                continue
+            optimistic: Vector = (
+                new_arrive + lb_time,
+                new_cost + bounds.cost_cents[to],
+                new_transfers,
+                new_co2e + bounds.co2e_g[to],
+            )
+            if optimistic[ARRIVE] > deadline or optimistic[COST] > budget or optimistic[CO2E] > co2e_cap:
+                continue
+            via = label.via + 1 if label.via < n_via and to == via_nodes[label.via] else label.via
+            vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
+            child = Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
+            if any(dominates(f.vector, optimistic, order) for f in found):
+                if on_label is not None:
+                    on_label("pruned", child)
+                continue
+            if to == destination and via == n_via:
+                bag = found
+            else:
+                bag = bags.setdefault((to, child.service, node, child.loose, via), [])
+            if any(dominates(other.vector, vector, order) for other in bag):
+                continue
+            beaten = False
+            for other in bag:
+                if dominates(vector, other.vector, order):
+                    other.alive = False
+                    beaten = True
+            if beaten:
+                bag[:] = [other for other in bag if other.alive]
+            bag.append(child)
+            if bag is found:
+                continue
+            created += 1
+            if on_label is not None:
+                on_label("created", child)
+            heapq.heappush(heap, (_key(vector, order), created, child))
+
+    ordered = sorted(found, key=lambda f: _key(f.vector, order))
+    return SearchOutcome(tuple(ordered), created, settled, reachable=True)
+
+
+def _key(vector: Vector, order: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(vector[i] for i in order)
+
+
+def _pareto_dominates(a: Vector, b: Vector, order: tuple[int, ...]) -> bool:
+    """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept)."""
+    return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _lexicographic_dominates(
+    order: tuple[int, ...], resources: tuple[int, ...]
+) -> Callable[[Vector, Vector, tuple[int, ...]], bool]:
+    """Dominance that is exact for the lexicographic objective ``order`` under FIFO time (see module docstring)."""
+
+    def dominates(a: Vector, b: Vector, _order: tuple[int, ...]) -> bool:
+        for r in resources:
+            if a[r] > b[r]:
+                return False
+        for criterion in order:
+            if a[criterion] > b[criterion]:
+                return False
+            if a[criterion] < b[criterion] and ADDITIVE[criterion]:
+                return True
+        return True
+
+    return dominates
+
+
+def _deadline_min(ctx: QueryContext) -> int:
+    from engine.routing.timetable import to_minutes
+
+    arrive_by = ctx.query.constraints.arrive_by
+    assert arrive_by is not None
+    # A deadline at 12:00:30 admits an arrival at 12:00 (arrivals are whole minutes).
+    return to_minutes(arrive_by) if arrive_by.second == 0 and arrive_by.microsecond == 0 else to_minutes(arrive_by) - 1
+
+
+__all__ = ["ARRIVE", "CO2E", "COST", "TRANSFERS", "Bounds", "Label", "SearchOutcome", "search"]

@@ -1,0 +1,115 @@
+"""``assert_valid_route``: recompute a route's times, costs and CO2e from its legs, independently of the search."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from engine.network.model import CargoClass, LoadUnit, Mode, Network, ServiceKind
+from engine.routing.query import RouteQuery
+from engine.routing.result import Route
+
+EPS = 0.011  # one cent of rounding per component
+
+
+def _scheduled(network: Network, service_id: str, depart: datetime) -> bool:
+    service = network.services[service_id]
+    minute_of_week = depart.weekday() * 1440 + depart.hour * 60 + depart.minute
+    if service.kind is ServiceKind.CONTINUOUS:
+        return True
+    if service.kind is ServiceKind.WEEKLY:
+        return minute_of_week in service.weekly_departures_min
+    assert service.headway_h is not None
+    monday = datetime(2026, 11, 30, tzinfo=depart.tzinfo)  # any Monday 00:00 UTC
+    offset = (depart - monday).total_seconds() / 60 - service.headway_anchor_min
+    return math.isclose(offset / round(service.headway_h * 60), round(offset / round(service.headway_h * 60)))
+
+
+def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> None:
+    """Raise AssertionError unless ``route`` is a feasible answer to ``query`` with consistent numbers."""
+    shipment, c = query.shipment, query.constraints
+    assert route.legs[0].from_id == query.origin and route.legs[-1].to_id == query.destination
+    previous_arrive = route.ready
+    loose = shipment.is_loose
+    freight = handling = border = decons = co2e = 0.0
+    visited = [query.origin]
+    for n, leg in enumerate(route.legs):
+        if n:
+            assert leg.from_id == route.legs[n - 1].to_id
+        node = network.nodes[leg.from_id]
+        if n:
+            assert node.handling_h is not None, f"transfer at {node.id}, which has no handling"
+        if leg.mode is Mode.AIR:
+            assert shipment.cargo_class is not CargoClass.HAZMAT, "hazmat never flies"
+            if not loose:
+                assert c.allow_deconsolidation and node.deconsolidation_h is not None
+                decons += (node.deconsolidation_usd_per_teu or 0) * shipment.teu
+                loose = True
+        if loose:
+            assert leg.load_unit in (LoadUnit.TRUCK, LoadUnit.AIRCRAFT)
+        handling += leg.cost.handling_usd
+        t = leg.hops[0].depart
+        assert t >= previous_arrive + timedelta(hours=(node.handling_h or 0) if n else 0) - timedelta(minutes=1)
+        for k, hop in enumerate(leg.hops):
+            link = network.links[hop.link_id]
+            assert (link.from_id, link.to_id, link.service_id) == (hop.from_id, hop.to_id, leg.service_id)
+            assert link.mode not in c.avoid_modes
+            assert shipment.cargo_class not in link.refused_cargo
+            src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
+            crosses = src.country != dst.country
+            exit_h = (src.border_exit_h or 0) if crosses else 0
+            entry_h = (dst.border_entry_h or 0) if crosses else 0
+            if k:
+                assert hop.depart == leg.hops[k - 1].arrive + timedelta(minutes=round(exit_h * 60))
+            else:
+                assert _scheduled(network, leg.service_id, hop.depart), (
+                    f"{hop.depart} is not a departure of {leg.service_id}"
+                )
+            assert hop.arrive == hop.depart + timedelta(minutes=max(1, round(link.run_h * 60)) + round(entry_h * 60))
+            if link.usd_per_kg is not None:
+                expected = link.usd_per_kg * shipment.gross_weight_kg
+            elif link.usd_per_truck is not None:
+                assert link.teu_per_truck is not None
+                trucks = (
+                    math.ceil(shipment.gross_weight_kg / 24000)
+                    if loose
+                    else math.ceil(shipment.teu / link.teu_per_truck)
+                )
+                expected = link.usd_per_truck * trucks
+            else:
+                assert link.usd_per_teu is not None
+                expected = link.usd_per_teu * shipment.teu
+            assert abs(hop.freight_usd - expected) < EPS
+            freight += expected
+            units = 1 if loose else max(shipment.teu, 1)
+            expected_border = (
+                ((src.border_exit_usd_per_teu or 0) + (dst.border_entry_usd_per_teu or 0)) * units if crosses else 0
+            )
+            assert abs(hop.border_usd - expected_border) < EPS
+            border += expected_border
+            factor = network.emission_factors[link.emission_class].g_co2e_per_tkm_wtw
+            expected_co2e = factor * shipment.gross_weight_kg / 1000 * link.distance_km / 1000
+            assert abs(hop.co2e_kg - expected_co2e) < 0.002
+            co2e += expected_co2e
+            visited.append(link.to_id)
+        previous_arrive = leg.arrive
+    assert route.arrive == previous_arrive
+    assert abs(route.cost.freight_usd - freight) < EPS * len(route.legs) * 4
+    assert abs(route.cost.border_usd - border) < EPS * len(route.legs) * 4
+    assert abs(route.cost.deconsolidation_usd - decons) < EPS * 2
+    assert abs(route.cost.handling_usd - handling) < EPS * 2
+    assert abs(route.co2e_kg - co2e) < 0.01 * len(route.legs)
+    assert route.transfer_count == len(route.legs) - 1
+    for node_id in visited:
+        node = network.nodes[node_id]
+        assert node.id not in c.avoid_nodes and node.country not in c.avoid_countries
+    positions = [visited.index(v) for v in c.via]
+    assert positions == sorted(positions), "via nodes in order"
+    if c.max_transfers is not None:
+        assert route.transfer_count <= c.max_transfers
+    if c.arrive_by is not None:
+        assert route.arrive <= c.arrive_by
+    if c.max_cost_usd is not None:
+        assert route.cost_usd <= c.max_cost_usd + EPS
+    if c.max_co2e_kg is not None:
+        assert route.co2e_kg <= c.max_co2e_kg + 0.001
