@@ -6,6 +6,8 @@ Subcommands:
 - ``corridor network show [DIR]`` — nodes by country and kind, links by mode, services, capacity, provenance.
 - ``corridor network nodes [DIR] [--search Q] [--country CC] [--kind KIND]`` — find nodes.
 - ``corridor network export [DIR] --geojson FILE`` — write the network as GeoJSON.
+- ``corridor route ORIGIN DEST --ready 2026-12-01T00:00Z --teu 2 [--avoid-countries RU,BY] [--objective pareto]
+  [--json | --geojson FILE]`` — find routes; ORIGIN and DEST resolve by id, name, alias or LOCODE.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from engine.errors import CorridorError, NetworkDataError
-from engine.network import NodeKind, load_network
+from engine.errors import CorridorError, InvalidRequest, NetworkDataError
+from engine.network import CargoClass, Mode, Network, NodeKind, load_network
 from engine.network.geojson import network_to_geojson
 from engine.network.paths import default_network_dir
 from engine.network.summary import NetworkSummary, summarise
+from engine.routing import Constraints, Objective, RouteQuery, RouteResult, Shipment, Weights, find_routes
+from engine.routing.export import result_to_json, routes_to_geojson
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write an RFC 7946 FeatureCollection here ('-' for standard output)",
     )
     export.set_defaults(handler=_cmd_export)
+
+    _add_route_parser(commands)
     return parser
 
 
@@ -221,6 +228,177 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _add_route_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    route = commands.add_parser(
+        "route",
+        help="find routes between two nodes",
+        description="Find routes. ORIGIN and DEST may be ids, names, aliases or LOCODEs (case- and accent-insensitive).",
+    )
+    route.add_argument("origin", metavar="ORIGIN")
+    route.add_argument("destination", metavar="DEST")
+    route.add_argument(
+        "--network", type=Path, default=None, help=f"network directory (default: {default_network_dir()})"
+    )
+    route.add_argument(
+        "--ready", required=True, help="when the cargo is ready, ISO 8601 with a zone, e.g. 2026-12-01T00:00Z"
+    )
+    route.add_argument(
+        "--teu", type=int, default=2, help="containers in TEU (a 40ft box is 2); 0 = loose cargo (default 2)"
+    )
+    route.add_argument("--weight-kg", type=float, default=None, help="gross weight in kg (default 10,000 per TEU)")
+    route.add_argument("--cargo-class", choices=[c.value for c in CargoClass], default="general")
+    route.add_argument("--objective", choices=[o.value for o in Objective], default="pareto")
+    route.add_argument("--max-routes", type=int, default=5)
+    route.add_argument("--avoid-countries", default="", help="comma-separated ISO codes, e.g. RU,BY")
+    route.add_argument("--avoid-nodes", default="", help="comma-separated node ids or names")
+    route.add_argument("--avoid-modes", default="", help="comma-separated modes: rail, ferry, sea, road, air")
+    route.add_argument("--avoid-operators", default="", help="comma-separated operator names")
+    route.add_argument("--via", default="", help="comma-separated nodes the route must pass, in order")
+    route.add_argument("--max-transfers", type=int, default=None)
+    route.add_argument("--arrive-by", default=None, help="latest arrival, ISO 8601 with a zone")
+    route.add_argument("--max-cost-usd", type=float, default=None)
+    route.add_argument("--max-co2e-kg", type=float, default=None)
+    route.add_argument("--allow-deconsolidation", action="store_true", help="containers may be unstuffed to fly")
+    route.add_argument("--usd-per-hour", type=float, default=0.0, help="value of time for --objective weighted")
+    route.add_argument("--usd-per-transfer", type=float, default=0.0)
+    route.add_argument("--usd-per-kg-co2e", type=float, default=0.0)
+    output = route.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the result as JSON")
+    output.add_argument("--geojson", type=Path, metavar="FILE", help="also write the routes as GeoJSON LineStrings")
+    route.set_defaults(handler=_cmd_route)
+
+
+def _csv_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _parse_time(text: str, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        msg = f"must be an ISO 8601 time like 2026-12-01T00:00Z, got {text!r}"
+        raise InvalidRequest.single(field, msg) from exc
+    if moment.tzinfo is None:
+        raise InvalidRequest.single(field, f"must carry a time zone (e.g. Z for UTC), got {text!r}")
+    return moment
+
+
+def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
+    network = load_network(args.network if args.network is not None else default_network_dir())
+    index = network.node_index
+    weight = args.weight_kg if args.weight_kg is not None else 10_000.0 * max(args.teu, 1)
+    constraints = Constraints(
+        avoid_countries=frozenset(c.upper() for c in _csv_list(args.avoid_countries)),
+        avoid_nodes=frozenset(index.resolve(n, "constraints.avoid_nodes").id for n in _csv_list(args.avoid_nodes)),
+        avoid_modes=frozenset(_mode(m) for m in _csv_list(args.avoid_modes)),
+        avoid_operators=frozenset(_csv_list(args.avoid_operators)),
+        via=tuple(index.resolve(n, "constraints.via").id for n in _csv_list(args.via)),
+        max_transfers=args.max_transfers,
+        arrive_by=None if args.arrive_by is None else _parse_time(args.arrive_by, "constraints.arrive_by"),
+        max_cost_usd=args.max_cost_usd,
+        max_co2e_kg=args.max_co2e_kg,
+        allow_deconsolidation=args.allow_deconsolidation,
+    )
+    query = RouteQuery(
+        origin=index.resolve(args.origin, "origin").id,
+        destination=index.resolve(args.destination, "destination").id,
+        ready=_parse_time(args.ready, "ready"),
+        shipment=Shipment(args.teu, weight, CargoClass(args.cargo_class)),
+        objective=Objective(args.objective),
+        constraints=constraints,
+        max_routes=args.max_routes,
+        weights=Weights(args.usd_per_hour, args.usd_per_transfer, args.usd_per_kg_co2e),
+    )
+    result = find_routes(network, query)
+    if args.json:
+        json.dump(result_to_json(result), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        out.write(format_result(network, result))
+    if args.geojson is not None:
+        args.geojson.write_text(json.dumps(routes_to_geojson(result), ensure_ascii=False), encoding="utf-8")
+        print(f"wrote {args.geojson}: {len(result.routes)} route(s)", file=out)
+    return 0 if result.routes else 3
+
+
+def _mode(text: str) -> Mode:
+    try:
+        return Mode(text.lower())
+    except ValueError as exc:
+        allowed = ", ".join(m.value for m in Mode)
+        raise InvalidRequest.single("constraints.avoid_modes", f"must be among {allowed}, got {text!r}") from exc
+
+
+def format_result(network: Network, result: RouteResult) -> str:
+    """Render routes as readable text: one block per route with a table of legs."""
+    q = result.query
+    origin, destination = network.nodes[q.origin], network.nodes[q.destination]
+    pareto = "" if result.pareto_size < 0 else f"; {result.pareto_size} Pareto-optimal route(s)"
+    lines = [
+        f"{origin.name} ({origin.id}) → {destination.name} ({destination.id}), ready {_hm(q.ready_utc)}, "
+        f"{_shipment_text(q.shipment)}, objective {result.objective.value}{pareto}",
+    ]
+    if not result.routes:
+        lines.append(f"No route: {result.explanation}")
+        return "\n".join(lines) + "\n"
+    for n, route in enumerate(result.routes, 1):
+        tags = f" [{', '.join(route.best_for)}]" if route.best_for else ""
+        lines.append("")
+        lines.append(
+            f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days (arrive {_hm(route.arrive)}), "
+            f"{route.transfer_count} transfers, {route.co2e_kg:,.0f} kg CO2e, {route.distance_km:,.0f} km, "
+            f"via {'-'.join(route.countries)}"
+        )
+        rows = [
+            (
+                leg.from_id,
+                leg.to_id,
+                leg.mode.value,
+                leg.service_id,
+                _hm(leg.depart),
+                _hm(leg.arrive),
+                f"{leg.wait_h:.1f}",
+                f"{leg.distance_km:,.0f}",
+                f"{leg.cost_usd:,.0f}",
+                f"{leg.co2e_kg:,.0f}",
+            )
+            for leg in route.legs
+        ]
+        lines += _table(("from", "to", "mode", "service", "depart", "arrive", "wait h", "km", "USD", "kg CO2e"), rows)
+        c = route.cost
+        lines.append(
+            f"  cost: freight {c.freight_usd:,.0f} + handling {c.handling_usd:,.0f} + border {c.border_usd:,.0f}"
+            f" + de-consolidation {c.deconsolidation_usd:,.0f} USD"
+        )
+        if route.transfers:
+            lines.append(
+                "  transfers: "
+                + "; ".join(
+                    f"{t.node_id} ({'gauge break' if t.gauge_break else t.from_service + ' → ' + t.to_service}, "
+                    f"{t.handling_h:g} h)"
+                    for t in route.transfers
+                )
+            )
+        if route.border_crossings:
+            lines.append(
+                "  borders: "
+                + "; ".join(
+                    f"{b.from_country}→{b.to_country} at {b.from_id}/{b.to_id} ({b.exit_dwell_h + b.entry_dwell_h:g} h)"
+                    for b in route.border_crossings
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _hm(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def _shipment_text(shipment: Shipment) -> str:
+    what = "loose cargo" if shipment.is_loose else f"{shipment.teu} TEU"
+    return f"{what}, {shipment.gross_weight_kg:,.0f} kg {shipment.cargo_class.value}"
 
 
 if __name__ == "__main__":

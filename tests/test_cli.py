@@ -44,7 +44,7 @@ def test_show_reports_counts_capacity_and_provenance() -> None:
     out = result.stdout
     assert "network toy@" in out and "6 nodes, 12 directed links" in out
     assert "CASPIAN-FEEDER  ferry  weekly           2.0        300 TEU    600 TEU" in out
-    assert "  all                         5        69           6.8%" in out
+    assert "  all                         5        70           6.7%" in out
 
 
 def test_nodes_search_is_accent_and_case_insensitive() -> None:

@@ -307,6 +307,7 @@ def _read_nodes(
             )
         }
         reefer = row.flag("reefer_plugs")
+        node_capacity = row.number("capacity_teu_per_week", gt=0)
         _both_or_neither(row, "handling_h", "handling_usd_per_teu")
         _both_or_neither(row, "deconsolidation_h", "deconsolidation_usd_per_teu")
         if kinds and gauges and len(gauges) > 1 and NodeKind.GAUGE_CHANGE not in kinds:
@@ -348,6 +349,7 @@ def _read_nodes(
             border_exit_usd_per_teu=border["border_exit_usd_per_teu"],
             border_entry_usd_per_teu=border["border_entry_usd_per_teu"],
             reefer_plugs=reefer,
+            capacity_teu_per_week=node_capacity,
             provenance=provenance,
             line=row.line,
         )

@@ -130,6 +130,7 @@ class Node:
     border_exit_usd_per_teu: float | None
     border_entry_usd_per_teu: float | None
     reefer_plugs: bool | None
+    capacity_teu_per_week: float | None = None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 

@@ -46,6 +46,7 @@ NODES = TableSchema(
         "border_entry_h",
         "border_exit_usd_per_teu",
         "border_entry_usd_per_teu",
+        "capacity_teu_per_week",
         "reefer_plugs",
         "sources",
         "notes",
@@ -64,6 +65,7 @@ NODES = TableSchema(
         "border_entry_h",
         "border_exit_usd_per_teu",
         "border_entry_usd_per_teu",
+        "capacity_teu_per_week",
     ),
 )
 

@@ -238,7 +238,7 @@ def test_bad_cell_is_reported_exactly(
 
 
 def test_duplicate_node_id(toy_copy: Path) -> None:
-    append_line(toy_copy, "nodes.csv", "ORIGIN,Second Origin,,,CN,30,100,rail_terminal,1435,,,,,,,,,,,ESTIMATE,*: dup")
+    append_line(toy_copy, "nodes.csv", "ORIGIN,Second Origin,,,CN,30,100,rail_terminal,1435,,,,,,,,,,,,ESTIMATE,*: dup")
     assert problems_of(toy_copy) == ["nodes.csv:8: id: duplicate id 'ORIGIN', first defined on line 2"]
 
 
@@ -279,7 +279,7 @@ def test_row_with_extra_field(toy_copy: Path) -> None:
 def test_not_utf8(toy_copy: Path) -> None:
     path = toy_copy / "nodes.csv"
     path.write_bytes(path.read_bytes().replace(b"Origin Terminal", "Origin Termin\xe4l".encode("latin-1")))
-    assert problems_of(toy_copy) == ["nodes.csv:2: not valid UTF-8 (byte 277); save the file as UTF-8"]
+    assert problems_of(toy_copy) == ["nodes.csv:2: not valid UTF-8 (byte 299); save the file as UTF-8"]
 
 
 def test_missing_file(toy_copy: Path) -> None:
@@ -289,7 +289,7 @@ def test_missing_file(toy_copy: Path) -> None:
 
 
 def test_node_nothing_reaches(toy_copy: Path) -> None:
-    append_line(toy_copy, "nodes.csv", "LONELY,Lonely Depot,,,KZ,47,70,rail_terminal,1520,,,,,,,,,,,ESTIMATE,*: test")
+    append_line(toy_copy, "nodes.csv", "LONELY,Lonely Depot,,,KZ,47,70,rail_terminal,1520,,,,,,,,,,,,ESTIMATE,*: test")
     assert problems_of(toy_copy) == ["nodes.csv:8: id: node 'LONELY' has no links: nothing reaches or leaves it"]
 
 

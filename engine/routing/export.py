@@ -1,0 +1,131 @@
+"""Route results as plain JSON-able dicts and as GeoJSON (for the CLI, files and maps)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.routing.result import Leg, Route, RouteResult
+
+
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _leg(leg: Leg) -> dict[str, Any]:
+    return {
+        "from": leg.from_id,
+        "to": leg.to_id,
+        "through": list(leg.through_nodes),
+        "mode": leg.mode.value,
+        "operator": leg.operator,
+        "service": leg.service_id,
+        "load_unit": leg.load_unit.value,
+        "gauge_mm": leg.gauge_mm,
+        "depart": _time(leg.depart),
+        "arrive": _time(leg.arrive),
+        "wait_h": leg.wait_h,
+        "distance_km": leg.distance_km,
+        "cost_usd": leg.cost_usd,
+        "cost": {
+            "freight_usd": leg.cost.freight_usd,
+            "handling_usd": leg.cost.handling_usd,
+            "border_usd": leg.cost.border_usd,
+            "deconsolidation_usd": leg.cost.deconsolidation_usd,
+        },
+        "co2e_kg": leg.co2e_kg,
+        "co2e_factors": [
+            {
+                "emission_class": f.emission_class,
+                "description": f.description,
+                "g_co2e_per_tkm_wtw": f.g_co2e_per_tkm_wtw,
+                "sources": list(f.source_keys),
+                "estimate": f.estimate,
+            }
+            for f in leg.co2e_factors
+        ],
+        "links": [h.link_id for h in leg.hops],
+    }
+
+
+def route_to_json(route: Route) -> dict[str, Any]:
+    """One route as a JSON-able dict (times as ISO 8601 UTC, money USD, CO2e kg)."""
+    return {
+        "best_for": list(route.best_for),
+        "cost_usd": route.cost_usd,
+        "cost": {
+            "freight_usd": route.cost.freight_usd,
+            "handling_usd": route.cost.handling_usd,
+            "border_usd": route.cost.border_usd,
+            "deconsolidation_usd": route.cost.deconsolidation_usd,
+        },
+        "depart": _time(route.depart),
+        "arrive": _time(route.arrive),
+        "duration_h": route.duration_h,
+        "wait_h": route.wait_h,
+        "transfers": [
+            {
+                "node": t.node_id,
+                "from_service": t.from_service,
+                "to_service": t.to_service,
+                "handling_h": t.handling_h,
+                "handling_usd": t.handling_usd,
+                "gauge_break": t.gauge_break,
+                "deconsolidation": t.deconsolidation,
+            }
+            for t in route.transfers
+        ],
+        "border_crossings": [
+            {
+                "link": b.link_id,
+                "from": b.from_id,
+                "to": b.to_id,
+                "from_country": b.from_country,
+                "to_country": b.to_country,
+                "dwell_h": round(b.exit_dwell_h + b.entry_dwell_h, 2),
+                "cost_usd": b.cost_usd,
+            }
+            for b in route.border_crossings
+        ],
+        "countries": list(route.countries),
+        "co2e_kg": route.co2e_kg,
+        "distance_km": route.distance_km,
+        "legs": [_leg(leg) for leg in route.legs],
+        "geometry": [list(point) for point in route.geometry],
+    }
+
+
+def result_to_json(result: RouteResult) -> dict[str, Any]:
+    """A whole result as a JSON-able dict."""
+    return {
+        "network": result.network,
+        "origin": result.query.origin,
+        "destination": result.query.destination,
+        "objective": result.objective.value,
+        "pareto_size": result.pareto_size,
+        "explanation": result.explanation,
+        "routes": [route_to_json(r) for r in result.routes],
+    }
+
+
+def routes_to_geojson(result: RouteResult) -> dict[str, Any]:
+    """The routes as an RFC 7946 FeatureCollection of LineStrings ([lon, lat])."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in route.geometry]},
+                "properties": {
+                    "rank": n,
+                    "best_for": list(route.best_for),
+                    "cost_usd": route.cost_usd,
+                    "duration_h": route.duration_h,
+                    "transfers": route.transfer_count,
+                    "co2e_kg": route.co2e_kg,
+                    "countries": list(route.countries),
+                },
+            }
+            for n, route in enumerate(result.routes, 1)
+        ],
+    }
