@@ -234,7 +234,8 @@ def _add_route_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     route = commands.add_parser(
         "route",
         help="find routes between two nodes",
-        description="Find routes. ORIGIN and DEST may be ids, names, aliases or LOCODEs (case- and accent-insensitive).",
+        description="Find routes. ORIGIN and DEST may be ids, names, aliases or LOCODEs "
+        "(case- and accent-insensitive).",
     )
     route.add_argument("origin", metavar="ORIGIN")
     route.add_argument("destination", metavar="DEST")
@@ -328,7 +329,8 @@ def _mode(text: str) -> Mode:
         return Mode(text.lower())
     except ValueError as exc:
         allowed = ", ".join(m.value for m in Mode)
-        raise InvalidRequest.single("constraints.avoid_modes", f"must be among {allowed}, got {text!r}") from exc
+        msg = f"must be among {allowed}, got {text!r}"
+        raise InvalidRequest.single("constraints.avoid_modes", msg) from exc
 
 
 def format_result(network: Network, result: RouteResult) -> str:
@@ -347,7 +349,8 @@ def format_result(network: Network, result: RouteResult) -> str:
         tags = f" [{', '.join(route.best_for)}]" if route.best_for else ""
         lines.append("")
         lines.append(
-            f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days (arrive {_hm(route.arrive)}), "
+            f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days "
+            f"(arrive {_hm(route.arrive)}), "
             f"{route.transfer_count} transfers, {route.co2e_kg:,.0f} kg CO2e, {route.distance_km:,.0f} km, "
             f"via {'-'.join(route.countries)}"
         )
