@@ -30,8 +30,9 @@ test: setup
 validate: setup
 	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)
 
+# Benchmarks write benchmarks/results/; BENCH=routing runs one of them.
 bench: setup
-	$(UV) run --frozen --no-sync python -m benchmarks
+	$(UV) run --frozen --no-sync python -m benchmarks $(BENCH)
 
 lint: setup
 	$(UV) run --frozen --no-sync ruff check engine tests benchmarks

@@ -1,0 +1,1 @@
+"""Reproducible performance measurements. Results are written to ``benchmarks/results/``, never asserted."""
