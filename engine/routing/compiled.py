@@ -6,10 +6,13 @@ Compiled once per snapshot (cached by identity, so scenario copies compile separ
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from engine.network.model import LoadUnit, Mode, Network
+from engine.network.model import CargoClass, LoadUnit, Mode, Network
 from engine.routing.timetable import Departures
+
+CACHE_ENTRIES = 2048
+"""Derived data kept per snapshot (node filters, lower bounds per destination); never request state."""
 
 MODES = tuple(Mode)
 LOAD_UNITS = tuple(LoadUnit)
@@ -52,6 +55,44 @@ class CompiledNetwork:
     departures: tuple[Departures, ...]
     service_vehicle: tuple[int, ...]
     vehicle_kinds: tuple[tuple[LoadUnit, int | None], ...]
+    # static tariffs and rules per link
+    link_usd_per_teu: tuple[float, ...]
+    link_usd_per_kg: tuple[float | None, ...]
+    link_usd_per_truck: tuple[float | None, ...]
+    link_teu_per_truck: tuple[float, ...]
+    link_refused: tuple[frozenset[CargoClass], ...]
+    link_operators: tuple[frozenset[str], ...]
+    link_max_gross_kg_per_teu: tuple[float | None, ...]
+    link_capacity_teu: tuple[float | None, ...]
+    link_capacity_kg: tuple[float | None, ...]
+    nodes_by_country: dict[str, tuple[int, ...]]
+    link_g_per_tonne: tuple[float, ...]
+    smallest_capacity_teu: float
+    smallest_capacity_kg: float
+    smallest_max_gross_kg_per_teu: float
+    cache: dict[object, object] = field(default_factory=dict, repr=False)
+
+    def usable_nodes(self, avoid_countries: frozenset[str], avoid_nodes: frozenset[str]) -> tuple[bool, ...]:
+        """Per node index: not avoided by country or id."""
+        key = ("usable_nodes", avoid_countries, avoid_nodes)
+        found = self.cache.get(key)
+        if found is None:
+            usable = [True] * len(self.node_ids)
+            for country in avoid_countries:
+                for i in self.nodes_by_country.get(country, ()):
+                    usable[i] = False
+            for node_id in avoid_nodes:
+                usable[self.node_index[node_id]] = False
+            found = self.cache_put(key, tuple(usable))
+        return found  # type: ignore[return-value]
+
+    def cache_put(self, key: object, value: object) -> object:
+        """Remember a value derived from this snapshot (bounded: the oldest entries go first)."""
+        if len(self.cache) >= CACHE_ENTRIES:
+            for old in list(self.cache)[: CACHE_ENTRIES // 4]:
+                del self.cache[old]
+        self.cache[key] = value
+        return value
 
     def link(self, index: int) -> object:
         """The network's :class:`~engine.network.model.Link` for a link index."""
@@ -141,4 +182,37 @@ def _compile(network: Network) -> CompiledNetwork:
         departures=tuple(Departures(network.services[s]) for s in service_ids),
         service_vehicle=tuple(service_vehicle.get(s, -1) for s in range(len(service_ids))),
         vehicle_kinds=tuple(vehicles),
+        link_usd_per_teu=tuple(link.usd_per_teu or 0.0 for link in links),
+        link_usd_per_kg=tuple(link.usd_per_kg for link in links),
+        link_usd_per_truck=tuple(link.usd_per_truck for link in links),
+        link_teu_per_truck=tuple(link.teu_per_truck or 1.0 for link in links),
+        link_refused=tuple(link.refused_cargo for link in links),
+        link_operators=tuple(
+            frozenset(
+                o.casefold() for o in (link.operator, network.services[link.service_id].operator) if o is not None
+            )
+            for link in links
+        ),
+        link_max_gross_kg_per_teu=tuple(link.max_gross_kg_per_teu for link in links),
+        link_capacity_teu=tuple(network.services[link.service_id].capacity_teu_per_departure for link in links),
+        link_capacity_kg=tuple(network.services[link.service_id].capacity_kg_per_departure for link in links),
+        link_g_per_tonne=tuple(
+            network.emission_factors[link.emission_class].g_co2e_per_tkm_wtw * link.distance_km for link in links
+        ),
+        smallest_capacity_teu=min(
+            (c for link in links if (c := network.services[link.service_id].capacity_teu_per_departure) is not None),
+            default=float("inf"),
+        ),
+        smallest_capacity_kg=min(
+            (c for link in links if (c := network.services[link.service_id].capacity_kg_per_departure) is not None),
+            default=float("inf"),
+        ),
+        smallest_max_gross_kg_per_teu=min(
+            (link.max_gross_kg_per_teu for link in links if link.max_gross_kg_per_teu is not None),
+            default=float("inf"),
+        ),
+        nodes_by_country={
+            country: tuple(i for i, n in enumerate(nodes) if n.country == country)
+            for country in sorted({n.country for n in nodes})
+        },
     )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from engine.network.model import CargoClass, Link, LoadUnit, Mode
+from engine.network.model import CargoClass, LoadUnit, Mode
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import to_minutes
@@ -59,17 +59,24 @@ class Step(NamedTuple):
     loose_after: bool
 
 
+_new_step = tuple.__new__  # positional construction of the Step tuple without NamedTuple's keyword handling
+
+
 class QueryContext:
-    """Everything about one query that does not depend on the path: per-link feasibility, freight, CO2e."""
+    """Everything about one query that does not depend on the path: which links it may use, their freight and CO2e.
+
+    What depends only on the query's filters (avoidances, cargo class) and on the TEU count is computed once per
+    snapshot and shared between queries; only shipment-size rules that could bind are checked per query.
+    """
 
     def __init__(self, compiled: CompiledNetwork, query: RouteQuery) -> None:
         self.compiled = compiled
         self.query = query
-        network = compiled.network
         shipment = query.shipment
         constraints = query.constraints
         self.teu = shipment.teu
         self.kg = shipment.gross_weight_kg
+        self.tonnes = shipment.tonnes
         self.starts_loose = shipment.is_loose
         self.cargo_class = shipment.cargo_class
         self.origin = compiled.node_index[query.origin]
@@ -78,58 +85,111 @@ class QueryContext:
         self.ready_min = to_minutes(query.ready)
         self.allow_deconsolidation = constraints.allow_deconsolidation
         self.border_units = max(self.teu, 1)
+        self.avoided_modes = constraints.avoid_modes
+        self.avoided_operators = constraints.operators_folded
+        self.node_ok = compiled.usable_nodes(constraints.avoid_countries, constraints.avoid_nodes)
+        self.link_ok: list[bool] = self._usable_links()
+        self.freight_container: list[int | None] = (
+            [None] * len(compiled.link_ids) if self.starts_loose else self._container_freight()
+        )
+        self.freight_loose: list[int | None] = [None] * len(compiled.link_ids)
+        self._loose_priced = [False] * len(compiled.link_ids)
+        self._grams_per_tonne = compiled.link_g_per_tonne
+        self.co2e_g = _LazyCo2e(self._grams_per_tonne, self.tonnes)
 
-        avoided_nodes = {compiled.node_index[n] for n in constraints.avoid_nodes}
-        avoided_nodes |= {i for i, c in enumerate(compiled.country) if c in constraints.avoid_countries}
-        self.node_ok = tuple(i not in avoided_nodes for i in range(len(compiled.node_ids)))
-        operators = constraints.operators_folded
+    def usable(self, link: int) -> bool:
+        """Whether the query may use ``link`` at all (avoidances, cargo rules, weight and capacity per departure)."""
+        return self.link_ok[link]
 
-        links = [network.links[link_id] for link_id in compiled.link_ids]
-        services = network.services
-        tonnes = shipment.tonnes
-        self.link_ok: list[bool] = []
-        self.freight_container: list[int | None] = []
-        self.freight_loose: list[int | None] = []
-        self.co2e_g: list[int] = []
-        for i, link in enumerate(links):
-            service = services[link.service_id]
-            ok = (
-                self.node_ok[compiled.link_from[i]]
-                and self.node_ok[compiled.link_to[i]]
-                and link.mode not in constraints.avoid_modes
-                and not (operators and _operator_avoided(link.operator, service.operator, operators))
-                and self.cargo_class not in link.refused_cargo
-                and not (self.cargo_class is CargoClass.HAZMAT and link.mode is Mode.AIR)
-            )
-            if ok and link.mode is Mode.AIR:
-                ok = (self.starts_loose or self.allow_deconsolidation) and (
-                    service.capacity_kg_per_departure is None or self.kg <= service.capacity_kg_per_departure
-                )
-            elif ok and not self.starts_loose:
-                ok = (link.max_gross_kg_per_teu is None or self.kg / self.teu <= link.max_gross_kg_per_teu) and (
-                    service.capacity_teu_per_departure is None or self.teu <= service.capacity_teu_per_departure
-                )
-            if ok and self.starts_loose and link.load_unit not in LOOSE_LOAD_UNITS:
-                ok = False
-            self.link_ok.append(ok)
-            self.freight_container.append(self._freight(link, loose=False) if ok else None)
-            self.freight_loose.append(self._freight(link, loose=True) if ok else None)
-            self.co2e_g.append(round(compiled.link_g_per_tkm[i] * tonnes * link.distance_km))
+    def _usable_links(self) -> list[bool]:
+        c = self.compiled
+        q = self.query.constraints
+        key = (
+            "links",
+            q.avoid_countries,
+            q.avoid_nodes,
+            q.avoid_modes,
+            self.avoided_operators,
+            self.cargo_class,
+            self.starts_loose,
+            self.allow_deconsolidation,
+        )
+        rules = c.cache.get(key)
+        if rules is None:
+            rules = c.cache_put(key, [self._rule_ok(i) for i in range(len(c.link_ids))])
+        assert isinstance(rules, list)
+        if self._size_rules_may_bind():
+            return [ok and self._size_ok(i) for i, ok in enumerate(rules)]
+        return rules
 
-    def _freight(self, link: Link, *, loose: bool) -> int | None:
-        if link.usd_per_kg is not None:
-            return round(link.usd_per_kg * self.kg * 100) if loose or self.starts_loose else None
-        if link.usd_per_truck is not None:
-            assert link.teu_per_truck is not None
-            if loose or self.starts_loose:
+    def _rule_ok(self, link: int) -> bool:
+        """Avoidances and cargo rules (the part of usability shared by every query with the same filters)."""
+        c = self.compiled
+        is_air = c.link_mode[link] is Mode.AIR
+        if not (self.node_ok[c.link_from[link]] and self.node_ok[c.link_to[link]]):
+            return False
+        if c.link_mode[link] in self.avoided_modes or self.cargo_class in c.link_refused[link]:
+            return False
+        if self.avoided_operators and not self.avoided_operators.isdisjoint(c.link_operators[link]):
+            return False
+        if is_air:
+            return self.cargo_class is not CargoClass.HAZMAT and (self.starts_loose or self.allow_deconsolidation)
+        return not self.starts_loose or c.link_load_unit[link] in LOOSE_LOAD_UNITS
+
+    def _size_rules_may_bind(self) -> bool:
+        c = self.compiled
+        if self.starts_loose:
+            return self.kg > c.smallest_capacity_kg
+        return (
+            self.teu > c.smallest_capacity_teu
+            or self.kg / self.teu > c.smallest_max_gross_kg_per_teu
+            or (self.allow_deconsolidation and self.kg > c.smallest_capacity_kg)
+        )
+
+    def _size_ok(self, link: int) -> bool:
+        """Weight limit per TEU and capacity of one departure."""
+        c = self.compiled
+        if c.link_mode[link] is Mode.AIR:
+            cap_kg = c.link_capacity_kg[link]
+            return cap_kg is None or self.kg <= cap_kg
+        if self.starts_loose:
+            return True
+        max_gross, cap_teu = c.link_max_gross_kg_per_teu[link], c.link_capacity_teu[link]
+        return (max_gross is None or self.kg / self.teu <= max_gross) and (cap_teu is None or self.teu <= cap_teu)
+
+    def _container_freight(self) -> list[int | None]:
+        c = self.compiled
+        key = ("container_freight", self.teu)
+        freight = c.cache.get(key)
+        if freight is None:
+            freight = c.cache_put(key, [self._freight(i, loose=False) for i in range(len(c.link_ids))])
+        assert isinstance(freight, list)
+        return freight
+
+    def _freight(self, link: int, *, loose: bool) -> int | None:
+        """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so."""
+        c = self.compiled
+        loose = loose or self.starts_loose
+        per_kg = c.link_usd_per_kg[link]
+        if per_kg is not None:
+            return round(per_kg * self.kg * 100) if loose else None
+        per_truck = c.link_usd_per_truck[link]
+        if per_truck is not None:
+            if loose:
                 trucks = math.ceil(self.kg / LOOSE_KG_PER_TRUCK)
             else:
-                trucks = math.ceil(self.teu / link.teu_per_truck - 1e-9)
-            return round(link.usd_per_truck * trucks * 100)
-        if loose or self.starts_loose:
+                trucks = math.ceil(self.teu / c.link_teu_per_truck[link] - 1e-9)
+            return round(per_truck * trucks * 100)
+        if loose:
             return None
-        assert link.usd_per_teu is not None
-        return round(link.usd_per_teu * self.teu * 100)
+        return round(c.link_usd_per_teu[link] * self.teu * 100)
+
+    def loose_freight(self, link: int) -> int | None:
+        """Freight of ``link`` for the shipment as loose cargo (cents), computed on first use."""
+        if not self._loose_priced[link]:
+            self.freight_loose[link] = self._freight(link, loose=True)
+            self._loose_priced[link] = True
+        return self.freight_loose[link]
 
     def step(self, node: int, t: int, service: int, loose: bool, link: int, came_from: int = -1) -> Step | None:
         """Take ``link`` from ``node`` at minute ``t`` aboard ``service`` (-1 = not yet boarded), having come from
@@ -169,32 +229,47 @@ class QueryContext:
                 handling_cents = round(per_kg * self.kg * 100)
             else:
                 handling_cents = round(c.handling_usd_per_teu[node] * self.teu * 100)
-        freight = self.freight_loose[link] if loose_after else self.freight_container[link]
+        freight = self.loose_freight(link) if loose_after else self.freight_container[link]
         if freight is None:
             return None
 
-        ready = t + handling_min + decons_min + c.link_border_exit_min[link]
+        exit_min = c.link_border_exit_min[link]
+        entry_min = c.link_border_entry_min[link]
+        ready = t + handling_min + decons_min + exit_min
         depart = ready if (service == new_service) else c.departures[new_service].next(ready)
-        arrive = depart + c.link_run_min[link] + c.link_border_entry_min[link]
-        border_cents = round(c.link_border_usd_per_teu[link] * (1 if loose_after else self.border_units) * 100)
-        return Step(
-            depart=depart,
-            arrive=arrive,
-            wait_min=depart - ready,
-            transfer=transfer,
-            lift=lift,
-            handling_min=handling_min,
-            handling_cents=handling_cents,
-            deconsolidation_min=decons_min,
-            deconsolidation_cents=decons_cents,
-            border_exit_min=c.link_border_exit_min[link],
-            border_entry_min=c.link_border_entry_min[link],
-            border_cents=border_cents,
-            freight_cents=freight,
-            co2e_g=self.co2e_g[link],
-            loose_after=loose_after,
+        arrive = depart + c.link_run_min[link] + entry_min
+        border_usd = c.link_border_usd_per_teu[link]
+        border_cents = round(border_usd * (1 if loose_after else self.border_units) * 100) if border_usd else 0
+        return _new_step(
+            Step,
+            (
+                depart,
+                arrive,
+                depart - ready,
+                transfer,
+                lift,
+                handling_min,
+                handling_cents,
+                decons_min,
+                decons_cents,
+                exit_min,
+                entry_min,
+                border_cents,
+                freight,
+                round(self._grams_per_tonne[link] * self.tonnes),
+                loose_after,
+            ),
         )
 
 
-def _operator_avoided(link_operator: str | None, service_operator: str | None, avoided: frozenset[str]) -> bool:
-    return any(o is not None and o.casefold() in avoided for o in (link_operator, service_operator))
+class _LazyCo2e:
+    """``co2e_g[link]``: grams of CO2e of taking ``link`` with this shipment (computed on access)."""
+
+    __slots__ = ("_grams_per_tonne", "_tonnes")
+
+    def __init__(self, grams_per_tonne: tuple[float, ...], tonnes: float) -> None:
+        self._grams_per_tonne = grams_per_tonne
+        self._tonnes = tonnes
+
+    def __getitem__(self, link: int) -> int:
+        return round(self._grams_per_tonne[link] * self._tonnes)

@@ -1,5 +1,8 @@
 """What a routing query returns: routes made of legs (one per vehicle), with transfers, borders, costs and CO2e.
 
+Small records (hops, transfers, border crossings, cost breakdowns) are named tuples: immutable and cheap to build
+by the thousand; legs, routes and results are frozen dataclasses.
+
 Units: times are timezone-aware UTC datetimes, durations hours (``_h``), money US dollars (``_usd``), CO2e
 kilograms (``_kg``, well-to-wheel), distances kilometres (``_km``).
 """
@@ -8,17 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from engine.network.model import LoadUnit, Mode, Network
 from engine.routing.compiled import CompiledNetwork
-from engine.routing.costing import Step
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.search import Label
 from engine.routing.timetable import from_minutes
 
 
-@dataclass(frozen=True)
-class CostBreakdown:
+class CostBreakdown(NamedTuple):
     """Cost by component (USD)."""
 
     freight_usd: float
@@ -32,8 +34,7 @@ class CostBreakdown:
         return round(self.freight_usd + self.handling_usd + self.border_usd + self.deconsolidation_usd, 2)
 
 
-@dataclass(frozen=True)
-class Co2eFactor:
+class Co2eFactor(NamedTuple):
     """The emission intensity used for a hop and where it comes from."""
 
     emission_class: str
@@ -43,8 +44,7 @@ class Co2eFactor:
     estimate: bool
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
     """One link of a leg."""
 
     link_id: str
@@ -94,8 +94,7 @@ class Leg:
         return tuple({h.co2e_factor.emission_class: h.co2e_factor for h in self.hops}.values())
 
 
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(NamedTuple):
     """A change of vehicle at a node, with what it cost."""
 
     node_id: str
@@ -110,8 +109,7 @@ class Transfer:
     deconsolidation_usd: float
 
 
-@dataclass(frozen=True)
-class BorderCrossing:
+class BorderCrossing(NamedTuple):
     """A link that crosses a border, with the dwell and cost charged for it."""
 
     link_id: str
@@ -209,151 +207,192 @@ class RouteResult:
     stats: SearchStats
 
 
+@dataclass(frozen=True)
+class _LinkFacts:
+    """What the route builder needs of a link, resolved once per snapshot."""
+
+    link_id: str
+    from_id: str
+    to_id: str
+    mode: Mode
+    operator: str | None
+    service_id: str
+    load_unit: LoadUnit
+    gauge_mm: int | None
+    distance_km: float
+    from_country: str
+    to_country: str
+    to_lat_lon: tuple[float, float]
+    factor: Co2eFactor
+
+
+def _link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
+    cached = compiled.cache.get("link_facts")
+    if cached is None:
+        factors = {}
+        for factor in network.emission_factors.values():
+            keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
+            factors[factor.id] = Co2eFactor(
+                factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
+            )
+        facts = []
+        for link_id in compiled.link_ids:
+            link = network.links[link_id]
+            src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
+            facts.append(
+                _LinkFacts(
+                    link_id=link.id,
+                    from_id=link.from_id,
+                    to_id=link.to_id,
+                    mode=link.mode,
+                    operator=link.operator or network.services[link.service_id].operator,
+                    service_id=link.service_id,
+                    load_unit=link.load_unit,
+                    gauge_mm=link.gauge_mm,
+                    distance_km=link.distance_km,
+                    from_country=src.country,
+                    to_country=dst.country,
+                    to_lat_lon=(dst.lat, dst.lon),
+                    factor=factors[link.emission_class],
+                )
+            )
+        cached = compiled.cache_put("link_facts", tuple(facts))
+    return cached  # type: ignore[return-value]
+
+
 def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, label: Label) -> Route:
-    """Rebuild the route ending in ``label`` into legs, transfers and border crossings."""
+    """Rebuild the route ending in ``label`` into legs (one per vehicle), transfers and border crossings."""
     chain: list[Label] = []
     root = label
     while root.parent is not None:
         chain.append(root)
         root = root.parent
     chain.reverse()
+    facts = _link_facts(network, compiled)
+
+    # Split the chain into legs: a new leg starts wherever the service changes.
+    groups: list[list[Label]] = []
+    previous_service = -1
+    for item in chain:
+        service = compiled.link_service[item.link]
+        if service != previous_service:
+            groups.append([])
+            previous_service = service
+        groups[-1].append(item)
 
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
-    hops: list[Hop] = []
-    leg_steps: list[Step] = []
-    leg_links: list[int] = []
-    previous_service = -1
+    totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
     arrive_at_node = root.vector[0]
-
-    def close_leg() -> None:
-        if not leg_links:
-            return
-        first_link = network.links[compiled.link_ids[leg_links[0]]]
-        service = network.services[first_link.service_id]
-        first = leg_steps[0]
+    for n, group in enumerate(groups):
+        first_step = group[0].step
+        last_step = group[-1].step
+        assert first_step is not None and last_step is not None
+        first = facts[group[0].link]
+        if n:
+            before = compiled.link_service[groups[n - 1][-1].link]
+            transfers.append(
+                Transfer(
+                    node_id=first.from_id,
+                    arrive=from_minutes(arrive_at_node),
+                    from_service=compiled.service_ids[before],
+                    to_service=first.service_id,
+                    handling_h=round(first_step.handling_min / 60, 2),
+                    handling_usd=_usd(first_step.handling_cents),
+                    lift=first_step.lift,
+                    gauge_break=_gauge_break(compiled, before, compiled.link_vehicle[group[0].link]),
+                    deconsolidation=first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,
+                    deconsolidation_usd=_usd(first_step.deconsolidation_cents),
+                )
+            )
+        hops = []
+        freight = border = co2e = 0
+        distance = 0.0
+        for item in group:
+            step = item.step
+            assert step is not None
+            fact = facts[item.link]
+            freight += step.freight_cents
+            border += step.border_cents
+            co2e += step.co2e_g
+            distance += fact.distance_km
+            if step.border_exit_min or step.border_entry_min or fact.from_country != fact.to_country:
+                borders.append(
+                    BorderCrossing(
+                        link_id=fact.link_id,
+                        from_id=fact.from_id,
+                        to_id=fact.to_id,
+                        from_country=fact.from_country,
+                        to_country=fact.to_country,
+                        exit_dwell_h=round(step.border_exit_min / 60, 2),
+                        entry_dwell_h=round(step.border_entry_min / 60, 2),
+                        cost_usd=_usd(step.border_cents),
+                    )
+                )
+            hops.append(
+                Hop(
+                    link_id=fact.link_id,
+                    from_id=fact.from_id,
+                    to_id=fact.to_id,
+                    depart=from_minutes(step.depart),
+                    arrive=from_minutes(step.arrive),
+                    distance_km=fact.distance_km,
+                    freight_usd=_usd(step.freight_cents),
+                    border_usd=_usd(step.border_cents),
+                    co2e_kg=step.co2e_g / 1000,
+                    co2e_factor=fact.factor,
+                )
+            )
+        totals[0] += freight
+        totals[1] += first_step.handling_cents
+        totals[2] += border
+        totals[3] += first_step.deconsolidation_cents
         legs.append(
             Leg(
-                from_id=first_link.from_id,
-                to_id=network.links[compiled.link_ids[leg_links[-1]]].to_id,
-                mode=first_link.mode,
-                operator=first_link.operator or service.operator,
-                service_id=first_link.service_id,
-                load_unit=first_link.load_unit,
-                gauge_mm=first_link.gauge_mm,
-                depart=from_minutes(first.depart),
-                arrive=from_minutes(leg_steps[-1].arrive),
-                wait_h=round(first.wait_min / 60, 2),
-                distance_km=round(sum(h.distance_km for h in hops), 1),
+                from_id=first.from_id,
+                to_id=facts[group[-1].link].to_id,
+                mode=first.mode,
+                operator=first.operator,
+                service_id=first.service_id,
+                load_unit=first.load_unit,
+                gauge_mm=first.gauge_mm,
+                depart=hops[0].depart,
+                arrive=hops[-1].arrive,
+                wait_h=round(first_step.wait_min / 60, 2),
+                distance_km=round(distance, 1),
                 cost=CostBreakdown(
-                    freight_usd=_usd(sum(s.freight_cents for s in leg_steps)),
-                    handling_usd=_usd(first.handling_cents),
-                    border_usd=_usd(sum(s.border_cents for s in leg_steps)),
-                    deconsolidation_usd=_usd(first.deconsolidation_cents),
+                    _usd(freight), _usd(first_step.handling_cents), _usd(border), _usd(first_step.deconsolidation_cents)
                 ),
-                co2e_kg=round(sum(s.co2e_g for s in leg_steps) / 1000, 3),
+                co2e_kg=co2e / 1000,
                 hops=tuple(hops),
             )
         )
-        hops.clear()
-        leg_steps.clear()
-        leg_links.clear()
+        arrive_at_node = last_step.arrive
 
-    for item in chain:
-        step = item.step
-        assert step is not None
-        link = network.links[compiled.link_ids[item.link]]
-        service_index = compiled.link_service[item.link]
-        if service_index != previous_service:
-            close_leg()
-            if previous_service >= 0:
-                before = network.services[compiled.service_ids[previous_service]]
-                after_vehicle = compiled.service_vehicle[service_index]
-                transfers.append(
-                    Transfer(
-                        node_id=link.from_id,
-                        arrive=from_minutes(arrive_at_node),
-                        from_service=before.id,
-                        to_service=link.service_id,
-                        handling_h=round(step.handling_min / 60, 2),
-                        handling_usd=_usd(step.handling_cents),
-                        lift=step.lift,
-                        gauge_break=_gauge_break(compiled, previous_service, after_vehicle),
-                        deconsolidation=step.deconsolidation_min > 0 or step.deconsolidation_cents > 0,
-                        deconsolidation_usd=_usd(step.deconsolidation_cents),
-                    )
-                )
-        if compiled.link_crosses_border[item.link]:
-            borders.append(
-                BorderCrossing(
-                    link_id=link.id,
-                    from_id=link.from_id,
-                    to_id=link.to_id,
-                    from_country=network.nodes[link.from_id].country,
-                    to_country=network.nodes[link.to_id].country,
-                    exit_dwell_h=round(step.border_exit_min / 60, 2),
-                    entry_dwell_h=round(step.border_entry_min / 60, 2),
-                    cost_usd=_usd(step.border_cents),
-                )
-            )
-        factor = network.emission_factors[link.emission_class]
-        keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
-        hops.append(
-            Hop(
-                link_id=link.id,
-                from_id=link.from_id,
-                to_id=link.to_id,
-                depart=from_minutes(step.depart),
-                arrive=from_minutes(step.arrive),
-                distance_km=link.distance_km,
-                freight_usd=_usd(step.freight_cents),
-                border_usd=_usd(step.border_cents),
-                co2e_kg=round(step.co2e_g / 1000, 3),
-                co2e_factor=Co2eFactor(
-                    emission_class=factor.id,
-                    description=factor.description,
-                    g_co2e_per_tkm_wtw=factor.g_co2e_per_tkm_wtw,
-                    source_keys=keys,
-                    estimate=keys == ("ESTIMATE",),
-                ),
-            )
-        )
-        leg_steps.append(step)
-        leg_links.append(item.link)
-        previous_service = service_index
-        arrive_at_node = step.arrive
-    close_leg()
-
-    nodes = [network.nodes[query.origin]] + [
-        network.nodes[network.links[compiled.link_ids[i.link]].to_id] for i in chain
-    ]
     arrive, cost_cents, _, co2e_g = label.vector
-    cost = CostBreakdown(
-        freight_usd=_usd(sum(i.step.freight_cents for i in chain if i.step)),
-        handling_usd=_usd(sum(i.step.handling_cents for i in chain if i.step)),
-        border_usd=_usd(sum(i.step.border_cents for i in chain if i.step)),
-        deconsolidation_usd=_usd(sum(i.step.deconsolidation_cents for i in chain if i.step)),
-    )
-    assert round(cost.total_usd * 100) == cost_cents, "route rebuild disagrees with the search"
+    assert sum(totals) == cost_cents, "route rebuild disagrees with the search"
+    origin = network.nodes[query.origin]
+    countries = [origin.country] + [facts[item.link].to_country for item in chain]
     return Route(
         legs=tuple(legs),
         transfers=tuple(transfers),
         border_crossings=tuple(borders),
-        countries=tuple(dict.fromkeys(n.country for n in nodes)),
+        countries=tuple(dict.fromkeys(countries)),
         ready=from_minutes(root.vector[0]),
         depart=legs[0].depart,
-        arrive=from_minutes(arrive),
-        cost=cost,
-        co2e_kg=round(co2e_g / 1000, 3),
+        arrive=from_minutes(int(arrive)),
+        cost=CostBreakdown(_usd(totals[0]), _usd(totals[1]), _usd(totals[2]), _usd(totals[3])),
+        co2e_kg=co2e_g / 1000,
         distance_km=round(sum(leg.distance_km for leg in legs), 1),
-        geometry=tuple((n.lat, n.lon) for n in nodes),
-        criteria=label.vector,
+        geometry=((origin.lat, origin.lon), *(facts[item.link].to_lat_lon for item in chain)),
+        criteria=(int(arrive), int(cost_cents), int(label.vector[2]), int(co2e_g)),
     )
 
 
 def _usd(cents: int) -> float:
-    return round(cents / 100, 2)
+    # Correctly rounded division: equals round(cents / 100, 2) for whole cents.
+    return cents / 100
 
 
 def _gauge_break(compiled: CompiledNetwork, before_service: int, after_vehicle: int) -> bool:

@@ -17,9 +17,12 @@ Terminology
   Constrained criteria (deadline, budget, CO2e cap, transfer cap) must additionally be ≤ to dominate.
 - Labels are settled from a heap in the lexicographic order of their criteria, so a settled label is never
   dominated later (the multi-objective Dijkstra argument); ties keep the label found first (deterministic).
-- **Bounds**: one reverse Dijkstra per criterion from the destination (run time + border dwell, freight + border
-  cost, CO2e; waits, handling and transfers counted as 0) gives lower bounds. A label is dropped when its
-  optimistic completion breaks a constraint or is dominated by a route already found (target pruning).
+- **Bounds** (:mod:`engine.routing.bounds`): reverse Dijkstra searches over link-states give, for a label that
+  has just taken a link, lower bounds of the minutes, cents, transfers and CO2e still needed. Labels leave the heap
+  in the lexicographic order of their optimistic completion (multi-objective A*; the bounds are consistent, so a
+  settled label stays optimal). A label is dropped when its optimistic completion breaks a constraint or is
+  dominated by a route already found (target pruning, checked again when it leaves the heap); a lexicographic
+  search stops as soon as no label left can beat the best route found.
 
 What is exact: the set of criteria vectors returned equals the Pareto set over all routes (walks that never repeat
 a state), one route per distinct vector; the tests compare it with brute-force enumeration.
@@ -38,6 +41,8 @@ ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
 ADDITIVE = (False, True, True, True)
 
 Vector = tuple[int, int, int, int]
+Completion = tuple[float, float, float, float]
+"""An optimistic completion: a label's vector plus lower bounds (cents and grams may be fractional)."""
 
 
 class Label:
@@ -46,7 +51,7 @@ class Label:
     ``alive`` turns false when a better label replaces this one in its bag; the heap then skips it.
     """
 
-    __slots__ = ("alive", "link", "loose", "node", "parent", "service", "step", "vector", "via")
+    __slots__ = ("alive", "link", "loose", "node", "optimistic", "parent", "service", "step", "vector", "via")
 
     def __init__(
         self,
@@ -68,6 +73,7 @@ class Label:
         self.link = link
         self.step = step
         self.alive = True
+        self.optimistic: Completion = vector
 
     def __repr__(self) -> str:
         return f"Label(vector={self.vector}, node={self.node}, service={self.service}, via={self.via})"
@@ -112,7 +118,7 @@ def search(
     compiled = ctx.compiled
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
-    if bounds.time_min[ctx.origin] >= INF:
+    if not bounds.origin_reachable:
         return SearchOutcome((), 0, 0, reachable=False)
 
     resources = tuple(
@@ -135,38 +141,60 @@ def search(
     link_to = compiled.link_to
     link_service = compiled.link_service
     link_ok = ctx.link_ok
+    usable = ctx.usable
     via_nodes = ctx.via
     n_via = len(via_nodes)
     destination = ctx.destination
     step = ctx.step
+    lb_time, lb_transfers = bounds.time_min, bounds.transfers
+    cost_unit, cost_fixed, cost_scale = bounds.cost_per_unit, bounds.cost_fixed, bounds.cost_scale
+    co2e_unit, co2e_scale, slack = bounds.co2e_per_unit, bounds.co2e_scale, bounds.slack
+    first, second, third, fourth = order
 
     start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
+    start.optimistic = (ctx.ready_min + bounds.origin[0], bounds.origin[1], bounds.origin[2], bounds.origin[3])
     bags: dict[tuple[int, int, int, bool, int], list[Label]] = {}
     found: list[Label] = []
-    heap: list[tuple[tuple[int, ...], int, Label]] = [(_key(start.vector, order), 0, start)]
+    best_key: tuple[float, ...] = ()  # lexicographic mode: key of the best route found so far
+    # A* order: labels leave the heap in the lexicographic order of their optimistic completion.
+    heap: list[tuple[float, float, float, float, int, Label]] = [(*_key4(start.optimistic, order), 0, start)]
     created = 1
     settled = 0
 
     while heap:
-        _, _, label = heapq.heappop(heap)
+        entry = heapq.heappop(heap)
+        label = entry[5]
         if not label.alive:
             continue
+        if found:
+            if not pareto and entry[:4] >= best_key:
+                break  # lexicographic A*: nothing left can beat the route found
+            popped_optimistic = label.optimistic
+            if any(dominates(f.vector, popped_optimistic, order) for f in found):
+                continue
         settled += 1
         if on_label is not None:
             on_label("settled", label)
         arrive, cost, transfers, co2e = label.vector
         node = label.node
         came_from = -1 if label.parent is None else label.parent.node
+        service = label.service
+        loose = label.loose
+        via_index = label.via
         for link in out_links[node]:
-            if not link_ok[link]:
+            ok = link_ok[link]
+            if ok is None:
+                ok = usable(link)
+            if not ok:
                 continue
-            outcome = step(node, arrive, label.service, label.loose, link, came_from)
+            outcome = step(node, arrive, service, loose, link, came_from)
             if outcome is None:
                 continue
-            new_transfers = transfers + outcome.transfer
-            if new_transfers > max_transfers:
+            bound_time = lb_time[link]
+            if bound_time >= INF:
                 continue
-            to = link_to[link]
+            new_transfers = transfers + outcome.transfer
+            new_arrive = outcome.arrive
             new_cost = (
                 cost
                 + outcome.freight_cents
@@ -175,65 +203,93 @@ def search(
                 + outcome.border_cents
             )
             new_co2e = co2e + outcome.co2e_g
-            new_arrive = outcome.arrive
-            lb_time = bounds.time_min[to]
-            if lb_time >= INF:
-                continue
-            optimistic: Vector = (
-                new_arrive + lb_time,
-                new_cost + bounds.cost_cents[to],
-                new_transfers,
-                new_co2e + bounds.co2e_g[to],
+            optimistic: Completion = (
+                new_arrive + bound_time,
+                new_cost + cost_scale * cost_unit[link] + cost_fixed[link] - slack,
+                new_transfers + lb_transfers[link],
+                new_co2e + co2e_scale * co2e_unit[link] - slack,
             )
-            if optimistic[ARRIVE] > deadline or optimistic[COST] > budget or optimistic[CO2E] > co2e_cap:
+            if (
+                optimistic[0] > deadline
+                or optimistic[1] > budget
+                or optimistic[3] > co2e_cap
+                or optimistic[2] > max_transfers
+            ):
                 continue
-            via = label.via + 1 if label.via < n_via and to == via_nodes[label.via] else label.via
+            to = link_to[link]
+            via = via_index + 1 if via_index < n_via and to == via_nodes[via_index] else via_index
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            child = Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
-            if any(dominates(f.vector, optimistic, order) for f in found):
-                if on_label is not None:
-                    on_label("pruned", child)
-                continue
+            if found:
+                pruned = False
+                for f in found:
+                    if dominates(f.vector, optimistic, order):
+                        pruned = True
+                        break
+                if pruned:
+                    if on_label is not None:
+                        on_label(
+                            "pruned",
+                            Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome),
+                        )
+                    continue
+            loose_after = outcome.loose_after
+            new_service = link_service[link]
             if to == destination and via == n_via:
                 bag = found
             else:
-                bag = bags.setdefault((to, child.service, node, child.loose, via), [])
-            if any(dominates(other.vector, vector, order) for other in bag):
-                continue
-            beaten = False
-            for other in bag:
-                if dominates(vector, other.vector, order):
-                    other.alive = False
-                    beaten = True
-            if beaten:
-                bag[:] = [other for other in bag if other.alive]
+                bag_key = (to, new_service, node, loose_after, via)
+                bag = bags.get(bag_key)  # type: ignore[assignment]
+                if bag is None:
+                    bag = bags[bag_key] = []
+            if bag:
+                dominated = False
+                for other in bag:
+                    if dominates(other.vector, vector, order):
+                        dominated = True
+                        break
+                if dominated:
+                    continue
+                beaten = False
+                for other in bag:
+                    if dominates(vector, other.vector, order):
+                        other.alive = False
+                        beaten = True
+                if beaten:
+                    bag[:] = [other for other in bag if other.alive]
+            child = Label(vector, to, new_service, loose_after, via, label, link, outcome)
             bag.append(child)
             if bag is found:
+                if not pareto:
+                    found.sort(key=lambda f: _key4(f.vector, order))
+                    best_key = _key4(found[0].vector, order)
                 continue
+            child.optimistic = optimistic
             created += 1
             if on_label is not None:
                 on_label("created", child)
-            heapq.heappush(heap, (_key(vector, order), created, child))
+            heapq.heappush(
+                heap, (optimistic[first], optimistic[second], optimistic[third], optimistic[fourth], created, child)
+            )
 
-    ordered = sorted(found, key=lambda f: _key(f.vector, order))
+    ordered = sorted(found, key=lambda f: _key4(f.vector, order))
     return SearchOutcome(tuple(ordered), created, settled, reachable=True)
 
 
-def _key(vector: Vector, order: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(vector[i] for i in order)
+def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, float, float]:
+    return (vector[order[0]], vector[order[1]], vector[order[2]], vector[order[3]])
 
 
-def _pareto_dominates(a: Vector, b: Vector, order: tuple[int, ...]) -> bool:
+def _pareto_dominates(a: Completion, b: Completion, order: tuple[int, ...]) -> bool:
     """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept)."""
     return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2] and a[3] <= b[3]
 
 
 def _lexicographic_dominates(
     order: tuple[int, ...], resources: tuple[int, ...]
-) -> Callable[[Vector, Vector, tuple[int, ...]], bool]:
+) -> Callable[[Completion, Completion, tuple[int, ...]], bool]:
     """Dominance that is exact for the lexicographic objective ``order`` under FIFO time (see module docstring)."""
 
-    def dominates(a: Vector, b: Vector, _order: tuple[int, ...]) -> bool:
+    def dominates(a: Completion, b: Completion, _order: tuple[int, ...]) -> bool:
         for r in resources:
             if a[r] > b[r]:
                 return False

@@ -51,7 +51,7 @@ def _walks(ctx: QueryContext) -> Iterator[Vector]:
     ) -> Iterator[Vector]:
         arrive, cost, transfers, co2e = vector
         for link in compiled.out_links[node]:
-            if not ctx.link_ok[link]:
+            if not ctx.usable(link):
                 continue
             step = ctx.step(node, arrive, service, loose, link, came_from)
             if step is None:
