@@ -16,7 +16,8 @@ def main(names: list[str]) -> None:
     available = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
     for name in names or available:
         if name not in available:
-            raise SystemExit(f"unknown benchmark {name!r}; available: {', '.join(available)}")
+            msg = f"unknown benchmark {name!r}; available: {', '.join(available)}"
+            raise SystemExit(msg)
         print(f"== {name}", flush=True)
         importlib.import_module(f"benchmarks.bench_{name}").main()
 
