@@ -11,18 +11,35 @@ ADDRESS ?= 127.0.0.1:50051
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup run test bench lint validate clean
+.PHONY: setup run test bench lint validate clean proto
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# Creates or refreshes .venv from uv.lock (no resolution: the lock is the truth).
+# Creates or refreshes .venv from uv.lock (no resolution: the lock is the truth). The generated gRPC code is
+# committed (engine/service/gen, from proto/ by `make proto`); the Node client used by the contract tests is
+# installed when Node.js is present.
 setup: $(UV)
 	$(UV) sync --frozen --quiet
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -d tests/contract/node/node_modules ] || npm ci --prefix tests/contract/node --no-audit --no-fund --silent; \
+	fi
 
+# Regenerate the Python gRPC code and its type stubs from proto/ (the only way to change them).
+GEN := engine/service/gen
+proto: $(UV)
+	$(UV) sync --frozen --quiet --no-install-project
+	rm -rf $(GEN)/corridor
+	mkdir -p $(GEN)/corridor/v1
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/python -m grpc_tools.protoc -Iproto \
+	  --python_out=$(GEN) --grpc_python_out=$(GEN) --mypy_out=$(GEN) --mypy_grpc_out=$(GEN) \
+	  $$(find proto -name '*.proto' | sort)
+	touch $(GEN)/corridor/__init__.py $(GEN)/corridor/v1/__init__.py
+
+# Serves the shipped network over gRPC (corridor.v1) on 127.0.0.1:50051 and prints how to call it.
 run: setup
-	$(UV) run --frozen --no-sync corridor network show $(NETWORK)
+	$(UV) run --frozen --no-sync corridor serve --network $(NETWORK) --address $(ADDRESS)
 
 test: setup
 	$(UV) run --frozen --no-sync pytest -q

@@ -89,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_cmd_export)
 
     _add_route_parser(commands)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the gRPC API (corridor.v1) on a network",
+        description="Serve the corridor.v1 gRPC API. Stops on SIGTERM/SIGINT after calls in flight finish.",
+    )
+    serve.add_argument(
+        "--network", type=Path, default=None, help=f"network directory (default: {default_network_dir()})"
+    )
+    serve.add_argument("--address", default="127.0.0.1:50051", help="host:port to listen on (port 0 = any free port)")
+    serve.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    serve.add_argument("--grace-s", type=float, default=30.0, help="seconds calls in flight get to finish on stop")
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -269,6 +282,14 @@ def _add_route_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--geojson", type=Path, metavar="FILE", help="also write the routes as GeoJSON LineStrings")
     route.set_defaults(handler=_cmd_route)
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.service.server import ServeConfig, run  # grpc is imported only when serving
+
+    directory = args.network if args.network is not None else default_network_dir()
+    load_network(directory)  # fail fast, with file:line messages, before any process starts
+    return run(ServeConfig(network_dir=directory, address=args.address, workers=args.workers, grace_s=args.grace_s))
 
 
 def _csv_list(text: str) -> list[str]:

@@ -37,6 +37,17 @@ class InvalidRequest(ValueError, CorridorError):
         return cls([FieldProblem(field, message)])
 
 
+class SearchInterrupted(CorridorError):
+    """The caller's ``should_stop`` hook asked a running search to stop (a deadline passed, the call was cancelled).
+
+    ``reason`` is whatever the hook reported, e.g. ``"deadline"`` or ``"cancelled"``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"search stopped: {reason}")
+
+
 class UnknownNode(InvalidRequest):
     """A node id, name or LOCODE that the network does not have."""
 
@@ -79,3 +90,23 @@ class NetworkDataError(ValueError, CorridorError):
     def first(self) -> DataProblem:
         """The first problem (the one a user fixes first)."""
         return self.problems[0]
+
+
+class InputFileError(InvalidRequest):
+    """A study input (demand matrix, scenario edits, candidate list) with defects, each located in its file.
+
+    ``data_problems`` keeps file, line and column; as an :class:`InvalidRequest` each problem's field reads
+    ``file:line: column``, so the message has the same shape as a network loading error.
+    """
+
+    def __init__(self, problems: list[DataProblem] | tuple[DataProblem, ...]) -> None:
+        self.data_problems: tuple[DataProblem, ...] = tuple(problems)
+        fields = []
+        for p in self.data_problems:
+            where = p.file if p.line is None else f"{p.file}:{p.line}"
+            fields.append(FieldProblem(f"{where}: {p.column}" if p.column else where, p.message))
+        super().__init__(fields)
+
+
+class OptimizerError(RuntimeError, CorridorError):
+    """A solver failed on a well-formed model (the message carries the solver's own text)."""

@@ -24,7 +24,11 @@ from engine.routing.select import (
 
 
 def find_routes(
-    network: Network, query: RouteQuery, *, on_label: Callable[[str, Label], None] | None = None
+    network: Network,
+    query: RouteQuery,
+    *,
+    on_label: Callable[[str, Label], None] | None = None,
+    should_stop: Callable[[], str | None] | None = None,
 ) -> RouteResult:
     """Find the routes that answer ``query`` on ``network``.
 
@@ -36,6 +40,9 @@ def find_routes(
         The question (validated when it was built).
     on_label
         Optional debug hook called for every label the search creates, settles or prunes.
+    should_stop
+        Optional hook polled while searching; returning a reason (e.g. ``"deadline"``) stops the work with
+        :class:`~engine.errors.SearchInterrupted`.
 
     Returns
     -------
@@ -49,6 +56,8 @@ def find_routes(
         The origin or destination is not a node of ``network``.
     InvalidRequest
         Via or avoided nodes are unknown, or the origin/destination is avoided.
+    SearchInterrupted
+        ``should_stop`` asked the search to stop.
 
     Examples
     --------
@@ -68,12 +77,12 @@ def find_routes(
     single = objective in LEXICOGRAPHIC_ORDERS and query.max_routes == 1
 
     if single:
-        outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False, on_label=on_label)
+        outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False, on_label=on_label, should_stop=should_stop)
         chosen = list(outcome.labels[:1])
         tags = {0: objective.value} if chosen else {}
         pareto_size = -1
     else:
-        outcome = search(ctx, PARETO_ORDER, pareto=True, on_label=on_label)
+        outcome = search(ctx, PARETO_ORDER, pareto=True, on_label=on_label, should_stop=should_stop)
         labels = list(outcome.labels)
         vectors = [label.vector for label in labels]
         pareto_size = len(labels)
@@ -96,7 +105,7 @@ def find_routes(
     routes = tuple(
         _tagged(build_route(network, compiled, query, label), tags.get(n, "")) for n, label in enumerate(chosen)
     )
-    explanation = None if routes else explain_no_route(network, query)
+    explanation = None if routes else explain_no_route(network, query, should_stop)
     return RouteResult(
         query=query,
         network=network.label,

@@ -20,9 +20,11 @@ from engine.routing.select import LEXICOGRAPHIC_ORDERS
 from engine.routing.timetable import from_minutes
 
 
-def _best(network: Network, query: RouteQuery, objective: Objective) -> Label | None:
+def _best(
+    network: Network, query: RouteQuery, objective: Objective, should_stop: Callable[[], str | None] | None = None
+) -> Label | None:
     ctx = QueryContext(compile_network(network), query)
-    outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False)
+    outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False, should_stop=should_stop)
     return outcome.labels[0] if outcome.labels else None
 
 
@@ -30,7 +32,7 @@ def _iso(minutes: int) -> str:
     return from_minutes(minutes).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def explain_no_route(network: Network, query: RouteQuery) -> str:
+def explain_no_route(network: Network, query: RouteQuery, should_stop: Callable[[], str | None] | None = None) -> str:
     """A sentence (or a few) saying why ``query`` has no route on ``network``."""
     c = query.constraints
     relaxations: list[tuple[str, Constraints | None, Shipment | None, Callable[[Label], str]]] = []
@@ -167,7 +169,7 @@ def explain_no_route(network: Network, query: RouteQuery) -> str:
     for _field, constraints, new_shipment, describe in relaxations:
         relaxed = replace(query, constraints=constraints or c, shipment=new_shipment or shipment)
         objective = _objective_for(_field)
-        label = _best(network, relaxed, objective)
+        label = _best(network, relaxed, objective, should_stop)
         if label is not None:
             reasons.append(describe(label))
     if reasons:
@@ -179,7 +181,7 @@ def explain_no_route(network: Network, query: RouteQuery) -> str:
             constraints=Constraints(allow_deconsolidation=c.allow_deconsolidation),
             shipment=replace(shipment, cargo_class=CargoClass.GENERAL),
         )
-        if _best(network, free, Objective.FASTEST) is not None:
+        if _best(network, free, Objective.FASTEST, should_stop) is not None:
             names = ", ".join(field for field, *_ in relaxations if field != "constraints.allow_deconsolidation")
             return f"no route satisfies these constraints together ({names}); relaxing any single one is not enough"
     what = "loose cargo (it travels only by air and road)" if shipment.is_loose else f"{shipment.teu} TEU"

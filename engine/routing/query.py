@@ -6,6 +6,7 @@ Every validation message names the field, the value and what is allowed, e.g.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import math
 from dataclasses import dataclass, field
@@ -275,6 +276,8 @@ class RouteQuery:
             node_id = getattr(self, name)
             if node_id not in network.nodes:
                 candidates = tuple(m.node.id for m in network.node_index.search(node_id, limit=3))
+                if not candidates:
+                    candidates = tuple(difflib.get_close_matches(node_id.upper(), list(network.nodes), n=3))
                 raise UnknownNode(name, node_id, network.label, candidates)
         problems: list[FieldProblem] = []
         for node_id in self.constraints.via:

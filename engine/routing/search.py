@@ -34,10 +34,13 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.costing import QueryContext, Step
 
 ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
+STOP_POLL = 64
+"""Settled labels between two polls of ``should_stop`` (a poll costs well under a microsecond)."""
 ADDITIVE = (False, True, True, True)
 
 Vector = tuple[int, int, int, int]
@@ -95,6 +98,7 @@ def search(
     *,
     pareto: bool = True,
     on_label: Callable[[str, Label], None] | None = None,
+    should_stop: Callable[[], str | None] | None = None,
 ) -> SearchOutcome:
     """Run the label-setting search for ``ctx``'s query.
 
@@ -109,6 +113,9 @@ def search(
         in ``order`` (with constraints honoured exactly).
     on_label
         Debug hook, called with ``("created" | "settled" | "pruned", label)``; costs nothing when ``None``.
+    should_stop
+        Polled every ``STOP_POLL`` settled labels; a non-empty return (the reason) stops the search with
+        :class:`~engine.errors.SearchInterrupted`. This is how deadlines and cancellations reach a running search.
 
     Returns
     -------
@@ -173,6 +180,10 @@ def search(
             if any(dominates(f.vector, popped_optimistic, order) for f in found):
                 continue
         settled += 1
+        if should_stop is not None and not settled % STOP_POLL:
+            reason = should_stop()
+            if reason:
+                raise SearchInterrupted(reason)
         if on_label is not None:
             on_label("settled", label)
         arrive, cost, transfers, co2e = label.vector

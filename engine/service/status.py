@@ -1,0 +1,96 @@
+"""One table from engine exceptions to gRPC status codes, and the rich error details sent with them.
+
+| exception | status | details |
+|---|---|---|
+| ``UnknownNode`` | NOT_FOUND | the message names the field, the value and close candidates |
+| ``InvalidRequest`` | INVALID_ARGUMENT | ``google.rpc.BadRequest`` with one field violation per bad field |
+| ``SearchInterrupted("deadline")`` | DEADLINE_EXCEEDED | |
+| ``SearchInterrupted("cancelled")`` | CANCELLED | |
+| ``NetworkDataError`` | FAILED_PRECONDITION | the data problems |
+| protobuf ``DecodeError`` | INVALID_ARGUMENT | the bytes sent are not the method's request message |
+| ``OptimizerError`` / anything else | INTERNAL | a correlation id, also in the server log with the traceback |
+
+Workers run in other processes, so an outcome crosses the process boundary as a plain :class:`Failure`.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from engine.errors import InvalidRequest, NetworkDataError, SearchInterrupted, UnknownNode
+
+log = logging.getLogger("corridor.service")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a request failed, in a form that pickles: a status name, a message, field violations."""
+
+    status: str  # grpc.StatusCode name, e.g. "INVALID_ARGUMENT"
+    message: str
+    violations: tuple[tuple[str, str], ...] = ()
+    correlation_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> grpc.StatusCode:
+        """The gRPC status code."""
+        return grpc.StatusCode[self.status]
+
+
+def failure_from_exception(exc: BaseException) -> Failure:
+    """Map an exception to the status the client sees (the table in the module docstring)."""
+    if isinstance(exc, UnknownNode):
+        return Failure("NOT_FOUND", str(exc), tuple((p.field, p.message) for p in exc.problems))
+    if isinstance(exc, InvalidRequest):
+        return Failure("INVALID_ARGUMENT", str(exc), tuple((p.field, p.message) for p in exc.problems))
+    if isinstance(exc, SearchInterrupted):
+        status = "DEADLINE_EXCEEDED" if exc.reason == "deadline" else "CANCELLED"
+        return Failure(status, f"the search was stopped: {exc.reason}")
+    if isinstance(exc, NetworkDataError):
+        return Failure("FAILED_PRECONDITION", f"the network cannot be used: {exc}")
+    if isinstance(exc, DecodeError):
+        message = "is not a valid protobuf message for this method"
+        return Failure("INVALID_ARGUMENT", f"request: {message}", (("request", message),))
+    correlation_id = uuid.uuid4().hex[:12]
+    log.error(
+        "internal error %s: %s\n%s",
+        correlation_id,
+        exc,
+        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    )
+    return Failure("INTERNAL", f"internal error (correlation id {correlation_id})", correlation_id=correlation_id)
+
+
+def rich_status(failure: Failure) -> grpc.Status:
+    """The failure as a gRPC status with ``google.rpc`` details in the trailers (for ``abort``)."""
+    status = status_pb2.Status(code=failure.code.value[0], message=failure.message)
+    if failure.violations:
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in failure.violations
+                ]
+            )
+        )
+        status.details.append(detail)
+    if failure.correlation_id:
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.ErrorInfo(
+                reason="INTERNAL", domain="corridor", metadata={"correlation_id": failure.correlation_id}
+            )
+        )
+        status.details.append(detail)
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted

@@ -1,0 +1,74 @@
+// A corridor.v1 client written only from the .proto files, loaded at run time (no generated code).
+// Usage: node client.mjs HOST:PORT PROTO_DIR GOOGLE_RPC_PROTO_DIR
+// Prints one JSON object with what each call returned; the Python contract test checks it.
+import grpc from "@grpc/grpc-js";
+import protoLoader from "@grpc/proto-loader";
+import path from "node:path";
+import protobuf from "protobufjs";
+
+const [address, protoDir, googleDir] = process.argv.slice(2);
+const options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true,
+                  includeDirs: [protoDir, googleDir] };
+const definition = protoLoader.loadSync(
+  ["corridor/v1/routing.proto", "corridor/v1/network.proto", "google/rpc/status.proto",
+   "google/rpc/error_details.proto"], options);
+const api = grpc.loadPackageDefinition(definition);
+const routing = new api.corridor.v1.RoutingService(address, grpc.credentials.createInsecure());
+const network = new api.corridor.v1.NetworkService(address, grpc.credentials.createInsecure());
+const deadline = () => new Date(Date.now() + 30000);
+
+function call(client, method, request) {
+  return new Promise((resolve) => {
+    client[method](request, { deadline: deadline() }, (error, response) => resolve({ error, response }));
+  });
+}
+
+// google.rpc.Status from the grpc-status-details-bin trailer, with each google.rpc.BadRequest unpacked.
+function decodeDetails(error) {
+  const raw = error.metadata.get("grpc-status-details-bin")[0];
+  if (!raw) return null;
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => path.join(googleDir, target);
+  root.loadSync(["google/rpc/status.proto", "google/rpc/error_details.proto"], { keepCase: true });
+  const status = root.lookupType("google.rpc.Status").decode(raw);
+  const badRequest = root.lookupType("google.rpc.BadRequest");
+  return {
+    code: status.code,
+    violations: status.details
+      .filter((any) => any.type_url.endsWith("/google.rpc.BadRequest"))
+      .flatMap((any) => badRequest.decode(any.value).field_violations.map((v) => [v.field, v.description])),
+  };
+}
+
+const out = {};
+const info = await call(network, "GetNetworkInfo", {});
+out.network = { name: info.response.name, nodes: info.response.node_count, modes: info.response.modes };
+
+const ready = { seconds: Date.UTC(2026, 11, 1) / 1000, nanos: 0 };
+const found = await call(routing, "FindRoutes", {
+  origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2, gross_weight_kg: 20000 },
+  objective: "OBJECTIVE_FASTEST", max_routes: 1, constraints: { avoid_countries: ["RU", "BY"] },
+  request_id: "node-1",
+});
+const route = found.response.routes[0];
+out.route = { request_id: found.response.request_id, countries: route.countries,
+              modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd };
+
+const bad = await call(routing, "FindRoutes", { origin: "XIAN", shipment: { teu: 2 } });
+out.error = { code: bad.error.code, details: bad.error.details, status: decodeDetails(bad.error) };
+
+const stream = routing.StreamRoutes({ deadline: deadline() });
+const answers = [];
+stream.on("data", (item) => answers.push({ request_id: item.request_id,
+                                           routes: item.response ? item.response.routes.length : -1,
+                                           error: item.error ? item.error.status : "" }));
+const done = new Promise((resolve, reject) => { stream.on("end", resolve); stream.on("error", reject); });
+for (const [i, destination] of ["DUISBURG", "WARSAW", "NOWHERE"].entries()) {
+  stream.write({ request: { origin: "CHONGQING", destination, departure: ready,
+                            shipment: { teu: 1, gross_weight_kg: 9000 }, max_routes: 2, request_id: `s${i}` } });
+}
+stream.end();
+await done;
+out.stream = answers.sort((a, b) => a.request_id.localeCompare(b.request_id));
+console.log(JSON.stringify(out));
+process.exit(0);

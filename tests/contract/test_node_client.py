@@ -1,0 +1,48 @@
+"""A client in another language (Node.js, @grpc/grpc-js), written only from the .proto files, works unchanged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from google.rpc import status_pb2
+
+from tests.contract.conftest import ServerProcess
+
+NODE_DIR = Path(__file__).parent / "node"
+PROTO_DIR = Path(__file__).resolve().parents[2] / "proto"
+GOOGLE_PROTOS = Path(status_pb2.__file__).resolve().parents[2]  # holds google/rpc/*.proto
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
+    reason="Node.js or its packages are not installed (make setup installs them when npm is present)",
+)
+
+
+def test_node_client(server: ServerProcess) -> None:
+    result = subprocess.run(
+        ["node", str(NODE_DIR / "client.mjs"), server.address, str(PROTO_DIR), str(GOOGLE_PROTOS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["network"]["name"] == "middle_corridor"
+    assert out["network"]["modes"] == ["MODE_RAIL", "MODE_FERRY", "MODE_SEA", "MODE_ROAD", "MODE_AIR"]
+    assert out["route"]["request_id"] == "node-1"
+    assert not {"RU", "BY"} & set(out["route"]["countries"]) and "MODE_FERRY" in out["route"]["modes"]
+    assert out["error"]["code"] == 3  # INVALID_ARGUMENT
+    assert out["error"]["status"]["violations"][1] == [
+        "departure",
+        "is required: when the cargo is ready at the origin (UTC)",
+    ]
+    assert out["stream"] == [
+        {"request_id": "s0", "routes": 2, "error": ""},
+        {"request_id": "s1", "routes": 2, "error": ""},
+        {"request_id": "s2", "routes": -1, "error": "NOT_FOUND"},
+    ]

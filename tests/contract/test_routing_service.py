@@ -1,0 +1,223 @@
+"""RoutingService as outsiders call it: generated stubs over a loopback channel to the real server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+from corridor.v1 import routing_pb2, routing_pb2_grpc, types_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from engine.network import Network
+from engine.routing import find_routes
+from engine.service.convert import find_routes_response, route_query_from_proto
+from tests.contract.conftest import ServerProcess
+
+
+def stamp(moment: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+READY = stamp(datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def request(**fields: object) -> routing_pb2.FindRoutesRequest:
+    base: dict[str, object] = {
+        "origin": "XIAN",
+        "destination": "DUISBURG",
+        "departure": READY,
+        "shipment": types_pb2.Shipment(teu=2, gross_weight_kg=20_000),
+    }
+    return routing_pb2.FindRoutesRequest(**(base | fields))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def stub(server: ServerProcess) -> routing_pb2_grpc.RoutingServiceStub:
+    return routing_pb2_grpc.RoutingServiceStub(server.channel())
+
+
+def violations(error: grpc.RpcError) -> list[tuple[str, str]]:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    found = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            found += [(v.field, v.description) for v in bad.field_violations]
+    return found
+
+
+QUERIES = [
+    request(request_id="pareto"),
+    request(request_id="cheapest", objective=types_pb2.OBJECTIVE_CHEAPEST, max_routes=1),
+    request(
+        request_id="avoid",
+        constraints=types_pb2.Constraints(avoid_countries=["RU", "BY"], max_transfers=6),
+        objective=types_pb2.OBJECTIVE_FASTEST,
+        max_routes=3,
+    ),
+    request(
+        request_id="weighted",
+        objective=types_pb2.OBJECTIVE_WEIGHTED,
+        weights=types_pb2.Weights(usd_per_hour=8.0),
+        origin="CHONGQING",
+        destination="BUDAPEST",
+    ),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.request_id for q in QUERIES])
+def test_results_over_grpc_equal_the_library(
+    stub: routing_pb2_grpc.RoutingServiceStub, shipped_network: Network, query: routing_pb2.FindRoutesRequest
+) -> None:
+    response = stub.FindRoutes(query, timeout=30)
+    expected = find_routes_response(
+        find_routes(shipped_network, route_query_from_proto(query, shipped_network)), query.request_id
+    )
+    assert response == expected
+    assert response.request_id == query.request_id
+    assert response.routes, "these queries all have routes"
+    first = response.routes[0]
+    assert first.legs[0].from_node == query.origin and first.legs[-1].to_node == query.destination
+    assert first.cost.total_usd == pytest.approx(sum(leg.cost_usd for leg in first.legs))
+
+
+def test_same_request_same_bytes(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    answers = {stub.FindRoutes(request(max_routes=8), timeout=30).SerializeToString() for _ in range(4)}
+    assert len(answers) == 1
+
+
+def test_no_feasible_route_is_ok_with_an_explanation(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    deadline = stamp(datetime(2026, 12, 5, tzinfo=UTC))
+    response = stub.FindRoutes(request(constraints=types_pb2.Constraints(arrive_by=deadline)), timeout=30)
+    assert list(response.routes) == []
+    assert response.explanation.startswith("no route arrives by 2026-12-05T00:00Z; the earliest arrival is 2026-12-")
+
+
+def test_every_bad_field_is_named(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    bad = routing_pb2.FindRoutesRequest(
+        origin="XIAN",
+        shipment=types_pb2.Shipment(teu=2, gross_weight_kg=-5),
+        objective=99,  # type: ignore[arg-type]
+        max_routes=500,
+        constraints=types_pb2.Constraints(avoid_modes=[types_pb2.MODE_UNSPECIFIED], avoid_countries=["XX"]),
+        weights=types_pb2.Weights(usd_per_hour=-1),
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.FindRoutes(bad, timeout=30)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(caught.value) == [
+        ("destination", "is required: a node id such as 'DUISBURG'"),
+        ("departure", "is required: when the cargo is ready at the origin (UTC)"),
+        ("shipment.gross_weight_kg", "must be > 0 kg, got -5.0"),
+        ("objective", "unknown value 99"),
+        (
+            "constraints.avoid_modes",
+            "must be among MODE_RAIL, MODE_FERRY, MODE_SEA, MODE_ROAD, MODE_AIR, got MODE_UNSPECIFIED",
+        ),
+        ("constraints.avoid_countries", "must be ISO 3166-1 alpha-2 codes like 'RU', got 'XX'"),
+        ("max_routes", "must be between 1 and 100, got 500"),
+        ("weights.usd_per_hour", "must be a finite number >= 0, got -1.0"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "description"),
+    [
+        (
+            {"departure": stamp(datetime(1970, 1, 1, tzinfo=UTC))},
+            "departure",
+            "must be between 2000 and 2100, got 1970-01-01T00:00:00+00:00",
+        ),
+        ({"destination": "XIAN"}, "destination", "must differ from the origin, got 'XIAN' twice"),
+        (
+            {"constraints": types_pb2.Constraints(via=["NOWHERE"])},
+            "constraints.via",
+            "'NOWHERE' is not a node of network middle_corridor@f1d7d5aa",
+        ),
+        (
+            {"constraints": types_pb2.Constraints(avoid_countries=["CN"])},
+            "constraints.avoid_countries",
+            "the origin 'XIAN' is in CN, which the query avoids",
+        ),
+        (
+            {"shipment": types_pb2.Shipment(teu=1, gross_weight_kg=40_000)},
+            "shipment.gross_weight_kg",
+            "40000 kg does not fit 1 TEU (at most 30480 kg per TEU)",
+        ),
+    ],
+)
+def test_invalid_argument_cases(
+    stub: routing_pb2_grpc.RoutingServiceStub,
+    fields: dict[str, object],
+    field: str,
+    description: str,
+    shipped_network: Network,
+) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.FindRoutes(request(**fields), timeout=30)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    expected = description.replace("middle_corridor@f1d7d5aa", shipped_network.label)
+    assert violations(caught.value) == [(field, expected)]
+
+
+def test_unknown_node_is_not_found(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.FindRoutes(request(origin="XIANN"), timeout=30)
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND
+    assert "origin: 'XIANN' is not a node of network middle_corridor@" in str(caught.value.details())
+    assert "did you mean XIAN?" in str(caught.value.details())
+
+
+def test_garbage_bytes_are_an_invalid_argument_not_a_crash(server: ServerProcess) -> None:
+    raw = server.channel().unary_unary("/corridor.v1.RoutingService/FindRoutes")
+    with pytest.raises(grpc.RpcError) as caught:
+        raw(b"\xff\xff\xff\xff not protobuf", timeout=30)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(caught.value) == [("request", "is not a valid protobuf message for this method")]
+
+
+def test_oversized_message_is_refused(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    huge = request(constraints=types_pb2.Constraints(avoid_operators=["x" * (17 * 1024 * 1024)]))
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.FindRoutes(huge, timeout=30)
+    assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_stream_of_120_requests_each_answered_and_tagged(
+    stub: routing_pb2_grpc.RoutingServiceStub, shipped_network: Network
+) -> None:
+    origins, destinations = sorted(shipped_network.origins), sorted(shipped_network.destinations)
+    sent = []
+    for i in range(120):
+        q = request(
+            request_id=f"q{i}",
+            origin=origins[i % len(origins)],
+            destination=destinations[(i * 7) % len(destinations)],
+            max_routes=2,
+        )
+        if i % 17 == 0:
+            q.shipment.gross_weight_kg = 0  # a bad request in the middle of the stream
+        sent.append(q)
+    answers = {
+        a.request_id: a
+        for a in stub.StreamRoutes((routing_pb2.StreamRoutesRequest(request=q) for q in sent), timeout=120)
+    }
+    assert sorted(answers) == sorted(q.request_id for q in sent)
+    for q in sent:
+        answer = answers[q.request_id]
+        if q.shipment.gross_weight_kg == 0:
+            assert answer.error.status == "INVALID_ARGUMENT"
+            assert [(v.field, v.description) for v in answer.error.field_violations] == [
+                ("shipment.gross_weight_kg", "must be > 0 kg, got 0.0")
+            ]
+            assert not answer.HasField("response")
+        else:
+            assert not answer.HasField("error")
+            assert answer.response == stub.FindRoutes(q, timeout=30)
