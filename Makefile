@@ -28,8 +28,7 @@ setup: $(UV)
 
 # Regenerate the Python gRPC code and its type stubs from proto/ (the only way to change them).
 GEN := engine/service/gen
-proto: $(UV)
-	$(UV) sync --frozen --quiet --no-install-project
+proto: setup
 	rm -rf $(GEN)/corridor
 	mkdir -p $(GEN)/corridor/v1
 	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/python -m grpc_tools.protoc -Iproto \

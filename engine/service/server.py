@@ -14,17 +14,13 @@ most (more often earns a GOAWAY "too_many_pings"), also without calls in flight.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import ctypes
 import json
 import logging
-import multiprocessing
 import os
 import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -38,6 +34,7 @@ from grpc_reflection.v1alpha import reflection
 from engine.network import Network, load_network
 from engine.service import worker
 from engine.service.convert import list_links, list_nodes, network_info
+from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.status import Failure, failure_from_exception, rich_status
 
 log = logging.getLogger("corridor.service")
@@ -48,7 +45,6 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_CONCURRENT_RPCS = 512
 STREAM_IN_FLIGHT = 32
 """Requests of one StreamRoutes call being answered at once; the stream reads more as results go out."""
-CANCEL_SLOTS = 4096
 
 SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -74,74 +70,6 @@ class ServeConfig:
     def worker_count(self) -> int:
         """Worker processes to start."""
         return self.workers or os.cpu_count() or 1
-
-
-class WorkerPool:
-    """Worker processes holding the network, with a shared flag per call to cancel a running search."""
-
-    def __init__(self, network_dir: Path, workers: int) -> None:
-        self._network_dir = str(network_dir)
-        self._workers = workers
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["engine.service.worker"])
-        self._flags = self._context.RawArray(ctypes.c_byte, CANCEL_SLOTS)
-        self._free_slots = list(range(CANCEL_SLOTS - 1, -1, -1))
-        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=self._context,
-            initializer=worker.init_worker,
-            initargs=(self._network_dir, self._flags),
-        )
-
-    async def start(self) -> set[int]:
-        """Start every worker and load the network in each (before the server accepts calls)."""
-        self._loop = asyncio.get_running_loop()
-        self._executor = self._new_executor()
-        pids = await asyncio.gather(
-            *(self._loop.run_in_executor(self._executor, worker.warm, i) for i in range(self._workers * 2))
-        )
-        return set(pids)
-
-    async def call(self, function: Callable[..., Any], payload: bytes, deadline: float | None) -> Any:
-        """Run ``function(payload, deadline, slot)`` in a worker. If the calling task is cancelled (the client
-        cancelled or its deadline passed), the worker's search is told to stop and the slot is reused only once
-        the worker has let go of it."""
-        assert self._executor is not None and self._loop is not None
-        slot = self._free_slots.pop() if self._free_slots else -1
-        if slot >= 0:
-            self._flags[slot] = 0
-        try:
-            future = self._executor.submit(function, payload, deadline, slot)
-        except BrokenProcessPool:
-            self._restart()
-            raise
-        if slot >= 0:
-            loop = self._loop
-            future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._free_slots.append, slot))
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            if slot >= 0:
-                self._flags[slot] = 1
-            raise
-        except BrokenProcessPool:
-            self._restart()
-            raise
-
-    def _restart(self) -> None:
-        log.error("a worker process died; restarting the pool")
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = self._new_executor()
-
-    def shutdown(self) -> None:
-        """Stop the workers (after the server has drained)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _log_call(method: str, status: str, started: float, request_id: str, peer: str, extra: str = "") -> None:
@@ -175,7 +103,7 @@ class RoutingHandlers:
         status = "OK"
         failure: Failure | None = None
         try:
-            outcome = await self._pool.call(worker.find_routes_bytes, payload, _deadline(context))
+            outcome = await self._pool.call("find_routes", payload, _deadline(context))
             response, failure, request_id = outcome
             if failure is None:
                 assert response is not None
@@ -183,7 +111,7 @@ class RoutingHandlers:
         except asyncio.CancelledError:
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except BrokenProcessPool:
+        except WorkerDied:
             failure = Failure("UNAVAILABLE", "a worker process died; retry the call")
         except Exception as exc:
             failure = failure_from_exception(exc)
@@ -208,9 +136,9 @@ class RoutingHandlers:
 
         async def answer(payload: bytes) -> None:
             try:
-                response, _failure, _request_id = await self._pool.call(worker.stream_item_bytes, payload, deadline)
+                response, _failure, _request_id = await self._pool.call("stream_item", payload, deadline)
                 await results.put(bytes(response))
-            except BrokenProcessPool:
+            except WorkerDied:
                 await results.put(worker.stream_failure(payload, Failure("UNAVAILABLE", "a worker process died")))
             finally:
                 slots.release()

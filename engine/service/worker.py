@@ -1,4 +1,4 @@
-"""The process-pool side of the server: each worker process holds the network and answers routing requests.
+"""The worker-process side of the server: each worker process holds the network and answers routing requests.
 
 Requests and responses cross the process boundary as serialized protobuf bytes, so the event loop of the main
 process only moves bytes. A running search polls its deadline and a shared cancellation flag, so a client's
@@ -11,13 +11,18 @@ import contextlib
 import ctypes
 import logging
 import os
+import pickle
+import signal
 import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 from corridor.v1 import routing_pb2, types_pb2
 
 from engine.network import Network, load_network
 from engine.routing import find_routes
+from engine.routing.compiled import compile_network
 from engine.service.convert import find_routes_response, route_query_from_proto
 from engine.service.status import Failure, failure_from_exception
 
@@ -28,21 +33,30 @@ _cancel_flags: Any = None
 
 
 def init_worker(network_dir: str, cancel_flags: ctypes.Array[ctypes.c_byte]) -> None:
-    """Process-pool initializer: load the network once and remember the shared cancellation flags."""
-    global _network, _cancel_flags
+    """Load the network once (compiled, so the first request does not pay for it) and keep the cancel flags."""
+    global _network, _cancel_flags  # per-process state is the point of a worker
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     _network = load_network(network_dir)
+    compile_network(_network)
     _cancel_flags = cancel_flags
 
 
-def warm(_: int) -> int:
-    """Touch the network (compile it) so the first real request does not pay for it; returns the worker's pid."""
-    from engine.routing.compiled import compile_network
+def serve_pipe(connection: Connection, network_dir: str, cancel_flags: ctypes.Array[ctypes.c_byte]) -> None:
+    """A worker process's life: load the network, say ready (with the pid), then answer jobs until the pipe closes.
 
-    assert _network is not None
-    compile_network(_network)
-    time.sleep(0.05)  # hold the worker briefly so the pool starts every process
-    return os.getpid()
+    A job is a pickled ``(method, payload, deadline, slot)``; the answer is the pickled outcome of
+    ``JOBS[method](payload, deadline, slot)``. SIGINT is ignored: Ctrl-C in a terminal reaches the whole process
+    group, and the server, not its workers, decides when to stop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_worker(network_dir, cancel_flags)
+    connection.send_bytes(pickle.dumps(os.getpid()))
+    while True:
+        try:
+            method, payload, deadline, slot = pickle.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            return
+        connection.send_bytes(pickle.dumps(JOBS[method](payload, deadline, slot)))
 
 
 def _stopper(deadline: float | None, slot: int) -> Any:
@@ -66,7 +80,7 @@ def find_routes_bytes(payload: bytes, deadline: float | None, slot: int) -> Outc
         request_id = request.request_id
         query = route_query_from_proto(request, _network)
         result = find_routes(_network, query, should_stop=_stopper(deadline, slot))
-        return find_routes_response(result, request_id).SerializeToString(), None, request_id
+        return find_routes_response(result, request_id, request.include_hops).SerializeToString(), None, request_id
     except Exception as exc:
         return None, failure_from_exception(exc), request_id
 
@@ -100,3 +114,9 @@ def stream_failure(payload: bytes, failure: Failure) -> bytes:
         correlation_id=failure.correlation_id,
     )
     return routing_pb2.StreamRoutesResponse(request_id=request_id, error=error).SerializeToString()
+
+
+JOBS: dict[str, Callable[[bytes, float | None, int], Outcome]] = {
+    "find_routes": find_routes_bytes,
+    "stream_item": stream_item_bytes,
+}

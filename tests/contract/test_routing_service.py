@@ -69,6 +69,13 @@ QUERIES = [
         origin="CHONGQING",
         destination="BUDAPEST",
     ),
+    request(
+        request_id="hops",
+        include_hops=True,
+        origin="SHANGHAI",
+        destination="FRA",
+        shipment=types_pb2.Shipment(teu=0, gross_weight_kg=500),
+    ),
 ]
 
 
@@ -77,10 +84,10 @@ def test_results_over_grpc_equal_the_library(
     stub: routing_pb2_grpc.RoutingServiceStub, shipped_network: Network, query: routing_pb2.FindRoutesRequest
 ) -> None:
     response = stub.FindRoutes(query, timeout=30)
-    expected = find_routes_response(
-        find_routes(shipped_network, route_query_from_proto(query, shipped_network)), query.request_id
-    )
+    result = find_routes(shipped_network, route_query_from_proto(query, shipped_network))
+    expected = find_routes_response(result, query.request_id, query.include_hops)
     assert response == expected
+    assert any(leg.hops for route in response.routes for leg in route.legs) == query.include_hops
     assert response.request_id == query.request_id
     assert response.routes, "these queries all have routes"
     first = response.routes[0]

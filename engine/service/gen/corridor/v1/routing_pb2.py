@@ -26,7 +26,7 @@ from corridor.v1 import types_pb2 as corridor_dot_v1_dot_types__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63orridor/v1/routing.proto\x12\x0b\x63orridor.v1\x1a\x17\x63orridor/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x02\n\x11\x46indRoutesRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12-\n\tdeparture\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x08shipment\x18\x04 \x01(\x0b\x32\x15.corridor.v1.Shipment\x12)\n\tobjective\x18\x05 \x01(\x0e\x32\x16.corridor.v1.Objective\x12-\n\x0b\x63onstraints\x18\x06 \x01(\x0b\x32\x18.corridor.v1.Constraints\x12\x12\n\nmax_routes\x18\x07 \x01(\r\x12%\n\x07weights\x18\x08 \x01(\x0b\x32\x14.corridor.v1.Weights\x12\x12\n\nrequest_id\x18\t \x01(\t\"\xc7\x01\n\x12\x46indRoutesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07network\x18\x02 \x01(\t\x12)\n\tobjective\x18\x03 \x01(\x0e\x32\x16.corridor.v1.Objective\x12\"\n\x06routes\x18\x04 \x03(\x0b\x32\x12.corridor.v1.Route\x12\x18\n\x0bpareto_size\x18\x05 \x01(\rH\x00\x88\x01\x01\x12\x13\n\x0b\x65xplanation\x18\x06 \x01(\tB\x0e\n\x0c_pareto_size\"F\n\x13StreamRoutesRequest\x12/\n\x07request\x18\x01 \x01(\x0b\x32\x1e.corridor.v1.FindRoutesRequest\"\x80\x01\n\x14StreamRoutesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x31\n\x08response\x18\x02 \x01(\x0b\x32\x1f.corridor.v1.FindRoutesResponse\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.corridor.v1.Error2\xb8\x01\n\x0eRoutingService\x12M\n\nFindRoutes\x12\x1e.corridor.v1.FindRoutesRequest\x1a\x1f.corridor.v1.FindRoutesResponse\x12W\n\x0cStreamRoutes\x12 .corridor.v1.StreamRoutesRequest\x1a!.corridor.v1.StreamRoutesResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63orridor/v1/routing.proto\x12\x0b\x63orridor.v1\x1a\x17\x63orridor/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x02\n\x11\x46indRoutesRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12-\n\tdeparture\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x08shipment\x18\x04 \x01(\x0b\x32\x15.corridor.v1.Shipment\x12)\n\tobjective\x18\x05 \x01(\x0e\x32\x16.corridor.v1.Objective\x12-\n\x0b\x63onstraints\x18\x06 \x01(\x0b\x32\x18.corridor.v1.Constraints\x12\x12\n\nmax_routes\x18\x07 \x01(\r\x12%\n\x07weights\x18\x08 \x01(\x0b\x32\x14.corridor.v1.Weights\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x14\n\x0cinclude_hops\x18\n \x01(\x08\"\xc7\x01\n\x12\x46indRoutesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07network\x18\x02 \x01(\t\x12)\n\tobjective\x18\x03 \x01(\x0e\x32\x16.corridor.v1.Objective\x12\"\n\x06routes\x18\x04 \x03(\x0b\x32\x12.corridor.v1.Route\x12\x18\n\x0bpareto_size\x18\x05 \x01(\rH\x00\x88\x01\x01\x12\x13\n\x0b\x65xplanation\x18\x06 \x01(\tB\x0e\n\x0c_pareto_size\"F\n\x13StreamRoutesRequest\x12/\n\x07request\x18\x01 \x01(\x0b\x32\x1e.corridor.v1.FindRoutesRequest\"\x80\x01\n\x14StreamRoutesResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x31\n\x08response\x18\x02 \x01(\x0b\x32\x1f.corridor.v1.FindRoutesResponse\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.corridor.v1.Error2\xb8\x01\n\x0eRoutingService\x12M\n\nFindRoutes\x12\x1e.corridor.v1.FindRoutesRequest\x1a\x1f.corridor.v1.FindRoutesResponse\x12W\n\x0cStreamRoutes\x12 .corridor.v1.StreamRoutesRequest\x1a!.corridor.v1.StreamRoutesResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,13 +34,13 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'corridor.v1.routing_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FINDROUTESREQUEST']._serialized_start=101
-  _globals['_FINDROUTESREQUEST']._serialized_end=414
-  _globals['_FINDROUTESRESPONSE']._serialized_start=417
-  _globals['_FINDROUTESRESPONSE']._serialized_end=616
-  _globals['_STREAMROUTESREQUEST']._serialized_start=618
-  _globals['_STREAMROUTESREQUEST']._serialized_end=688
-  _globals['_STREAMROUTESRESPONSE']._serialized_start=691
-  _globals['_STREAMROUTESRESPONSE']._serialized_end=819
-  _globals['_ROUTINGSERVICE']._serialized_start=822
-  _globals['_ROUTINGSERVICE']._serialized_end=1006
+  _globals['_FINDROUTESREQUEST']._serialized_end=436
+  _globals['_FINDROUTESRESPONSE']._serialized_start=439
+  _globals['_FINDROUTESRESPONSE']._serialized_end=638
+  _globals['_STREAMROUTESREQUEST']._serialized_start=640
+  _globals['_STREAMROUTESREQUEST']._serialized_end=710
+  _globals['_STREAMROUTESRESPONSE']._serialized_start=713
+  _globals['_STREAMROUTESRESPONSE']._serialized_end=841
+  _globals['_ROUTINGSERVICE']._serialized_start=844
+  _globals['_ROUTINGSERVICE']._serialized_end=1028
 # @@protoc_insertion_point(module_scope)

@@ -35,6 +35,7 @@ class FindRoutesRequest(_message.Message):
     MAX_ROUTES_FIELD_NUMBER: _builtins.int
     WEIGHTS_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    INCLUDE_HOPS_FIELD_NUMBER: _builtins.int
     origin: _builtins.str
     """Origin node id, e.g. "XIAN"."""
     destination: _builtins.str
@@ -45,6 +46,10 @@ class FindRoutesRequest(_message.Message):
     """At most this many routes, 1–100; 0 = 5."""
     request_id: _builtins.str
     """Client-chosen id, echoed in the response and in the server's log line."""
+    include_hops: _builtins.bool
+    """Also return every link of every leg (Leg.hops: per-link times, freight, border cost and CO2e). Off by
+    default: legs, transfers, borders and the geometry answer most questions in a third of the bytes.
+    """
     @_builtins.property
     def departure(self) -> _timestamp_pb2.Timestamp:
         """When the cargo is ready at the origin (required)."""
@@ -73,10 +78,11 @@ class FindRoutesRequest(_message.Message):
         max_routes: _builtins.int = ...,
         weights: _types_pb2.Weights | None = ...,
         request_id: _builtins.str = ...,
+        include_hops: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "request_id", b"request_id", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "include_hops", b"include_hops", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "request_id", b"request_id", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -459,7 +459,7 @@ class Hop(_message.Message):
     FREIGHT_USD_FIELD_NUMBER: _builtins.int
     BORDER_USD_FIELD_NUMBER: _builtins.int
     CO2E_KG_FIELD_NUMBER: _builtins.int
-    CO2E_FACTOR_FIELD_NUMBER: _builtins.int
+    EMISSION_CLASS_FIELD_NUMBER: _builtins.int
     link_id: _builtins.str
     """Link id."""
     from_node: _builtins.str
@@ -474,6 +474,8 @@ class Hop(_message.Message):
     """Border cost in USD when the hop crosses a border."""
     co2e_kg: _builtins.float
     """Well-to-wheel CO2e in kg."""
+    emission_class: _builtins.str
+    """Emission class of the factor used (its value and sources are in the leg's co2e_factors)."""
     @_builtins.property
     def depart(self) -> _timestamp_pb2.Timestamp:
         """Departure from from_node."""
@@ -481,10 +483,6 @@ class Hop(_message.Message):
     @_builtins.property
     def arrive(self) -> _timestamp_pb2.Timestamp:
         """Arrival at to_node, including border entry dwell."""
-
-    @_builtins.property
-    def co2e_factor(self) -> Global___Co2eFactor:
-        """The emission factor used."""
 
     def __init__(
         self,
@@ -498,11 +496,11 @@ class Hop(_message.Message):
         freight_usd: _builtins.float = ...,
         border_usd: _builtins.float = ...,
         co2e_kg: _builtins.float = ...,
-        co2e_factor: Global___Co2eFactor | None = ...,
+        emission_class: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factor", b"co2e_factor", "depart", b"depart"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "depart", b"depart"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "border_usd", b"border_usd", "co2e_factor", b"co2e_factor", "co2e_kg", b"co2e_kg", "depart", b"depart", "distance_km", b"distance_km", "freight_usd", b"freight_usd", "from_node", b"from_node", "link_id", b"link_id", "to_node", b"to_node"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "border_usd", b"border_usd", "co2e_kg", b"co2e_kg", "depart", b"depart", "distance_km", b"distance_km", "emission_class", b"emission_class", "freight_usd", b"freight_usd", "from_node", b"from_node", "link_id", b"link_id", "to_node", b"to_node"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -575,7 +573,7 @@ class Leg(_message.Message):
 
     @_builtins.property
     def hops(self) -> _containers.RepeatedCompositeFieldContainer[Global___Hop]:
-        """The links of this leg, in order."""
+        """The links of this leg, in order (only when the request set include_hops)."""
 
     def __init__(
         self,

@@ -1,0 +1,73 @@
+"""Load client for bench_service: replays serialized FindRoutes requests at a fixed concurrency over one channel.
+
+Run as its own process (``python -m benchmarks.load_client ADDRESS REQUESTS_FILE CONCURRENCY``); prints one JSON
+object: wall time, throughput and every call's latency and status. Requests are sent as raw bytes, so the client
+spends no time serializing, whichever server it talks to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import sys
+import time
+from pathlib import Path
+
+import grpc
+
+METHOD = "/corridor.v1.RoutingService/FindRoutes"
+
+
+def read_requests(path: Path) -> list[bytes]:
+    """Length-prefixed (4-byte big-endian) serialized requests."""
+    data = path.read_bytes()
+    requests, offset = [], 0
+    while offset < len(data):
+        (size,) = struct.unpack_from(">I", data, offset)
+        requests.append(data[offset + 4 : offset + 4 + size])
+        offset += 4 + size
+    return requests
+
+
+def write_requests(path: Path, requests: list[bytes]) -> None:
+    """Write requests for :func:`read_requests`."""
+    path.write_bytes(b"".join(struct.pack(">I", len(r)) + r for r in requests))
+
+
+async def run(address: str, requests: list[bytes], concurrency: int) -> dict[str, object]:
+    """Send every request once, ``concurrency`` at a time; return timings."""
+    latencies: list[float] = [0.0] * len(requests)
+    statuses: list[str] = [""] * len(requests)
+    async with grpc.aio.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
+        call = channel.unary_unary(METHOD)
+        await call(requests[0], timeout=60)  # connect and warm
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(requests)):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                start = time.perf_counter()
+                try:
+                    await call(requests[i], timeout=60)
+                    statuses[i] = "OK"
+                except grpc.aio.AioRpcError as exc:
+                    statuses[i] = exc.code().name
+                latencies[i] = (time.perf_counter() - start) * 1000
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return {"wall_s": wall, "throughput_rps": len(requests) / wall, "latencies_ms": latencies, "statuses": statuses}
+
+
+def main() -> None:
+    """Entry point: ADDRESS REQUESTS_FILE CONCURRENCY."""
+    address, path, concurrency = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    print(json.dumps(asyncio.run(run(address, read_requests(path), concurrency))))
+
+
+if __name__ == "__main__":
+    main()
