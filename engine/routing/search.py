@@ -30,6 +30,7 @@ a state), one route per distinct vector; the tests compare it with brute-force e
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +140,8 @@ def search(
         if limited
     )
     dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
+    any_dominates = _pareto_any if pareto else _lexicographic_any(dominates, order)
+    found_dominates = _pareto_any_sorted if pareto and order[0] == ARRIVE else any_dominates
     deadline = INF if constraints.arrive_by is None else _deadline_min(ctx)
     budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
     co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
@@ -177,7 +180,7 @@ def search(
             if not pareto and entry[:4] >= best_key:
                 break  # lexicographic A*: nothing left can beat the route found
             popped_optimistic = label.optimistic
-            if any(dominates(f.vector, popped_optimistic, order) for f in found):
+            if found_dominates(found, popped_optimistic):
                 continue
         settled += 1
         if should_stop is not None and not settled % STOP_POLL:
@@ -230,19 +233,12 @@ def search(
             to = link_to[link]
             via = via_index + 1 if via_index < n_via and to == via_nodes[via_index] else via_index
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            if found:
-                pruned = False
-                for f in found:
-                    if dominates(f.vector, optimistic, order):
-                        pruned = True
-                        break
-                if pruned:
-                    if on_label is not None:
-                        on_label(
-                            "pruned",
-                            Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome),
-                        )
-                    continue
+            if found and found_dominates(found, optimistic):
+                if on_label is not None:
+                    on_label(
+                        "pruned", Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
+                    )
+                continue
             loose_after = outcome.loose_after
             new_service = link_service[link]
             if to == destination and via == n_via:
@@ -253,12 +249,7 @@ def search(
                 if bag is None:
                     bag = bags[bag_key] = []
             if bag:
-                dominated = False
-                for other in bag:
-                    if dominates(other.vector, vector, order):
-                        dominated = True
-                        break
-                if dominated:
+                if any_dominates(bag, vector):
                     continue
                 beaten = False
                 for other in bag:
@@ -268,12 +259,15 @@ def search(
                 if beaten:
                     bag[:] = [other for other in bag if other.alive]
             child = Label(vector, to, new_service, loose_after, via, label, link, outcome)
-            bag.append(child)
             if bag is found:
+                # Routes found stay sorted in the heap's order: target pruning can stop at the first that arrives
+                # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
+                key = _key4(vector, order)
+                found.insert(bisect.bisect_right([_key4(f.vector, order) for f in found], key), child)
                 if not pareto:
-                    found.sort(key=lambda f: _key4(f.vector, order))
                     best_key = _key4(found[0].vector, order)
                 continue
+            bag.append(child)
             child.optimistic = optimistic
             created += 1
             if on_label is not None:
@@ -293,6 +287,37 @@ def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, flo
 def _pareto_dominates(a: Completion, b: Completion, order: tuple[int, ...]) -> bool:
     """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept)."""
     return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _pareto_any(labels: list[Label], b: Completion) -> bool:
+    """Whether any of ``labels`` weakly dominates ``b`` (inlined: this is the search's innermost loop)."""
+    b0, b1, b2, b3 = b
+    for label in labels:
+        a = label.vector
+        if a[0] <= b0 and a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
+            return True
+    return False
+
+
+def _pareto_any_sorted(labels: list[Label], b: Completion) -> bool:
+    """:func:`_pareto_any` for labels sorted by arrival: none after the first later arrival can dominate ``b``."""
+    b0, b1, b2, b3 = b
+    for label in labels:
+        a = label.vector
+        if a[0] > b0:
+            return False
+        if a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
+            return True
+    return False
+
+
+def _lexicographic_any(
+    dominates: Callable[[Completion, Completion, tuple[int, ...]], bool], order: tuple[int, ...]
+) -> Callable[[list[Label], Completion], bool]:
+    def any_dominates(labels: list[Label], b: Completion) -> bool:
+        return any(dominates(label.vector, b, order) for label in labels)
+
+    return any_dominates
 
 
 def _lexicographic_dominates(
