@@ -68,3 +68,56 @@ def test_export_geojson_parses_as_features(tmp_path: Path) -> None:
     assert ferry.geom_type == "LineString" and list(ferry.coords) == [(51.21, 43.6), (49.4, 39.95)]
     kinds = [f["properties"]["feature_type"] for f in collection["features"]]
     assert kinds.count("node") == 6 and kinds.count("link") == 12
+
+
+def test_route_table_resolves_names() -> None:
+    result = corridor(
+        "route", "xian toy", "Destination", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--teu", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "Origin Terminal (ORIGIN) → Destination (DEST), ready 2026-12-01 00:00Z, 2 TEU, 20,000 kg general"
+    )
+    assert "Route 1 [fastest, fewest_transfers]: 6,704 USD" in result.stdout
+    assert "transfers: GAUGE_KZ (gauge break, 6 h)" in result.stdout
+
+
+def test_route_json_and_geojson(tmp_path: Path) -> None:
+    target = tmp_path / "routes.geojson"
+    result = corridor(
+        "route",
+        "ORIGIN",
+        "DEST",
+        "--network",
+        TOY,
+        "--ready",
+        "2026-12-01T00:00Z",
+        "--objective",
+        "cheapest",
+        "--max-routes",
+        "1",
+        "--json",
+    )
+    answer = json.loads(result.stdout)
+    assert answer["objective"] == "cheapest" and answer["routes"][0]["cost_usd"] == 6524.0
+    assert [leg["mode"] for leg in answer["routes"][0]["legs"]] == ["rail", "rail", "ferry", "rail"]
+    corridor("route", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--geojson", str(target))
+    features = json.loads(target.read_text(encoding="utf-8"))["features"]
+    line = shape(features[0]["geometry"])
+    assert line.geom_type == "LineString" and line.coords[0] == (109.07, 34.4)
+
+
+def test_route_ambiguous_name_lists_candidates() -> None:
+    result = corridor("route", "caspian port", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z")
+    assert result.returncode == 1
+    assert "'caspian port' is ambiguous; it matches PORT_AZ (Caspian Port AZ), PORT_KZ (Caspian Port KZ)" in (
+        result.stderr
+    )
+
+
+def test_route_without_answer_explains_and_exits_3() -> None:
+    result = corridor(
+        "route", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--avoid-modes", "ferry"
+    )
+    assert result.returncode == 3
+    assert "No route: every route needs an avoided mode: ferry" in result.stdout

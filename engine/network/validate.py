@@ -6,12 +6,16 @@ Errors go to ``problems`` (the load fails); warnings are returned (legal but wor
 from __future__ import annotations
 
 import difflib
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 
 from engine.network.model import EmissionFactor, Link, LoadUnit, Mode, Node, Service, Source
 from engine.network.schema import LINKS, METADATA_FILE, NODES
 from engine.network.tables import Problems
+
+
+_CITATION = re.compile(r"\[([A-Z0-9][A-Z0-9-]*)\]")
 
 
 def check_network(
@@ -192,6 +196,7 @@ def _cited_keys(
     for record in records:
         for keys in record.provenance.keys_by_column.values():
             cited.update(keys)
+        cited.update(_CITATION.findall(record.provenance.notes_text))  # "[KEY]" in a note is a citation too
     return cited
 
 

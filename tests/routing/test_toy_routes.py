@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from engine.errors import InvalidRequest, UnknownNode
-from engine.network import CargoClass, Mode, Network
+from engine.network import CargoClass, Mode, Network, load_network
 from engine.routing import Constraints, Objective, RouteQuery, Shipment, Weights, find_routes
 from tests.routing.checks import assert_valid_route
 
@@ -185,3 +186,17 @@ def test_same_query_same_routes_same_order(toy_network: Network) -> None:
     first = find_routes(toy_network, query())
     for _ in range(5):
         assert find_routes(toy_network, query()) == first
+
+
+def test_reefers_change_vehicle_only_where_they_can_be_powered(toy_copy: Path) -> None:
+    path = toy_copy / "nodes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    port_kz = next(i for i, line in enumerate(lines) if line.startswith("PORT_KZ,"))
+    lines[port_kz] = lines[port_kz].replace(",true,", ",false,")  # no reefer plugs at the Caspian port
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    network = load_network(toy_copy)
+    reefer = Shipment(teu=2, gross_weight_kg=20_000, cargo_class=CargoClass.REEFER)
+    result = find_routes(network, query(shipment=reefer))
+    assert result.routes == ()
+    assert result.explanation == "no route accepts reefer cargo (reefers need power where they change vehicle)"
+    assert find_routes(network, query()).routes  # general cargo still goes
