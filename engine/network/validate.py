@@ -14,7 +14,6 @@ from engine.network.model import EmissionFactor, Link, LoadUnit, Mode, Node, Ser
 from engine.network.schema import LINKS, METADATA_FILE, NODES
 from engine.network.tables import Problems
 
-
 _CITATION = re.compile(r"\[([A-Z0-9][A-Z0-9-]*)\]")
 
 
