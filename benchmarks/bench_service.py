@@ -36,8 +36,11 @@ from engine.service.convert import find_routes_response
 CONCURRENCY = 8
 REQUESTS = 720
 READY_LINE = re.compile(r"listening on (127\.0\.0\.1:\d+)")
-OBJECTIVES = {Objective.PARETO: types_pb2.OBJECTIVE_PARETO, Objective.CHEAPEST: types_pb2.OBJECTIVE_CHEAPEST,
-              Objective.FASTEST: types_pb2.OBJECTIVE_FASTEST}
+OBJECTIVES = {
+    Objective.PARETO: types_pb2.OBJECTIVE_PARETO,
+    Objective.CHEAPEST: types_pb2.OBJECTIVE_CHEAPEST,
+    Objective.FASTEST: types_pb2.OBJECTIVE_FASTEST,
+}
 
 
 def query_mix(queries: list[RouteQuery]) -> list[RouteQuery]:
@@ -66,8 +69,14 @@ def to_request(query: RouteQuery, request_id: str) -> routing_pb2.FindRoutesRequ
 
 
 def _start(command: list[str], stdin: str | None = None) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert process.stdin is not None and process.stdout is not None
     if stdin is not None:
         process.stdin.write(stdin)
@@ -86,7 +95,10 @@ def _start(command: list[str], stdin: str | None = None) -> tuple[subprocess.Pop
 def _load(address: str, requests_file: Path) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.load_client", address, str(requests_file), str(CONCURRENCY)],
-        capture_output=True, text=True, check=True, timeout=1800,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
     )
     outcome: dict[str, Any] = json.loads(result.stdout)
     latencies = outcome.pop("latencies_ms")
@@ -142,8 +154,20 @@ def main() -> None:
         finally:
             _stop(echo)
 
-        server, address = _start([sys.executable, "-m", "engine.cli", "serve", "--network", str(directory),
-                                  "--address", "127.0.0.1:0", "--workers", str(cores)])
+        server, address = _start(
+            [
+                sys.executable,
+                "-m",
+                "engine.cli",
+                "serve",
+                "--network",
+                str(directory),
+                "--address",
+                "127.0.0.1:0",
+                "--workers",
+                str(cores),
+            ]
+        )
         try:
             _load(address, warm_file)  # every worker warms its per-destination caches
             served = _load(address, load_file)
@@ -158,14 +182,20 @@ def main() -> None:
         "concurrency": CONCURRENCY,
         "requests": REQUESTS,
         "mix": "PARETO(5) 1/2, CHEAPEST(1) 1/3, FASTEST(1) 1/6 over 240 seeded OD/time/shipment queries",
-        "in_process": {"mean_ms": round(mean_s * 1000, 3), "p50_ms": round(percentile(times, 50) * 1000, 3),
-                       "cpu_limit_rps": round(cpu_limit, 2), "cores": cores},
+        "in_process": {
+            "mean_ms": round(mean_s * 1000, 3),
+            "p50_ms": round(percentile(times, 50) * 1000, 3),
+            "cpu_limit_rps": round(cpu_limit, 2),
+            "cores": cores,
+        },
         "echo": echo_result,
         "corridor_serve": served | {"workers": cores},
         "limit_rps": round(limit, 2),
         "throughput_over_limit": round(served["throughput_rps"] / limit, 3),
-        "targets": {"throughput_ge_0.7_of_limit": served["throughput_rps"] / limit >= 0.7,
-                    "p99_le_50ms": served["p99_ms"] <= 50},
+        "targets": {
+            "throughput_ge_0.7_of_limit": served["throughput_rps"] / limit >= 0.7,
+            "p99_le_50ms": served["p99_ms"] <= 50,
+        },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "service.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -179,30 +209,32 @@ def main() -> None:
 
 def _markdown(result: dict[str, Any]) -> str:
     m, served, echo, inproc = result["machine"], result["corridor_serve"], result["echo"], result["in_process"]
-    return "\n".join([
-        "# Service load benchmark",
-        "",
-        f"Network `{result['network']}`; {result['requests']} FindRoutes calls, {result['concurrency']} in flight on "
-        f"one channel, client in its own process on the same machine. Mix: {result['mix']}. Run {m['when_utc']} on "
-        f"{m['cpu']} ({m['cores']} cores), grpcio {m['libraries']['grpcio']}, commit {m['git_commit']}. Produced by "
-        "`make bench BENCH=service`.",
-        "",
-        "| server | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|",
-        f"| bare grpcio echo (no work) | {echo['throughput_rps']:.1f} | {echo['p50_ms']:.2f} | {echo['p99_ms']:.2f} | "
-        f"{echo['errors']} |",
-        f"| corridor serve, {served['workers']} workers | {served['throughput_rps']:.1f} | {served['p50_ms']:.2f} | "
-        f"{served['p99_ms']:.2f} | {served['errors']} |",
-        "",
-        f"In-process mean query time {inproc['mean_ms']:.3f} ms → CPU limit {inproc['cores']} cores ÷ mean = "
-        f"{inproc['cpu_limit_rps']:.1f} req/s. Limit = min(echo, CPU limit) = {result['limit_rps']:.1f} req/s.",
-        "",
-        f"Measured throughput ÷ limit = **{result['throughput_over_limit']:.2f}** (target ≥ 0.7); p99 "
-        f"{served['p99_ms']:.1f} ms (target ≤ 50 ms).",
-        "",
-        "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in result["targets"].items()),
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Service load benchmark",
+            "",
+            f"Network `{result['network']}`; {result['requests']} FindRoutes calls, {result['concurrency']} in "
+            "flight on one channel, client in its own process on the same machine. "
+            f"Mix: {result['mix']}. Run {m['when_utc']} on {m['cpu']} ({m['cores']} cores), "
+            f"grpcio {m['libraries']['grpcio']}, commit {m['git_commit']}. Produced by `make bench BENCH=service`.",
+            "",
+            "| server | req/s | p50 ms | p99 ms | errors |",
+            "|---|---|---|---|---|",
+            f"| bare grpcio echo (no work) | {echo['throughput_rps']:.1f} | {echo['p50_ms']:.2f} | "
+            f"{echo['p99_ms']:.2f} | {echo['errors']} |",
+            f"| corridor serve, {served['workers']} workers | {served['throughput_rps']:.1f} | "
+            f"{served['p50_ms']:.2f} | {served['p99_ms']:.2f} | {served['errors']} |",
+            "",
+            f"In-process mean query time {inproc['mean_ms']:.3f} ms → CPU limit {inproc['cores']} cores ÷ mean = "
+            f"{inproc['cpu_limit_rps']:.1f} req/s. Limit = min(echo, CPU limit) = {result['limit_rps']:.1f} req/s.",
+            "",
+            f"Measured throughput ÷ limit = **{result['throughput_over_limit']:.2f}** (target ≥ 0.7); p99 "
+            f"{served['p99_ms']:.1f} ms (target ≤ 50 ms).",
+            "",
+            "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in result["targets"].items()),
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from engine.cli_optimize import add_optimize_commands
 from engine.errors import CorridorError, InvalidRequest, NetworkDataError
 from engine.network import CargoClass, Mode, Network, NodeKind, load_network
 from engine.network.geojson import network_to_geojson
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_cmd_export)
 
     _add_route_parser(commands)
+    add_optimize_commands(commands)
 
     serve = commands.add_parser(
         "serve",

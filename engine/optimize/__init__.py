@@ -1,0 +1,104 @@
+"""The optimizer: OR-Tools models over a network snapshot (shipment planning, demand assignment, terminal selection).
+
+- :func:`plan_shipment` — split a consignment across departures and routes (min-cost flow on a time-expanded
+  network, ``ortools.graph.python.min_cost_flow``).
+- :func:`assign_demand` — OD demand (TEU/week) onto link and terminal capacities (path LP by column generation,
+  MathOpt with HiGHS), with shadow prices of the binding capacities.
+- :func:`select_terminals` — rank candidate network edits by their saving and choose a set under a budget (MIP).
+
+The formulations, what is exact and the sign conventions are in ``docs/OPTIMIZER.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.optimize.assign import Assignment, assign_demand
+    from engine.optimize.capacity import Capacities, weekly_capacities
+    from engine.optimize.colgen import IterationInfo
+    from engine.optimize.demand import Demand, check_demand, read_demand_csv
+    from engine.optimize.plan import (
+        Booking,
+        DepartureUse,
+        PlanPart,
+        PlanRequest,
+        ShipmentPlan,
+        plan_request,
+        plan_shipment,
+        read_bookings_csv,
+    )
+    from engine.optimize.select import (
+        Candidate,
+        CandidateEvaluation,
+        TerminalSelection,
+        load_candidates,
+        parse_candidates,
+        select_terminals,
+    )
+    from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+
+_MODULES = {
+    "Assignment": "assign",
+    "Booking": "plan",
+    "Candidate": "select",
+    "CandidateEvaluation": "select",
+    "Capacities": "capacity",
+    "DEFAULT_UNSERVED_USD_PER_TEU": "values",
+    "DEFAULT_USD_PER_TEU_DAY": "values",
+    "Demand": "demand",
+    "DepartureUse": "plan",
+    "IterationInfo": "colgen",
+    "PlanPart": "plan",
+    "PlanRequest": "plan",
+    "ShipmentPlan": "plan",
+    "TerminalSelection": "select",
+    "assign_demand": "assign",
+    "check_demand": "demand",
+    "load_candidates": "select",
+    "parse_candidates": "select",
+    "plan_request": "plan",
+    "plan_shipment": "plan",
+    "read_bookings_csv": "plan",
+    "read_demand_csv": "demand",
+    "select_terminals": "select",
+    "weekly_capacities": "capacity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use, so ``import engine.optimize`` (and the CLI) does not load OR-Tools until needed."""
+    module = _MODULES.get(name)
+    if module is None:
+        msg = f"module 'engine.optimize' has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module(f"engine.optimize.{module}"), name)
+
+
+__all__ = [
+    "DEFAULT_UNSERVED_USD_PER_TEU",
+    "DEFAULT_USD_PER_TEU_DAY",
+    "Assignment",
+    "Booking",
+    "Candidate",
+    "CandidateEvaluation",
+    "Capacities",
+    "Demand",
+    "DepartureUse",
+    "IterationInfo",
+    "PlanPart",
+    "PlanRequest",
+    "ShipmentPlan",
+    "TerminalSelection",
+    "assign_demand",
+    "check_demand",
+    "load_candidates",
+    "parse_candidates",
+    "plan_request",
+    "plan_shipment",
+    "read_bookings_csv",
+    "read_demand_csv",
+    "select_terminals",
+    "weekly_capacities",
+]

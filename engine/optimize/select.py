@@ -1,0 +1,450 @@
+"""Terminal selection: rank candidate additions by what they save over a demand matrix, choose the best under a budget.
+
+A **candidate** is a named set of scenario edits (:mod:`engine.network.scenario`: add a terminal, add a link,
+scale a capacity, speed up a border) with a capital cost. Each candidate is applied to a copy of the network and
+the demand is re-assigned (:func:`engine.optimize.assign_demand`); its **saving** is the drop in the weekly
+generalized cost (freight + value of time + unserved penalty, USD/week), reported with the changes in freight
+money, TEU-hours, CO2e and unserved TEU.
+
+Choosing a subset
+-----------------
+Savings do not add up: two feeders on one crossing compete for the same cargo, a new feeder and a bigger port are
+worth more together. So every pair of candidates that fits the budget together is assigned as well, and the
+selection MIP (MathOpt, HiGHS by default, SCIP optional; binary ``y_j`` per candidate, ``z_ij`` per pair)::
+
+    max  Σ_j s_j y_j + Σ_{i<j} (s_ij − s_i − s_j) z_ij
+    s.t. Σ_j cost_j y_j ≤ budget,   z_ij ≤ y_i,  z_ij ≤ y_j,  z_ij ≥ y_i + y_j − 1,
+         y_i + y_j ≤ 1 for candidates that exclude each other (declared, or whose edits conflict)
+
+is exact for the pairwise model of the savings. Sets of three or more candidates are where the pairwise model can
+be wrong, so when the MIP picks one, that set is assigned and a cut ``t ≤ measured saving`` for exactly that set is
+added (a combinatorial Benders cut), and the MIP is solved again, until it picks a set whose saving is known
+exactly (at most two candidates, or already measured). The answer is therefore the best set when the pairwise
+model never underestimates a set of three or more; otherwise it is the best among the sets the loop measured.
+The chosen set is finally applied together and assigned once more; the result reports the MIP's value and the
+saving that assignment measures (equal whenever the loop ended on a measured set).
+
+Candidate file (YAML)::
+
+    candidates:
+      - id: EXTRA_AKTAU_ALAT_FEEDERS
+        title: Two more Aktau–Alat container feeders
+        cost_usd: 60000000
+        sources: cost_usd=ESTIMATE
+        notes: "cost_usd: two 700-TEU feeders at ~US$30 M each (assumed)"
+        excludes: [OTHER_ID]            # optional
+        edits:
+          - op: set_service
+            ...
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from ortools.math_opt.python import mathopt
+
+from engine.errors import DataProblem, FieldProblem, InputFileError, InvalidRequest
+from engine.network.model import Network
+from engine.network.provenance import read_provenance
+from engine.network.scenario import Edit, apply_edits, edits_from_yaml, read_text_file, read_yaml
+from engine.network.tables import Problems, Row
+from engine.optimize.assign import Assignment, assign_demand
+from engine.optimize.demand import Demand
+from engine.optimize.solver import MIP_SOLVERS, solve_with_fallback, solver_order
+
+CANDIDATE_ID = re.compile(r"[A-Z][A-Z0-9_-]*")
+CANDIDATE_FIELDS = ("id", "title", "cost_usd", "excludes", "edits", "sources", "notes")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate addition: scenario edits and what they cost (USD, capital)."""
+
+    id: str
+    title: str
+    cost_usd: float
+    edits: tuple[Edit, ...]
+    excludes: tuple[str, ...] = ()
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class CandidateEvaluation:
+    """One candidate assigned on its own. ``saving_usd_per_week`` > 0 means the system got cheaper.
+
+    The ``delta_*`` fields are candidate minus baseline (negative = less).
+    """
+
+    id: str
+    title: str
+    cost_usd: float
+    network_version: str
+    objective_usd_per_week: float
+    saving_usd_per_week: float
+    delta_freight_usd_per_week: float
+    delta_teu_hours_per_week: float
+    delta_co2e_kg_per_week: float
+    delta_unserved_teu_per_week: float
+
+    @property
+    def payback_weeks(self) -> float | None:
+        """Weeks of saving that repay the cost (``None`` when it saves nothing)."""
+        return self.cost_usd / self.saving_usd_per_week if self.saving_usd_per_week > 0 else None
+
+
+@dataclass(frozen=True, eq=False)
+class TerminalSelection:
+    """The answer of :func:`select_terminals`.
+
+    Attributes
+    ----------
+    baseline
+        The assignment on the unchanged network.
+    evaluations
+        Every candidate on its own, best saving first.
+    pairs
+        ``(a, b, saving_usd_per_week, interaction_usd_per_week)`` for every pair that was assigned together;
+        ``interaction`` = pair saving − the two single savings (> 0: complements, < 0: substitutes).
+    exclusive
+        Pairs that may not be chosen together, with the reason.
+    chosen
+        Ids chosen by the MIP, in ranking order.
+    budget_usd, spent_usd
+        The budget and the cost of the chosen set.
+    predicted_saving_usd_per_week
+        The MIP's objective (pairwise model of the savings).
+    combined
+        The assignment with all chosen candidates applied (``None`` when nothing is chosen).
+    saving_usd_per_week
+        What ``combined`` saves against ``baseline``.
+    solver
+        The MIP engine that solved the selection.
+    sets_measured
+        Sets of three or more candidates the refinement loop assigned (see the module docstring).
+    """
+
+    baseline: Assignment
+    evaluations: tuple[CandidateEvaluation, ...]
+    pairs: tuple[tuple[str, str, float, float], ...]
+    exclusive: tuple[tuple[str, str, str], ...]
+    chosen: tuple[str, ...]
+    budget_usd: float
+    spent_usd: float
+    predicted_saving_usd_per_week: float
+    combined: Assignment | None
+    saving_usd_per_week: float
+    solver: str
+    sets_measured: int = 0
+
+    def ranking(self) -> pl.DataFrame:
+        """The evaluations as a frame, best saving first, with payback in weeks and whether chosen."""
+        return pl.DataFrame(
+            {
+                "rank": list(range(1, len(self.evaluations) + 1)),
+                "id": [e.id for e in self.evaluations],
+                "title": [e.title for e in self.evaluations],
+                "cost_usd": [e.cost_usd for e in self.evaluations],
+                "saving_usd_per_week": [e.saving_usd_per_week for e in self.evaluations],
+                "payback_weeks": [e.payback_weeks for e in self.evaluations],
+                "delta_freight_usd_per_week": [e.delta_freight_usd_per_week for e in self.evaluations],
+                "delta_teu_hours_per_week": [e.delta_teu_hours_per_week for e in self.evaluations],
+                "delta_co2e_kg_per_week": [e.delta_co2e_kg_per_week for e in self.evaluations],
+                "delta_unserved_teu_per_week": [e.delta_unserved_teu_per_week for e in self.evaluations],
+                "chosen": [e.id in self.chosen for e in self.evaluations],
+            },
+            schema_overrides={"payback_weeks": pl.Float64},
+        )
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def load_candidates(path: str | Path, network: Network | None = None) -> tuple[Candidate, ...]:
+    """Read a candidate file (format in the module docstring).
+
+    With ``network``, the ``cost_usd`` provenance is checked against the network's ``sources.csv`` and every
+    candidate's edits are applied once, so a bad edit fails here, at its line.
+
+    Raises
+    ------
+    InputFileError
+        Every problem found, located by file and line.
+    """
+    return parse_candidates(read_text_file(path), str(path), network)
+
+
+def parse_candidates(text: str, file: str = "<candidates>", network: Network | None = None) -> tuple[Candidate, ...]:
+    """Parse candidate text (YAML or JSON); see :func:`load_candidates`."""
+    document = read_yaml(text, file)
+    items = document.get("candidates") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not items:
+        raise InputFileError([DataProblem(file, None, "candidates", "must be a non-empty list of candidates")])
+    problems = Problems()
+    candidates: list[Candidate] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        candidate = _candidate(item, index, file, problems, network)
+        if candidate is None:
+            continue
+        line = getattr(item, "line", 0)
+        if candidate.id in seen:
+            problems.add(file, line, "id", f"duplicate candidate {candidate.id!r}, first on line {seen[candidate.id]}")
+            continue
+        seen[candidate.id] = line
+        candidates.append(candidate)
+    for candidate in candidates:
+        for other in candidate.excludes:
+            if other not in seen:
+                problems.add(file, seen[candidate.id], "excludes", f"unknown candidate {other!r}")
+    if problems:
+        raise InputFileError(problems.items)
+    if network is not None:
+        for candidate in candidates:
+            apply_edits(network, candidate.edits)
+    return tuple(candidates)
+
+
+def _candidate(item: Any, index: int, file: str, problems: Problems, network: Network | None) -> Candidate | None:
+    line = getattr(item, "line", 0)
+    if not isinstance(item, dict):
+        problems.add(file, None, f"candidates[{index}]", "must be a mapping with id, title, cost_usd and edits")
+        return None
+    key_lines: Mapping[str, int] = getattr(item, "key_lines", {})
+    for name in item:
+        if name not in CANDIDATE_FIELDS:
+            problems.add(
+                file, key_lines.get(name, line), name, f"unknown field; allowed: {', '.join(CANDIDATE_FIELDS)}"
+            )
+    cells = {name: "" if item.get(name) is None else str(item.get(name)).strip() for name in CANDIDATE_FIELDS}
+    row = Row(file, line, cells, problems)
+    candidate_id = row.ident("id", CANDIDATE_ID, "upper-case letters, digits, '_' and '-', e.g. ALATAU_DRY_PORT")
+    title = row.text("title", required=True)
+    cost = row.number("cost_usd", required=True, gt=0)
+    if network is not None:
+        read_provenance(row, ("cost_usd",), network.sources)
+    excludes = item.get("excludes") or []
+    if isinstance(excludes, str):
+        excludes = [excludes]
+    if not isinstance(excludes, list) or not all(isinstance(e, str) for e in excludes):
+        row.problem("excludes", "must be a list of candidate ids")
+        excludes = []
+    if "edits" not in item:
+        row.problem("edits", "is required (a list of scenario edits)")
+        return None
+    try:
+        edits = edits_from_yaml(item["edits"], file, key_lines.get("edits", line))
+    except InputFileError as exc:
+        for p in exc.data_problems:
+            problems.add(p.file, p.line, p.column, p.message)
+        return None
+    if row.failed or candidate_id is None or title is None or cost is None:
+        return None
+    return Candidate(candidate_id, title, cost, edits, tuple(excludes), f"{file}:{line}")
+
+
+# -------------------------------------------------------------------------------------------- selecting
+
+
+def select_terminals(
+    network: Network,
+    candidates: Sequence[Candidate],
+    demand: Sequence[Demand],
+    budget_usd: float,
+    *,
+    capacities: Mapping[str, float | None] | None = None,
+    interactions: bool = True,
+    solver: str = "highs",
+    on_assignment: Callable[[str, Assignment], None] | None = None,
+    **assign_options: Any,
+) -> TerminalSelection:
+    """Rank ``candidates`` by their weekly saving over ``demand`` and choose the best set within ``budget_usd``.
+
+    Parameters
+    ----------
+    network
+        The base snapshot (never modified; candidates are applied to copies).
+    candidates
+        The candidate additions (see :func:`load_candidates`).
+    demand
+        The demand matrix assigned on every variant.
+    budget_usd
+        Capital budget (USD) the chosen set must fit.
+    capacities
+        Capacity overrides by id, applied to every variant (as in :func:`~engine.optimize.assign_demand`).
+    interactions
+        Assign every affordable pair too (default); ``False`` treats savings as additive (a knapsack).
+    solver
+        MIP engine: ``highs`` or ``scip``.
+    on_assignment
+        Hook called with a label (``baseline``, a candidate id, ``A+B``, ``chosen``) and each assignment.
+    **assign_options
+        Passed to :func:`~engine.optimize.assign_demand` (``usd_per_teu_day``, ``gap``, …).
+
+    Returns
+    -------
+    TerminalSelection
+        Ranking, pair interactions, the chosen set with predicted and measured savings.
+
+    Raises
+    ------
+    InvalidRequest
+        For a negative budget, an unknown solver, or demand problems.
+    InputFileError
+        When a candidate's edits do not apply to ``network``.
+    """
+    if not (isinstance(budget_usd, int | float) and math.isfinite(budget_usd) and budget_usd >= 0):
+        raise InvalidRequest([FieldProblem("budget_usd", f"must be a number >= 0, got {budget_usd!r}")])
+    order = solver_order(solver, MIP_SOLVERS, "solver")
+    ids = [c.id for c in candidates]
+    if len(set(ids)) != len(ids):
+        raise InvalidRequest([FieldProblem("candidates", "ids must be unique")])
+
+    def assign(label: str, variant: Network) -> Assignment:
+        result = assign_demand(variant, demand, capacities, **assign_options)
+        if on_assignment is not None:
+            on_assignment(label, result)
+        return result
+
+    baseline = assign("baseline", network)
+    evaluations = {c.id: _evaluate(c, baseline, assign(c.id, apply_edits(network, c.edits))) for c in candidates}
+    exclusive: dict[tuple[str, str], str] = {}
+    for candidate in candidates:
+        for other in candidate.excludes:
+            exclusive[_pair(candidate.id, other)] = f"{candidate.id} excludes {other}"
+    pairs: list[tuple[str, str, float, float]] = []
+    if interactions:
+        for a, b in itertools.combinations(candidates, 2):
+            key = _pair(a.id, b.id)
+            if key in exclusive or a.cost_usd + b.cost_usd > budget_usd:
+                continue
+            try:
+                variant = apply_edits(network, (*a.edits, *b.edits))
+            except InvalidRequest as exc:
+                exclusive[key] = f"edits conflict: {exc}"
+                continue
+            objective = assign(f"{a.id}+{b.id}", variant).objective_usd_per_week
+            together = _saving(objective, baseline.objective_usd_per_week)
+            single = evaluations[a.id].saving_usd_per_week + evaluations[b.id].saving_usd_per_week
+            pairs.append((a.id, b.id, together, _change(together, single)))
+
+    by_id = {c.id: c for c in candidates}
+
+    def measure(chosen: frozenset[str]) -> float:
+        edits = tuple(edit for cid in sorted(chosen) for edit in by_id[cid].edits)
+        variant = assign("+".join(sorted(chosen)), apply_edits(network, edits))
+        return _saving(variant.objective_usd_per_week, baseline.objective_usd_per_week)
+
+    chosen, predicted, solver_name, refinements = _choose(
+        candidates, evaluations, pairs, exclusive, budget_usd, order, measure
+    )
+    ranking = sorted(evaluations.values(), key=lambda e: (-e.saving_usd_per_week, e.cost_usd, e.id))
+    chosen_ordered = tuple(e.id for e in ranking if e.id in chosen)
+    combined = None
+    saving = 0.0
+    if chosen_ordered:
+        edits = tuple(edit for cid in chosen_ordered for edit in by_id[cid].edits)
+        combined = assign("chosen", apply_edits(network, edits, label="+".join(chosen_ordered)))
+        saving = _saving(combined.objective_usd_per_week, baseline.objective_usd_per_week)
+    return TerminalSelection(
+        baseline=baseline,
+        evaluations=tuple(ranking),
+        pairs=tuple(pairs),
+        exclusive=tuple((a, b, why) for (a, b), why in sorted(exclusive.items())),
+        chosen=chosen_ordered,
+        budget_usd=float(budget_usd),
+        spent_usd=sum(c.cost_usd for c in candidates if c.id in chosen),
+        predicted_saving_usd_per_week=predicted,
+        combined=combined,
+        saving_usd_per_week=saving,
+        solver=solver_name,
+        sets_measured=refinements,
+    )
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _change(after: float, before: float) -> float:
+    """``after − before`` with LP round-off (below a millionth of the magnitude) shown as 0."""
+    delta = after - before
+    return 0.0 if abs(delta) <= 1e-9 * max(1.0, abs(before)) else delta
+
+
+def _saving(after: float, before: float) -> float:
+    """``before − after`` with round-off shown as 0 (never −0)."""
+    return 0.0 - _change(after, before)
+
+
+def _evaluate(candidate: Candidate, baseline: Assignment, variant: Assignment) -> CandidateEvaluation:
+    return CandidateEvaluation(
+        id=candidate.id,
+        title=candidate.title,
+        cost_usd=candidate.cost_usd,
+        network_version=variant.network,
+        objective_usd_per_week=variant.objective_usd_per_week,
+        saving_usd_per_week=_saving(variant.objective_usd_per_week, baseline.objective_usd_per_week),
+        delta_freight_usd_per_week=_change(variant.freight_usd_per_week, baseline.freight_usd_per_week),
+        delta_teu_hours_per_week=_change(variant.teu_hours_per_week, baseline.teu_hours_per_week),
+        delta_co2e_kg_per_week=_change(variant.co2e_kg_per_week, baseline.co2e_kg_per_week),
+        delta_unserved_teu_per_week=_change(variant.unserved_teu_per_week, baseline.unserved_teu_per_week),
+    )
+
+
+MAX_REFINEMENTS = 20
+"""Sets of three or more candidates measured at most (each costs one assignment)."""
+
+
+def _choose(
+    candidates: Sequence[Candidate],
+    evaluations: Mapping[str, CandidateEvaluation],
+    pairs: Sequence[tuple[str, str, float, float]],
+    exclusive: Mapping[tuple[str, str], str],
+    budget_usd: float,
+    order: list[tuple[str, Any]],
+    measure: Callable[[frozenset[str]], float],
+) -> tuple[set[str], float, str, int]:
+    """The selection MIP (module docstring), refined by measuring the sets of three or more it picks.
+
+    ``t`` is the value of the chosen set: at most the pairwise model, and, for every set ``S`` already measured,
+    at most its measured saving when exactly ``S`` is chosen (``t ≤ s(S) + M · (Σ_{j∉S} y_j + Σ_{j∈S} (1 −
+    y_j))``). The loop stops when the MIP picks a set whose value is known exactly (one or two candidates, or
+    a set already measured). Returns the set, its value, the engine and how many sets were measured.
+    """
+    model = mathopt.Model(name="terminal_selection")
+    y = {c.id: model.add_binary_variable(name=f"y_{c.id}") for c in candidates}
+    pairwise = mathopt.fast_sum(evaluations[c.id].saving_usd_per_week * y[c.id] for c in candidates)
+    terms = []
+    for a, b, _together, interaction in pairs:
+        z = model.add_variable(lb=0.0, ub=1.0, name=f"z_{a}_{b}")
+        model.add_linear_constraint(z <= y[a])
+        model.add_linear_constraint(z <= y[b])
+        model.add_linear_constraint(z >= y[a] + y[b] - 1)
+        terms.append(interaction * z)
+    for a, b in exclusive:
+        if a in y and b in y:
+            model.add_linear_constraint(y[a] + y[b] <= 1)
+    model.add_linear_constraint(mathopt.fast_sum(c.cost_usd * y[c.id] for c in candidates) <= budget_usd)
+    big_m = 1.0 + sum(abs(e.saving_usd_per_week) for e in evaluations.values()) + sum(abs(p[3]) for p in pairs)
+    value = model.add_variable(lb=-big_m, ub=big_m, name="t")
+    model.add_linear_constraint(value <= pairwise + mathopt.fast_sum(terms))
+    model.maximize(value)
+    measured: dict[frozenset[str], float] = {}
+    while True:
+        name, result = solve_with_fallback(model, order)
+        values = result.variable_values(list(y.values()))
+        chosen = frozenset(cid for cid, v in zip(y, values, strict=True) if v > 0.5)
+        if len(chosen) <= 2 or chosen in measured or len(measured) >= MAX_REFINEMENTS:
+            return set(chosen), measured.get(chosen, float(result.objective_value())), name, len(measured)
+        measured[chosen] = measure(chosen)
+        outside = mathopt.fast_sum(y[c] for c in y if c not in chosen)
+        inside = mathopt.fast_sum(1 - y[c] for c in chosen)
+        model.add_linear_constraint(value <= measured[chosen] + big_m * (outside + inside))

@@ -1,0 +1,20 @@
+"""The documented money values the optimizer trades against (all overridable per call).
+
+``DEFAULT_USD_PER_TEU_DAY`` — value of a TEU-day, used both as the value of time in the assignment's
+generalized cost and as the price of lateness in shipment planning. It is an assumption, not a published
+figure: the inventory carrying cost of one TEU of China–Europe rail cargo, taking a cargo value of about
+US$50,000 per TEU and a carrying cost of about 15 % a year (capital, insurance, obsolescence):
+50,000 × 0.15 / 365 ≈ US$20 per TEU-day. Rail cargo on this lane is chosen over deep sea precisely because it is
+worth more per box, so analysts should set their own value for their cargo.
+
+``DEFAULT_UNSERVED_USD_PER_TEU`` — penalty per TEU/week of demand the assignment leaves unserved. It stands for
+the cost of the cargo going another way that the demand segment excludes (or not moving), and it caps what a
+capacity is worth: a TEU left unserved is never cheaper than ``penalty`` minus the cheapest route's cost. The
+default US$10,000 is about twice the generalized cost of the most expensive Middle Corridor routes in the shipped
+network (~US$4,500 freight plus ~33 days × US$20), so capacity, not price, decides what is unserved.
+"""
+
+from __future__ import annotations
+
+DEFAULT_USD_PER_TEU_DAY = 20.0
+DEFAULT_UNSERVED_USD_PER_TEU = 10_000.0

@@ -1,0 +1,245 @@
+"""Demand assignment: column generation against an independent arc LP, duals by perturbation, determinism, errors."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import polars as pl
+import pytest
+from ortools.math_opt.python import mathopt
+
+from engine.errors import InvalidRequest
+from engine.network import CargoClass, Mode, Network
+from engine.optimize import Assignment, Demand, assign_demand, weekly_capacities
+from engine.optimize.colgen import IterationInfo
+from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
+from engine.optimize.transfer_graph import expected_wait_min
+from engine.routing.compiled import compile_network
+from tests.optimize.arc_lp import mean_wait_min, solve_arc_lp
+from tests.routing.generators import random_network
+
+NO_SERVICE_CAPS: frozenset[Mode] = frozenset()
+
+
+def random_instance(seed: int) -> tuple[Network, list[Demand], dict[str, float], dict[str, float]]:
+    """A random network with capacities on about half its links and some terminals, and demand that overflows."""
+    network = random_network(seed, n_nodes=7, n_services=6, n_links=26)
+    rng = random.Random(seed)
+    compiled = compile_network(network)
+    link_cap = {link: float(rng.choice([3, 5, 8, 12])) for link in compiled.link_ids if rng.random() < 0.5}
+    node_cap = {node: float(rng.choice([4, 9])) for node in compiled.node_ids if rng.random() < 0.3}
+    nodes = list(network.nodes)
+    demand = []
+    seen = set()
+    for _ in range(8):
+        origin, destination = rng.sample(nodes, 2)
+        cargo = rng.choice([CargoClass.GENERAL, CargoClass.GENERAL, CargoClass.HAZMAT])
+        if (origin, destination, cargo) in seen:
+            continue
+        seen.add((origin, destination, cargo))
+        demand.append(Demand(origin, destination, float(rng.choice([2, 5, 9, 14])), cargo_class=cargo))
+    return network, demand, link_cap, node_cap
+
+
+def assign(
+    network: Network, demand: list[Demand], link_cap: dict[str, float], node_cap: dict[str, float], **kw: float
+) -> Assignment:
+    return assign_demand(
+        network,
+        demand,
+        {**link_cap, **node_cap},
+        capacity_modes=NO_SERVICE_CAPS,
+        usd_per_teu_day=kw.pop("usd_per_teu_day", 30.0),
+        unserved_usd_per_teu=kw.pop("unserved_usd_per_teu", 4_000.0),
+        gap=0.0,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_column_generation_matches_the_arc_lp(seed: int) -> None:
+    network, demand, link_cap, node_cap = random_instance(seed)
+    result = assign(network, demand, link_cap, node_cap)
+    oracle = solve_arc_lp(
+        network, demand, link_cap, node_cap, usd_per_teu_day=30.0, unserved_usd_per_teu=4_000.0, lot_teu=2
+    )
+    assert result.status == "optimal"
+    assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6, abs=1e-6)
+    assert result.unserved_teu_per_week == pytest.approx(oracle.unserved, abs=1e-6)
+    # flows respect every capacity
+    links = result.links.filter(pl.col("capacity_teu_per_week").is_not_null())
+    assert (links["flow_teu_per_week"] <= links["capacity_teu_per_week"] + 1e-6).all()
+    nodes = result.nodes.filter(pl.col("capacity_teu_per_week").is_not_null())
+    assert (nodes["lift_teu_per_week"] <= nodes["capacity_teu_per_week"] + 1e-6).all()
+
+
+def test_random_instances_do_bind() -> None:
+    """The comparison above is only meaningful if capacities bind in some instances."""
+    binding = [assign(*random_instance(seed)).shadow_prices.height for seed in range(12)]
+    assert sum(1 for b in binding if b > 0) >= 6
+
+
+def test_toy_network_matches_the_arc_lp_with_default_capacities(toy_network: Network) -> None:
+    demand = [
+        Demand("ORIGIN", "DEST", 900.0),
+        Demand("ORIGIN", "PORT_AZ", 500.0),
+        Demand("ORIGIN", "DEST", 300.0, cargo_class=CargoClass.HAZMAT),
+    ]
+    result = assign_demand(toy_network, demand, gap=0.0)
+    caps = weekly_capacities(toy_network)
+    oracle = solve_arc_lp(
+        toy_network,
+        demand,
+        caps.link_teu_per_week,
+        caps.node_teu_per_week,
+        usd_per_teu_day=20.0,
+        unserved_usd_per_teu=10_000.0,
+    )
+    assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6)
+    # the feeder's sailings (2 a week x 300 TEU) bind; hazmat may not use it at all
+    assert "F-PORT_KZ-PORT_AZ" in result.binding_links
+    hazmat = result.commodities.filter(pl.col("cargo_class") == "hazmat")
+    assert hazmat["served_teu_per_week"].item() == 0.0
+
+
+def test_expected_wait_agrees_with_sampled_waits(toy_network: Network) -> None:
+    compiled = compile_network(toy_network)
+    for index, service_id in enumerate(compiled.service_ids):
+        service = toy_network.services[service_id]
+        departures = compiled.departures[index]
+        week0 = 20_000 * 1440
+        sampled = np.mean([departures.next(week0 + t) - (week0 + t) for t in range(0, 7 * 1440, 7)])
+        assert expected_wait_min(service) == pytest.approx(sampled, abs=4.0)
+        assert expected_wait_min(service) == pytest.approx(mean_wait_min(service), abs=1e-9)
+
+
+def test_mathopt_dual_sign_convention() -> None:
+    """min x + 3y s.t. x <= 4, x + y = 10: relaxing x <= 4 by one lowers the objective by 2, so the dual is -2."""
+    model = mathopt.Model()
+    x, y = model.add_variable(lb=0), model.add_variable(lb=0)
+    cap = model.add_linear_constraint(x <= 4)
+    total = model.add_linear_constraint(x + y == 10)
+    model.minimize(x + 3 * y)
+    for name in ("highs", "glop"):
+        result = IncrementalLP(model, solver_order(name, LP_SOLVERS, "solver")).solve()
+        assert result.objective_value() == pytest.approx(22.0)
+        assert result.dual_values([cap, total]) == pytest.approx([-2.0, 3.0])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
+    """z(cap) is convex and non-increasing; the reported price p = -dual satisfies
+    z(cap - 1) - z(cap) >= p >= z(cap) - z(cap + 1) for every binding capacity."""
+    network, demand, link_cap, node_cap = random_instance(seed)
+    base = assign(network, demand, link_cap, node_cap)
+    z = base.objective_usd_per_week
+    checked = 0
+    for element, element_id, capacity, _flow, price in base.shadow_prices.iter_rows():
+
+        def with_capacity(value: float, element: str = element, element_id: str = element_id) -> float:
+            links = {**link_cap, element_id: value} if element == "link" else link_cap
+            nodes = {**node_cap, element_id: value} if element == "node" else node_cap
+            return float(assign(network, demand, links, nodes).objective_usd_per_week)
+
+        tolerance = 1e-6 * max(1.0, z)
+        assert z - with_capacity(capacity + 1) <= price + tolerance
+        assert with_capacity(capacity - 1) - z >= price - tolerance
+        checked += 1
+    assert checked == base.shadow_prices.height
+
+
+def test_shadow_price_equals_the_change_on_the_shipped_network(
+    shipped_network: Network, shipped_demand: list[Demand]
+) -> None:
+    """Adding one TEU/week to the Kuryk–Alat wagon ferry lowers the weekly cost by exactly its shadow price."""
+    base = assign_demand(shipped_network, shipped_demand, gap=0.0)
+    row = base.shadow_prices.filter(pl.col("id") == "F-KURYK-ALAT-W")
+    capacity, price = row["capacity_teu_per_week"].item(), row["shadow_price_usd_per_teu"].item()
+    assert price > 0
+    more = assign_demand(shipped_network, shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0)
+    assert base.objective_usd_per_week - more.objective_usd_per_week == pytest.approx(price, rel=1e-6)
+
+
+def test_caspian_binds_on_the_shipped_demand_and_is_reported(
+    shipped_network: Network, shipped_demand: list[Demand]
+) -> None:
+    result = assign_demand(shipped_network, shipped_demand)
+    caspian = {"F-AKTAU-ALAT", "F-KURYK-ALAT-W", "F-KURYK-ALAT-T", "F-TMB-ALAT-W", "F-TMB-ALAT-T"}
+    assert caspian <= set(result.binding_links)
+    prices = result.shadow_prices.filter(pl.col("id").is_in(list(caspian)))
+    assert (prices["shadow_price_usd_per_teu"] > 0).all()
+    assert result.gap <= 1e-6
+    from engine.cli_optimize import format_assignment
+
+    text = format_assignment(result)
+    assert "F-KURYK-ALAT-W" in text and "Binding capacities" in text
+
+
+def test_determinism(shipped_network: Network, shipped_demand: list[Demand]) -> None:
+    first = assign_demand(shipped_network, shipped_demand)
+    second = assign_demand(shipped_network, shipped_demand)
+    assert first.objective_usd_per_week == second.objective_usd_per_week
+    for name in ("links", "nodes", "routes", "commodities", "shadow_prices"):
+        assert getattr(first, name).equals(getattr(second, name)), name
+
+
+def test_gap_stopping_rule_is_honest(shipped_network: Network, shipped_demand: list[Demand]) -> None:
+    trace: list[IterationInfo] = []
+    loose = assign_demand(shipped_network, shipped_demand, gap=0.05, on_iteration=trace.append)
+    exact = assign_demand(shipped_network, shipped_demand, gap=0.0)
+    assert loose.status in ("gap", "optimal") and loose.gap <= 0.05
+    assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + 1e-6
+    assert exact.objective_usd_per_week <= loose.objective_usd_per_week + 1e-6
+    assert all(a.lower_bound <= b.lower_bound + 1e-6 for a, b in itertools.pairwise(trace))
+
+
+def test_routes_and_totals_are_consistent(toy_network: Network) -> None:
+    demand = [Demand("ORIGIN", "DEST", 700.0), Demand("BORDER_CN", "PORT_AZ", 50.0)]
+    result = assign_demand(toy_network, demand)
+    routes = result.routes
+    assert routes["teu_per_week"].sum() == pytest.approx(result.served_teu_per_week)
+    assert (routes["teu_per_week"] * routes["usd_per_teu"]).sum() == pytest.approx(result.freight_usd_per_week)
+    served = result.commodities["served_teu_per_week"] + result.commodities["unserved_teu_per_week"]
+    assert served.to_list() == pytest.approx(result.commodities["demand_teu_per_week"].to_list())
+    assert set(routes["links"].str.split("|").explode()) <= set(toy_network.links)
+
+
+def test_unreachable_demand_is_unserved_not_an_error(toy_network: Network) -> None:
+    result = assign_demand(toy_network, [Demand("DEST", "ORIGIN", 10.0, avoid_modes=frozenset({Mode.RAIL}))])
+    assert result.unserved_teu_per_week == pytest.approx(10.0)
+    assert result.routes.height == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "field"),
+    [
+        ([Demand("ORIGIN", "NOWHERE", 5.0)], "demand[0].destination"),
+        ([Demand("ORIGIN", "DEST", 5.0), Demand("ORIGIN", "DEST", 7.0)], "demand[1].origin"),
+        ([Demand("ORIGIN", "DEST", 5.0, avoid_countries=frozenset({"CN"}))], "demand[0].avoid_countries"),
+    ],
+)
+def test_bad_demand_names_the_row(toy_network: Network, rows: list[Demand], field: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        assign_demand(toy_network, rows)
+    assert field in [p.field for p in caught.value.problems]
+
+
+def test_bad_rows_and_parameters_are_refused(toy_network: Network) -> None:
+    with pytest.raises(InvalidRequest, match="teu_per_week"):
+        Demand("ORIGIN", "DEST", -3.0)
+    with pytest.raises(InvalidRequest, match="capacities"):
+        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], {"NO-SUCH-LINK": 5.0})
+    with pytest.raises(InvalidRequest, match="usd_per_teu_day"):
+        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], usd_per_teu_day=-1.0)
+    with pytest.raises(InvalidRequest, match="solver"):
+        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], solver="pdlp")
+
+
+def test_glop_gives_the_same_optimum(toy_network: Network) -> None:
+    demand = [Demand("ORIGIN", "DEST", 900.0), Demand("ORIGIN", "PORT_AZ", 500.0)]
+    highs = assign_demand(toy_network, demand, gap=0.0)
+    glop = assign_demand(toy_network, demand, gap=0.0, solver="glop")
+    assert glop.solver == "glop"
+    assert glop.objective_usd_per_week == pytest.approx(highs.objective_usd_per_week, rel=1e-9)

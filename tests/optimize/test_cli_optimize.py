@@ -1,0 +1,119 @@
+"""The optimizer's CLI commands: arguments in, library results out as text and files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engine.cli import main
+from tests.conftest import NETWORKS
+from tests.optimize.test_select import TOY_CANDIDATES
+
+TOY = str(NETWORKS / "toy")
+
+
+def test_plan_prints_parts_and_binding_departures(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["plan", "Xian Toy", "DEST", "--network", TOY, "--teu", "250", "--ready", "2026-12-07T00:00Z"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "moved 250 TEU" in out and "Part 1:" in out and "CN-TRAIN" in out
+    assert "Full departures the plan uses" in out
+
+
+def test_plan_json_and_what_cannot_move(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["plan", "ORIGIN", "DEST", "--network", TOY, "--teu", "900", "--ready", "2026-12-07T00:00Z"]
+    code = main([*args, "--horizon-days", "18", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 3  # not everything moves
+    assert document["moved_teu"] + document["unmoved_teu"] == 900
+    assert document["unmoved_teu"] > 0 and document["binding"] and document["explanation"]
+
+
+def test_assign_writes_frames(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,900\nORIGIN,PORT_AZ,200\n", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    code = main(["assign", str(demand), "--network", TOY, "--out", str(out_dir)])
+    text = capsys.readouterr().out
+    assert code == 0 and "F-PORT_KZ-PORT_AZ" in text and "Unserved demand" in text
+    links = pl.read_parquet(out_dir / "links.parquet")
+    assert links.filter(pl.col("link_id") == "F-PORT_KZ-PORT_AZ")["binding"].item()
+    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["unserved_teu_per_week"] > 0
+    assert {p.name for p in out_dir.iterdir()} >= {"routes.parquet", "nodes.parquet", "shadow_prices.parquet"}
+
+
+def test_assign_with_edits_and_csv_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,900\n", encoding="utf-8")
+    edits = tmp_path / "edits.yaml"
+    edits.write_text(
+        "edits:\n  - op: scale_capacity\n    service: CASPIAN-FEEDER\n    factor: 3\n    sources: ESTIMATE\n"
+        "    notes: 'factor: assumed'\n",
+        encoding="utf-8",
+    )
+    out_dir = tmp_path / "out"
+    code = main(
+        ["assign", str(demand), "--network", TOY, "--edits", str(edits), "--out", str(out_dir), "--format", "csv"]
+    )
+    assert code == 0
+    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["unserved_teu_per_week"] == pytest.approx(0.0)
+    assert pl.read_csv(out_dir / "commodities.csv").height == 1
+    capsys.readouterr()
+
+
+def test_capacity_override_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,900\n", encoding="utf-8")
+    args = [
+        "assign",
+        str(demand),
+        "--network",
+        TOY,
+        "--out",
+        str(tmp_path / "o"),
+        "--capacity",
+        "F-PORT_KZ-PORT_AZ=none",
+    ]
+    assert main(args) == 0
+    assert "No capacity binds" in capsys.readouterr().out
+
+
+def test_select_terminals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    candidates = tmp_path / "candidates.yaml"
+    candidates.write_text(TOY_CANDIDATES, encoding="utf-8")
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,900\nORIGIN,PORT_AZ,200\n", encoding="utf-8")
+    code = main(
+        [
+            "select-terminals",
+            str(candidates),
+            str(demand),
+            "--network",
+            TOY,
+            "--budget-usd",
+            "15",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "Chosen within 15 USD" in out and "BIGGER_FEEDER" in out
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["spent_usd"] <= 15 and summary["chosen"]
+
+
+def test_input_errors_are_reported_with_their_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,-4\n", encoding="utf-8")
+    assert main(["assign", str(demand), "--network", TOY, "--out", str(tmp_path / "o")]) == 1
+    assert "demand.csv:2: teu_per_week: must be >= 0" in capsys.readouterr().err
+    edits = tmp_path / "edits.yaml"
+    edits.write_text("edits:\n  - op: nothing\n", encoding="utf-8")
+    demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,4\n", encoding="utf-8")
+    assert main(["assign", str(demand), "--network", TOY, "--edits", str(edits), "--out", str(tmp_path / "o")]) == 1
+    assert "edits.yaml:2: op: must be one of" in capsys.readouterr().err
