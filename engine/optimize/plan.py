@@ -20,7 +20,7 @@ Money per TEU is the cost model's price of a lot of ``lot_teu`` TEU divided by `
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -364,8 +364,14 @@ def plan_shipment(
     return plan_request(network, request)
 
 
-def plan_request(network: Network, request: PlanRequest) -> ShipmentPlan:
-    """:func:`plan_shipment` for an already built :class:`PlanRequest` (what a service handler calls)."""
+def plan_request(
+    network: Network, request: PlanRequest, *, should_stop: Callable[[], str | None] | None = None
+) -> ShipmentPlan:
+    """:func:`plan_shipment` for an already built :class:`PlanRequest` (what a service handler calls).
+
+    ``should_stop`` is polled while the time-expanded network is built; a returned reason (a deadline, a
+    cancellation) raises :class:`~engine.errors.SearchInterrupted`.
+    """
     request.check_against(network)
     compiled = compile_network(network)
     lot = request.lot
@@ -389,7 +395,7 @@ def plan_request(network: Network, request: PlanRequest) -> ShipmentPlan:
     def lateness_cents(arrive: int) -> int:
         return round(per_lot_day_cents * max(0, arrive - due_min) / 1440.0)
 
-    net = build_time_expanded(ctx, request.teu, end_min, capacity_of, lateness_cents)
+    net = build_time_expanded(ctx, request.teu, end_min, capacity_of, lateness_cents, should_stop)
     flows = _solve(net, request.teu)
     return _plan(network, compiled, ctx, request, net, flows, booked, lot)
 

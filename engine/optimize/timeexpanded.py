@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from engine.errors import SearchInterrupted
 from engine.network.model import ServiceKind
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext, Step
@@ -67,6 +68,10 @@ class RideEnd:
     steps: tuple[tuple[int, Step], ...]
 
 
+STOP_POLL = 4096
+"""Vertices between two polls of ``should_stop`` while building."""
+
+
 @dataclass
 class TimeExpandedNetwork:
     """Arcs of the time-expanded network as parallel lists, and what each arc means for the plan."""
@@ -86,6 +91,8 @@ class TimeExpandedNetwork:
     """Arc index → arrival minute at the destination."""
     departure_capacity: dict[DepartureKey, int | None] = field(default_factory=dict)
     """Remaining capacity of each departure (TEU) before capping at the consignment size; ``None``: no limit."""
+    should_stop: Callable[[], str | None] | None = None
+    """Polled every ``STOP_POLL`` vertices while building; a reason stops the build (a deadline, a cancel)."""
 
     def arc(self, tail: int, head: int, capacity: int, cost: int) -> int:
         """Add an arc and return its index."""
@@ -98,6 +105,10 @@ class TimeExpandedNetwork:
     def vertex(self) -> int:
         """A new vertex id."""
         self.n_vertices += 1
+        if self.should_stop is not None and not self.n_vertices % STOP_POLL:
+            reason = self.should_stop()
+            if reason:
+                raise SearchInterrupted(reason)
         return self.n_vertices - 1
 
     def arrays(self) -> tuple[npt.NDArray[np.int64], ...]:
@@ -152,6 +163,7 @@ def build_time_expanded(
     end_min: int,
     capacity_of: Callable[[int, int, bool], int | None],
     lateness_cents: Callable[[int], int],
+    should_stop: Callable[[], str | None] | None = None,
 ) -> TimeExpandedNetwork:
     """Build the network for ``teu`` TEU from ``ctx``'s origin (ready at ``ctx.ready_min``) to its destination.
 
@@ -168,10 +180,13 @@ def build_time_expanded(
         Remaining TEU of departure ``(link, minute, loose)``; ``None`` for no limit (trucks).
     lateness_cents
         Cost per lot of arriving at a minute (the sink arcs).
+    should_stop
+        Polled while building (the expensive part); a returned reason raises
+        :class:`~engine.errors.SearchInterrupted`.
     """
     compiled = ctx.compiled
     bound = lower_bounds(ctx).time_min  # per link-state: minutes still needed after taking the link
-    net = TimeExpandedNetwork()
+    net = TimeExpandedNetwork(should_stop=should_stop)
     states: dict[State, int] = {}
     yards: dict[tuple[int, int, bool, int], int] = {}
     departures: dict[DepartureKey, int] = {}

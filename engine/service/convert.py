@@ -68,7 +68,7 @@ def _mode_name(number: types_pb2.Mode.ValueType) -> str:
         return str(number)
 
 
-def _collect(problems: list[FieldProblem], build: Callable[[], T]) -> T | None:
+def collect_problems(problems: list[FieldProblem], build: Callable[[], T]) -> T | None:
     """Build a domain object, adding its validation problems to ``problems`` instead of raising."""
     try:
         return build()
@@ -77,9 +77,10 @@ def _collect(problems: list[FieldProblem], build: Callable[[], T]) -> T | None:
         return None
 
 
-def _time(field: str, stamp: Timestamp, problems: list[FieldProblem]) -> datetime | None:
+def time_from_proto(field: str, value: Timestamp, problems: list[FieldProblem]) -> datetime | None:
+    """A Timestamp field as a UTC datetime, or ``None`` with a problem added (invalid or outside 2000–2100)."""
     try:
-        moment = stamp.ToDatetime(tzinfo=UTC)
+        moment = value.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         problems.append(FieldProblem(field, f"is not a valid timestamp ({exc})"))
         return None
@@ -111,7 +112,7 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
     if not request.HasField("departure"):
         problems.append(FieldProblem("departure", "is required: when the cargo is ready at the origin (UTC)"))
     else:
-        ready = _time("departure", request.departure, problems)
+        ready = time_from_proto("departure", request.departure, problems)
 
     shipment = None
     if not request.HasField("shipment"):
@@ -122,18 +123,18 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
         if cargo_class is None:
             problems.append(FieldProblem("shipment.cargo_class", f"unknown value {s.cargo_class}"))
         else:
-            shipment = _collect(problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class))
+            shipment = collect_problems(problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class))
 
     objective = OBJECTIVES.get(request.objective)
     if objective is None:
         problems.append(FieldProblem("objective", f"unknown value {request.objective}"))
 
-    constraints = _constraints_from_proto(request.constraints, problems)
+    constraints = constraints_from_proto(request.constraints, problems)
     max_routes = request.max_routes or DEFAULT_MAX_ROUTES
     if max_routes > MAX_ROUTES_LIMIT:
         problems.append(FieldProblem("max_routes", f"must be between 1 and {MAX_ROUTES_LIMIT}, got {max_routes}"))
     w = request.weights
-    weights = _collect(problems, lambda: Weights(w.usd_per_hour, w.usd_per_transfer, w.usd_per_kg_co2e))
+    weights = collect_problems(problems, lambda: Weights(w.usd_per_hour, w.usd_per_transfer, w.usd_per_kg_co2e))
 
     if problems:
         raise InvalidRequest(problems)
@@ -144,7 +145,8 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
     return query
 
 
-def _constraints_from_proto(c: types_pb2.Constraints, problems: list[FieldProblem]) -> Constraints | None:
+def constraints_from_proto(c: types_pb2.Constraints, problems: list[FieldProblem]) -> Constraints | None:
+    """Translate constraints, adding their problems to ``problems``."""
     modes: set[Mode] = set()
     for number in c.avoid_modes:
         mode = MODES.get(number)
@@ -155,8 +157,8 @@ def _constraints_from_proto(c: types_pb2.Constraints, problems: list[FieldProble
             )
         else:
             modes.add(mode)
-    arrive_by = _time("constraints.arrive_by", c.arrive_by, problems) if c.HasField("arrive_by") else None
-    return _collect(
+    arrive_by = time_from_proto("constraints.arrive_by", c.arrive_by, problems) if c.HasField("arrive_by") else None
+    return collect_problems(
         problems,
         lambda: Constraints(
             avoid_countries=frozenset(code.strip().upper() for code in c.avoid_countries),
@@ -173,7 +175,8 @@ def _constraints_from_proto(c: types_pb2.Constraints, problems: list[FieldProble
     )
 
 
-def _stamp(moment: datetime) -> Timestamp:
+def stamp(moment: datetime) -> Timestamp:
+    """A whole-minute UTC datetime as a Timestamp."""
     # Route times are whole minutes in UTC; this is ~10x faster than Timestamp.FromDatetime.
     return Timestamp(seconds=int(moment.timestamp()))
 
@@ -198,8 +201,8 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
         service=leg.service_id,
         load_unit=LOAD_UNITS[leg.load_unit],
         gauge_mm=leg.gauge_mm or 0,
-        depart=_stamp(leg.depart),
-        arrive=_stamp(leg.arrive),
+        depart=stamp(leg.depart),
+        arrive=stamp(leg.arrive),
         wait_h=leg.wait_h,
         distance_km=leg.distance_km,
         cost_usd=leg.cost_usd,
@@ -223,8 +226,8 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
                 link_id=hop.link_id,
                 from_node=hop.from_id,
                 to_node=hop.to_id,
-                depart=_stamp(hop.depart),
-                arrive=_stamp(hop.arrive),
+                depart=stamp(hop.depart),
+                arrive=stamp(hop.arrive),
                 distance_km=hop.distance_km,
                 freight_usd=hop.freight_usd,
                 border_usd=hop.border_usd,
@@ -241,7 +244,7 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         transfers=[
             types_pb2.Transfer(
                 node=t.node_id,
-                arrive=_stamp(t.arrive),
+                arrive=stamp(t.arrive),
                 from_service=t.from_service,
                 to_service=t.to_service,
                 handling_h=t.handling_h,
@@ -267,9 +270,9 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
             for b in route.border_crossings
         ],
         countries=route.countries,
-        ready=_stamp(route.ready),
-        depart=_stamp(route.depart),
-        arrive=_stamp(route.arrive),
+        ready=stamp(route.ready),
+        depart=stamp(route.depart),
+        arrive=stamp(route.arrive),
         duration_h=route.duration_h,
         cost_usd=route.cost_usd,
         cost=_cost(route.cost),

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import grpc
-from corridor.v1 import network_pb2, network_pb2_grpc, routing_pb2
+from corridor.v1 import network_pb2, network_pb2_grpc, routing_pb2, study_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
@@ -41,6 +41,7 @@ log = logging.getLogger("corridor.service")
 
 ROUTING_SERVICE = "corridor.v1.RoutingService"
 NETWORK_SERVICE = "corridor.v1.NetworkService"
+STUDY_SERVICE = "corridor.v1.StudyService"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_CONCURRENT_RPCS = 512
 STREAM_IN_FLIGHT = 32
@@ -91,20 +92,31 @@ def _deadline(context: grpc.aio.ServicerContext[Any, Any]) -> float | None:
 
 
 class RoutingHandlers:
-    """RoutingService over raw bytes: requests go to the workers unparsed, responses come back serialized."""
+    """RoutingService and StudyService over raw bytes: requests go to the workers unparsed, responses come back
+    serialized."""
 
     def __init__(self, pool: WorkerPool) -> None:
         self._pool = pool
 
     async def find_routes(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        return await self._unary("find_routes", f"/{ROUTING_SERVICE}/FindRoutes", payload, context)
+
+    async def plan_shipment(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        return await self._unary("plan_shipment", f"/{ROUTING_SERVICE}/PlanShipment", payload, context)
+
+    async def assign_demand(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        return await self._unary("assign_demand", f"/{STUDY_SERVICE}/AssignDemand", payload, context)
+
+    async def _unary(
+        self, job: str, method: str, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> bytes:
+        """Run a unary job in a worker: its serialized response, or an abort with the rich status."""
         started = time.perf_counter()
-        method = f"/{ROUTING_SERVICE}/FindRoutes"
         request_id = ""
         status = "OK"
         failure: Failure | None = None
         try:
-            outcome = await self._pool.call("find_routes", payload, _deadline(context))
-            response, failure, request_id = outcome
+            response, failure, request_id = await self._pool.call(job, payload, _deadline(context))
             if failure is None:
                 assert response is not None
                 return bytes(response)
@@ -113,7 +125,7 @@ class RoutingHandlers:
             raise
         except WorkerDied:
             failure = Failure("UNAVAILABLE", "a worker process died; retry the call")
-        except Exception as exc:
+        except Exception as exc:  # never let a request take the server down
             failure = failure_from_exception(exc)
         finally:
             if failure is not None:
@@ -226,7 +238,11 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
                 {
                     "FindRoutes": grpc.unary_unary_rpc_method_handler(routing.find_routes),
                     "StreamRoutes": grpc.stream_stream_rpc_method_handler(routing.stream_routes),
+                    "PlanShipment": grpc.unary_unary_rpc_method_handler(routing.plan_shipment),
                 },
+            ),
+            grpc.method_handlers_generic_handler(
+                STUDY_SERVICE, {"AssignDemand": grpc.unary_unary_rpc_method_handler(routing.assign_demand)}
             ),
         )
     )
@@ -236,11 +252,13 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
     names = (
         ROUTING_SERVICE,
         NETWORK_SERVICE,
+        STUDY_SERVICE,
         health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
         reflection.SERVICE_NAME,
     )
     # Reflection serves descriptors from the default pool; importing the messages registers them there.
     assert routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name == ROUTING_SERVICE
+    assert study_pb2.DESCRIPTOR.services_by_name["StudyService"].full_name == STUDY_SERVICE
     reflection.enable_server_reflection(names, server)
     port = server.add_insecure_port(config.address)
     if port == 0:
@@ -248,7 +266,7 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
         pool.shutdown()
         return 2
     await server.start()
-    for service in ("", ROUTING_SERVICE, NETWORK_SERVICE):
+    for service in ("", ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE):
         await health.set(service, health_pb2.HealthCheckResponse.SERVING)
 
     host = config.address.rsplit(":", 1)[0]

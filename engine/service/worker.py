@@ -18,8 +18,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from corridor.v1 import routing_pb2, types_pb2
+from corridor.v1 import routing_pb2, study_pb2, types_pb2
 
+from engine.errors import SearchInterrupted
 from engine.network import Network, load_network
 from engine.routing import find_routes
 from engine.routing.compiled import compile_network
@@ -116,7 +117,68 @@ def stream_failure(payload: bytes, failure: Failure) -> bytes:
     return routing_pb2.StreamRoutesResponse(request_id=request_id, error=error).SerializeToString()
 
 
+def plan_shipment_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
+    """Answer one serialized PlanShipmentRequest; building the time-expanded network (the expensive part) stops
+    at the client's deadline or cancellation."""
+    from engine.optimize import plan_request  # OR-Tools loads on first use
+    from engine.service.convert_optimize import plan_request_from_proto, plan_response
+
+    assert _network is not None, "worker not initialised"
+    request_id = ""
+    try:
+        request = routing_pb2.PlanShipmentRequest.FromString(payload)
+        request_id = request.request_id
+        plan = plan_request(_network, plan_request_from_proto(request, _network), should_stop=_stopper(deadline, slot))
+        return plan_response(plan, request_id).SerializeToString(), None, request_id
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), request_id
+
+
+def assign_demand_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
+    """Answer one serialized AssignDemandRequest; the column generation stops at the client's deadline or when
+    the call is cancelled (checked once per iteration)."""
+    from engine.network.scenario import apply_edits, parse_scenario
+    from engine.optimize import assign_demand
+    from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+    from engine.service.convert_optimize import assign_response, demand_from_proto
+
+    assert _network is not None, "worker not initialised"
+    request_id = ""
+    should_stop = _stopper(deadline, slot)
+
+    def on_iteration(_info: object) -> None:
+        reason = should_stop()
+        if reason:
+            raise SearchInterrupted(reason)
+
+    try:
+        request = study_pb2.AssignDemandRequest.FromString(payload)
+        request_id = request.request_id
+        network = _network
+        if request.edits_yaml.strip():
+            network = apply_edits(_network, parse_scenario(request.edits_yaml, "edits_yaml"))
+        result = assign_demand(
+            network,
+            demand_from_proto(request),
+            dict(request.capacity_teu_per_week) or None,
+            usd_per_teu_day=request.usd_per_teu_day if request.HasField("usd_per_teu_day") else DEFAULT_USD_PER_TEU_DAY,
+            unserved_usd_per_teu=(
+                request.unserved_usd_per_teu
+                if request.HasField("unserved_usd_per_teu")
+                else DEFAULT_UNSERVED_USD_PER_TEU
+            ),
+            gap=request.gap if request.HasField("gap") else 1e-6,
+            time_limit_s=None if deadline is None else max(0.1, deadline - time.monotonic()),
+            on_iteration=on_iteration,
+        )
+        return assign_response(result, request_id, request.format).SerializeToString(), None, request_id
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), request_id
+
+
 JOBS: dict[str, Callable[[bytes, float | None, int], Outcome]] = {
     "find_routes": find_routes_bytes,
     "stream_item": stream_item_bytes,
+    "plan_shipment": plan_shipment_bytes,
+    "assign_demand": assign_demand_bytes,
 }

@@ -24,6 +24,7 @@ def test_list_and_describe(server: ServerProcess) -> None:
     assert set(listed.stdout.split()) == {
         "corridor.v1.NetworkService",
         "corridor.v1.RoutingService",
+        "corridor.v1.StudyService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

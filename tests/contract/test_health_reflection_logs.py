@@ -13,7 +13,7 @@ from tests.contract.conftest import ServerProcess
 
 def test_health_is_serving(server: ServerProcess) -> None:
     health = health_pb2_grpc.HealthStub(server.channel())
-    for service in ("", "corridor.v1.RoutingService", "corridor.v1.NetworkService"):
+    for service in ("", "corridor.v1.RoutingService", "corridor.v1.NetworkService", "corridor.v1.StudyService"):
         response = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
         assert response.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -23,12 +23,13 @@ def test_reflection_lists_and_describes_the_services(server: ServerProcess) -> N
     assert set(database.get_services()) == {
         "corridor.v1.RoutingService",
         "corridor.v1.NetworkService",
+        "corridor.v1.StudyService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }
     routing = database.FindFileContainingSymbol("corridor.v1.RoutingService")
     assert routing.package == "corridor.v1"
-    assert {m.name for m in routing.service[0].method} == {"FindRoutes", "StreamRoutes"}
+    assert {m.name for m in routing.service[0].method} == {"FindRoutes", "StreamRoutes", "PlanShipment"}
 
 
 def test_one_log_line_per_call(server: ServerProcess) -> None:

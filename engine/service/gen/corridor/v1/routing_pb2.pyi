@@ -195,3 +195,307 @@ class StreamRoutesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StreamRoutesResponse: _TypeAlias = StreamRoutesResponse  # noqa: Y015
+
+@_typing.final
+class Booking(_message.Message):
+    """Capacity already reserved on a departure."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVICE_FIELD_NUMBER: _builtins.int
+    DEPART_FIELD_NUMBER: _builtins.int
+    TEU_FIELD_NUMBER: _builtins.int
+    LINK_ID_FIELD_NUMBER: _builtins.int
+    service: _builtins.str
+    """Service booked."""
+    teu: _builtins.float
+    """TEU reserved (>= 0)."""
+    link_id: _builtins.str
+    """Link booked; empty books every link of the service that departs at that minute."""
+    @_builtins.property
+    def depart(self) -> _timestamp_pb2.Timestamp:
+        """Departure time (matched to the minute)."""
+
+    def __init__(
+        self,
+        *,
+        service: _builtins.str = ...,
+        depart: _timestamp_pb2.Timestamp | None = ...,
+        teu: _builtins.float = ...,
+        link_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["depart", b"depart"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["depart", b"depart", "link_id", b"link_id", "service", b"service", "teu", b"teu"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Booking: _TypeAlias = Booking  # noqa: Y015
+
+@_typing.final
+class PlanShipmentRequest(_message.Message):
+    """A consignment to plan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    TEU_FIELD_NUMBER: _builtins.int
+    READY_FIELD_NUMBER: _builtins.int
+    HORIZON_DAYS_FIELD_NUMBER: _builtins.int
+    CONSTRAINTS_FIELD_NUMBER: _builtins.int
+    CARGO_CLASS_FIELD_NUMBER: _builtins.int
+    GROSS_KG_PER_TEU_FIELD_NUMBER: _builtins.int
+    USD_PER_TEU_DAY_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    BOOKINGS_FIELD_NUMBER: _builtins.int
+    LOT_TEU_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    origin: _builtins.str
+    """Origin node id."""
+    destination: _builtins.str
+    """Destination node id."""
+    teu: _builtins.int
+    """Consignment size in TEU (>= 1)."""
+    horizon_days: _builtins.float
+    """Departures and arrivals within this many days after ready count; 0 = 30, at most 120."""
+    cargo_class: _types_pb2.CargoClass.ValueType
+    """Cargo class; unspecified = general."""
+    gross_kg_per_teu: _builtins.float
+    """Gross weight per TEU in kg; 0 = 10,000."""
+    usd_per_teu_day: _builtins.float
+    """Value of lateness in USD per TEU-day after ready (or after due); unset = 20."""
+    lot_teu: _builtins.int
+    """TEU priced together (trucks per load); 0 = min(teu, 2)."""
+    request_id: _builtins.str
+    """Client-chosen id, echoed in the response."""
+    @_builtins.property
+    def ready(self) -> _timestamp_pb2.Timestamp:
+        """When the consignment is ready at the origin (required)."""
+
+    @_builtins.property
+    def constraints(self) -> _types_pb2.Constraints:
+        """avoid_countries, avoid_nodes, avoid_modes, avoid_operators, arrive_by and allow_deconsolidation apply."""
+
+    @_builtins.property
+    def due(self) -> _timestamp_pb2.Timestamp:
+        """Lateness counts only after this time (unset = from ready)."""
+
+    @_builtins.property
+    def bookings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Booking]:
+        """Capacity already reserved by others."""
+
+    def __init__(
+        self,
+        *,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+        teu: _builtins.int = ...,
+        ready: _timestamp_pb2.Timestamp | None = ...,
+        horizon_days: _builtins.float = ...,
+        constraints: _types_pb2.Constraints | None = ...,
+        cargo_class: _types_pb2.CargoClass.ValueType = ...,
+        gross_kg_per_teu: _builtins.float = ...,
+        usd_per_teu_day: _builtins.float | None = ...,
+        due: _timestamp_pb2.Timestamp | None = ...,
+        bookings: _abc.Iterable[Global___Booking] | None = ...,
+        lot_teu: _builtins.int = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "constraints", b"constraints", "due", b"due", "ready", b"ready", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "bookings", b"bookings", "cargo_class", b"cargo_class", "constraints", b"constraints", "destination", b"destination", "due", b"due", "gross_kg_per_teu", b"gross_kg_per_teu", "horizon_days", b"horizon_days", "lot_teu", b"lot_teu", "origin", b"origin", "ready", b"ready", "request_id", b"request_id", "teu", b"teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__usd_per_teu_day: _TypeAlias = _typing.Literal["usd_per_teu_day"]  # noqa: Y015
+    _WhichOneofArgType__usd_per_teu_day: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__usd_per_teu_day) -> _WhichOneofReturnType__usd_per_teu_day | None: ...
+
+Global___PlanShipmentRequest: _TypeAlias = PlanShipmentRequest  # noqa: Y015
+
+@_typing.final
+class DepartureUse(_message.Message):
+    """One departure of a link and how much of it a plan takes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LINK_ID_FIELD_NUMBER: _builtins.int
+    SERVICE_FIELD_NUMBER: _builtins.int
+    FROM_NODE_FIELD_NUMBER: _builtins.int
+    TO_NODE_FIELD_NUMBER: _builtins.int
+    DEPART_FIELD_NUMBER: _builtins.int
+    CAPACITY_TEU_FIELD_NUMBER: _builtins.int
+    BOOKED_TEU_FIELD_NUMBER: _builtins.int
+    PLANNED_TEU_FIELD_NUMBER: _builtins.int
+    link_id: _builtins.str
+    """Link id."""
+    service: _builtins.str
+    """Service id."""
+    from_node: _builtins.str
+    """Node the departure leaves."""
+    to_node: _builtins.str
+    """Node it reaches."""
+    capacity_teu: _builtins.float
+    """Capacity of the departure in TEU; unset = not limited."""
+    booked_teu: _builtins.float
+    """TEU already booked by others."""
+    planned_teu: _builtins.int
+    """TEU this plan puts on it."""
+    @_builtins.property
+    def depart(self) -> _timestamp_pb2.Timestamp:
+        """Departure time."""
+
+    def __init__(
+        self,
+        *,
+        link_id: _builtins.str = ...,
+        service: _builtins.str = ...,
+        from_node: _builtins.str = ...,
+        to_node: _builtins.str = ...,
+        depart: _timestamp_pb2.Timestamp | None = ...,
+        capacity_teu: _builtins.float | None = ...,
+        booked_teu: _builtins.float = ...,
+        planned_teu: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_capacity_teu", b"_capacity_teu", "capacity_teu", b"capacity_teu", "depart", b"depart"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_capacity_teu", b"_capacity_teu", "booked_teu", b"booked_teu", "capacity_teu", b"capacity_teu", "depart", b"depart", "from_node", b"from_node", "link_id", b"link_id", "planned_teu", b"planned_teu", "service", b"service", "to_node", b"to_node"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__capacity_teu: _TypeAlias = _typing.Literal["capacity_teu"]  # noqa: Y015
+    _WhichOneofArgType__capacity_teu: _TypeAlias = _typing.Literal["_capacity_teu", b"_capacity_teu"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__capacity_teu) -> _WhichOneofReturnType__capacity_teu | None: ...
+
+Global___DepartureUse: _TypeAlias = DepartureUse  # noqa: Y015
+
+@_typing.final
+class PlanPart(_message.Message):
+    """TEU that travel together on the same departures all the way."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEU_FIELD_NUMBER: _builtins.int
+    ROUTE_FIELD_NUMBER: _builtins.int
+    DEPART_FIELD_NUMBER: _builtins.int
+    ARRIVE_FIELD_NUMBER: _builtins.int
+    COST_USD_FIELD_NUMBER: _builtins.int
+    COST_USD_PER_TEU_FIELD_NUMBER: _builtins.int
+    LATENESS_USD_FIELD_NUMBER: _builtins.int
+    CO2E_KG_FIELD_NUMBER: _builtins.int
+    DEPARTURES_FIELD_NUMBER: _builtins.int
+    teu: _builtins.int
+    """TEU in this part."""
+    cost_usd: _builtins.float
+    """Cost of the part in USD."""
+    cost_usd_per_teu: _builtins.float
+    """Cost per TEU in USD."""
+    lateness_usd: _builtins.float
+    """Lateness charge of the part in USD."""
+    co2e_kg: _builtins.float
+    """Well-to-wheel CO2e of the part in kg."""
+    @_builtins.property
+    def route(self) -> _types_pb2.Route:
+        """The itinerary, priced for one lot of lot_teu TEU."""
+
+    @_builtins.property
+    def depart(self) -> _timestamp_pb2.Timestamp:
+        """First departure."""
+
+    @_builtins.property
+    def arrive(self) -> _timestamp_pb2.Timestamp:
+        """Arrival at the destination."""
+
+    @_builtins.property
+    def departures(self) -> _containers.RepeatedCompositeFieldContainer[Global___DepartureUse]:
+        """The departures the part uses."""
+
+    def __init__(
+        self,
+        *,
+        teu: _builtins.int = ...,
+        route: _types_pb2.Route | None = ...,
+        depart: _timestamp_pb2.Timestamp | None = ...,
+        arrive: _timestamp_pb2.Timestamp | None = ...,
+        cost_usd: _builtins.float = ...,
+        cost_usd_per_teu: _builtins.float = ...,
+        lateness_usd: _builtins.float = ...,
+        co2e_kg: _builtins.float = ...,
+        departures: _abc.Iterable[Global___DepartureUse] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "depart", b"depart", "route", b"route"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_kg", b"co2e_kg", "cost_usd", b"cost_usd", "cost_usd_per_teu", b"cost_usd_per_teu", "depart", b"depart", "departures", b"departures", "lateness_usd", b"lateness_usd", "route", b"route", "teu", b"teu"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanPart: _TypeAlias = PlanPart  # noqa: Y015
+
+@_typing.final
+class PlanShipmentResponse(_message.Message):
+    """The plan."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    NETWORK_FIELD_NUMBER: _builtins.int
+    LOT_TEU_FIELD_NUMBER: _builtins.int
+    MOVED_TEU_FIELD_NUMBER: _builtins.int
+    UNMOVED_TEU_FIELD_NUMBER: _builtins.int
+    PARTS_FIELD_NUMBER: _builtins.int
+    COST_USD_FIELD_NUMBER: _builtins.int
+    LATENESS_USD_FIELD_NUMBER: _builtins.int
+    CO2E_KG_FIELD_NUMBER: _builtins.int
+    BINDING_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    DEPARTURES_CONSIDERED_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """The request's request_id."""
+    network: _builtins.str
+    """Network name and content version."""
+    lot_teu: _builtins.int
+    """TEU priced together."""
+    moved_teu: _builtins.int
+    """TEU that move within the horizon."""
+    unmoved_teu: _builtins.int
+    """TEU that cannot move within the horizon."""
+    cost_usd: _builtins.float
+    """Cost of what moves, in USD."""
+    lateness_usd: _builtins.float
+    """Lateness charges in USD."""
+    co2e_kg: _builtins.float
+    """Well-to-wheel CO2e in kg."""
+    explanation: _builtins.str
+    """Why TEU stay behind (empty when everything moves)."""
+    departures_considered: _builtins.int
+    """Departures the model considered."""
+    @_builtins.property
+    def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___PlanPart]:
+        """The split, earliest arrival first."""
+
+    @_builtins.property
+    def binding(self) -> _containers.RepeatedCompositeFieldContainer[Global___DepartureUse]:
+        """When TEU stay behind: the full departures that together limit how much can move (a minimum cut). When
+        everything moves: the full departures the plan uses.
+        """
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        network: _builtins.str = ...,
+        lot_teu: _builtins.int = ...,
+        moved_teu: _builtins.int = ...,
+        unmoved_teu: _builtins.int = ...,
+        parts: _abc.Iterable[Global___PlanPart] | None = ...,
+        cost_usd: _builtins.float = ...,
+        lateness_usd: _builtins.float = ...,
+        co2e_kg: _builtins.float = ...,
+        binding: _abc.Iterable[Global___DepartureUse] | None = ...,
+        explanation: _builtins.str = ...,
+        departures_considered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["binding", b"binding", "co2e_kg", b"co2e_kg", "cost_usd", b"cost_usd", "departures_considered", b"departures_considered", "explanation", b"explanation", "lateness_usd", b"lateness_usd", "lot_teu", b"lot_teu", "moved_teu", b"moved_teu", "network", b"network", "parts", b"parts", "request_id", b"request_id", "unmoved_teu", b"unmoved_teu"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanShipmentResponse: _TypeAlias = PlanShipmentResponse  # noqa: Y015

@@ -45,6 +45,11 @@ class RoutingServiceStub:
                 request_serializer=corridor_dot_v1_dot_routing__pb2.StreamRoutesRequest.SerializeToString,
                 response_deserializer=corridor_dot_v1_dot_routing__pb2.StreamRoutesResponse.FromString,
                 _registered_method=True)
+        self.PlanShipment = channel.unary_unary(
+                '/corridor.v1.RoutingService/PlanShipment',
+                request_serializer=corridor_dot_v1_dot_routing__pb2.PlanShipmentRequest.SerializeToString,
+                response_deserializer=corridor_dot_v1_dot_routing__pb2.PlanShipmentResponse.FromString,
+                _registered_method=True)
 
 
 class RoutingServiceServicer:
@@ -69,6 +74,17 @@ class RoutingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanShipment(self, request, context):
+        """Splits a consignment (e.g. 300 TEU) across routes and departures within a horizon, within the remaining
+        capacity of every departure (ferry sailing, block-train slot, flight), at least cost plus lateness
+        (min-cost flow on the time-expanded network). When not everything can move, the response says how much can
+        and which departures bind. Errors as FindRoutes; per-route limits (via, max_transfers, max_cost_usd,
+        max_co2e_kg) are INVALID_ARGUMENT here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoutingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -81,6 +97,11 @@ def add_RoutingServiceServicer_to_server(servicer, server):
                     servicer.StreamRoutes,
                     request_deserializer=corridor_dot_v1_dot_routing__pb2.StreamRoutesRequest.FromString,
                     response_serializer=corridor_dot_v1_dot_routing__pb2.StreamRoutesResponse.SerializeToString,
+            ),
+            'PlanShipment': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanShipment,
+                    request_deserializer=corridor_dot_v1_dot_routing__pb2.PlanShipmentRequest.FromString,
+                    response_serializer=corridor_dot_v1_dot_routing__pb2.PlanShipmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -138,6 +159,33 @@ class RoutingService:
             '/corridor.v1.RoutingService/StreamRoutes',
             corridor_dot_v1_dot_routing__pb2.StreamRoutesRequest.SerializeToString,
             corridor_dot_v1_dot_routing__pb2.StreamRoutesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanShipment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/corridor.v1.RoutingService/PlanShipment',
+            corridor_dot_v1_dot_routing__pb2.PlanShipmentRequest.SerializeToString,
+            corridor_dot_v1_dot_routing__pb2.PlanShipmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

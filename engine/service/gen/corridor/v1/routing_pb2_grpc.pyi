@@ -43,6 +43,13 @@ class RoutingServiceStub:
     request_id, in completion order (not necessarily the order sent). A bad request yields a response with an
     error; the stream goes on.
     """
+    PlanShipment: _grpc.UnaryUnaryMultiCallable[_routing_pb2.PlanShipmentRequest, _routing_pb2.PlanShipmentResponse]
+    """Splits a consignment (e.g. 300 TEU) across routes and departures within a horizon, within the remaining
+    capacity of every departure (ferry sailing, block-train slot, flight), at least cost plus lateness
+    (min-cost flow on the time-expanded network). When not everything can move, the response says how much can
+    and which departures bind. Errors as FindRoutes; per-route limits (via, max_transfers, max_cost_usd,
+    max_co2e_kg) are INVALID_ARGUMENT here.
+    """
 
 @_typing.type_check_only
 class RoutingServiceAsyncStub(RoutingServiceStub):
@@ -58,6 +65,13 @@ class RoutingServiceAsyncStub(RoutingServiceStub):
     """Many queries over one call: each StreamRoutesRequest yields one StreamRoutesResponse tagged with its
     request_id, in completion order (not necessarily the order sent). A bad request yields a response with an
     error; the stream goes on.
+    """
+    PlanShipment: _aio.UnaryUnaryMultiCallable[_routing_pb2.PlanShipmentRequest, _routing_pb2.PlanShipmentResponse]  # type: ignore[assignment]
+    """Splits a consignment (e.g. 300 TEU) across routes and departures within a horizon, within the remaining
+    capacity of every departure (ferry sailing, block-train slot, flight), at least cost plus lateness
+    (min-cost flow on the time-expanded network). When not everything can move, the response says how much can
+    and which departures bind. Errors as FindRoutes; per-route limits (via, max_transfers, max_cost_usd,
+    max_co2e_kg) are INVALID_ARGUMENT here.
     """
 
 class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -83,6 +97,19 @@ class RoutingServiceServicer(metaclass=_abc_1.ABCMeta):
         """Many queries over one call: each StreamRoutesRequest yields one StreamRoutesResponse tagged with its
         request_id, in completion order (not necessarily the order sent). A bad request yields a response with an
         error; the stream goes on.
+        """
+
+    @_abc_1.abstractmethod
+    def PlanShipment(
+        self,
+        request: _routing_pb2.PlanShipmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_routing_pb2.PlanShipmentResponse, _abc.Awaitable[_routing_pb2.PlanShipmentResponse]]:
+        """Splits a consignment (e.g. 300 TEU) across routes and departures within a horizon, within the remaining
+        capacity of every departure (ferry sailing, block-train slot, flight), at least cost plus lateness
+        (min-cost flow on the time-expanded network). When not everything can move, the response says how much can
+        and which departures bind. Errors as FindRoutes; per-route limits (via, max_transfers, max_cost_usd,
+        max_co2e_kg) are INVALID_ARGUMENT here.
         """
 
 def add_RoutingServiceServicer_to_server(servicer: RoutingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
