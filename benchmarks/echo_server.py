@@ -22,9 +22,11 @@ async def serve(address: str, response: bytes) -> None:
         return response
 
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(
-            "corridor.v1.RoutingService", {"FindRoutes": grpc.unary_unary_rpc_method_handler(echo)}
-        ),)
+        (
+            grpc.method_handlers_generic_handler(
+                "corridor.v1.RoutingService", {"FindRoutes": grpc.unary_unary_rpc_method_handler(echo)}
+            ),
+        )
     )
     port = server.add_insecure_port(address)
     await server.start()
