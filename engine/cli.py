@@ -362,7 +362,7 @@ def format_result(network: Network, result: RouteResult) -> str:
     origin, destination = network.nodes[q.origin], network.nodes[q.destination]
     pareto = "" if result.pareto_size < 0 else f"; {result.pareto_size} Pareto-optimal route(s)"
     lines = [
-        f"{origin.name} ({origin.id}) → {destination.name} ({destination.id}), ready {_hm(q.ready_utc)}, "
+        f"{origin.name} ({origin.id}) → {destination.name} ({destination.id}), ready {format_time(q.ready_utc)}, "
         f"{_shipment_text(q.shipment)}, objective {result.objective.value}{pareto}",
     ]
     if not result.routes:
@@ -373,7 +373,7 @@ def format_result(network: Network, result: RouteResult) -> str:
         lines.append("")
         lines.append(
             f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days "
-            f"(arrive {_hm(route.arrive)}), "
+            f"(arrive {format_time(route.arrive)}), "
             f"{route.transfer_count} transfers, {route.co2e_kg:,.0f} kg CO2e, {route.distance_km:,.0f} km, "
             f"via {'-'.join(route.countries)}"
         )
@@ -383,8 +383,8 @@ def format_result(network: Network, result: RouteResult) -> str:
                 leg.to_id,
                 leg.mode.value,
                 leg.service_id,
-                _hm(leg.depart),
-                _hm(leg.arrive),
+                format_time(leg.depart),
+                format_time(leg.arrive),
                 f"{leg.wait_h:.1f}",
                 f"{leg.distance_km:,.0f}",
                 f"{leg.cost_usd:,.0f}",
@@ -418,7 +418,8 @@ def format_result(network: Network, result: RouteResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _hm(moment: datetime) -> str:
+def format_time(moment: datetime) -> str:
+    """A time as ``YYYY-MM-DD HH:MMZ`` (UTC), as every command prints it."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -246,7 +246,9 @@ def _cmd_select(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _hm(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+    from engine.cli import format_time  # the base CLI imports this module, so import it when rendering
+
+    return format_time(moment)
 
 
 def format_plan(network: Network, plan: ShipmentPlan) -> str:

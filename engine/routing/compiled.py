@@ -94,10 +94,6 @@ class CompiledNetwork:
         self.cache[key] = value
         return value
 
-    def link(self, index: int) -> object:
-        """The network's :class:`~engine.network.model.Link` for a link index."""
-        return self.network.links[self.link_ids[index]]
-
 
 _CACHE: weakref.WeakKeyDictionary[Network, CompiledNetwork] = weakref.WeakKeyDictionary()
 
