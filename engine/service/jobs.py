@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from corridor.v1 import routing_pb2, study_pb2
 from google.protobuf.message import Message
@@ -41,20 +41,35 @@ Answer = Callable[[bytes, Network, StopHook, float | None], Outcome]
 """How a worker answers one kind of job: (payload, network, stop hook, monotonic deadline or None) → outcome."""
 
 
-@dataclass(frozen=True)
-class Job:
-    """One kind of job: request message → library request → library call → response message."""
+class _Request(Protocol):
+    """What every request message the workers answer has: an id the client chose, echoed in the answer."""
 
-    request_type: type[Message]
-    translate: Callable[[Any, Network], Any]
-    call: Callable[[Network, Any, StopHook, float | None], Any]
-    reply: Callable[[Any, Any], Message]
+    @property
+    def request_id(self) -> str: ...
+
+
+RequestT = TypeVar("RequestT", bound=_Request)
+QueryT = TypeVar("QueryT")
+ResultT = TypeVar("ResultT")
+
+
+@dataclass(frozen=True)
+class Job(Generic[RequestT, QueryT, ResultT]):
+    """One kind of job: request message → library request → library call → response message.
+
+    The type parameters tie the four together, so mypy checks that each translation fits its library call.
+    """
+
+    parse: Callable[[bytes], RequestT]
+    translate: Callable[[RequestT, Network], QueryT]
+    call: Callable[[Network, QueryT, StopHook, float | None], ResultT]
+    reply: Callable[[ResultT, RequestT], Message]
 
     def __call__(self, payload: bytes, network: Network, should_stop: StopHook, deadline: float | None) -> Outcome:
         """Answer one serialized request; ``deadline`` is on the ``time.monotonic()`` clock (or ``None``)."""
         request_id = ""
         try:
-            request: Any = self.request_type.FromString(payload)
+            request = self.parse(payload)
             request_id = request.request_id
             result = self.call(network, self.translate(request, network), should_stop, deadline)
             return self.reply(result, request).SerializeToString(), None, request_id
@@ -100,19 +115,19 @@ def _assign_demand(
 
 
 FIND_ROUTES = Job(
-    routing_pb2.FindRoutesRequest,
+    routing_pb2.FindRoutesRequest.FromString,
     route_query_from_proto,
     _find_routes,
     lambda result, request: find_routes_response(result, request.request_id, request.include_hops),
 )
 PLAN_SHIPMENT = Job(
-    routing_pb2.PlanShipmentRequest,
+    routing_pb2.PlanShipmentRequest.FromString,
     plan_request_from_proto,
     _plan_shipment,
     lambda plan, request: plan_response(plan, request.request_id),
 )
 ASSIGN_DEMAND = Job(
-    study_pb2.AssignDemandRequest,
+    study_pb2.AssignDemandRequest.FromString,
     lambda request, _network: assign_call_from_proto(request),
     _assign_demand,
     lambda result, request: assign_response(result, request.request_id, request.format),
