@@ -26,15 +26,10 @@ setup: $(UV)
 	  [ -d tests/contract/node/node_modules ] || npm ci --prefix tests/contract/node --no-audit --no-fund --silent; \
 	fi
 
-# Regenerate the Python gRPC code and its type stubs from proto/ (the only way to change them).
-GEN := engine/service/gen
+# Regenerate the Python gRPC code and its type stubs from proto/ (the only way to change them). The command is
+# written once, in proto/generate.py; the drift test runs the same script.
 proto: setup
-	rm -rf $(GEN)/corridor
-	mkdir -p $(GEN)/corridor/v1
-	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/python -m grpc_tools.protoc -Iproto \
-	  --python_out=$(GEN) --grpc_python_out=$(GEN) --mypy_out=$(GEN) --mypy_grpc_out=$(GEN) \
-	  $$(find proto -name '*.proto' | sort)
-	touch $(GEN)/corridor/__init__.py $(GEN)/corridor/v1/__init__.py
+	.venv/bin/python proto/generate.py engine/service/gen
 
 # Serves the shipped network over gRPC (corridor.v1) on 127.0.0.1:50051 and prints how to call it.
 run: setup
@@ -51,8 +46,8 @@ bench: setup
 	$(UV) run --frozen --no-sync python -m benchmarks $(BENCH)
 
 lint: setup
-	$(UV) run --frozen --no-sync ruff check engine tests benchmarks
-	$(UV) run --frozen --no-sync ruff format --check engine tests benchmarks
+	$(UV) run --frozen --no-sync ruff check engine tests benchmarks proto
+	$(UV) run --frozen --no-sync ruff format --check engine tests benchmarks proto
 	$(UV) run --frozen --no-sync mypy
 
 clean:

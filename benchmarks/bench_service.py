@@ -31,7 +31,7 @@ from benchmarks.machine import RESULTS, machine_info, percentile
 from engine.network import load_network
 from engine.network.paths import default_network_dir
 from engine.routing import Objective, RouteQuery, find_routes
-from engine.service.convert import find_routes_response
+from engine.service.convert.routing import find_routes_response
 
 CONCURRENCY = 8
 REQUESTS = 720

@@ -121,3 +121,13 @@ def test_route_without_answer_explains_and_exits_3() -> None:
     )
     assert result.returncode == 3
     assert "No route: every route needs an avoided mode: ferry" in result.stdout
+
+
+def test_the_command_line_starts_without_the_optimizer_or_grpc() -> None:
+    # `corridor --help` and the network and route commands must not pay for OR-Tools or grpc at start-up.
+    code = (
+        "import sys, engine.cli; "
+        "print(sorted(m for m in ('ortools', 'scipy', 'grpc', 'engine.optimize.plan') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert result.stdout.strip() == "[]"

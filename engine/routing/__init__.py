@@ -1,7 +1,7 @@
 """Routing: exact time-dependent multi-criteria routes with forwarder constraints."""
 
 from engine.routing.api import find_routes
-from engine.routing.query import Constraints, Objective, RouteQuery, Shipment, Weights
+from engine.routing.query import Constraints, Objective, RouteQuery, Shipment, Weights, constraints_from
 from engine.routing.result import BorderCrossing, CostBreakdown, Hop, Leg, Route, RouteResult, Transfer
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "Shipment",
     "Transfer",
     "Weights",
+    "constraints_from",
     "find_routes",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import enum
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -166,6 +167,67 @@ class Constraints:
     def operators_folded(self) -> frozenset[str]:
         """Avoided operators, case-folded for comparison."""
         return frozenset(o.casefold() for o in self.avoid_operators)
+
+
+def constraints_from(
+    *,
+    avoid_countries: Iterable[str] = (),
+    avoid_nodes: Iterable[str] = (),
+    avoid_modes: Iterable[Mode] = (),
+    avoid_operators: Iterable[str] = (),
+    via: Iterable[str] = (),
+    max_transfers: int | None = None,
+    arrive_by: datetime | None = None,
+    max_cost_usd: float | None = None,
+    max_co2e_kg: float | None = None,
+    allow_deconsolidation: bool = False,
+) -> Constraints:
+    """Constraints from plain values as a caller typed them: the one builder the CLI and the service share.
+
+    Country codes are trimmed and upper-cased; node ids, operator names and via nodes are trimmed. Names are not
+    resolved here: callers that accept node names (the CLI) resolve them to ids first.
+
+    Parameters
+    ----------
+    avoid_countries
+        ISO 3166-1 alpha-2 codes, any case (``"ru"`` is ``"RU"``).
+    avoid_nodes, via
+        Node ids; ``via`` in the order the route must pass them.
+    avoid_modes
+        Modes not to use.
+    avoid_operators
+        Operator names (compared case-insensitively by the search).
+    max_transfers
+        At most this many changes of vehicle.
+    arrive_by
+        Latest arrival, timezone-aware.
+    max_cost_usd, max_co2e_kg
+        Budget in USD and CO2e cap in kg (well-to-wheel).
+    allow_deconsolidation
+        Whether containers may be unstuffed at an airport to fly as loose cargo.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming every bad field (``constraints.avoid_countries``, ``constraints.max_cost_usd``, ...).
+
+    Examples
+    --------
+    >>> constraints_from(avoid_countries=[" ru", "by"], via=["AKTAU "]).avoid_countries == {"RU", "BY"}
+    True
+    """
+    return Constraints(
+        avoid_countries=frozenset(code.strip().upper() for code in avoid_countries),
+        avoid_nodes=frozenset(node_id.strip() for node_id in avoid_nodes),
+        avoid_modes=frozenset(avoid_modes),
+        avoid_operators=frozenset(operator.strip() for operator in avoid_operators),
+        via=tuple(node_id.strip() for node_id in via),
+        max_transfers=max_transfers,
+        arrive_by=arrive_by,
+        max_cost_usd=max_cost_usd,
+        max_co2e_kg=max_co2e_kg,
+        allow_deconsolidation=allow_deconsolidation,
+    )
 
 
 @dataclass(frozen=True)

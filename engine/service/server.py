@@ -33,7 +33,7 @@ from grpc_reflection.v1alpha import reflection
 
 from engine.network import Network, load_network
 from engine.service import worker
-from engine.service.convert import list_links, list_nodes, network_info
+from engine.service.convert.network import list_links, list_nodes, network_info
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.status import Failure, failure_from_exception, rich_status
 

@@ -18,8 +18,8 @@ from engine.network import Network
 from engine.network.paths import default_network_dir
 from engine.network.scenario import apply_edits, parse_scenario
 from engine.optimize import assign_demand, plan_request, read_demand_csv
-from engine.service.convert import MODE_TO_PROTO
-from engine.service.convert_optimize import CARGO_CLASS_TO_PROTO, plan_request_from_proto, plan_response
+from engine.service.convert.common import CARGO_CLASS_TO_PROTO, MODE_TO_PROTO
+from engine.service.convert.routing import plan_request_from_proto, plan_response
 from tests.contract.conftest import ServerProcess
 
 STUDIES = default_network_dir() / "studies"

@@ -13,7 +13,7 @@ from grpc_status import rpc_status
 
 from engine.network import Network
 from engine.routing import find_routes
-from engine.service.convert import find_routes_response, route_query_from_proto
+from engine.service.convert.routing import find_routes_response, route_query_from_proto
 from tests.contract.conftest import ServerProcess
 
 

@@ -171,7 +171,7 @@ def test_caspian_binds_on_the_shipped_demand_and_is_reported(
     prices = result.shadow_prices.filter(pl.col("id").is_in(list(caspian)))
     assert (prices["shadow_price_usd_per_teu"] > 0).all()
     assert result.gap <= 1e-6
-    from engine.cli_optimize import format_assignment
+    from engine.cli.optimize_text import format_assignment
 
     text = format_assignment(result)
     assert "F-KURYK-ALAT-W" in text and "Binding capacities" in text

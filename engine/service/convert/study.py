@@ -1,127 +1,78 @@
-"""Protobuf ⇄ domain translation for the optimizer RPCs: PlanShipment and StudyService.AssignDemand."""
+"""StudyService translation: AssignDemand requests to the library's arguments, assignments back to messages
+(frames as typed rows or Arrow IPC streams).
+
+The optimizer is imported for type checking only and when a demand row is built, so a worker loads OR-Tools with
+its first optimizer job.
+"""
 
 from __future__ import annotations
 
 import io
 import math
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from corridor.v1 import routing_pb2, study_pb2, types_pb2
+from corridor.v1 import study_pb2
 
 from engine.errors import FieldProblem, InvalidRequest
-from engine.network.model import CargoClass, Mode, Network
-from engine.optimize.assign import Assignment
-from engine.optimize.demand import Demand
-from engine.optimize.plan import Booking, DepartureUse, PlanRequest, ShipmentPlan
-from engine.optimize.values import DEFAULT_USD_PER_TEU_DAY
-from engine.service.convert import (
-    CARGO_CLASSES,
-    MODE_TO_PROTO,
-    MODES,
-    constraints_from_proto,
-    route_to_proto,
-    stamp,
-    time_from_proto,
-)
+from engine.network.model import CargoClass, Mode
+from engine.network.scenario import Scenario, parse_scenario
+from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+from engine.service.convert.common import CARGO_CLASS_TO_PROTO, CARGO_CLASSES, DEFAULT_KG_PER_TEU, MODE_TO_PROTO, MODES
 
-DEFAULT_HORIZON_DAYS = 30.0
-DEFAULT_KG_PER_TEU = 10_000.0
-CARGO_CLASS_TO_PROTO = {
-    CargoClass.GENERAL: types_pb2.CARGO_CLASS_GENERAL,
-    CargoClass.REEFER: types_pb2.CARGO_CLASS_REEFER,
-    CargoClass.HAZMAT: types_pb2.CARGO_CLASS_HAZMAT,
-}
+if TYPE_CHECKING:
+    from engine.optimize.assign import Assignment
+    from engine.optimize.demand import Demand
+
 FRAMES = ("links", "nodes", "routes", "commodities", "shadow_prices")
+DEFAULT_GAP = 1e-6
 
 
-def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: Network) -> PlanRequest:
-    """Translate and validate a PlanShipmentRequest (every bad field named; unknown nodes raise UnknownNode)."""
-    problems: list[FieldProblem] = []
-    ready = None
-    if not request.HasField("ready"):
-        problems.append(FieldProblem("ready", "is required: when the consignment is ready at the origin (UTC)"))
-    else:
-        ready = time_from_proto("ready", request.ready, problems)
-    due = time_from_proto("due", request.due, problems) if request.HasField("due") else None
-    cargo_class = CARGO_CLASSES.get(request.cargo_class)
-    if cargo_class is None:
-        problems.append(FieldProblem("cargo_class", f"unknown value {request.cargo_class}"))
-    horizon_days = request.horizon_days or DEFAULT_HORIZON_DAYS
-    if not math.isfinite(horizon_days):
-        problems.append(FieldProblem("horizon_days", f"must be a number of days, got {horizon_days}"))
-        horizon_days = DEFAULT_HORIZON_DAYS
-    constraints = constraints_from_proto(request.constraints, problems)
-    bookings = []
-    for i, booking in enumerate(request.bookings):
-        depart = time_from_proto(f"bookings[{i}].depart", booking.depart, problems)
-        if depart is not None:
-            bookings.append(Booking(booking.service, depart, booking.teu, booking.link_id or None))
-    if problems:
-        raise InvalidRequest(problems)
-    assert ready is not None and cargo_class is not None and constraints is not None
-    plan = PlanRequest(
-        origin=request.origin.strip(),
-        destination=request.destination.strip(),
-        teu=int(request.teu),
-        ready=ready,
-        horizon=timedelta(days=horizon_days),
-        constraints=constraints,
-        cargo_class=cargo_class,
-        gross_kg_per_teu=request.gross_kg_per_teu or DEFAULT_KG_PER_TEU,
+@dataclass(frozen=True)
+class AssignDemandCall:
+    """An AssignDemandRequest in the library's terms: the arguments of :func:`engine.optimize.assign_demand`.
+
+    Attributes
+    ----------
+    edits
+        Scenario edits to apply to the network first, or ``None``.
+    demand
+        The OD rows (TEU/week).
+    capacities
+        Capacity overrides by link or node id (TEU/week), or ``None``.
+    usd_per_teu_day, unserved_usd_per_teu
+        Value of time (USD per TEU-day) and the penalty per unserved TEU/week (USD).
+    gap
+        Relative optimality gap at which column generation stops.
+    """
+
+    edits: Scenario | None
+    demand: list[Demand]
+    capacities: dict[str, float] | None
+    usd_per_teu_day: float
+    unserved_usd_per_teu: float
+    gap: float
+
+
+def assign_call_from_proto(request: study_pb2.AssignDemandRequest) -> AssignDemandCall:
+    """Translate and validate an AssignDemandRequest: the edits first (``edits_yaml:3: …``), then every demand row.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming the bad edits or every bad demand row field.
+    """
+    edits = parse_scenario(request.edits_yaml, "edits_yaml") if request.edits_yaml.strip() else None
+    return AssignDemandCall(
+        edits=edits,
+        demand=demand_from_proto(request),
+        capacities=dict(request.capacity_teu_per_week) or None,
         usd_per_teu_day=request.usd_per_teu_day if request.HasField("usd_per_teu_day") else DEFAULT_USD_PER_TEU_DAY,
-        due=due,
-        bookings=tuple(bookings),
-        lot_teu=request.lot_teu or None,
-    )
-    plan.check_against(network)
-    return plan
-
-
-def _departure(use: DepartureUse) -> routing_pb2.DepartureUse:
-    message = routing_pb2.DepartureUse(
-        link_id=use.link_id,
-        service=use.service_id,
-        from_node=use.from_id,
-        to_node=use.to_id,
-        depart=stamp(use.depart),
-        booked_teu=use.booked_teu,
-        planned_teu=use.planned_teu,
-    )
-    if use.capacity_teu is not None:
-        message.capacity_teu = use.capacity_teu
-    return message
-
-
-def plan_response(plan: ShipmentPlan, request_id: str) -> routing_pb2.PlanShipmentResponse:
-    """A ShipmentPlan as a PlanShipmentResponse."""
-    return routing_pb2.PlanShipmentResponse(
-        request_id=request_id,
-        network=plan.network,
-        lot_teu=plan.lot_teu,
-        moved_teu=plan.moved_teu,
-        unmoved_teu=plan.unmoved_teu,
-        parts=[
-            routing_pb2.PlanPart(
-                teu=part.teu,
-                route=route_to_proto(part.route),
-                depart=stamp(part.depart),
-                arrive=stamp(part.arrive),
-                cost_usd=part.cost_usd,
-                cost_usd_per_teu=part.cost_usd_per_teu,
-                lateness_usd=part.lateness_usd,
-                co2e_kg=part.co2e_kg,
-                departures=[_departure(d) for d in part.departures],
-            )
-            for part in plan.parts
-        ],
-        cost_usd=plan.cost_usd,
-        lateness_usd=plan.lateness_usd,
-        co2e_kg=plan.co2e_kg,
-        binding=[_departure(d) for d in plan.binding],
-        explanation=plan.explanation or "",
-        departures_considered=plan.departures_considered,
+        unserved_usd_per_teu=(
+            request.unserved_usd_per_teu if request.HasField("unserved_usd_per_teu") else DEFAULT_UNSERVED_USD_PER_TEU
+        ),
+        gap=request.gap if request.HasField("gap") else DEFAULT_GAP,
     )
 
 
@@ -154,6 +105,8 @@ def demand_from_proto(request: study_pb2.AssignDemandRequest) -> list[Demand]:
 
 
 def _demand(row: study_pb2.DemandRow, cargo_class: CargoClass, modes: set[Mode], field: str) -> Demand:
+    from engine.optimize.demand import Demand  # loads the optimizer (and OR-Tools) on first use
+
     try:
         return Demand(
             origin=row.origin.strip(),

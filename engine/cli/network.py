@@ -1,0 +1,176 @@
+"""``corridor network``: validate, summarise, search and export a network.
+
+- ``corridor network validate [DIR]`` — load and validate; exit 0 when valid, 1 when not.
+- ``corridor network show [DIR]`` — nodes by country and kind, links by mode, services, capacity, provenance.
+- ``corridor network nodes [DIR] [--search Q] [--country CC] [--kind KIND]`` — find nodes.
+- ``corridor network export [DIR] --geojson FILE`` — write the network as GeoJSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TextIO
+
+from engine.cli.args import network_dir
+from engine.cli.text import table
+from engine.errors import NetworkDataError
+from engine.network import NodeKind, load_network
+from engine.network.geojson import network_to_geojson
+from engine.network.paths import default_network_dir
+from engine.network.summary import NetworkSummary, summarise
+
+
+def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``network`` and its subcommands to the top-level subcommands."""
+    network = commands.add_parser("network", help="inspect, validate and export a network")
+    network_commands = network.add_subparsers(title="network commands", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = network_commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "dir",
+            nargs="?",
+            type=Path,
+            default=None,
+            help=f"network directory (default: {default_network_dir()})",
+        )
+        return sub
+
+    validate = add("validate", "load and validate a network; exit 0 when valid, 1 when not")
+    validate.set_defaults(handler=_cmd_validate)
+
+    show = add("show", "summarise a network: nodes, links, services, capacity, sources")
+    show.set_defaults(handler=_cmd_show)
+
+    nodes = add("nodes", "list or search nodes by id, name, alias or LOCODE")
+    nodes.add_argument("--search", "-s", default="", help="text to look for (case- and accent-insensitive)")
+    nodes.add_argument("--country", help="ISO 3166-1 alpha-2 code, e.g. KZ")
+    nodes.add_argument("--kind", choices=[k.value for k in NodeKind], help="node kind")
+    nodes.set_defaults(handler=_cmd_nodes)
+
+    export = add("export", "export a network")
+    export.add_argument(
+        "--geojson",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="write an RFC 7946 FeatureCollection here ('-' for standard output)",
+    )
+    export.set_defaults(handler=_cmd_export)
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    directory = network_dir(args.dir)
+    try:
+        network = load_network(directory)
+    except NetworkDataError as exc:
+        print(f"INVALID {directory}: {len(exc.problems)} problem(s)", file=out)
+        for problem in exc.problems:
+            print(f"  {problem}", file=out)
+        return 1
+    summary = summarise(network)
+    modes = ", ".join(f"{mode} {count}" for mode, count, _ in summary.links_by_mode)
+    print(
+        f"OK {network.label}: {summary.nodes} nodes, {summary.links} directed links ({modes}), "
+        f"{len(network.services)} services, {len(network.emission_factors)} emission classes, "
+        f"{summary.sources} sources; {100 * summary.sourced_share:.1f}% of numbers sourced",
+        file=out,
+    )
+    if network.warnings:
+        print(f"{len(network.warnings)} warning(s):", file=out)
+        for warning in network.warnings:
+            print(f"  {warning}", file=out)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    network = load_network(network_dir(args.dir))
+    out.write(format_summary(summarise(network)))
+    return 0
+
+
+def format_summary(summary: NetworkSummary) -> str:
+    """Render a network summary as plain text."""
+    lines = [
+        f"{summary.title}",
+        f"network {summary.label}: {summary.nodes} nodes, {summary.links} directed links",
+        "",
+    ]
+    lines.append("Nodes by country")
+    lines += table(("country", "", "nodes"), [(c, name, str(n)) for c, name, n in summary.nodes_by_country])
+    lines.append("")
+    lines.append("Nodes by kind (a node may have several)")
+    lines += table(("kind", "nodes"), [(k, str(n)) for k, n in summary.nodes_by_kind])
+    lines.append("")
+    lines.append("Links by mode")
+    lines += table(("mode", "links", "km"), [(m, str(n), f"{km:,.0f}") for m, n, km in summary.links_by_mode])
+    lines.append("")
+    lines.append("Services and capacity")
+    rows = []
+    for s in summary.services:
+        per_week = s.capacity_per_week
+        rows.append(
+            (
+                s.service_id,
+                s.mode.value,
+                s.kind.value,
+                "—" if s.kind.value == "continuous" else f"{s.departures_per_week:.1f}",
+                "—" if s.capacity_per_departure is None else f"{s.capacity_per_departure:,.0f} {s.unit}",
+                "—" if per_week is None else f"{per_week:,.0f} {s.unit}",
+            )
+        )
+    lines += table(("service", "mode", "kind", "dep/week", "per departure", "per week"), rows)
+    lines.append(f"{summary.links_with_capacity} links carry an infrastructure capacity (TEU/week).")
+    lines.append("")
+    lines.append("Provenance of numbers (numeric cells)")
+    lines += table(
+        ("table", "sourced", "ESTIMATE", "sourced share"),
+        [(t, str(s), str(e), f"{100 * s / (s + e):.1f}%" if s + e else "—") for t, s, e in summary.sourced_by_table]
+        + [
+            (
+                "all",
+                str(summary.sourced_cells),
+                str(summary.estimated_cells),
+                f"{100 * summary.sourced_share:.1f}%",
+            )
+        ],
+    )
+    lines.append(f"{summary.sources} sources cited.")
+    if summary.warnings:
+        lines.append("")
+        lines.append(f"{len(summary.warnings)} warning(s):")
+        lines += [f"  {w}" for w in summary.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
+    network = load_network(network_dir(args.dir))
+    matches = network.node_index.search(args.search)
+    rows = [
+        (m.node.id, m.node.name, m.node.country, "|".join(sorted(k.value for k in m.node.kinds)))
+        for m in matches
+        if (args.country is None or m.node.country == args.country.upper())
+        and (args.kind is None or NodeKind(args.kind) in m.node.kinds)
+    ]
+    if not rows:
+        print(f"no node matches {args.search!r}", file=out)
+        return 1
+    out.write("\n".join(table(("id", "name", "country", "kinds"), rows)) + "\n")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    network = load_network(network_dir(args.dir))
+    collection = network_to_geojson(network)
+    if str(args.geojson) == "-":
+        json.dump(collection, out, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    args.geojson.write_text(json.dumps(collection, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(
+        f"wrote {args.geojson}: {len(network.nodes)} nodes (Point) and {len(network.links)} links (LineString)",
+        file=out,
+    )
+    return 0

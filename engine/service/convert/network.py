@@ -1,0 +1,170 @@
+"""NetworkService translation: the network's description, nodes and links as messages, listings in pages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from typing import TypeVar
+
+from corridor.v1 import network_pb2, types_pb2
+
+from engine.errors import FieldProblem, InvalidRequest
+from engine.network.model import Link, Network, Node
+from engine.network.summary import summarise
+from engine.service.convert.common import LOAD_UNITS, MODE_TO_PROTO, MODES, NODE_KINDS, NODE_KINDS_FROM_PROTO
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def network_info(network: Network) -> network_pb2.GetNetworkInfoResponse:
+    """The network's description."""
+    summary = summarise(network)
+    return network_pb2.GetNetworkInfoResponse(
+        name=network.name,
+        title=network.title,
+        version=network.version,
+        node_count=len(network.nodes),
+        link_count=len(network.links),
+        service_count=len(network.services),
+        modes=[MODE_TO_PROTO[m] for m in network.modes],
+        countries=sorted({n.country for n in network.nodes.values()}),
+        origins=network.origins,
+        destinations=network.destinations,
+        sourced_share=summary.sourced_share,
+        source_count=summary.sources,
+    )
+
+
+def node_to_proto(node: Node) -> network_pb2.Node:
+    """A node as a protobuf message."""
+    message = network_pb2.Node(
+        id=node.id,
+        name=node.name,
+        aliases=node.aliases,
+        locode=node.locode or "",
+        country=node.country,
+        lat=node.lat,
+        lon=node.lon,
+        kinds=sorted(NODE_KINDS[k] for k in node.kinds),
+        gauges_mm=sorted(node.gauges_mm),
+    )
+    for field in ("handling_h", "handling_usd_per_teu", "border_exit_h", "border_entry_h"):
+        value = getattr(node, field)
+        if value is not None:
+            setattr(message, field, value)
+    return message
+
+
+def link_to_proto(link: Link) -> network_pb2.Link:
+    """A link as a protobuf message."""
+    message = network_pb2.Link(
+        id=link.id,
+        from_node=link.from_id,
+        to_node=link.to_id,
+        mode=MODE_TO_PROTO[link.mode],
+        service=link.service_id,
+        operator=link.operator or "",
+        load_unit=LOAD_UNITS[link.load_unit],
+        gauge_mm=link.gauge_mm or 0,
+        distance_km=link.distance_km,
+        run_h=link.run_h,
+        teu_per_truck=link.teu_per_truck or 0.0,
+        emission_class=link.emission_class,
+    )
+    if link.usd_per_teu is not None:
+        message.usd_per_teu = link.usd_per_teu
+    elif link.usd_per_kg is not None:
+        message.usd_per_kg = link.usd_per_kg
+    elif link.usd_per_truck is not None:
+        message.usd_per_truck = link.usd_per_truck
+    if link.capacity_teu_per_week is not None:
+        message.capacity_teu_per_week = link.capacity_teu_per_week
+    return message
+
+
+def page(
+    items: Sequence[T], page_size: int, page_token: str, listing: str, network: Network
+) -> tuple[Sequence[T], str]:
+    """One page of ``items`` and the token of the next page ('' on the last).
+
+    A token is bound to the listing's filters and to the network version, so a token from another listing or an
+    older network is refused instead of silently skipping or repeating items.
+    """
+    problems: list[FieldProblem] = []
+    if page_size > MAX_PAGE_SIZE:
+        problems.append(FieldProblem("page_size", f"must be between 1 and {MAX_PAGE_SIZE}, got {page_size}"))
+    size = page_size or DEFAULT_PAGE_SIZE
+    fingerprint = hashlib.sha256(f"{network.version}|{listing}".encode()).hexdigest()[:12]
+    offset = 0
+    if page_token:
+        try:
+            decoded = base64.urlsafe_b64decode(page_token.encode()).decode()
+            token_fingerprint, token_offset = decoded.split(":")
+            offset = int(token_offset)
+        except (ValueError, UnicodeDecodeError):
+            problems.append(FieldProblem("page_token", "is not a token this server issued"))
+        else:
+            if token_fingerprint != fingerprint or not 0 <= offset <= len(items):
+                problems.append(
+                    FieldProblem(
+                        "page_token",
+                        "belongs to another listing or network version; repeat the request without a token",
+                    )
+                )
+    if problems:
+        raise InvalidRequest(problems)
+    chunk = items[offset : offset + size]
+    following = offset + size
+    token = base64.urlsafe_b64encode(f"{fingerprint}:{following}".encode()).decode() if following < len(items) else ""
+    return chunk, token
+
+
+def list_nodes(request: network_pb2.ListNodesRequest, network: Network) -> network_pb2.ListNodesResponse:
+    """Answer ListNodes: filter by text, country and kind, best match first."""
+    problems: list[FieldProblem] = []
+    country = request.country.strip().upper()
+    kind = None
+    if request.kind != types_pb2.NODE_KIND_UNSPECIFIED:
+        kind = NODE_KINDS_FROM_PROTO.get(request.kind)
+        if kind is None:
+            problems.append(FieldProblem("kind", f"unknown value {request.kind}"))
+    if problems:
+        raise InvalidRequest(problems)
+    matches = [
+        m.node
+        for m in network.node_index.search(request.query)
+        if (not country or m.node.country == country) and (kind is None or kind in m.node.kinds)
+    ]
+    listing = f"nodes|{request.query}|{country}|{request.kind}"
+    chunk, token = page(matches, request.page_size, request.page_token, listing, network)
+    return network_pb2.ListNodesResponse(
+        nodes=[node_to_proto(n) for n in chunk], next_page_token=token, total_size=len(matches)
+    )
+
+
+def list_links(request: network_pb2.ListLinksRequest, network: Network) -> network_pb2.ListLinksResponse:
+    """Answer ListLinks: filter by mode and node, ordered by id."""
+    problems: list[FieldProblem] = []
+    mode = None
+    if request.mode != types_pb2.MODE_UNSPECIFIED:
+        mode = MODES.get(request.mode)
+        if mode is None:
+            problems.append(FieldProblem("mode", f"unknown value {request.mode}"))
+    node = request.node.strip()
+    if node and node not in network.nodes:
+        problems.append(FieldProblem("node", f"{node!r} is not a node of network {network.label}"))
+    if problems:
+        raise InvalidRequest(problems)
+    links = [
+        link
+        for link in network.links.values()
+        if (mode is None or link.mode is mode) and (not node or node in (link.from_id, link.to_id))
+    ]
+    chunk, token = page(links, request.page_size, request.page_token, f"links|{request.mode}|{node}", network)
+    return network_pb2.ListLinksResponse(
+        links=[link_to_proto(link) for link in chunk], next_page_token=token, total_size=len(links)
+    )

@@ -1,0 +1,159 @@
+"""What a worker does with a job: one table from job kind to a library call, with its translations.
+
+Each :class:`Job` parses the serialized request, translates it into the library's request (validated and checked
+against the network there), calls the library with the caller's stop hook, and translates the result back. Every
+failure becomes a :class:`~engine.service.status.Failure`, so a worker answers every job and survives.
+The transport (pipes, processes, cancellation flags) is in :mod:`engine.service.worker` and
+:mod:`engine.service.pool`; nothing here knows about it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from corridor.v1 import routing_pb2, study_pb2
+from google.protobuf.message import Message
+
+from engine.errors import SearchInterrupted
+from engine.network import Network
+from engine.routing import RouteQuery, RouteResult, find_routes
+from engine.service.convert.routing import (
+    find_routes_response,
+    plan_request_from_proto,
+    plan_response,
+    route_query_from_proto,
+    stream_failure,
+)
+from engine.service.convert.study import AssignDemandCall, assign_call_from_proto, assign_response
+from engine.service.status import Failure, failure_from_exception
+
+if TYPE_CHECKING:
+    from engine.optimize import Assignment, PlanRequest, ShipmentPlan
+
+Outcome = tuple[bytes | None, Failure | None, str]
+"""A job's answer: (serialized response, None, request_id) or (None, why it failed, request_id)."""
+StopHook = Callable[[], str | None]
+"""Returns why a running job should stop (``"deadline"``, ``"cancelled"``) or ``None`` to go on."""
+Answer = Callable[[bytes, Network, StopHook, float | None], Outcome]
+"""How a worker answers one kind of job: (payload, network, stop hook, monotonic deadline or None) → outcome."""
+
+
+class _Request(Protocol):
+    """What every request message the workers answer has: an id the client chose, echoed in the answer."""
+
+    @property
+    def request_id(self) -> str: ...
+
+
+RequestT = TypeVar("RequestT", bound=_Request)
+QueryT = TypeVar("QueryT")
+ResultT = TypeVar("ResultT")
+
+
+@dataclass(frozen=True)
+class Job(Generic[RequestT, QueryT, ResultT]):
+    """One kind of job: request message → library request → library call → response message.
+
+    The type parameters tie the four together, so mypy checks that each translation fits its library call.
+    """
+
+    parse: Callable[[bytes], RequestT]
+    translate: Callable[[RequestT, Network], QueryT]
+    call: Callable[[Network, QueryT, StopHook, float | None], ResultT]
+    reply: Callable[[ResultT, RequestT], Message]
+
+    def __call__(self, payload: bytes, network: Network, should_stop: StopHook, deadline: float | None) -> Outcome:
+        """Answer one serialized request; ``deadline`` is on the ``time.monotonic()`` clock (or ``None``)."""
+        request_id = ""
+        try:
+            request = self.parse(payload)
+            request_id = request.request_id
+            result = self.call(network, self.translate(request, network), should_stop, deadline)
+            return self.reply(result, request).SerializeToString(), None, request_id
+        except Exception as exc:  # every failure becomes a status; the worker must survive
+            return None, failure_from_exception(exc), request_id
+
+
+def _find_routes(network: Network, query: RouteQuery, should_stop: StopHook, _deadline: float | None) -> RouteResult:
+    return find_routes(network, query, should_stop=should_stop)
+
+
+def _plan_shipment(network: Network, plan: PlanRequest, should_stop: StopHook, _deadline: float | None) -> ShipmentPlan:
+    from engine.optimize import plan_request  # OR-Tools loads on first use
+
+    return plan_request(network, plan, should_stop=should_stop)
+
+
+def _assign_demand(
+    network: Network, call: AssignDemandCall, should_stop: StopHook, deadline: float | None
+) -> Assignment:
+    """Apply the edits, then assign; column generation checks the stop hook once per iteration and its time limit
+    is what is left of the deadline."""
+    from engine.network.scenario import apply_edits
+    from engine.optimize import assign_demand  # OR-Tools loads on first use
+
+    def on_iteration(_info: object) -> None:
+        reason = should_stop()
+        if reason:
+            raise SearchInterrupted(reason)
+
+    if call.edits is not None:
+        network = apply_edits(network, call.edits)
+    return assign_demand(
+        network,
+        call.demand,
+        call.capacities,
+        usd_per_teu_day=call.usd_per_teu_day,
+        unserved_usd_per_teu=call.unserved_usd_per_teu,
+        gap=call.gap,
+        time_limit_s=None if deadline is None else max(0.1, deadline - time.monotonic()),
+        on_iteration=on_iteration,
+    )
+
+
+FIND_ROUTES = Job(
+    routing_pb2.FindRoutesRequest.FromString,
+    route_query_from_proto,
+    _find_routes,
+    lambda result, request: find_routes_response(result, request.request_id, request.include_hops),
+)
+PLAN_SHIPMENT = Job(
+    routing_pb2.PlanShipmentRequest.FromString,
+    plan_request_from_proto,
+    _plan_shipment,
+    lambda plan, request: plan_response(plan, request.request_id),
+)
+ASSIGN_DEMAND = Job(
+    study_pb2.AssignDemandRequest.FromString,
+    lambda request, _network: assign_call_from_proto(request),
+    _assign_demand,
+    lambda result, request: assign_response(result, request.request_id, request.format),
+)
+
+
+def stream_item(payload: bytes, network: Network, should_stop: StopHook, deadline: float | None) -> Outcome:
+    """Answer one serialized StreamRoutesRequest with a serialized StreamRoutesResponse (errors inside it)."""
+    try:
+        wrapper = routing_pb2.StreamRoutesRequest.FromString(payload)
+    except Exception as exc:
+        return stream_failure(b"", failure_from_exception(exc)), None, ""
+    response, failure, request_id = FIND_ROUTES(wrapper.request.SerializeToString(), network, should_stop, deadline)
+    if failure is not None:
+        return stream_failure(payload, failure), failure, request_id
+    assert response is not None
+    item = routing_pb2.StreamRoutesResponse(
+        request_id=request_id, response=routing_pb2.FindRoutesResponse.FromString(response)
+    )
+    return item.SerializeToString(), None, request_id
+
+
+JOBS: dict[str, Answer] = {
+    "find_routes": FIND_ROUTES,
+    "stream_item": stream_item,
+    "plan_shipment": PLAN_SHIPMENT,
+    "assign_demand": ASSIGN_DEMAND,
+}
+"""Job kind (what the server sends) → how a worker answers it."""
