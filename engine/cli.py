@@ -26,8 +26,17 @@ from engine.network import CargoClass, Mode, Network, NodeKind, load_network
 from engine.network.geojson import network_to_geojson
 from engine.network.paths import default_network_dir
 from engine.network.summary import NetworkSummary, summarise
-from engine.routing import Constraints, Objective, RouteQuery, RouteResult, Shipment, Weights, find_routes
-from engine.routing.export import result_to_json, routes_to_geojson
+from engine.routing import (
+    Constraints,
+    Objective,
+    RouteQuery,
+    RouteResult,
+    Shipment,
+    Weights,
+    find_routes,
+    result_to_json,
+    routes_to_geojson,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

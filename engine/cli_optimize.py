@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network import CargoClass, Network, load_network
 from engine.network.paths import default_network_dir
+from engine.optimize.export import plan_to_json, selection_to_json, write_assignment
 from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
 from engine.routing import Constraints
 
@@ -298,95 +299,6 @@ def format_plan(network: Network, plan: ShipmentPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plan_to_json(plan: ShipmentPlan) -> dict[str, object]:
-    """A plan as plain JSON types."""
-    return {
-        "origin": plan.request.origin,
-        "destination": plan.request.destination,
-        "teu": plan.request.teu,
-        "ready": plan.request.ready.isoformat(),
-        "network": plan.network,
-        "moved_teu": plan.moved_teu,
-        "unmoved_teu": plan.unmoved_teu,
-        "cost_usd": plan.cost_usd,
-        "lateness_usd": plan.lateness_usd,
-        "co2e_kg": plan.co2e_kg,
-        "explanation": plan.explanation,
-        "parts": [
-            {
-                "teu": p.teu,
-                "depart": p.depart.isoformat(),
-                "arrive": p.arrive.isoformat(),
-                "cost_usd": p.cost_usd,
-                "cost_usd_per_teu": p.cost_usd_per_teu,
-                "lateness_usd": p.lateness_usd,
-                "co2e_kg": p.co2e_kg,
-                "departures": [
-                    {"link_id": d.link_id, "service_id": d.service_id, "depart": d.depart.isoformat()}
-                    for d in p.departures
-                ],
-            }
-            for p in plan.parts
-        ],
-        "binding": [
-            {
-                "link_id": d.link_id,
-                "service_id": d.service_id,
-                "depart": d.depart.isoformat(),
-                "capacity_teu": d.capacity_teu,
-                "booked_teu": d.booked_teu,
-                "planned_teu": d.planned_teu,
-            }
-            for d in plan.binding
-        ],
-    }
-
-
-def write_assignment(result: Assignment, directory: Path, file_format: str) -> list[Path]:
-    """Write the frames (links, nodes, routes, commodities, shadow_prices) and ``summary.json``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    frames = {
-        "links": result.links,
-        "nodes": result.nodes,
-        "routes": result.routes,
-        "commodities": result.commodities,
-        "shadow_prices": result.shadow_prices,
-    }
-    for name, frame in frames.items():
-        path = directory / f"{name}.{file_format}"
-        if file_format == "parquet":
-            frame.write_parquet(path)
-        else:
-            frame.write_csv(path)
-        written.append(path)
-    summary = directory / "summary.json"
-    summary.write_text(json.dumps(assignment_summary(result), indent=1), encoding="utf-8")
-    written.append(summary)
-    return written
-
-
-def assignment_summary(result: Assignment) -> dict[str, object]:
-    """The scalar results of an assignment."""
-    return {
-        "network": result.network,
-        "status": result.status,
-        "objective_usd_per_week": result.objective_usd_per_week,
-        "lower_bound_usd_per_week": result.lower_bound_usd_per_week,
-        "gap": result.gap,
-        "freight_usd_per_week": result.freight_usd_per_week,
-        "teu_hours_per_week": result.teu_hours_per_week,
-        "co2e_kg_per_week": result.co2e_kg_per_week,
-        "served_teu_per_week": result.served_teu_per_week,
-        "unserved_teu_per_week": result.unserved_teu_per_week,
-        "unserved_penalty_usd_per_week": result.unserved_penalty_usd_per_week,
-        "iterations": result.iterations,
-        "columns": result.columns,
-        "solver": result.solver,
-        "usd_per_teu_day": result.usd_per_teu_day,
-    }
-
-
 def format_assignment(result: Assignment) -> str:
     """Totals and the binding capacities with their shadow prices."""
     from engine import cli as base
@@ -480,21 +392,3 @@ def format_selection(selection: TerminalSelection) -> str:
         f"USD/week, assigned together {selection.saving_usd_per_week:,.0f} USD/week"
     )
     return "\n".join(lines) + "\n"
-
-
-def selection_to_json(selection: TerminalSelection) -> dict[str, object]:
-    """The selection as plain JSON types (the ranking rows, pairs and chosen set)."""
-    return {
-        "baseline": assignment_summary(selection.baseline),
-        "ranking": selection.ranking().to_dicts(),
-        "pairs": [
-            {"a": a, "b": b, "saving_usd_per_week": s, "interaction_usd_per_week": i} for a, b, s, i in selection.pairs
-        ],
-        "exclusive": [{"a": a, "b": b, "reason": why} for a, b, why in selection.exclusive],
-        "chosen": list(selection.chosen),
-        "budget_usd": selection.budget_usd,
-        "spent_usd": selection.spent_usd,
-        "predicted_saving_usd_per_week": selection.predicted_saving_usd_per_week,
-        "saving_usd_per_week": selection.saving_usd_per_week,
-        "combined": None if selection.combined is None else assignment_summary(selection.combined),
-    }

@@ -40,7 +40,10 @@ LOOSE_LOAD_UNITS = frozenset({LoadUnit.TRUCK, LoadUnit.AIRCRAFT})
 
 
 class Step(NamedTuple):
-    """The outcome of taking one link (all integers: minutes, cents, grams)."""
+    """The outcome of taking one link (all integers: minutes, cents, grams); ``link`` is the link's index.
+
+    A route is a sequence of steps: :func:`engine.routing.model.build_route` turns one into legs.
+    """
 
     depart: int
     arrive: int
@@ -57,6 +60,7 @@ class Step(NamedTuple):
     freight_cents: int
     co2e_g: int
     loose_after: bool
+    link: int
 
 
 _new_step = tuple.__new__  # positional construction of the Step tuple without NamedTuple's keyword handling
@@ -258,6 +262,7 @@ class QueryContext:
                 freight,
                 round(self._grams_per_tonne[link] * self.tonnes),
                 loose_after,
+                link,
             ),
         )
 

@@ -18,8 +18,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import CargoClass, Link, LoadUnit, Mode, Network, Node, NodeKind
 from engine.network.summary import summarise
-from engine.routing.query import MAX_ROUTES_LIMIT, Constraints, Objective, RouteQuery, Shipment, Weights
-from engine.routing.result import CostBreakdown, Leg, Route, RouteResult
+from engine.routing import (
+    MAX_ROUTES_LIMIT,
+    Constraints,
+    CostBreakdown,
+    Leg,
+    Objective,
+    Route,
+    RouteQuery,
+    RouteResult,
+    Shipment,
+    Weights,
+)
 
 T = TypeVar("T")
 

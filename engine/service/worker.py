@@ -23,7 +23,7 @@ from corridor.v1 import routing_pb2, study_pb2, types_pb2
 from engine.errors import SearchInterrupted
 from engine.network import Network, load_network
 from engine.routing import find_routes
-from engine.routing.compiled import compile_network
+from engine.routing.model import compile_network
 from engine.service.convert import find_routes_response, route_query_from_proto
 from engine.service.status import Failure, failure_from_exception
 
