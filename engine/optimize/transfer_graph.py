@@ -121,15 +121,11 @@ class TransferGraph:
 
 
 def transfer_graph(network: Network, segment: CargoSegment, lot_teu: int = DEFAULT_LOT_TEU) -> TransferGraph:
-    """Build (or reuse: cached on the compiled snapshot, so it goes with it) the transfer graph of ``segment``."""
-    compiled = compile_network(network)
-    key = ("transfer_graph", segment, lot_teu)
-    cached = compiled.cache.get(key)
-    if isinstance(cached, TransferGraph):
-        return cached
-    graph = _build(compiled, segment, lot_teu)
-    compiled.cache_put(key, graph)
-    return graph
+    """Build (or reuse: a view kept with the snapshot, see :mod:`engine.network.views`) the transfer graph of
+    ``segment``."""
+    return network.views.get(
+        ("optimize.transfer_graph", segment, lot_teu), lambda: _build(compile_network(network), segment, lot_teu)
+    )
 
 
 def segment_context(compiled: CompiledNetwork, segment: CargoSegment, lot_teu: int) -> QueryContext:

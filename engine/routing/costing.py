@@ -109,7 +109,7 @@ class QueryContext:
         c = self.compiled
         q = self.query.constraints
         key = (
-            "links",
+            "routing.link_rules",
             q.avoid_countries,
             q.avoid_nodes,
             q.avoid_modes,
@@ -118,10 +118,7 @@ class QueryContext:
             self.starts_loose,
             self.allow_deconsolidation,
         )
-        rules = c.cache.get(key)
-        if rules is None:
-            rules = c.cache_put(key, [self._rule_ok(i) for i in range(len(c.link_ids))])
-        assert isinstance(rules, list)
+        rules: list[bool] = c.network.views.get(key, lambda: [self._rule_ok(i) for i in range(len(c.link_ids))])
         if self._size_rules_may_bind():
             return [ok and self._size_ok(i) for i, ok in enumerate(rules)]
         return rules
@@ -163,12 +160,10 @@ class QueryContext:
 
     def _container_freight(self) -> list[int | None]:
         c = self.compiled
-        key = ("container_freight", self.teu)
-        freight = c.cache.get(key)
-        if freight is None:
-            freight = c.cache_put(key, [self._freight(i, loose=False) for i in range(len(c.link_ids))])
-        assert isinstance(freight, list)
-        return freight
+        return c.network.views.get(
+            ("routing.container_freight", self.teu),
+            lambda: [self._freight(i, loose=False) for i in range(len(c.link_ids))],
+        )
 
     def _freight(self, link: int, *, loose: bool) -> int | None:
         """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so."""

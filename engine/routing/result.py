@@ -228,37 +228,38 @@ class _LinkFacts:
 
 
 def _link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
-    cached = compiled.cache.get("link_facts")
-    if cached is None:
-        factors = {}
-        for factor in network.emission_factors.values():
-            keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
-            factors[factor.id] = Co2eFactor(
-                factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
+    return network.views.get(("routing.link_facts",), lambda: _resolve_link_facts(network, compiled))
+
+
+def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
+    factors = {}
+    for factor in network.emission_factors.values():
+        keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
+        factors[factor.id] = Co2eFactor(
+            factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
+        )
+    facts = []
+    for link_id in compiled.link_ids:
+        link = network.links[link_id]
+        src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
+        facts.append(
+            _LinkFacts(
+                link_id=link.id,
+                from_id=link.from_id,
+                to_id=link.to_id,
+                mode=link.mode,
+                operator=link.operator or network.services[link.service_id].operator,
+                service_id=link.service_id,
+                load_unit=link.load_unit,
+                gauge_mm=link.gauge_mm,
+                distance_km=link.distance_km,
+                from_country=src.country,
+                to_country=dst.country,
+                to_lat_lon=(dst.lat, dst.lon),
+                factor=factors[link.emission_class],
             )
-        facts = []
-        for link_id in compiled.link_ids:
-            link = network.links[link_id]
-            src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
-            facts.append(
-                _LinkFacts(
-                    link_id=link.id,
-                    from_id=link.from_id,
-                    to_id=link.to_id,
-                    mode=link.mode,
-                    operator=link.operator or network.services[link.service_id].operator,
-                    service_id=link.service_id,
-                    load_unit=link.load_unit,
-                    gauge_mm=link.gauge_mm,
-                    distance_km=link.distance_km,
-                    from_country=src.country,
-                    to_country=dst.country,
-                    to_lat_lon=(dst.lat, dst.lon),
-                    factor=factors[link.emission_class],
-                )
-            )
-        cached = compiled.cache_put("link_facts", tuple(facts))
-    return cached  # type: ignore[return-value]
+        )
+    return tuple(facts)
 
 
 def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> Route:
