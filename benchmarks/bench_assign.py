@@ -28,7 +28,7 @@ from benchmarks.machine import RESULTS, machine_info
 from engine.network import Mode, Network, NodeKind, load_network
 from engine.network.paths import default_network_dir
 from engine.optimize import Demand, assign_demand, weekly_capacities
-from engine.routing.compiled import compile_network
+from engine.routing.model import compile_network
 from tests.optimize.arc_lp import solve_arc_lp
 
 SEED = 20261205

@@ -24,10 +24,10 @@ from engine.cli.args import (
     parse_time,
     resolve_node,
 )
-from engine.cli.optimize_export import plan_to_json, selection_to_json, write_assignment
 from engine.cli.optimize_text import format_assignment, format_plan, format_selection
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network import CargoClass
+from engine.optimize.export import plan_to_json, selection_to_json, write_assignment
 from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
 
 # The optimizer (and OR-Tools) is imported by the handlers that use it, so other commands start fast.

@@ -21,8 +21,16 @@ from engine.cli.args import (
 )
 from engine.cli.text import format_time, table
 from engine.network import CargoClass, Network
-from engine.routing import Objective, RouteQuery, RouteResult, Shipment, Weights, find_routes
-from engine.routing.export import result_to_json, routes_to_geojson
+from engine.routing import (
+    Objective,
+    RouteQuery,
+    RouteResult,
+    Shipment,
+    Weights,
+    find_routes,
+    result_to_json,
+    routes_to_geojson,
+)
 
 DEFAULT_KG_PER_TEU = 10_000.0
 """Gross weight assumed per TEU when ``--weight-kg`` is not given (loose cargo counts as one TEU's worth)."""

@@ -7,10 +7,11 @@ Units live in the field names (``_km``, ``_h``, ``_usd``, ``_kg``, ``_teu``, ``_
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING
+
+from engine.network.views import ViewCache
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -273,49 +274,57 @@ class Network:
     destinations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     sourced_share: SourcedShare = field(default=SourcedShare({}, {}), compare=False)
-
-    def __getstate__(self) -> dict[str, object]:
-        # Derived caches (the networkx graph, adjacency) are rebuilt on demand rather than shipped to workers.
-        cached = {"graph", "node_index", "links_from", "links_to", "modes"}
-        return {k: v for k, v in self.__dict__.items() if k not in cached}
+    views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
+    """Everything derived from this snapshot alone, kept with it (:mod:`engine.network.views`): empty in a copy
+    made by ``dataclasses.replace`` and after pickling, bounded by bytes."""
 
     @property
     def label(self) -> str:
         """``name@version`` as used in messages."""
         return f"{self.name}@{self.version[:8]}"
 
-    @cached_property
+    @property
     def graph(self) -> nx.MultiDiGraph:
         """A frozen networkx ``MultiDiGraph``: nodes keyed by id, edges keyed by link id, records as ``record``."""
         from engine.network.graph import build_graph
 
-        return build_graph(self)
+        return self.views.get(("network.graph",), lambda: build_graph(self))
 
-    @cached_property
+    @property
     def node_index(self) -> NodeIndex:
         """Search by id, name, alias or LOCODE (see :mod:`engine.network.lookup`)."""
         from engine.network.lookup import NodeIndex
 
-        return NodeIndex(self)
+        return self.views.get(("network.node_index",), lambda: NodeIndex(self))
 
-    @cached_property
+    @property
     def links_from(self) -> Mapping[str, tuple[Link, ...]]:
         """Outgoing links per node id, in link-id order (deterministic)."""
-        grouped: dict[str, list[Link]] = {node_id: [] for node_id in self.nodes}
-        for link in self.links.values():
-            grouped[link.from_id].append(link)
-        return {k: tuple(sorted(v, key=lambda ln: ln.id)) for k, v in grouped.items()}
+        return self.views.get(("network.links_from",), lambda: self._links_by(lambda link: link.from_id))
 
-    @cached_property
+    @property
     def links_to(self) -> Mapping[str, tuple[Link, ...]]:
         """Incoming links per node id, in link-id order (deterministic)."""
+        return self.views.get(("network.links_to",), lambda: self._links_by(lambda link: link.to_id))
+
+    def _links_by(self, end: Callable[[Link], str]) -> Mapping[str, tuple[Link, ...]]:
         grouped: dict[str, list[Link]] = {node_id: [] for node_id in self.nodes}
         for link in self.links.values():
-            grouped[link.to_id].append(link)
+            grouped[end(link)].append(link)
         return {k: tuple(sorted(v, key=lambda ln: ln.id)) for k, v in grouped.items()}
 
-    @cached_property
+    @property
     def modes(self) -> tuple[Mode, ...]:
         """Modes present, in the enum's order."""
-        present = {link.mode for link in self.links.values()}
-        return tuple(m for m in Mode if m in present)
+        return self.views.get(("network.modes",), lambda: tuple(m for m in Mode if m in self._present_modes()))
+
+    def _present_modes(self) -> set[Mode]:
+        return {link.mode for link in self.links.values()}
+
+
+RECORD_TYPES: tuple[type, ...] = (Network, Node, Link, Service, EmissionFactor, Source, Provenance, SourcedShare)
+"""The snapshot and its records: views refer to them but do not own them, so their bytes are not counted."""
+
+
+def _new_views() -> ViewCache:
+    return ViewCache(shared=RECORD_TYPES)

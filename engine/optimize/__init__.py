@@ -6,6 +6,12 @@
   MathOpt with HiGHS), with shadow prices of the binding capacities.
 - :func:`select_terminals` — rank candidate network edits by their saving and choose a set under a budget (MIP).
 
+Each operation has one request type, validated when built and checked against the network once, in the
+library (:mod:`engine.optimize.requests`: :class:`PlanRequest`, :class:`AssignRequest`, :class:`SelectRequest`),
+and one entry point taking it (:func:`plan_request`, :func:`assign_request`, :func:`select_request`); the
+functions above are thin wrappers with keyword arguments. :mod:`engine.optimize.export` turns the answers into
+JSON types and files. Of routing, the optimizer uses only ``engine.routing`` and ``engine.routing.model``.
+
 The formulations, what is exact and the sign conventions are in ``docs/OPTIMIZER.md``.
 """
 
@@ -15,55 +21,57 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.optimize.assign import Assignment, assign_demand
+    from engine.optimize.assign import Assignment, assign_demand, assign_request
     from engine.optimize.capacity import Capacities, weekly_capacities
     from engine.optimize.colgen import IterationInfo
     from engine.optimize.demand import Demand, check_demand, read_demand_csv
-    from engine.optimize.plan import (
-        Booking,
-        DepartureUse,
-        PlanPart,
-        PlanRequest,
-        ShipmentPlan,
-        plan_request,
-        plan_shipment,
-        read_bookings_csv,
-    )
+    from engine.optimize.export import assignment_summary, plan_to_json, selection_to_json, write_assignment
+    from engine.optimize.plan import plan_request, plan_shipment, read_bookings_csv
+    from engine.optimize.requests import AssignRequest, Booking, Candidate, PlanRequest, SelectRequest
     from engine.optimize.select import (
-        Candidate,
         CandidateEvaluation,
         TerminalSelection,
         load_candidates,
         parse_candidates,
+        select_request,
         select_terminals,
     )
+    from engine.optimize.shipment import DepartureUse, PlanPart, ShipmentPlan
     from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
 
 _MODULES = {
+    "AssignRequest": "requests",
     "Assignment": "assign",
-    "Booking": "plan",
-    "Candidate": "select",
+    "Booking": "requests",
+    "Candidate": "requests",
     "CandidateEvaluation": "select",
     "Capacities": "capacity",
     "DEFAULT_UNSERVED_USD_PER_TEU": "values",
     "DEFAULT_USD_PER_TEU_DAY": "values",
     "Demand": "demand",
-    "DepartureUse": "plan",
+    "DepartureUse": "shipment",
     "IterationInfo": "colgen",
-    "PlanPart": "plan",
-    "PlanRequest": "plan",
-    "ShipmentPlan": "plan",
+    "PlanPart": "shipment",
+    "PlanRequest": "requests",
+    "SelectRequest": "requests",
+    "ShipmentPlan": "shipment",
     "TerminalSelection": "select",
     "assign_demand": "assign",
+    "assign_request": "assign",
+    "assignment_summary": "export",
     "check_demand": "demand",
     "load_candidates": "select",
     "parse_candidates": "select",
+    "plan_to_json": "export",
     "plan_request": "plan",
     "plan_shipment": "plan",
     "read_bookings_csv": "plan",
     "read_demand_csv": "demand",
+    "select_request": "select",
     "select_terminals": "select",
+    "selection_to_json": "export",
     "weekly_capacities": "capacity",
+    "write_assignment": "export",
 }
 
 
@@ -79,6 +87,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_UNSERVED_USD_PER_TEU",
     "DEFAULT_USD_PER_TEU_DAY",
+    "AssignRequest",
     "Assignment",
     "Booking",
     "Candidate",
@@ -89,16 +98,23 @@ __all__ = [
     "IterationInfo",
     "PlanPart",
     "PlanRequest",
+    "SelectRequest",
     "ShipmentPlan",
     "TerminalSelection",
     "assign_demand",
+    "assign_request",
+    "assignment_summary",
     "check_demand",
     "load_candidates",
     "parse_candidates",
     "plan_request",
     "plan_shipment",
+    "plan_to_json",
     "read_bookings_csv",
     "read_demand_csv",
+    "select_request",
     "select_terminals",
+    "selection_to_json",
     "weekly_capacities",
+    "write_assignment",
 ]

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import Mode, Network
-from engine.optimize.capacity import DEFAULT_SERVICE_MODES, Capacities, weekly_capacities
+from engine.optimize.capacity import DEFAULT_SERVICE_MODES, Capacities
 from engine.optimize.colgen import (
     DEFAULT_GAP,
     DEFAULT_MAX_ITERATIONS,
@@ -32,10 +31,11 @@ from engine.optimize.colgen import (
     PathSolution,
     solve_path_lp,
 )
-from engine.optimize.demand import Demand, check_demand
+from engine.optimize.demand import Demand
+from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import DEFAULT_LOT_TEU, CargoSegment, TransferGraph, transfer_graph
 from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
-from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.model import CompiledNetwork, compile_network
 
 FLOW_EPS = 1e-6
 """TEU/week below which a flow is reported as zero (LP round-off)."""
@@ -174,9 +174,31 @@ def assign_demand(
     OptimizerError
         When no LP engine can solve the master problem.
     """
-    _check_parameters(usd_per_teu_day, unserved_usd_per_teu, lot_teu, gap, max_iterations)
-    check_demand(network, demand)
-    caps = weekly_capacities(network, capacities, capacity_modes)
+    request = AssignRequest(
+        demand=tuple(demand),
+        capacities=capacities,
+        usd_per_teu_day=usd_per_teu_day,
+        unserved_usd_per_teu=unserved_usd_per_teu,
+        capacity_modes=capacity_modes,
+        lot_teu=lot_teu,
+        gap=gap,
+        max_iterations=max_iterations,
+        time_limit_s=time_limit_s,
+        solver=solver,
+    )
+    return assign_request(network, request, on_iteration=on_iteration)
+
+
+def assign_request(
+    network: Network, request: AssignRequest, *, on_iteration: Callable[[IterationInfo], None] | None = None
+) -> Assignment:
+    """:func:`assign_demand` for an already built :class:`~engine.optimize.requests.AssignRequest`.
+
+    The request is checked against ``network`` here (nodes, duplicates, capacity overrides); ``on_iteration`` is
+    called once per column-generation iteration and may raise to stop the run (a deadline, a cancellation).
+    """
+    caps = request.check_against(network)
+    demand = request.demand
     segments: dict[CargoSegment, int] = {}
     graphs: list[TransferGraph] = []
     commodities: list[Commodity] = []
@@ -184,15 +206,16 @@ def assign_demand(
         segment = row.cargo_segment
         if segment not in segments:
             segments[segment] = len(graphs)
-            graphs.append(transfer_graph(network, segment, lot_teu))
+            graphs.append(transfer_graph(network, segment, request.lot_teu))
         compiled = graphs[segments[segment]].compiled
+        penalty = request.unserved_usd_per_teu if row.unserved_usd_per_teu is None else row.unserved_usd_per_teu
         commodities.append(
             Commodity(
                 origin=compiled.node_index[row.origin],
                 destination=compiled.node_index[row.destination],
                 segment=segments[segment],
                 demand=float(row.teu_per_week),
-                penalty=unserved_usd_per_teu if row.unserved_usd_per_teu is None else row.unserved_usd_per_teu,
+                penalty=penalty,
             )
         )
     compiled = compile_network(network)
@@ -203,33 +226,17 @@ def assign_demand(
         commodities,
         link_cap,
         node_cap,
-        usd_per_teu_day / 24.0,
-        gap=gap,
+        request.usd_per_teu_day / 24.0,
+        gap=request.gap,
         reduced_cost_tolerance=DEFAULT_REDUCED_COST_TOLERANCE,
-        max_iterations=max_iterations,
-        time_limit_s=time_limit_s,
-        solver=solver,
+        max_iterations=request.max_iterations,
+        time_limit_s=request.time_limit_s,
+        solver=request.solver,
         on_iteration=on_iteration,
     )
-    return _report(network, demand, commodities, list(segments), caps, link_cap, node_cap, solution, usd_per_teu_day)
-
-
-def _check_parameters(
-    usd_per_teu_day: float, unserved_usd_per_teu: float, lot_teu: int, gap: float, max_iterations: int
-) -> None:
-    problems = []
-    if not (np.isfinite(usd_per_teu_day) and usd_per_teu_day >= 0):
-        problems.append(FieldProblem("usd_per_teu_day", f"must be >= 0, got {usd_per_teu_day!r}"))
-    if not (np.isfinite(unserved_usd_per_teu) and unserved_usd_per_teu > 0):
-        problems.append(FieldProblem("unserved_usd_per_teu", f"must be > 0, got {unserved_usd_per_teu!r}"))
-    if not (isinstance(lot_teu, int) and 1 <= lot_teu <= 100):
-        problems.append(FieldProblem("lot_teu", f"must be a whole number between 1 and 100, got {lot_teu!r}"))
-    if not (0 <= gap < 1):
-        problems.append(FieldProblem("gap", f"must be in [0, 1), got {gap!r}"))
-    if not (isinstance(max_iterations, int) and max_iterations >= 0):
-        problems.append(FieldProblem("max_iterations", f"must be a whole number >= 0, got {max_iterations!r}"))
-    if problems:
-        raise InvalidRequest(problems)
+    return _report(
+        network, demand, commodities, list(segments), caps, link_cap, node_cap, solution, request.usd_per_teu_day
+    )
 
 
 def _segment_label(segment: CargoSegment) -> str:

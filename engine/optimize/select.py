@@ -41,39 +41,27 @@ Candidate file (YAML)::
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from ortools.math_opt.python import mathopt
 
-from engine.errors import DataProblem, FieldProblem, InputFileError, InvalidRequest
+from engine.errors import DataProblem, InputFileError, InvalidRequest
 from engine.network.model import Network
 from engine.network.provenance import read_provenance
-from engine.network.scenario import Edit, apply_edits, edits_from_yaml, read_text_file, read_yaml
+from engine.network.scenario import apply_edits, edits_from_yaml, read_text_file, read_yaml
 from engine.network.tables import Problems, Row
-from engine.optimize.assign import Assignment, assign_demand
+from engine.optimize.assign import Assignment, assign_request
 from engine.optimize.demand import Demand
+from engine.optimize.requests import AssignRequest, Candidate, SelectRequest, selection_problems
 from engine.optimize.solver import MIP_SOLVERS, solve_with_fallback, solver_order
 
 CANDIDATE_ID = re.compile(r"[A-Z][A-Z0-9_-]*")
 CANDIDATE_FIELDS = ("id", "title", "cost_usd", "excludes", "edits", "sources", "notes")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A candidate addition: scenario edits and what they cost (USD, capital)."""
-
-    id: str
-    title: str
-    cost_usd: float
-    edits: tuple[Edit, ...]
-    excludes: tuple[str, ...] = ()
-    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -300,15 +288,36 @@ def select_terminals(
     InputFileError
         When a candidate's edits do not apply to ``network``.
     """
-    if not (isinstance(budget_usd, int | float) and math.isfinite(budget_usd) and budget_usd >= 0):
-        raise InvalidRequest([FieldProblem("budget_usd", f"must be a number >= 0, got {budget_usd!r}")])
-    order = solver_order(solver, MIP_SOLVERS, "solver")
-    ids = [c.id for c in candidates]
-    if len(set(ids)) != len(ids):
-        raise InvalidRequest([FieldProblem("candidates", "ids must be unique")])
+    selection_problems(tuple(candidates), budget_usd, solver)  # before the assignment's own checks, as always
+    request = SelectRequest(
+        candidates=tuple(candidates),
+        budget_usd=budget_usd,
+        assignment=AssignRequest(tuple(demand), capacities, **assign_options),
+        interactions=interactions,
+        solver=solver,
+    )
+    return select_request(network, request, on_assignment=on_assignment)
+
+
+def select_request(
+    network: Network,
+    request: SelectRequest,
+    *,
+    on_assignment: Callable[[str, Assignment], None] | None = None,
+) -> TerminalSelection:
+    """:func:`select_terminals` for an already built :class:`~engine.optimize.requests.SelectRequest`.
+
+    Every variant (the base network, each candidate, each affordable pair, the chosen set) is assigned with
+    ``request.assignment``, which checks it against that variant; ``on_assignment`` is called with a label and
+    each assignment.
+    """
+    candidates = request.candidates
+    budget_usd = request.budget_usd
+    interactions = request.interactions
+    order = solver_order(request.solver, MIP_SOLVERS, "solver")
 
     def assign(label: str, variant: Network) -> Assignment:
-        result = assign_demand(variant, demand, capacities, **assign_options)
+        result = assign_request(variant, request.assignment)
         if on_assignment is not None:
             on_assignment(label, result)
         return result

@@ -14,7 +14,7 @@ Vertices
   departures; consecutive queue vertices are joined by free waiting arcs, so a full departure can be skipped;
 - a source and a sink.
 
-Arcs from a state are one call of :meth:`engine.routing.costing.QueryContext.step` per outgoing link of another
+Arcs from a state are one call of :meth:`engine.routing.model.QueryContext.step` per outgoing link of another
 service (the transfer rule, handling, lifts, border dwell, freight and CO2e of ``find_routes``): scheduled links
 go to their boarding queue at the first departure ``step`` finds, continuous ones (trucks) straight to a departure
 at once. Rides are also chains of ``step`` calls (staying aboard departs at once). Arriving at the destination
@@ -43,8 +43,7 @@ import numpy.typing as npt
 
 from engine.errors import SearchInterrupted
 from engine.network.model import ServiceKind
-from engine.routing.bounds import INF, lower_bounds
-from engine.routing.costing import QueryContext, Step
+from engine.routing.model import INF, QueryContext, Step, lower_bounds
 
 SOURCE, SINK = 0, 1
 

@@ -7,7 +7,7 @@ runs through (no handling); changing service is a transfer, allowed only where t
 lift charged when the vehicle kind changes; a vehicle never turns straight back. A plain node graph (such as a
 scipy CSR over network nodes) would let cargo change trains at a junction without handling, which the routing
 engine forbids. So a vertex here is "the cargo has just run link ``l``" — the routing search's state (node,
-service, previous node) — and every arc is one call of :meth:`engine.routing.costing.QueryContext.step`: the
+service, previous node) — and every arc is one call of :meth:`engine.routing.model.QueryContext.step`: the
 same transfer rule, handling, lift, border and freight costs as ``find_routes``. Vertex ``n_links + i`` is "ready
 at node ``i``" (a route's start; boarding the first vehicle is free). scipy's C Dijkstra then prices columns on
 it; the graph has one arc per (in-link, out-link) pair a step allows, so no parallel arcs (scipy would add them).
@@ -35,10 +35,8 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
 from engine.network.model import MINUTES_PER_WEEK, CargoClass, Mode, Network, Service, ServiceKind
-from engine.routing.compiled import CompiledNetwork, compile_network
-from engine.routing.costing import QueryContext
-from engine.routing.query import Constraints, RouteQuery, Shipment
-from engine.routing.timetable import to_minutes
+from engine.routing import Constraints, RouteQuery, Shipment
+from engine.routing.model import CompiledNetwork, QueryContext, compile_network, to_minutes
 
 DEFAULT_LOT_TEU = 2
 """TEU per priced lot: one 40-foot container, one truckload (``teu_per_truck`` = 2 in the shipped network)."""
@@ -123,15 +121,11 @@ class TransferGraph:
 
 
 def transfer_graph(network: Network, segment: CargoSegment, lot_teu: int = DEFAULT_LOT_TEU) -> TransferGraph:
-    """Build (or reuse: cached on the compiled snapshot, so it goes with it) the transfer graph of ``segment``."""
-    compiled = compile_network(network)
-    key = ("transfer_graph", segment, lot_teu)
-    cached = compiled.cache.get(key)
-    if isinstance(cached, TransferGraph):
-        return cached
-    graph = _build(compiled, segment, lot_teu)
-    compiled.cache_put(key, graph)
-    return graph
+    """Build (or reuse: a view kept with the snapshot, see :mod:`engine.network.views`) the transfer graph of
+    ``segment``."""
+    return network.views.get(
+        ("optimize.transfer_graph", segment, lot_teu), lambda: _build(compile_network(network), segment, lot_teu)
+    )
 
 
 def segment_context(compiled: CompiledNetwork, segment: CargoSegment, lot_teu: int) -> QueryContext:

@@ -1,11 +1,37 @@
-"""Routing: exact time-dependent multi-criteria routes with forwarder constraints."""
+"""Routing: exact time-dependent multi-criteria routes with forwarder constraints.
+
+This package's public face is what this module exports (queries, results, :func:`find_routes`, JSON/GeoJSON
+export) plus :mod:`engine.routing.model` (the cost model, compiled arrays, bounds and the route builder, for the
+optimizer). Other layers import nothing else from ``engine.routing``: the search and its labels are private.
+"""
 
 from engine.routing.api import find_routes
-from engine.routing.query import Constraints, Objective, RouteQuery, Shipment, Weights, constraints_from
-from engine.routing.result import BorderCrossing, CostBreakdown, Hop, Leg, Route, RouteResult, Transfer
+from engine.routing.export import result_to_json, route_to_json, routes_to_geojson
+from engine.routing.query import (
+    MAX_ROUTES_LIMIT,
+    Constraints,
+    Objective,
+    RouteQuery,
+    Shipment,
+    Weights,
+    constraints_from,
+)
+from engine.routing.result import (
+    BorderCrossing,
+    Co2eFactor,
+    CostBreakdown,
+    Hop,
+    Leg,
+    Route,
+    RouteResult,
+    SearchStats,
+    Transfer,
+)
 
 __all__ = [
+    "MAX_ROUTES_LIMIT",
     "BorderCrossing",
+    "Co2eFactor",
     "Constraints",
     "CostBreakdown",
     "Hop",
@@ -14,9 +40,13 @@ __all__ = [
     "Route",
     "RouteQuery",
     "RouteResult",
+    "SearchStats",
     "Shipment",
     "Transfer",
     "Weights",
     "constraints_from",
     "find_routes",
+    "result_to_json",
+    "route_to_json",
+    "routes_to_geojson",
 ]

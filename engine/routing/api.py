@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from engine.network.model import Network
 from engine.routing.compiled import CompiledNetwork, compile_network
-from engine.routing.costing import QueryContext
+from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.result import Route, RouteResult, SearchStats, build_route
@@ -102,9 +102,7 @@ def find_routes(
         chosen = [labels[i] for i in indexes]
         tags = {n: names.get(i, "") for n, i in enumerate(indexes)}
 
-    routes = tuple(
-        _tagged(build_route(network, compiled, query, label), tags.get(n, "")) for n, label in enumerate(chosen)
-    )
+    routes = tuple(_tagged(_route(network, query, label), tags.get(n, "")) for n, label in enumerate(chosen))
     explanation = None if routes else explain_no_route(network, query, should_stop)
     return RouteResult(
         query=query,
@@ -115,6 +113,20 @@ def find_routes(
         explanation=explanation,
         stats=SearchStats(outcome.labels_created, outcome.labels_settled),
     )
+
+
+def _route(network: Network, query: RouteQuery, end: Label) -> Route:
+    """The route of the search label ``end``: the steps along its parents, from the origin."""
+    steps: list[Step] = []
+    label = end
+    while label.parent is not None:
+        assert label.step is not None
+        steps.append(label.step)
+        label = label.parent
+    steps.reverse()
+    route = build_route(network, query, steps)
+    assert route.criteria == end.vector, "route rebuild disagrees with the search"
+    return route
 
 
 def _tagged(route: Route, tag: str) -> Route:

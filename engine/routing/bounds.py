@@ -72,7 +72,7 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
     else:
         loose = ctx.starts_loose
         key = (
-            "bounds",
+            "routing.bounds",
             ctx.destination,
             loose,
             ctx.cargo_class,
@@ -81,11 +81,7 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
             q.avoid_modes,
             q.operators_folded,
         )
-        cached = c.cache.get(key)
-        if cached is None:
-            cached = c.cache_put(key, _state_bounds(ctx, mode="loose" if loose else "container"))
-        assert isinstance(cached, _StateBounds)
-        state = cached
+        state = c.network.views.get(key, lambda: _state_bounds(ctx, mode="loose" if loose else "container"))
         scale, co2e_scale, slack = (ctx.kg if loose else ctx.teu), ctx.tonnes, float(ROUNDING_SLACK)
     time, unit, fixed, co2e, transfers = state.per_link
     best = (float(INF), float(INF), float(INF), float(INF))

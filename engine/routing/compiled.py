@@ -1,18 +1,16 @@
 """A network compiled for searching: node and link ids become list indexes, units become minutes and cents.
 
-Compiled once per snapshot (cached by identity, so scenario copies compile separately) and never mutated.
+Compiled once per snapshot and kept with it, in the snapshot's view cache (:mod:`engine.network.views`), like every
+other view routing derives (usable nodes and link rules per filter, freight per TEU count, bounds per destination,
+link facts for the route builder); scenario copies compile separately. Never mutated.
 """
 
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.network.model import CargoClass, LoadUnit, Mode, Network
 from engine.routing.timetable import Departures
-
-CACHE_ENTRIES = 2048
-"""Derived data kept per snapshot (node filters, lower bounds per destination); never request state."""
 
 MODES = tuple(Mode)
 LOAD_UNITS = tuple(LoadUnit)
@@ -70,41 +68,30 @@ class CompiledNetwork:
     smallest_capacity_teu: float
     smallest_capacity_kg: float
     smallest_max_gross_kg_per_teu: float
-    cache: dict[object, object] = field(default_factory=dict, repr=False)
 
     def usable_nodes(self, avoid_countries: frozenset[str], avoid_nodes: frozenset[str]) -> tuple[bool, ...]:
-        """Per node index: not avoided by country or id."""
-        key = ("usable_nodes", avoid_countries, avoid_nodes)
-        found = self.cache.get(key)
-        if found is None:
-            usable = [True] * len(self.node_ids)
-            for country in avoid_countries:
-                for i in self.nodes_by_country.get(country, ()):
-                    usable[i] = False
-            for node_id in avoid_nodes:
-                usable[self.node_index[node_id]] = False
-            found = self.cache_put(key, tuple(usable))
-        return found  # type: ignore[return-value]
+        """Per node index: not avoided by country or id (a view of the snapshot, per filter)."""
+        return self.network.views.get(
+            ("routing.usable_nodes", avoid_countries, avoid_nodes),
+            lambda: self._usable_nodes(avoid_countries, avoid_nodes),
+        )
 
-    def cache_put(self, key: object, value: object) -> object:
-        """Remember a value derived from this snapshot (bounded: the oldest entries go first)."""
-        if len(self.cache) >= CACHE_ENTRIES:
-            for old in list(self.cache)[: CACHE_ENTRIES // 4]:
-                del self.cache[old]
-        self.cache[key] = value
-        return value
+    def _usable_nodes(self, avoid_countries: frozenset[str], avoid_nodes: frozenset[str]) -> tuple[bool, ...]:
+        usable = [True] * len(self.node_ids)
+        for country in avoid_countries:
+            for i in self.nodes_by_country.get(country, ()):
+                usable[i] = False
+        for node_id in avoid_nodes:
+            usable[self.node_index[node_id]] = False
+        return tuple(usable)
 
 
-_CACHE: weakref.WeakKeyDictionary[Network, CompiledNetwork] = weakref.WeakKeyDictionary()
+_COMPILED = ("routing.compiled",)
 
 
 def compile_network(network: Network) -> CompiledNetwork:
-    """Compile ``network`` (memoised per snapshot object)."""
-    cached = _CACHE.get(network)
-    if cached is None:
-        cached = _compile(network)
-        _CACHE[network] = cached
-    return cached
+    """The solver arrays of ``network``: compiled on first use, then kept in ``network.views``."""
+    return network.views.get(_COMPILED, lambda: _compile(network))
 
 
 def _minutes(hours: float | None) -> int:

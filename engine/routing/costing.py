@@ -40,7 +40,10 @@ LOOSE_LOAD_UNITS = frozenset({LoadUnit.TRUCK, LoadUnit.AIRCRAFT})
 
 
 class Step(NamedTuple):
-    """The outcome of taking one link (all integers: minutes, cents, grams)."""
+    """The outcome of taking one link (all integers: minutes, cents, grams); ``link`` is the link's index.
+
+    A route is a sequence of steps: :func:`engine.routing.model.build_route` turns one into legs.
+    """
 
     depart: int
     arrive: int
@@ -57,6 +60,7 @@ class Step(NamedTuple):
     freight_cents: int
     co2e_g: int
     loose_after: bool
+    link: int
 
 
 _new_step = tuple.__new__  # positional construction of the Step tuple without NamedTuple's keyword handling
@@ -105,7 +109,7 @@ class QueryContext:
         c = self.compiled
         q = self.query.constraints
         key = (
-            "links",
+            "routing.link_rules",
             q.avoid_countries,
             q.avoid_nodes,
             q.avoid_modes,
@@ -114,10 +118,7 @@ class QueryContext:
             self.starts_loose,
             self.allow_deconsolidation,
         )
-        rules = c.cache.get(key)
-        if rules is None:
-            rules = c.cache_put(key, [self._rule_ok(i) for i in range(len(c.link_ids))])
-        assert isinstance(rules, list)
+        rules: list[bool] = c.network.views.get(key, lambda: [self._rule_ok(i) for i in range(len(c.link_ids))])
         if self._size_rules_may_bind():
             return [ok and self._size_ok(i) for i, ok in enumerate(rules)]
         return rules
@@ -159,12 +160,10 @@ class QueryContext:
 
     def _container_freight(self) -> list[int | None]:
         c = self.compiled
-        key = ("container_freight", self.teu)
-        freight = c.cache.get(key)
-        if freight is None:
-            freight = c.cache_put(key, [self._freight(i, loose=False) for i in range(len(c.link_ids))])
-        assert isinstance(freight, list)
-        return freight
+        return c.network.views.get(
+            ("routing.container_freight", self.teu),
+            lambda: [self._freight(i, loose=False) for i in range(len(c.link_ids))],
+        )
 
     def _freight(self, link: int, *, loose: bool) -> int | None:
         """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so."""
@@ -258,6 +257,7 @@ class QueryContext:
                 freight,
                 round(self._grams_per_tonne[link] * self.tonnes),
                 loose_after,
+                link,
             ),
         )
 

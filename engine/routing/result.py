@@ -9,15 +9,16 @@ kilograms (``_kg``, well-to-wheel), distances kilometres (``_km``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from engine.network.model import LoadUnit, Mode, Network
-from engine.routing.compiled import CompiledNetwork
+from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.costing import Step
 from engine.routing.query import Objective, RouteQuery
-from engine.routing.search import Label
-from engine.routing.timetable import from_minutes
+from engine.routing.timetable import from_minutes, to_minutes
 
 
 class CostBreakdown(NamedTuple):
@@ -227,53 +228,65 @@ class _LinkFacts:
 
 
 def _link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
-    cached = compiled.cache.get("link_facts")
-    if cached is None:
-        factors = {}
-        for factor in network.emission_factors.values():
-            keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
-            factors[factor.id] = Co2eFactor(
-                factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
-            )
-        facts = []
-        for link_id in compiled.link_ids:
-            link = network.links[link_id]
-            src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
-            facts.append(
-                _LinkFacts(
-                    link_id=link.id,
-                    from_id=link.from_id,
-                    to_id=link.to_id,
-                    mode=link.mode,
-                    operator=link.operator or network.services[link.service_id].operator,
-                    service_id=link.service_id,
-                    load_unit=link.load_unit,
-                    gauge_mm=link.gauge_mm,
-                    distance_km=link.distance_km,
-                    from_country=src.country,
-                    to_country=dst.country,
-                    to_lat_lon=(dst.lat, dst.lon),
-                    factor=factors[link.emission_class],
-                )
-            )
-        cached = compiled.cache_put("link_facts", tuple(facts))
-    return cached  # type: ignore[return-value]
+    return network.views.get(("routing.link_facts",), lambda: _resolve_link_facts(network, compiled))
 
 
-def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, label: Label) -> Route:
-    """Rebuild the route ending in ``label`` into legs (one per vehicle), transfers and border crossings."""
-    chain: list[Label] = []
-    root = label
-    while root.parent is not None:
-        chain.append(root)
-        root = root.parent
-    chain.reverse()
+def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
+    factors = {}
+    for factor in network.emission_factors.values():
+        keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
+        factors[factor.id] = Co2eFactor(
+            factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
+        )
+    facts = []
+    for link_id in compiled.link_ids:
+        link = network.links[link_id]
+        src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
+        facts.append(
+            _LinkFacts(
+                link_id=link.id,
+                from_id=link.from_id,
+                to_id=link.to_id,
+                mode=link.mode,
+                operator=link.operator or network.services[link.service_id].operator,
+                service_id=link.service_id,
+                load_unit=link.load_unit,
+                gauge_mm=link.gauge_mm,
+                distance_km=link.distance_km,
+                from_country=src.country,
+                to_country=dst.country,
+                to_lat_lon=(dst.lat, dst.lon),
+                factor=factors[link.emission_class],
+            )
+        )
+    return tuple(facts)
+
+
+def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> Route:
+    """Turn a route given as steps into legs (one per vehicle), transfers and border crossings.
+
+    Parameters
+    ----------
+    network
+        The snapshot the steps were taken on.
+    query
+        The query they answer (its ``ready`` time and origin start the route).
+    steps
+        The links taken from the origin, in order, each as :meth:`QueryContext.step` returned it (times may be
+        shifted to a later departure, as a shipment plan does); at least one.
+
+    Returns
+    -------
+    Route
+        Totals are the sums of the steps: arrival of the last step, cents, transfers and grams of CO2e.
+    """
+    compiled = compile_network(network)
     facts = _link_facts(network, compiled)
 
-    # Split the chain into legs: a new leg starts wherever the service changes.
-    groups: list[list[Label]] = []
+    # Split the steps into legs: a new leg starts wherever the service changes.
+    groups: list[list[Step]] = []
     previous_service = -1
-    for item in chain:
+    for item in steps:
         service = compiled.link_service[item.link]
         if service != previous_service:
             groups.append([])
@@ -284,12 +297,12 @@ def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, 
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
     totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
-    arrive_at_node = root.vector[0]
+    ready = to_minutes(query.ready)
+    arrive_at_node = ready
     for n, group in enumerate(groups):
-        first_step = group[0].step
-        last_step = group[-1].step
-        assert first_step is not None and last_step is not None
-        first = facts[group[0].link]
+        first_step = group[0]
+        last_step = group[-1]
+        first = facts[first_step.link]
         if n:
             before = compiled.link_service[groups[n - 1][-1].link]
             transfers.append(
@@ -301,7 +314,7 @@ def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, 
                     handling_h=round(first_step.handling_min / 60, 2),
                     handling_usd=_usd(first_step.handling_cents),
                     lift=first_step.lift,
-                    gauge_break=_gauge_break(compiled, before, compiled.link_vehicle[group[0].link]),
+                    gauge_break=_gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),
                     deconsolidation=first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,
                     deconsolidation_usd=_usd(first_step.deconsolidation_cents),
                 )
@@ -309,10 +322,8 @@ def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, 
         hops = []
         freight = border = co2e = 0
         distance = 0.0
-        for item in group:
-            step = item.step
-            assert step is not None
-            fact = facts[item.link]
+        for step in group:
+            fact = facts[step.link]
             freight += step.freight_cents
             border += step.border_cents
             co2e += step.co2e_g
@@ -351,7 +362,7 @@ def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, 
         legs.append(
             Leg(
                 from_id=first.from_id,
-                to_id=facts[group[-1].link].to_id,
+                to_id=facts[last_step.link].to_id,
                 mode=first.mode,
                 operator=first.operator,
                 service_id=first.service_id,
@@ -370,23 +381,25 @@ def build_route(network: Network, compiled: CompiledNetwork, query: RouteQuery, 
         )
         arrive_at_node = last_step.arrive
 
-    arrive, cost_cents, _, co2e_g = label.vector
-    assert sum(totals) == cost_cents, "route rebuild disagrees with the search"
+    arrive = steps[-1].arrive
+    cost_cents = sum(totals)
+    co2e_g = sum(step.co2e_g for step in steps)
+    transfer_count = sum(step.transfer for step in steps)
     origin = network.nodes[query.origin]
-    countries = [origin.country] + [facts[item.link].to_country for item in chain]
+    countries = [origin.country] + [facts[step.link].to_country for step in steps]
     return Route(
         legs=tuple(legs),
         transfers=tuple(transfers),
         border_crossings=tuple(borders),
         countries=tuple(dict.fromkeys(countries)),
-        ready=from_minutes(root.vector[0]),
+        ready=from_minutes(ready),
         depart=legs[0].depart,
-        arrive=from_minutes(int(arrive)),
+        arrive=from_minutes(arrive),
         cost=CostBreakdown(_usd(totals[0]), _usd(totals[1]), _usd(totals[2]), _usd(totals[3])),
         co2e_kg=co2e_g / 1000,
         distance_km=round(sum(leg.distance_km for leg in legs), 1),
-        geometry=((origin.lat, origin.lon), *(facts[item.link].to_lat_lon for item in chain)),
-        criteria=(int(arrive), int(cost_cents), int(label.vector[2]), int(co2e_g)),
+        geometry=((origin.lat, origin.lon), *(facts[step.link].to_lat_lon for step in steps)),
+        criteria=(arrive, cost_cents, transfer_count, co2e_g),
     )
 
 

@@ -18,7 +18,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from engine.network import Network, load_network
-from engine.routing.compiled import compile_network
+from engine.routing.model import compile_network
 from engine.service import jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
 from engine.service.jobs import Answer, Outcome, StopHook

@@ -17,8 +17,7 @@ from corridor.v1 import routing_pb2, types_pb2
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import Network
 from engine.optimize.values import DEFAULT_USD_PER_TEU_DAY
-from engine.routing import RouteQuery, RouteResult, Shipment, Weights
-from engine.routing.query import MAX_ROUTES_LIMIT
+from engine.routing import MAX_ROUTES_LIMIT, RouteQuery, RouteResult, Shipment, Weights
 from engine.service.convert.common import (
     CARGO_CLASSES,
     DEFAULT_KG_PER_TEU,

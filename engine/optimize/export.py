@@ -1,7 +1,11 @@
-"""Optimizer results as plain JSON types and files: a plan, an assignment's frames and summary, a selection.
+"""Optimizer answers as plain JSON types and files (next to :mod:`engine.routing`'s route export).
 
-These belong in the library next to routing's export (``engine/optimize/export.py``, issue 8); they live here
-until that module exists, and the CLI is their only user.
+- :func:`plan_to_json` — a :class:`~engine.optimize.ShipmentPlan`;
+- :func:`assignment_summary` / :func:`write_assignment` — the scalars of an
+  :class:`~engine.optimize.Assignment`, and its frames written as Parquet or CSV with ``summary.json``;
+- :func:`selection_to_json` — a :class:`~engine.optimize.TerminalSelection`.
+
+Times are ISO 8601 strings, money USD, flows TEU per week, CO2e kg, as in the result types.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from engine.optimize import Assignment, ShipmentPlan, TerminalSelection
+if TYPE_CHECKING:  # the CLI imports this module at start-up: no OR-Tools until an optimizer command runs
+    from engine.optimize.assign import Assignment
+    from engine.optimize.select import TerminalSelection
+    from engine.optimize.shipment import ShipmentPlan
 
 
 def plan_to_json(plan: ShipmentPlan) -> dict[str, object]:

@@ -1,0 +1,176 @@
+"""Views derived from one network snapshot, kept with the snapshot: one cache, bounded by bytes, empty when pickled.
+
+A :class:`~engine.network.Network` is immutable, so anything computed from it alone (or from it and a few
+recurring query parameters) can be kept as long as the snapshot lives: the networkx graph and the name index, the
+compiled solver arrays of routing, the link rules per filter, the lower bounds per destination, the optimizer's
+transfer graphs. All of them live in the snapshot's :attr:`~engine.network.Network.views`, one
+:class:`ViewCache`, under a key whose first element names the view (``("routing.bounds", destination, …)``).
+
+Why on the snapshot: a view dies with its snapshot (scenario copies are transient in a terminal selection or a
+study), a copy made by ``dataclasses.replace`` starts empty, and nothing global has to be kept in step.
+
+Why bytes, not entries: views differ in size by four orders of magnitude (a tuple of usable nodes is a few hundred
+bytes, the compiled arrays or a transfer graph a few MB), so a count says nothing about memory. Each view's size
+is estimated once, when it is stored, by :func:`estimate_nbytes` (``nbytes`` of arrays plus ``sys.getsizeof`` of
+every object reachable from it, not counting the snapshot's own records); when the total passes ``max_bytes``
+(default :data:`VIEW_CACHE_BYTES`) the least recently used views go first. An evicted view is rebuilt on next use,
+with the same content: a view never changes an answer.
+
+Why empty when pickled: worker processes (and, later, Dask workers) receive the snapshot and rebuild views on
+demand, which is faster than shipping them and keeps a pickled snapshot small; the cache's bound goes along.
+
+What is not here: state of one query (its link filter after the shipment-size rules, exact bounds of a query that
+mixes containers and loose cargo, loose-cargo freight) lives on that query's context and dies with it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Iterable
+from types import FunctionType, MethodType, ModuleType
+from typing import Any, TypeVar
+
+VIEW_CACHE_BYTES = 256 * 2**20
+"""Default bound of one snapshot's views (bytes, estimated). The shipped network's compiled arrays take about
+1 MB and its bounds about 0.2 MB per destination and filter, so this holds every destination under a few hundred
+filters; a scenario copy has its own bound and usually holds a few MB."""
+
+T = TypeVar("T")
+
+_ATOMS = (int, float, complex, bool, str, bytes, type(None))
+_OPAQUE = (type, FunctionType, MethodType, ModuleType, threading.Thread)
+
+
+def estimate_nbytes(value: object, *, shared: tuple[type, ...] = (), seen: Iterable[int] = ()) -> int:
+    """Bytes held by ``value``: ``nbytes`` of arrays plus ``sys.getsizeof`` of every object reachable from it.
+
+    Objects of the ``shared`` types (the snapshot and its records, which the snapshot holds anyway) and objects
+    whose id is in ``seen`` (other views) are not counted; each object counts once. Classes, functions and
+    modules are not followed. A container of more than ``SAMPLE_OVER`` items of one type (a view is mostly
+    arrays of like records) is measured on ``SAMPLE`` items spread over it, scaled to its length, so estimating
+    costs far less than building. An estimate: allocator overhead and interning are ignored.
+    """
+    return _size(value, set(seen), (*shared, *_OPAQUE))
+
+
+SAMPLE_OVER = 64
+SAMPLE = 8
+_NUMBERS = frozenset({int, float, bool, type(None)})
+
+
+def _size(root: object, counted: set[int], not_followed: tuple[type, ...]) -> int:
+    total = 0
+    stack: list[Any] = [root]
+    while stack:
+        obj = stack.pop()
+        key = id(obj)
+        if key in counted:
+            continue
+        counted.add(key)
+        if isinstance(obj, _ATOMS):
+            total += sys.getsizeof(obj)
+        elif isinstance(obj, not_followed):
+            continue
+        elif isinstance(getattr(obj, "nbytes", None), int) and hasattr(obj, "dtype"):  # a numpy array
+            total += sys.getsizeof(obj, 0) if obj.base is None else obj.nbytes + 112
+        elif isinstance(obj, list | tuple | set | frozenset):
+            total += sys.getsizeof(obj) + _items(obj, counted, not_followed, stack)
+        elif isinstance(obj, dict):
+            total += sys.getsizeof(obj)
+            total += _items(obj.keys(), counted, not_followed, stack)
+            total += _items(obj.values(), counted, not_followed, stack)
+        else:
+            total += sys.getsizeof(obj, 64)
+            attributes = getattr(obj, "__dict__", None)
+            if attributes is not None:
+                stack.append(attributes)
+            for cls in type(obj).__mro__:
+                for slot in getattr(cls, "__slots__", ()):
+                    if hasattr(obj, slot):
+                        stack.append(getattr(obj, slot))
+    return total
+
+
+def _items(items: Collection[Any], counted: set[int], not_followed: tuple[type, ...], stack: list[Any]) -> int:
+    """Bytes of a container's items measured now (flat numbers, large uniform containers); others go on
+    ``stack``."""
+    n = len(items)
+    if not n:
+        return 0
+    kinds = set(map(type, items))
+    if kinds <= _NUMBERS:
+        return sum(map(sys.getsizeof, items))
+    if n > SAMPLE_OVER and len(kinds) == 1:
+        sequence = items if isinstance(items, list | tuple) else list(items)
+        sample = sequence[:: n // SAMPLE][:SAMPLE]
+        return sum(_size(item, counted, not_followed) for item in sample) * n // len(sample)
+    stack.extend(items)
+    return 0
+
+
+class ViewCache:
+    """The views of one snapshot (see the module docstring): ``get(key, build)`` returns the stored view or stores
+    what ``build()`` returns.
+
+    Thread-safe for concurrent readers: a hit takes no lock; storing and evicting do. Two threads missing the
+    same key may both build it (views are deterministic, so either result is right).
+    """
+
+    __slots__ = ("_entries", "_lock", "_shared", "max_bytes", "nbytes")
+
+    def __init__(self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = ()) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._shared = shared
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The view stored under ``key``, built and stored first if absent (or evicted)."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            try:  # noqa: SIM105 - contextlib.suppress costs more than the lookup on this hot path
+                self._entries.move_to_end(key)
+            except KeyError:  # evicted by another thread since: still a valid view
+                pass
+            return entry[0]  # type: ignore[return-value]
+        value = build()
+        with self._lock:
+            others = (id(view) for view, _ in self._entries.values())
+            size = estimate_nbytes(value, shared=self._shared, seen=others)
+            if key in self._entries or size > self.max_bytes:
+                return value  # another thread stored it meanwhile, or it alone exceeds the bound
+            while self._entries and self.nbytes + size > self.max_bytes:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.nbytes -= freed
+            self._entries[key] = (value, size)
+            self.nbytes += size
+        return value
+
+    def clear(self) -> None:
+        """Drop every view (they are rebuilt on demand)."""
+        with self._lock:
+            self._entries.clear()
+            self.nbytes = 0
+
+    def sizes(self) -> dict[Hashable, int]:
+        """Estimated bytes per stored key, least recently used first (for measuring and tests)."""
+        return {key: size for key, (_, size) in list(self._entries.items())}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __repr__(self) -> str:
+        return f"ViewCache({len(self._entries)} views, {self.nbytes:,} of {self.max_bytes:,} bytes)"
+
+    def __getstate__(self) -> dict[str, object]:
+        # Views are rebuilt where the snapshot lands (a worker process, a Dask worker); only the bound travels.
+        return {"max_bytes": self.max_bytes, "shared": self._shared}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["max_bytes"], shared=state["shared"])  # type: ignore[misc]
