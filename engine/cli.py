@@ -286,7 +286,7 @@ def _add_route_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     route.set_defaults(handler=_cmd_route)
 
 
-def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:  # the server logs to stderr, not to `out`
     from engine.service.server import ServeConfig, run  # grpc is imported only when serving
 
     directory = args.network if args.network is not None else default_network_dir()

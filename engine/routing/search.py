@@ -284,8 +284,11 @@ def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, flo
     return (vector[order[0]], vector[order[1]], vector[order[2]], vector[order[3]])
 
 
-def _pareto_dominates(a: Completion, b: Completion, order: tuple[int, ...]) -> bool:
-    """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept)."""
+def _pareto_dominates(a: Completion, b: Completion, _order: tuple[int, ...]) -> bool:
+    """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept).
+
+    Takes the criteria order only to share the lexicographic dominance's signature: Pareto dominance has no order.
+    """
     return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2] and a[3] <= b[3]
 
 
