@@ -233,11 +233,6 @@ class ShipmentPlan:
         """Distinct links of the binding departures, in order of first departure."""
         return tuple(dict.fromkeys(d.link_id for d in self.binding))
 
-    @property
-    def last_arrival(self) -> datetime | None:
-        """When the last part arrives (``None`` when nothing moves)."""
-        return max((p.arrive for p in self.parts), default=None)
-
 
 def read_bookings_csv(path: str | Path) -> tuple[Booking, ...]:
     """Read existing bookings: columns ``service_id, depart`` (ISO 8601 with a zone), ``teu``, optional
