@@ -229,6 +229,17 @@ def explain_no_route(network: Network, query: RouteQuery, should_stop: Callable[
     str
         The constraints whose removal alone brings routes back, each with the best value then reachable; else
         that the constraints only fail together; else that the network has no route for this shipment at all.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from engine.network import load_network
+    >>> from engine.routing import Constraints, RouteQuery, Shipment
+    >>> net = load_network("tests/networks/toy")
+    >>> ready, two_teu = datetime(2026, 12, 1, tzinfo=UTC), Shipment(teu=2, gross_weight_kg=20000)
+    >>> q = RouteQuery("ORIGIN", "DEST", ready, two_teu, constraints=Constraints(max_transfers=2))
+    >>> explain_no_route(net, q)
+    'no route has at most 2 transfers; the fewest is 3'
     """
     rows = [row for row in RELAXATIONS if row.applies(query)]
     reasons = []
