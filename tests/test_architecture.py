@@ -5,7 +5,8 @@
    ``tests/import_graph.py``).
 3. Nothing in ``engine/`` outside ``engine/routing`` uses a private routing name: an underscore-prefixed module,
    or an underscore-prefixed name imported from a routing module or read as its attribute (``search._step``).
-4. ``engine/optimize`` uses at most two routing modules: the routing face, not its internals.
+4. Other layers use routing through its face only (the ``face`` column of the table), and ``engine/optimize``
+   uses at most two routing modules.
 5. No hand-written module is longer than 500 lines (generated code, as ``[tool.ruff] extend-exclude`` lists it, is
    not hand-written).
 6. Only ``engine/service`` imports grpc (or the generated ``corridor.v1`` code).
@@ -38,10 +39,12 @@ class Layer:
     """Other layers this one may import (itself always; the root package ``engine`` from anywhere)."""
     grpc: bool = False
     """Whether it may import grpc and the generated ``corridor`` code."""
+    face: tuple[str, ...] = ()
+    """The only modules other layers may import from this one (empty: any module)."""
 
 
-def _layer(*modules: str, may_import: tuple[str, ...] = (), grpc: bool = False) -> Layer:
-    return Layer(modules, frozenset(may_import), grpc)
+def _layer(*modules: str, may_import: tuple[str, ...] = (), grpc: bool = False, face: tuple[str, ...] = ()) -> Layer:
+    return Layer(modules, frozenset(may_import), grpc, face)
 
 
 # The one table. Read it bottom-up: errors ← network ← routing ← optimize ← studies ← service / cli.
@@ -49,7 +52,11 @@ LAYERS: dict[str, Layer] = {
     "engine": _layer(),  # engine/__init__.py itself: the package docstring and version, importing nothing
     "errors": _layer("engine.errors"),
     "network": _layer("engine.network", may_import=("errors",)),
-    "routing": _layer("engine.routing", may_import=("errors", "network")),
+    "routing": _layer(
+        "engine.routing",
+        may_import=("errors", "network"),
+        face=("engine.routing", "engine.routing.model"),  # questions and answers; the cost model underneath
+    ),
     "optimize": _layer("engine.optimize", may_import=("errors", "network", "routing")),
     "studies": _layer("engine.studies", may_import=("errors", "network", "routing", "optimize")),
     "service": _layer("engine.service", may_import=("errors", "network", "routing", "optimize", "studies"), grpc=True),
@@ -181,6 +188,19 @@ def routing_modules_used_by_optimize(modules: dict[str, Module], root: Path) -> 
     ]
 
 
+def behind_the_face(modules: dict[str, Module], root: Path) -> list[str]:
+    """Imports of a layer's modules other than its face, from another layer."""
+    problems = []
+    for imp in _all_imports(modules, root):
+        source, target = layer_of(imp.source), layer_of(imp.target)
+        if source is None or target is None or source == target or not _in_package(imp.target):
+            continue
+        face = LAYERS[target].face
+        if face and imp.target not in face:
+            problems.append(f"{imp}: {imp.target} is not in {target}'s face ({', '.join(face)})")
+    return problems
+
+
 def long_modules(modules: dict[str, Module], root: Path) -> list[str]:
     """Hand-written modules over the line limit."""
     return [
@@ -234,6 +254,10 @@ def test_no_import_cycles() -> None:
 
 def test_nothing_outside_routing_uses_a_private_routing_name() -> None:
     _check(private_routing_uses(_engine(), REPO))
+
+
+def test_other_layers_use_routing_through_its_face() -> None:
+    _check(behind_the_face(_engine(), REPO))
 
 
 def test_optimize_uses_at_most_two_routing_modules() -> None:
@@ -338,6 +362,23 @@ def test_optimize_reaching_into_routing_is_listed(fake: dict[str, Module], tmp_p
         "    engine.routing.query: engine/optimize/plan.py:4: from engine.routing.query import RouteQuery",
         "    engine.routing.search: engine/optimize/plan.py:1: import engine.routing.search as search",
         "    engine.routing.search: engine/optimize/plan.py:3: from engine.routing.search import Label, _step",
+    ]
+
+
+def test_imports_behind_the_face_are_named(fake: dict[str, Module], tmp_path: Path) -> None:
+    face = "routing's face (engine.routing, engine.routing.model)"
+    assert behind_the_face(fake, tmp_path) == [
+        f"engine/network/model.py:3: from engine.routing.query import RouteQuery  (under TYPE_CHECKING): "
+        f"engine.routing.query is not in {face}",
+        f"engine/optimize/plan.py:1: import engine.routing.search as search: engine.routing.search is not in {face}",
+        f"engine/optimize/plan.py:2: from engine.routing import _labels, costing: engine.routing._labels is not in "
+        f"{face}",
+        f"engine/optimize/plan.py:2: from engine.routing import _labels, costing: engine.routing.costing is not in "
+        f"{face}",
+        f"engine/optimize/plan.py:3: from engine.routing.search import Label, _step: engine.routing.search is not in "
+        f"{face}",
+        f"engine/optimize/plan.py:4: from engine.routing.query import RouteQuery: engine.routing.query is not in "
+        f"{face}",
     ]
 
 
