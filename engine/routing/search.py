@@ -90,7 +90,6 @@ class SearchOutcome:
     labels: tuple[Label, ...]
     labels_created: int
     labels_settled: int
-    reachable: bool
 
 
 def search(
@@ -127,7 +126,7 @@ def search(
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
     if not bounds.origin_reachable:
-        return SearchOutcome((), 0, 0, reachable=False)
+        return SearchOutcome((), 0, 0)
 
     resources = tuple(
         criterion
@@ -277,7 +276,7 @@ def search(
             )
 
     ordered = sorted(found, key=lambda f: _key4(f.vector, order))
-    return SearchOutcome(tuple(ordered), created, settled, reachable=True)
+    return SearchOutcome(tuple(ordered), created, settled)
 
 
 def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, float, float]:
