@@ -25,7 +25,14 @@ class FieldProblem:
 
 
 class InvalidRequest(ValueError, CorridorError):
-    """A request that cannot be answered as asked. ``problems`` names every bad field."""
+    """A request that cannot be answered as asked. ``problems`` names every bad field.
+
+    Examples
+    --------
+    >>> err = InvalidRequest.single("shipment.teu", "must be a whole number >= 0, got -2")
+    >>> str(err), isinstance(err, ValueError)
+    ('shipment.teu: must be a whole number >= 0, got -2', True)
+    """
 
     def __init__(self, problems: list[FieldProblem] | tuple[FieldProblem, ...]) -> None:
         self.problems: tuple[FieldProblem, ...] = tuple(problems)
@@ -60,7 +67,13 @@ class UnknownNode(InvalidRequest):
 
 @dataclass(frozen=True)
 class DataProblem:
-    """One defect in a network file, located by file, line and column."""
+    """One defect in a network file, located by file, line and column.
+
+    Examples
+    --------
+    >>> str(DataProblem("links.csv", 12, "run_h", "must be >= 0 hours, got -3"))
+    'links.csv:12: run_h: must be >= 0 hours, got -3'
+    """
 
     file: str
     line: int | None

@@ -42,7 +42,8 @@ def test_show_reports_counts_capacity_and_provenance() -> None:
     result = corridor("network", "show", TOY)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "network toy@" in out and "6 nodes, 12 directed links" in out
+    assert "network toy@" in out
+    assert "6 nodes, 12 directed links" in out
     assert "CASPIAN-FEEDER  ferry  weekly           2.0        300 TEU    600 TEU" in out
     assert "  all                         5        70           6.7%" in out
 
@@ -52,7 +53,8 @@ def test_nodes_search_is_accent_and_case_insensitive() -> None:
     assert result.returncode == 0
     assert "GAUGE_KZ  Kazakh Gauge Change  KZ       border_crossing|gauge_change" in result.stdout
     missing = corridor("network", "nodes", TOY, "--search", "paris")
-    assert missing.returncode == 1 and "no node matches 'paris'" in missing.stdout
+    assert missing.returncode == 1
+    assert "no node matches 'paris'" in missing.stdout
 
 
 def test_export_geojson_parses_as_features(tmp_path: Path) -> None:
@@ -65,9 +67,11 @@ def test_export_geojson_parses_as_features(tmp_path: Path) -> None:
     assert geometries["GAUGE_KZ"].geom_type == "Point"
     assert (geometries["GAUGE_KZ"].x, geometries["GAUGE_KZ"].y) == (82.48, 45.25)  # lon, lat (RFC 7946)
     ferry = geometries["F-PORT_KZ-PORT_AZ"]
-    assert ferry.geom_type == "LineString" and list(ferry.coords) == [(51.21, 43.6), (49.4, 39.95)]
+    assert ferry.geom_type == "LineString"
+    assert list(ferry.coords) == [(51.21, 43.6), (49.4, 39.95)]
     kinds = [f["properties"]["feature_type"] for f in collection["features"]]
-    assert kinds.count("node") == 6 and kinds.count("link") == 12
+    assert kinds.count("node") == 6
+    assert kinds.count("link") == 12
 
 
 def test_route_table_resolves_names() -> None:
@@ -99,12 +103,14 @@ def test_route_json_and_geojson(tmp_path: Path) -> None:
         "--json",
     )
     answer = json.loads(result.stdout)
-    assert answer["objective"] == "cheapest" and answer["routes"][0]["cost_usd"] == 6524.0
+    assert answer["objective"] == "cheapest"
+    assert answer["routes"][0]["cost_usd"] == 6524.0
     assert [leg["mode"] for leg in answer["routes"][0]["legs"]] == ["rail", "rail", "ferry", "rail"]
     corridor("route", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--geojson", str(target))
     features = json.loads(target.read_text(encoding="utf-8"))["features"]
     line = shape(features[0]["geometry"])
-    assert line.geom_type == "LineString" and line.coords[0] == (109.07, 34.4)
+    assert line.geom_type == "LineString"
+    assert line.coords[0] == (109.07, 34.4)
 
 
 def test_route_ambiguous_name_lists_candidates() -> None:

@@ -86,7 +86,8 @@ def test_nothing_given_is_no_constraint(shipped_network: Network) -> None:
 
 def test_the_cli_resolves_node_names_before_building(shipped_network: Network) -> None:
     built = cli_constraints(shipped_network, "--via", "aktau", "--avoid-nodes", "alat")
-    assert built.via == ("AKTAU",) and built.avoid_nodes == {"ALAT"}
+    assert built.via == ("AKTAU",)
+    assert built.avoid_nodes == {"ALAT"}
 
 
 def test_bad_values_get_the_library_message_from_both_fronts(shipped_network: Network) -> None:

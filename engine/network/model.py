@@ -140,11 +140,6 @@ class Node:
         """Whether cargo may change vehicle (service) at this node."""
         return self.handling_h is not None
 
-    @property
-    def offers_deconsolidation(self) -> bool:
-        """Whether a container can be unstuffed into loose air cargo here."""
-        return self.deconsolidation_h is not None
-
 
 @dataclass(frozen=True)
 class Link:

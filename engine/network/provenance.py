@@ -8,13 +8,10 @@ those columns (``*: text`` explains all). Other entries are free remarks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from engine.network.model import ESTIMATE, Provenance
 from engine.network.tables import Row
-
-_KEY = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 
 
 def read_provenance(row: Row, numeric_columns: tuple[str, ...], known_keys: Collection[str]) -> Provenance:

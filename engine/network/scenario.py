@@ -92,7 +92,6 @@ OPS = (
     "close_border",
 )
 PROVENANCE_FIELDS = ("sources", "notes")
-LIST_COLUMNS = frozenset({"aliases", "kinds", "gauge_mm", "refused_cargo", "weekly_departures"})
 BORDER_FIELDS = {
     "exit_h": "border_exit_h",
     "entry_h": "border_entry_h",

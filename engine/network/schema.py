@@ -19,11 +19,6 @@ class TableSchema:
     numeric_columns: tuple[str, ...]
     has_provenance: bool = True
 
-    @property
-    def sourced_columns(self) -> frozenset[str]:
-        """Columns whose non-empty cells must name a source key."""
-        return frozenset(self.numeric_columns)
-
 
 NODES = TableSchema(
     file="nodes.csv",

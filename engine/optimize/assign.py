@@ -112,11 +112,6 @@ class Assignment:
         """Ids of links whose capacity binds."""
         return tuple(self.shadow_prices.filter(pl.col("element") == "link")["id"].to_list())
 
-    @property
-    def binding_nodes(self) -> tuple[str, ...]:
-        """Ids of terminals whose handling (lift) capacity binds."""
-        return tuple(self.shadow_prices.filter(pl.col("element") == "node")["id"].to_list())
-
 
 def assign_demand(
     network: Network,

@@ -77,8 +77,3 @@ class ShipmentPlan:
     def binding_links(self) -> tuple[str, ...]:
         """Distinct links of the binding departures, in order of first departure."""
         return tuple(dict.fromkeys(d.link_id for d in self.binding))
-
-    @property
-    def last_arrival(self) -> datetime | None:
-        """When the last part arrives (``None`` when nothing moves)."""
-        return max((p.arrive for p in self.parts), default=None)

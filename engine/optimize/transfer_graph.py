@@ -101,10 +101,6 @@ class TransferGraph:
         """Link vertices followed by one start vertex per node."""
         return self.n_links + len(self.compiled.node_ids)
 
-    def start_vertex(self, node: int) -> int:
-        """The vertex "ready at node ``node``"."""
-        return self.n_links + node
-
     def generalized(self, usd_per_hour: float) -> FloatArray:
         """Generalized cost per TEU of every arc (USD)."""
         return self.usd + usd_per_hour * self.hours

@@ -67,8 +67,10 @@ def find_routes(
     >>> net = load_network("tests/networks/toy")
     >>> q = RouteQuery("ORIGIN", "DEST", datetime(2026, 12, 1, tzinfo=UTC), Shipment(teu=2, gross_weight_kg=20000))
     >>> result = find_routes(net, q)
-    >>> [leg.mode.value for leg in result.routes[0].legs]
-    ['rail', 'rail', 'ferry', 'rail']
+    >>> for route in result.routes:  # the Pareto answer: each route is best on some criterion
+    ...     print([leg.mode.value for leg in route.legs], route.best_for)
+    ['rail', 'rail', 'ferry', 'road'] ('fastest', 'fewest_transfers')
+    ['rail', 'rail', 'ferry', 'rail'] ('cheapest', 'lowest_co2e')
     """
     query.check_against(network)
     compiled = compile_network(network)

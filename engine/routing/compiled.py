@@ -41,7 +41,6 @@ class CompiledNetwork:
     link_load_unit: tuple[LoadUnit, ...]
     link_run_min: tuple[int, ...]
     link_distance_km: tuple[float, ...]
-    link_crosses_border: tuple[bool, ...]
     link_border_exit_min: tuple[int, ...]
     link_border_entry_min: tuple[int, ...]
     link_border_usd_per_teu: tuple[float, ...]
@@ -142,7 +141,6 @@ def _compile(network: Network) -> CompiledNetwork:
         link_load_unit=tuple(link.load_unit for link in links),
         link_run_min=tuple(max(1, _minutes(link.run_h)) for link in links),
         link_distance_km=tuple(link.distance_km for link in links),
-        link_crosses_border=tuple(crosses(link.from_id, link.to_id) for link in links),
         link_border_exit_min=tuple(
             _minutes(network.nodes[link.from_id].border_exit_h) if crosses(link.from_id, link.to_id) else 0
             for link in links

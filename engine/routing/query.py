@@ -48,6 +48,15 @@ class Shipment:
         and tonne-km for CO2e.
     cargo_class
         ``general``, ``reefer`` (needs power where it changes vehicle) or ``hazmat`` (never flies).
+
+    Examples
+    --------
+    >>> Shipment(teu=2, gross_weight_kg=20_000).tonnes
+    20.0
+    >>> Shipment(teu=-2, gross_weight_kg=20_000)
+    Traceback (most recent call last):
+    ...
+    engine.errors.InvalidRequest: shipment.teu: must be a whole number >= 0 (0 = loose cargo by weight), got -2
     """
 
     teu: int

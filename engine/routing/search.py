@@ -90,7 +90,6 @@ class SearchOutcome:
     labels: tuple[Label, ...]
     labels_created: int
     labels_settled: int
-    reachable: bool
 
 
 def search(
@@ -127,7 +126,7 @@ def search(
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
     if not bounds.origin_reachable:
-        return SearchOutcome((), 0, 0, reachable=False)
+        return SearchOutcome((), 0, 0)
 
     resources = tuple(
         criterion
@@ -277,15 +276,18 @@ def search(
             )
 
     ordered = sorted(found, key=lambda f: _key4(f.vector, order))
-    return SearchOutcome(tuple(ordered), created, settled, reachable=True)
+    return SearchOutcome(tuple(ordered), created, settled)
 
 
 def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, float, float]:
     return (vector[order[0]], vector[order[1]], vector[order[2]], vector[order[3]])
 
 
-def _pareto_dominates(a: Completion, b: Completion, order: tuple[int, ...]) -> bool:
-    """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept)."""
+def _pareto_dominates(a: Completion, b: Completion, _order: tuple[int, ...]) -> bool:
+    """``a`` weakly dominates ``b`` on all four criteria (an equal vector counts: the first found is kept).
+
+    Takes the criteria order only to share the lexicographic dominance's signature: Pareto dominance has no order.
+    """
     return a[0] <= b[0] and a[1] <= b[1] and a[2] <= b[2] and a[3] <= b[3]
 
 

@@ -32,7 +32,6 @@ LEXICOGRAPHIC_ORDERS: dict[Objective, tuple[int, ...]] = {
     Objective.LOWEST_CO2E: (CO2E, COST, ARRIVE, TRANSFERS),
 }
 PARETO_ORDER = (ARRIVE, COST, TRANSFERS, CO2E)
-CRITERION_NAMES = {COST: "cheapest", ARRIVE: "fastest", TRANSFERS: "fewest_transfers", CO2E: "lowest_co2e"}
 EXTREMES_PRIORITY = (Objective.CHEAPEST, Objective.FASTEST, Objective.FEWEST_TRANSFERS, Objective.LOWEST_CO2E)
 
 

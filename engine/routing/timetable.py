@@ -19,13 +19,25 @@ MONDAY_OFFSET_MIN = 4 * 1440
 
 
 def to_minutes(moment: datetime) -> int:
-    """A timezone-aware time as whole minutes since the epoch, rounded up (cargo is never ready early)."""
+    """A timezone-aware time as whole minutes since the epoch, rounded up (cargo is never ready early).
+
+    Examples
+    --------
+    >>> to_minutes(datetime(1970, 1, 1, 0, 1, 30, tzinfo=UTC))
+    2
+    """
     seconds = (moment - EPOCH).total_seconds()
     return math.ceil(seconds / 60 - 1e-9)
 
 
 def from_minutes(minutes: int) -> datetime:
-    """Whole minutes since the epoch as a UTC datetime."""
+    """Whole minutes since the epoch as a UTC datetime.
+
+    Examples
+    --------
+    >>> from_minutes(2).isoformat()
+    '1970-01-01T00:02:00+00:00'
+    """
     return EPOCH + timedelta(minutes=minutes)
 
 

@@ -204,7 +204,9 @@ class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
         return response
 
     async def GetNetworkInfo(  # noqa: N802 - gRPC method names
-        self, request: network_pb2.GetNetworkInfoRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self,
+        request: network_pb2.GetNetworkInfoRequest,  # noqa: ARG002 - gRPC's servicer signature; the request is empty
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> network_pb2.GetNetworkInfoResponse:
         return await self._answer(f"/{NETWORK_SERVICE}/GetNetworkInfo", context, lambda: self._info)  # type: ignore[no-any-return]
 

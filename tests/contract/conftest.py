@@ -83,7 +83,8 @@ def start_server(network: Path, workers: int, *extra: str) -> ServerProcess:
             if READY.search(line):
                 ready.put(line)
 
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     threads = [
         threading.Thread(target=pump, args=(process.stdout, out), daemon=True),
         threading.Thread(target=pump, args=(process.stderr, err), daemon=True),

@@ -55,7 +55,8 @@ def test_sigterm_finishes_the_call_in_flight_then_exits_0(ladder_dir: Path) -> N
         time.sleep(0.5)
         running.process.send_signal(signal.SIGTERM)
         response = in_flight.result()
-        assert response.routes and response.request_id == "to-R12"
+        assert response.routes
+        assert response.request_id == "to-R12"
         with pytest.raises(grpc.RpcError):
             stub.FindRoutes(ladder_request("R2"), timeout=5)  # no new calls once stopping
     finally:

@@ -107,7 +107,8 @@ def test_assign_demand_finds_the_caspian_bottleneck(
 ) -> None:
     response = study.AssignDemand(study_pb2.AssignDemandRequest(demand=demand_rows, request_id="a1"), timeout=300)
     local = assign_demand(shipped_network, read_demand_csv(STUDIES / "demand.csv", shipped_network))
-    assert response.request_id == "a1" and response.status == local.status
+    assert response.request_id == "a1"
+    assert response.status == local.status
     assert response.objective_usd_per_week == pytest.approx(local.objective_usd_per_week, rel=1e-9)
     assert [(p.id, p.shadow_price_usd_per_teu) for p in response.shadow_prices] == [
         (row["id"], pytest.approx(row["shadow_price_usd_per_teu"], rel=1e-9)) for row in local.shadow_prices.to_dicts()
@@ -119,7 +120,8 @@ def test_assign_demand_finds_the_caspian_bottleneck(
         if link.mode.value == "ferry" and link.from_id in {"AKTAU", "KURYK", "TURKMENBASHI"}
     }
     assert binding_links & caspian
-    assert len(response.links) == len(shipped_network.links) and len(response.commodities) == len(demand_rows)
+    assert len(response.links) == len(shipped_network.links)
+    assert len(response.commodities) == len(demand_rows)
     assert sum(c.served_teu_per_week for c in response.commodities) == pytest.approx(response.served_teu_per_week)
 
 

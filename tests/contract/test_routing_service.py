@@ -91,7 +91,8 @@ def test_results_over_grpc_equal_the_library(
     assert response.request_id == query.request_id
     assert response.routes, "these queries all have routes"
     first = response.routes[0]
-    assert first.legs[0].from_node == query.origin and first.legs[-1].to_node == query.destination
+    assert first.legs[0].from_node == query.origin
+    assert first.legs[-1].to_node == query.destination
     assert first.cost.total_usd == pytest.approx(sum(leg.cost_usd for leg in first.legs))
 
 

@@ -58,7 +58,8 @@ def test_edits_make_a_new_snapshot_and_leave_the_base_alone(toy_network: Network
     before = (toy_network.version, dict(toy_network.nodes), dict(toy_network.links))
     edited = apply_edits(toy_network, parse_scenario(SCENARIO, "what-if.yaml"))
     assert (toy_network.version, dict(toy_network.nodes), dict(toy_network.links)) == before
-    assert edited.version != toy_network.version and edited is not toy_network
+    assert edited.version != toy_network.version
+    assert edited is not toy_network
     assert edited.nodes["GAUGE_KZ"].border_entry_h == 10
     assert edited.nodes["GAUGE_KZ"].provenance.keys_for("border_entry_h") == ("ESTIMATE",)
     assert (
@@ -84,9 +85,11 @@ def _ready() -> datetime:
 
 def test_close_border_cuts_the_corridor(toy_network: Network) -> None:
     closed = apply_edits(toy_network, parse_scenario("edits:\n  - op: close_border\n    countries: [CN, KZ]\n"))
-    assert "R-BORDER-GAUGE" not in closed.links and "R-BORDER-GAUGE.R" not in closed.links
+    assert "R-BORDER-GAUGE" not in closed.links
+    assert "R-BORDER-GAUGE.R" not in closed.links
     query = RouteQuery("ORIGIN", "DEST", _ready(), Shipment(1, 10_000.0))
-    assert find_routes(toy_network, query).routes and not find_routes(closed, query).routes
+    assert find_routes(toy_network, query).routes
+    assert not find_routes(closed, query).routes
 
 
 def test_removing_every_way_in_is_reported_as_a_consequence(toy_network: Network) -> None:
@@ -102,7 +105,8 @@ def test_load_scenario_from_a_file(tmp_path: Path, toy_network: Network) -> None
     path = tmp_path / "s.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
     scenario = load_scenario(path)
-    assert scenario.name == "toy what-if" and len(scenario.edits) == 4
+    assert scenario.name == "toy what-if"
+    assert len(scenario.edits) == 4
     assert apply_edits(toy_network, scenario).nodes["PORT_KZ2"].line < 0  # edited records point at their edit
 
 

@@ -91,7 +91,8 @@ def test_caspian_and_black_sea_crossings(shipped_network: Network) -> None:
         ("POTI", "VARNA"),
         ("BATUMI", "CHORNOMORSK"),
     ]:
-        assert (a, b) in ferries and (b, a) in ferries, (a, b)
+        assert (a, b) in ferries, (a, b)
+        assert (b, a) in ferries, (b, a)
 
 
 def test_every_gauge_break_is_a_gauge_change_node(shipped_network: Network) -> None:
@@ -99,7 +100,9 @@ def test_every_gauge_break_is_a_gauge_change_node(shipped_network: Network) -> N
     assert {"DOSTYK", "ALTYNKOL", "AKHALKALAKI", "MALASZEWICZE", "KUZNICA", "ZAHONY"} <= changes
     for node_id in changes:
         node = shipped_network.nodes[node_id]
-        assert node.gauges_mm == {1435, 1520} and node.handling_h is not None and node.handling_usd_per_teu
+        assert node.gauges_mm == {1435, 1520}
+        assert node.handling_h is not None
+        assert node.handling_usd_per_teu
     # Where rail links of both gauges meet, it is a gauge-change node (so every break is a transshipment).
     for node in shipped_network.nodes.values():
         gauges = {link.gauge_mm for link in shipped_network.links_from[node.id] if link.mode is Mode.RAIL}
@@ -133,5 +136,6 @@ def test_services_have_capacity_per_departure(shipped_network: Network) -> None:
 
 def test_a_real_share_of_numbers_is_sourced(shipped_network: Network) -> None:
     share = shipped_network.sourced_share
-    assert share.sourced > 400 and 0.2 < share.share < 1
+    assert share.sourced > 400
+    assert 0.2 < share.share < 1
     assert {"CPMM-2022-KZ", "INDEX1520-DOSTYK", "ARFC-2023", "CLIMATIQ-GLEC"} <= set(shipped_network.sources)

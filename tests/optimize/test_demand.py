@@ -23,9 +23,11 @@ def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
 def test_reads_ids_names_and_restrictions(tmp_path: Path, toy_network: Network) -> None:
     path = write(tmp_path, "Xian Toy,DEST,12.5,,RU|by,sea|air\nORIGIN,PORT_AZ,3,hazmat,,\n")
     rows = read_demand_csv(path, toy_network)
-    assert rows[0].origin == "ORIGIN" and rows[0].avoid_modes == frozenset({Mode.SEA, Mode.AIR})
+    assert rows[0].origin == "ORIGIN"
+    assert rows[0].avoid_modes == frozenset({Mode.SEA, Mode.AIR})
     assert rows[0].avoid_countries == frozenset({"RU", "BY"})
-    assert rows[1].cargo_class.value == "hazmat" and rows[1].teu_per_week == 3
+    assert rows[1].cargo_class.value == "hazmat"
+    assert rows[1].teu_per_week == 3
     assert rows[1].where == f"{path}:3"
 
 

@@ -28,7 +28,8 @@ def _scheduled(network: Network, service_id: str, depart: datetime) -> bool:
 def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> None:
     """Raise AssertionError unless ``route`` is a feasible answer to ``query`` with consistent numbers."""
     shipment, c = query.shipment, query.constraints
-    assert route.legs[0].from_id == query.origin and route.legs[-1].to_id == query.destination
+    assert route.legs[0].from_id == query.origin
+    assert route.legs[-1].to_id == query.destination
     previous_arrive = route.ready
     loose = shipment.is_loose
     freight = handling = border = decons = co2e = 0.0
@@ -42,7 +43,8 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
         if leg.mode is Mode.AIR:
             assert shipment.cargo_class is not CargoClass.HAZMAT, "hazmat never flies"
             if not loose:
-                assert c.allow_deconsolidation and node.deconsolidation_h is not None
+                assert c.allow_deconsolidation
+                assert node.deconsolidation_h is not None
                 decons += (node.deconsolidation_usd_per_teu or 0) * shipment.teu
                 loose = True
         if loose:
@@ -102,7 +104,8 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
     assert route.transfer_count == len(route.legs) - 1
     for node_id in visited:
         node = network.nodes[node_id]
-        assert node.id not in c.avoid_nodes and node.country not in c.avoid_countries
+        assert node.id not in c.avoid_nodes
+        assert node.country not in c.avoid_countries
     positions = [visited.index(v) for v in c.via]
     assert positions == sorted(positions), "via nodes in order"
     if c.max_transfers is not None:

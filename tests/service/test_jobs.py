@@ -35,7 +35,8 @@ def go_on() -> str | None:
 def test_find_routes_job_answers_what_the_library_answers(toy_network: Network) -> None:
     request = toy_request(include_hops=True)
     response, failure, request_id = JOBS["find_routes"](request.SerializeToString(), toy_network, go_on, None)
-    assert failure is None and request_id == "toy-1"
+    assert failure is None
+    assert request_id == "toy-1"
     expected = find_routes_response(
         find_routes(toy_network, route_query_from_proto(request, toy_network)), "toy-1", include_hops=True
     )
@@ -46,14 +47,17 @@ def test_find_routes_job_answers_what_the_library_answers(toy_network: Network) 
 @pytest.mark.parametrize("kind", ["find_routes", "plan_shipment", "assign_demand"])
 def test_bytes_that_are_not_the_request_become_invalid_argument(kind: str, toy_network: Network) -> None:
     response, failure, _ = JOBS[kind](b"\xff\xff\xff", toy_network, go_on, None)
-    assert response is None and failure is not None
+    assert response is None
+    assert failure is not None
     assert failure.status == "INVALID_ARGUMENT"
 
 
 def test_a_bad_request_names_its_fields_and_keeps_its_id(toy_network: Network) -> None:
     request = toy_request(origin="", shipment=types_pb2.Shipment(teu=2, gross_weight_kg=0))
     response, failure, request_id = JOBS["find_routes"](request.SerializeToString(), toy_network, go_on, None)
-    assert response is None and failure is not None and request_id == "toy-1"
+    assert response is None
+    assert failure is not None
+    assert request_id == "toy-1"
     assert [field for field, _ in failure.violations] == ["origin", "shipment.gross_weight_kg"]
 
 
@@ -61,16 +65,21 @@ def test_the_stop_hook_reaches_the_search(shipped_network: Network) -> None:
     # the shipped network: the search polls the hook every 64 settled labels and the toy settles fewer
     payload = toy_request(origin="XIAN", destination="DUISBURG").SerializeToString()
     response, failure, _ = JOBS["find_routes"](payload, shipped_network, lambda: "cancelled", None)
-    assert response is None and failure is not None and failure.status == "CANCELLED"
+    assert response is None
+    assert failure is not None
+    assert failure.status == "CANCELLED"
 
 
 def test_a_stream_item_carries_its_error_inside_the_response(toy_network: Network) -> None:
     item = routing_pb2.StreamRoutesRequest(request=toy_request(destination="NOWHERE"))
     response, failure, request_id = JOBS["stream_item"](item.SerializeToString(), toy_network, go_on, None)
-    assert failure is not None and failure.status == "NOT_FOUND" and request_id == "toy-1"
+    assert failure is not None
+    assert failure.status == "NOT_FOUND"
+    assert request_id == "toy-1"
     assert response is not None
     answer = routing_pb2.StreamRoutesResponse.FromString(response)
-    assert answer.request_id == "toy-1" and answer.error.status == "NOT_FOUND"
+    assert answer.request_id == "toy-1"
+    assert answer.error.status == "NOT_FOUND"
 
 
 def test_a_worker_starts_without_the_optimizer() -> None:

@@ -38,9 +38,11 @@ def test_invalid_argument_carries_a_bad_request() -> None:
 def test_an_internal_bug_gets_a_correlation_id_that_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR, logger="corridor.service"):
         failure = failure_from_exception(ZeroDivisionError("boom"))
-    assert failure.status == "INTERNAL" and len(failure.correlation_id) == 12
+    assert failure.status == "INTERNAL"
+    assert len(failure.correlation_id) == 12
     assert failure.message == f"internal error (correlation id {failure.correlation_id})"
-    assert failure.correlation_id in caplog.text and "ZeroDivisionError: boom" in caplog.text
+    assert failure.correlation_id in caplog.text
+    assert "ZeroDivisionError: boom" in caplog.text
     assert rich_status(failure).code is grpc.StatusCode.INTERNAL
 
 
