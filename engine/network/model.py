@@ -292,11 +292,13 @@ class Network:
         return build_graph(self)
 
     @cached_property
-    def node_index(self) -> NodeIndex:
+    def node_index(self) -> NodeIndex[Node]:
         """Search by id, name, alias or LOCODE (see :mod:`engine.network.lookup`)."""
+        # Imported here, not at the top, so loading the records does not load the views (lookup and graph do not
+        # import this module, so there is no circle either way).
         from engine.network.lookup import NodeIndex
 
-        return NodeIndex(self)
+        return NodeIndex(self.nodes, self.label)
 
     @cached_property
     def links_from(self) -> Mapping[str, tuple[Link, ...]]:
