@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from engine.optimize.assign import Assignment, assign_demand
     from engine.optimize.capacity import Capacities, weekly_capacities
     from engine.optimize.colgen import IterationInfo
-    from engine.optimize.demand import Demand, check_demand, read_demand_csv
+    from engine.optimize.demand import Demand, check_demand
+    from engine.optimize.inputs import load_candidates, parse_candidates, read_bookings_csv, read_demand_csv
     from engine.optimize.plan import (
         Booking,
         DepartureUse,
@@ -27,14 +28,11 @@ if TYPE_CHECKING:
         ShipmentPlan,
         plan_request,
         plan_shipment,
-        read_bookings_csv,
     )
     from engine.optimize.select import (
         Candidate,
         CandidateEvaluation,
         TerminalSelection,
-        load_candidates,
-        parse_candidates,
         select_terminals,
     )
     from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
@@ -56,12 +54,12 @@ _MODULES = {
     "TerminalSelection": "select",
     "assign_demand": "assign",
     "check_demand": "demand",
-    "load_candidates": "select",
-    "parse_candidates": "select",
+    "load_candidates": "inputs",
+    "parse_candidates": "inputs",
     "plan_request": "plan",
     "plan_shipment": "plan",
-    "read_bookings_csv": "plan",
-    "read_demand_csv": "demand",
+    "read_bookings_csv": "inputs",
+    "read_demand_csv": "inputs",
     "select_terminals": "select",
     "weekly_capacities": "capacity",
 }

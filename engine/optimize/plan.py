@@ -23,15 +23,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from engine.errors import DataProblem, FieldProblem, InputFileError, InvalidRequest, OptimizerError
+from engine.errors import FieldProblem, InvalidRequest, OptimizerError
 from engine.network.model import CargoClass, Network, ServiceKind
-from engine.network.schema import TableSchema
-from engine.network.tables import Problems, iter_rows, read_table
 from engine.optimize.timeexpanded import (
     TimeExpandedNetwork,
     build_time_expanded,
@@ -237,47 +234,6 @@ class ShipmentPlan:
     def last_arrival(self) -> datetime | None:
         """When the last part arrives (``None`` when nothing moves)."""
         return max((p.arrive for p in self.parts), default=None)
-
-
-def read_bookings_csv(path: str | Path) -> tuple[Booking, ...]:
-    """Read existing bookings: columns ``service_id, depart`` (ISO 8601 with a zone), ``teu``, optional
-    ``link_id``.
-
-    Raises
-    ------
-    InputFileError
-        Every problem, as ``bookings.csv:3: depart: must be an ISO 8601 time with a zone, got '…'``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError([DataProblem(str(path), None, None, "file not found")])
-    schema = TableSchema(
-        file=path.name,
-        columns=("service_id", "link_id", "depart", "teu", "notes"),
-        required_columns=("service_id", "depart", "teu"),
-        numeric_columns=("teu",),
-        has_provenance=False,
-    )
-    problems = Problems()
-    bookings = []
-    for row in iter_rows(read_table(path.parent, schema, problems)):
-        service_id = row.text("service_id", required=True)
-        teu = row.number("teu", required=True, ge=0)
-        text = row.text("depart", required=True)
-        depart = None
-        if text is not None:
-            try:
-                depart = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                row.problem("depart", f"must be an ISO 8601 time like 2026-12-01T06:00Z, got {text!r}")
-            else:
-                if depart.tzinfo is None:
-                    row.problem("depart", f"must carry a time zone (e.g. Z for UTC), got {text!r}")
-        if not row.failed and service_id is not None and teu is not None and depart is not None:
-            bookings.append(Booking(service_id, depart, teu, row.text("link_id")))
-    if problems:
-        raise InputFileError([DataProblem(str(path), p.line, p.column, p.message) for p in problems.items])
-    return tuple(bookings)
 
 
 def plan_shipment(
