@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.errors import NetworkDataError
-from engine.network import schema
 from engine.network.inputs import Problems, Row, iter_rows, read_table
 from engine.network.model import (
     ESTIMATE,
@@ -41,6 +40,7 @@ from engine.network.rules import (
     check_service,
     parse_cells,
 )
+from engine.network.schema import EMISSION_FACTORS, LINKS, METADATA_FILE, NODES, SERVICES, SOURCES, TABLES
 from engine.network.validate import check_network
 
 FACTOR_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -76,10 +76,10 @@ def load_network(directory: str | Path) -> Network:
 
     sources = _read_sources(directory, problems)
     counts: dict[str, tuple[int, int]] = {}
-    factors, counts[schema.EMISSION_FACTORS.file] = _read_emission_factors(directory, sources, problems)
-    services, counts[schema.SERVICES.file] = _read_services(directory, sources, problems)
-    nodes, counts[schema.NODES.file] = _read_nodes(directory, sources, problems)
-    links, counts[schema.LINKS.file] = _read_links(directory, sources, problems)
+    factors, counts[EMISSION_FACTORS.file] = _read_emission_factors(directory, sources, problems)
+    services, counts[SERVICES.file] = _read_services(directory, sources, problems)
+    nodes, counts[NODES.file] = _read_nodes(directory, sources, problems)
+    links, counts[LINKS.file] = _read_links(directory, sources, problems)
 
     if problems:
         raise NetworkDataError(problems.items)
@@ -112,7 +112,7 @@ def load_network(directory: str | Path) -> Network:
 
 def _content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in (schema.METADATA_FILE, *(t.file for t in schema.TABLES)):
+    for name in (METADATA_FILE, *(t.file for t in TABLES)):
         path = directory / name
         if path.is_file():
             digest.update(name.encode())
@@ -129,20 +129,20 @@ class _Metadata:
 
 
 def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
-    path = directory / schema.METADATA_FILE
+    path = directory / METADATA_FILE
     if not path.is_file():
         return _Metadata()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.add(schema.METADATA_FILE, None, None, f"cannot be read as TOML: {exc}")
+        problems.add(METADATA_FILE, None, None, f"cannot be read as TOML: {exc}")
         return _Metadata()
     connectivity = document.get("connectivity", {})
     endpoints: dict[str, tuple[str, ...]] = {}
     for key in ("origins", "destinations"):
         value = connectivity.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.add(schema.METADATA_FILE, None, f"connectivity.{key}", "must be a list of node ids")
+            problems.add(METADATA_FILE, None, f"connectivity.{key}", "must be a list of node ids")
             value = []
         endpoints[key] = tuple(value)
     name, title = document.get("name"), document.get("title")
@@ -156,7 +156,7 @@ def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
 
 def _read_sources(directory: Path, problems: Problems) -> dict[str, Source]:
     sources: dict[str, Source] = {}
-    for row in iter_rows(read_table(directory, schema.SOURCES, problems)):
+    for row in iter_rows(read_table(directory, SOURCES, problems)):
         key = row.ident("key", SOURCE_KEY, "upper-case letters, digits and '-', e.g. CPMM-2022-KZ")
         title = row.text("title", required=True)
         url = row.text("url", required=True)
@@ -178,7 +178,7 @@ def _read_sources(directory: Path, problems: Problems) -> dict[str, Source]:
 def _read_emission_factors(
     directory: Path, sources: dict[str, Source], problems: Problems
 ) -> tuple[dict[str, EmissionFactor], tuple[int, int]]:
-    table = schema.EMISSION_FACTORS
+    table = EMISSION_FACTORS
     factors: dict[str, EmissionFactor] = {}
     provenances: list[tuple[Row, Provenance]] = []
     for row in iter_rows(read_table(directory, table, problems)):
@@ -200,7 +200,7 @@ def _read_emission_factors(
 def _read_services(
     directory: Path, sources: dict[str, Source], problems: Problems
 ) -> tuple[dict[str, Service], tuple[int, int]]:
-    table = schema.SERVICES
+    table = SERVICES
     services: dict[str, Service] = {}
     provenances: list[tuple[Row, Provenance]] = []
     for row in iter_rows(read_table(directory, table, problems)):
@@ -220,7 +220,7 @@ def service_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Service |
     The cell and record rules are :mod:`engine.network.rules`, which scenario edits use too.
     """
     values = parse_cells(row, SERVICE_CELLS)
-    provenance = read_provenance(row, schema.SERVICES.numeric_columns, sources)
+    provenance = read_provenance(row, SERVICES.numeric_columns, sources)
     check_service(row, values)
     if row.failed:
         return None, provenance
@@ -230,7 +230,7 @@ def service_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Service |
 def _read_nodes(
     directory: Path, sources: dict[str, Source], problems: Problems
 ) -> tuple[dict[str, Node], tuple[int, int]]:
-    table = schema.NODES
+    table = NODES
     nodes: dict[str, Node] = {}
     provenances: list[tuple[Row, Provenance]] = []
     for row in iter_rows(read_table(directory, table, problems)):
@@ -251,7 +251,7 @@ def node_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Node | None,
     """
     values = parse_cells(row, NODE_CELLS)
     check_node(row, values)
-    provenance = read_provenance(row, schema.NODES.numeric_columns, sources)
+    provenance = read_provenance(row, NODES.numeric_columns, sources)
     if row.failed:
         return None, provenance
     return build_node(values, provenance, row.line), provenance
@@ -260,7 +260,7 @@ def node_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Node | None,
 def _read_links(
     directory: Path, sources: dict[str, Source], problems: Problems
 ) -> tuple[dict[str, Link], tuple[int, int]]:
-    table = schema.LINKS
+    table = LINKS
     links: dict[str, Link] = {}
     provenances: list[tuple[Row, Provenance]] = []
     for row in iter_rows(read_table(directory, table, problems)):
@@ -290,7 +290,7 @@ def link_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Link | None,
     bidirectional. The cell and record rules are :mod:`engine.network.rules`, which scenario edits use too.
     """
     values = parse_cells(row, LINK_CELLS)
-    provenance = read_provenance(row, schema.LINKS.numeric_columns, sources)
+    provenance = read_provenance(row, LINKS.numeric_columns, sources)
     check_link(row, values)
     bidirectional = bool(values["bidirectional"])
     if row.failed:

@@ -17,7 +17,7 @@ Cross-table rules (references, gauges along a service, dead ends) are in :mod:`e
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from engine.network.countries import COUNTRY_NAMES
@@ -61,9 +61,11 @@ class Fields(Protocol):
 # ------------------------------------------------------------------------------------------------- cells
 
 
-def _number(column: str, **bounds: float | bool) -> CellParser:
+def _number(
+    column: str, *, required: bool = False, gt: float | None = None, ge: float | None = None, le: float | None = None
+) -> CellParser:
     def parse(row: Row) -> float | None:
-        return row.number(column, **bounds)  # type: ignore[arg-type]
+        return row.number(column, required=required, gt=gt, ge=ge, le=le)
 
     return parse
 
@@ -200,9 +202,9 @@ SERVICE_ATTRIBUTES: Mapping[str, str] = {column: column for column in SERVICE_CE
 }
 
 
-def parse_cells(row: Row, parsers: Mapping[str, CellParser], columns: Any = None) -> dict[str, Any]:
+def parse_cells(row: Row, parsers: Mapping[str, CellParser], columns: Iterable[str] | None = None) -> dict[str, Any]:
     """Typed values of ``columns`` (default: every column of ``parsers``), in the parsers' order."""
-    wanted = parsers.keys() if columns is None else set(columns)
+    wanted = set(parsers) if columns is None else set(columns)
     return {column: parse(row) for column, parse in parsers.items() if column in wanted}
 
 

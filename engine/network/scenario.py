@@ -50,17 +50,19 @@ op per mapping, fields named as the table columns, one error per bad field locat
 
 Code
 ----
-Reading is :mod:`engine.network.scenario_format` (YAML → typed, frozen edit records, every field checked with the
-tables' cell rules, problems at ``file:line``); applying is :mod:`engine.network.scenario_apply` (records in, a new
-snapshot out, by ``dataclasses.replace`` on the network's frozen records, checked with the loader's record and
-cross-table rules). This module is the front door to both.
+Three modules, one job each: :mod:`engine.network.scenario_format` reads YAML into the typed, frozen edit records
+of :mod:`engine.network.edits` (every field checked with the tables' cell rules, problems at ``file:line``);
+:mod:`engine.network.scenario_apply` applies them (records in, a new snapshot out, by ``dataclasses.replace`` on
+the network's frozen records, checked with the loader's record and cross-table rules). This module is the front
+door to both.
 """
 
 from __future__ import annotations
 
+from engine.network.edits import Edit, Scenario
 from engine.network.inputs import read_text_file, read_yaml
 from engine.network.scenario_apply import apply_edits
-from engine.network.scenario_format import OPS, Edit, Scenario, edits_from_yaml, load_scenario, parse_scenario
+from engine.network.scenario_format import OPS, edits_from_yaml, load_scenario, parse_scenario
 
 __all__ = [
     "OPS",

@@ -18,7 +18,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import DataProblem, InputFileError
-from engine.network import schema
+from engine.network.edits import (
+    AddLink,
+    AddNode,
+    AddRecord,
+    CloseBorder,
+    Edit,
+    FieldSources,
+    RemoveLink,
+    ScaleCapacity,
+    Scenario,
+    SetLink,
+    SetNode,
+    SetRecord,
+)
 from engine.network.inputs import Problems, Row, did_you_mean
 from engine.network.load import REVERSE_SUFFIX, reverse_link
 from engine.network.model import Link, Network, Node, Provenance, Service, Source
@@ -42,20 +55,7 @@ from engine.network.rules import (
     parse_cells,
     record_values,
 )
-from engine.network.scenario_format import (
-    AddLink,
-    AddNode,
-    AddRecord,
-    CloseBorder,
-    Edit,
-    FieldSources,
-    RemoveLink,
-    ScaleCapacity,
-    Scenario,
-    SetLink,
-    SetNode,
-    SetRecord,
-)
+from engine.network.schema import LINKS, NODES, SERVICES
 from engine.network.validate import check_network
 
 
@@ -223,10 +223,10 @@ class _Kind:
 
 
 _KINDS = {
-    "node": _Kind("node", NODE_ATTRIBUTES, NODE_CELLS, check_node, build_node, schema.NODES.numeric_columns),
-    "link": _Kind("link", LINK_ATTRIBUTES, LINK_CELLS, check_link, build_link, schema.LINKS.numeric_columns),
+    "node": _Kind("node", NODE_ATTRIBUTES, NODE_CELLS, check_node, build_node, NODES.numeric_columns),
+    "link": _Kind("link", LINK_ATTRIBUTES, LINK_CELLS, check_link, build_link, LINKS.numeric_columns),
     "service": _Kind(
-        "service", SERVICE_ATTRIBUTES, SERVICE_CELLS, check_service, build_service, schema.SERVICES.numeric_columns
+        "service", SERVICE_ATTRIBUTES, SERVICE_CELLS, check_service, build_service, SERVICES.numeric_columns
     ),
 }
 

@@ -10,30 +10,40 @@ edits are applied (:mod:`engine.network.scenario_apply`).
 
 Every problem is located at the line of the field (or of the edit) that caused it.
 
-Records
--------
-One frozen dataclass per op, all subclasses of :class:`Edit`; values are typed and keyed by the table's column
-names. Adding an op means one record class, one parser here (:data:`PARSERS`) and one handler in the apply module.
-The records are cut so that the planned extensions fit: a relative change (``factor`` on a dwell, tariff, capacity
-or headway) is a :class:`ScaleCapacity`-like record with a column; selectors (country pair, mode, operator,
-service) are a field that apply resolves to record ids, as :class:`CloseBorder` does for a country pair.
+The records themselves are in :mod:`engine.network.edits`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from engine.errors import DataProblem, InputFileError
-from engine.network import schema
 from engine.network.countries import COUNTRY_NAMES
+from engine.network.edits import (
+    AddLink,
+    AddNode,
+    AddRecord,
+    AddService,
+    CloseBorder,
+    Edit,
+    FieldSources,
+    RemoveLink,
+    ScaleCapacity,
+    Scenario,
+    SetBorderDwell,
+    SetLink,
+    SetNode,
+    SetRecord,
+    SetService,
+)
 from engine.network.inputs import LineMapping, Problems, Row, did_you_mean, read_text_file, read_yaml, yaml_cell
 from engine.network.load import REVERSE_SUFFIX
-from engine.network.model import Provenance
 from engine.network.provenance import read_provenance
 from engine.network.rules import LINK_CELLS, NODE_CELLS, SERVICE_CELLS, CellParser, parse_cells
+from engine.network.schema import LINKS, NODES, SERVICES, TableSchema
 
 PROVENANCE_FIELDS = ("sources", "notes")
 BORDER_FIELDS = {
@@ -43,153 +53,6 @@ BORDER_FIELDS = {
     "entry_usd_per_teu": "border_entry_usd_per_teu",
 }
 CAPACITY_TARGETS = ("link", "node", "service")
-
-
-# ------------------------------------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True, kw_only=True)
-class Edit:
-    """One edit: the base of every edit record.
-
-    Attributes
-    ----------
-    fields
-        The fields as written (YAML values, ``op`` left out); the scenario's ``version`` hashes them.
-    file, line
-        Where the edit was written (``line`` is the line of its first field).
-    field_lines
-        Each field's own line, so a problem points at the field.
-    """
-
-    op: ClassVar[str] = ""
-    fields: Mapping[str, Any] = field(default_factory=dict, compare=False)
-    file: str = field(default="<edits>", compare=False)
-    line: int = field(default=0, compare=False)
-    field_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    def line_of(self, name: str | None) -> int:
-        """Line of field ``name`` (the edit's line when unknown)."""
-        return self.field_lines.get(name, self.line) if name else self.line
-
-
-@dataclass(frozen=True)
-class FieldSources:
-    """Provenance an edit gives the numbers it sets: source keys and the note per column (of the table)."""
-
-    keys: Mapping[str, tuple[str, ...]]
-    notes: Mapping[str, str]
-    provenance: Provenance  # as parsed, for the source-key check against the network
-
-
-@dataclass(frozen=True, kw_only=True)
-class AddRecord(Edit):
-    """Add a node, link or service: the typed values of the columns written (others are empty)."""
-
-    values: Mapping[str, Any]
-    given: frozenset[str]  # columns whose cell is not empty
-    provenance: Provenance
-
-
-@dataclass(frozen=True, kw_only=True)
-class AddNode(AddRecord):
-    """``add_node``."""
-
-    op: ClassVar[str] = "add_node"
-
-
-@dataclass(frozen=True, kw_only=True)
-class AddLink(AddRecord):
-    """``add_link`` (``bidirectional: true`` also adds ``<id>.R``)."""
-
-    op: ClassVar[str] = "add_link"
-
-
-@dataclass(frozen=True, kw_only=True)
-class AddService(AddRecord):
-    """``add_service``."""
-
-    op: ClassVar[str] = "add_service"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetRecord(Edit):
-    """Change columns of an existing node, link or service (``target_id``): typed values by column."""
-
-    target_id: str
-    changes: Mapping[str, Any]
-    given: frozenset[str]  # changed columns whose new cell is not empty
-    sources: FieldSources
-    target_field: str = "id"  # the field that names the target, for messages
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetNode(SetRecord):
-    """``set_node``."""
-
-    op: ClassVar[str] = "set_node"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetLink(SetRecord):
-    """``set_link`` (not ``from``, ``to``, ``bidirectional``)."""
-
-    op: ClassVar[str] = "set_link"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetService(SetRecord):
-    """``set_service`` (not ``mode``)."""
-
-    op: ClassVar[str] = "set_service"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetBorderDwell(SetNode):
-    """``set_border_dwell``: a :class:`SetNode` of the border columns, written with short names."""
-
-    op: ClassVar[str] = "set_border_dwell"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScaleCapacity(Edit):
-    """``scale_capacity``: multiply the weekly capacity of a link or node, or the per-departure TEU of a service."""
-
-    op: ClassVar[str] = "scale_capacity"
-    target: Literal["link", "node", "service"]
-    target_id: str
-    factor: float
-    sources: FieldSources  # of the field ``factor``
-
-    @property
-    def column(self) -> str:
-        """The capacity column scaled."""
-        return "capacity_teu_per_departure" if self.target == "service" else "capacity_teu_per_week"
-
-
-@dataclass(frozen=True, kw_only=True)
-class RemoveLink(Edit):
-    """``remove_link``."""
-
-    op: ClassVar[str] = "remove_link"
-    link_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class CloseBorder(Edit):
-    """``close_border``: remove every link between a node of one country and a node of the other."""
-
-    op: ClassVar[str] = "close_border"
-    countries: tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named list of edits read from one file."""
-
-    name: str | None
-    edits: tuple[Edit, ...]
-    file: str
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -332,14 +195,17 @@ def _field_sources(
 
 # ------------------------------------------------------------------------------------------------ parsers
 
-_TABLES: Mapping[str, tuple[schema.TableSchema, Mapping[str, CellParser]]] = {
-    "node": (schema.NODES, NODE_CELLS),
-    "link": (schema.LINKS, LINK_CELLS),
-    "service": (schema.SERVICES, SERVICE_CELLS),
+_TABLES: Mapping[str, tuple[TableSchema, Mapping[str, CellParser]]] = {
+    "node": (NODES, NODE_CELLS),
+    "link": (LINKS, LINK_CELLS),
+    "service": (SERVICES, SERVICE_CELLS),
 }
 
 
-def _add(kind: str, record: type[AddRecord]) -> Any:
+_Parser = Callable[[_Written, Problems], Edit | None]
+
+
+def _add(kind: str, record: type[AddRecord]) -> _Parser:
     table, parsers = _TABLES[kind]
 
     def parse(written: _Written, problems: Problems) -> AddRecord | None:
@@ -363,7 +229,7 @@ def _add(kind: str, record: type[AddRecord]) -> Any:
     return parse
 
 
-def _set(kind: str, record: type[SetRecord], frozen: tuple[str, ...]) -> Any:
+def _set(kind: str, record: type[SetRecord], frozen: tuple[str, ...]) -> _Parser:
     table, parsers = _TABLES[kind]
 
     def parse(written: _Written, problems: Problems) -> SetRecord | None:
@@ -384,7 +250,7 @@ def _changes(
     record: type[SetRecord],
     parsers: Mapping[str, CellParser],
     columns: Mapping[str, str],
-    table: schema.TableSchema,
+    table: TableSchema,
     problems: Problems,
     target_field: str,
 ) -> SetRecord | None:
@@ -426,7 +292,7 @@ def _set_border_dwell(written: _Written, problems: Problems) -> SetRecord | None
         message = f"set_border_dwell changes nothing; give {', '.join(BORDER_FIELDS)}"
         problems.add(written.file, written.line, None, message)
         return None
-    return _changes(written, SetBorderDwell, NODE_CELLS, given, schema.NODES, problems, "node")
+    return _changes(written, SetBorderDwell, NODE_CELLS, given, NODES, problems, "node")
 
 
 def _scale_capacity(written: _Written, problems: Problems) -> ScaleCapacity | None:
@@ -471,7 +337,7 @@ def _close_border(written: _Written, problems: Problems) -> CloseBorder | None:
     return CloseBorder(countries=(countries[0], countries[1]), **written.where())
 
 
-PARSERS: Mapping[str, Any] = {
+PARSERS: Mapping[str, _Parser] = {
     "add_node": _add("node", AddNode),
     "add_link": _add("link", AddLink),
     "add_service": _add("service", AddService),
@@ -485,24 +351,4 @@ PARSERS: Mapping[str, Any] = {
 }
 OPS = tuple(PARSERS)
 
-__all__ = [
-    "OPS",
-    "AddLink",
-    "AddNode",
-    "AddRecord",
-    "AddService",
-    "CloseBorder",
-    "Edit",
-    "FieldSources",
-    "RemoveLink",
-    "ScaleCapacity",
-    "Scenario",
-    "SetBorderDwell",
-    "SetLink",
-    "SetNode",
-    "SetRecord",
-    "SetService",
-    "edits_from_yaml",
-    "load_scenario",
-    "parse_scenario",
-]
+__all__ = ["OPS", "PARSERS", "edits_from_yaml", "load_scenario", "parse_scenario"]

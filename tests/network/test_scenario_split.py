@@ -8,8 +8,8 @@ import pytest
 
 from engine.errors import InputFileError
 from engine.network import Network
+from engine.network.edits import AddNode, ScaleCapacity, SetBorderDwell, SetNode, SetService
 from engine.network.scenario import apply_edits, parse_scenario
-from engine.network.scenario_format import AddNode, ScaleCapacity, SetBorderDwell, SetNode, SetService
 
 
 def test_the_format_types_every_field_without_a_network() -> None:
