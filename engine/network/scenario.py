@@ -62,13 +62,14 @@ from __future__ import annotations
 from engine.network.edits import Edit, Scenario
 from engine.network.inputs import read_text_file, read_yaml
 from engine.network.scenario_apply import apply_edits
-from engine.network.scenario_format import OPS, edits_from_yaml, load_scenario, parse_scenario
+from engine.network.scenario_format import OPS, edit_from_fields, edits_from_yaml, load_scenario, parse_scenario
 
 __all__ = [
     "OPS",
     "Edit",
     "Scenario",
     "apply_edits",
+    "edit_from_fields",
     "edits_from_yaml",
     "load_scenario",
     "parse_scenario",

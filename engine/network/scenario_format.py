@@ -121,6 +121,24 @@ def edits_from_yaml(value: Any, file: str, line: int) -> tuple[Edit, ...]:
     return tuple(edits)
 
 
+def edit_from_fields(op: str, fields: Mapping[str, Any], *, file: str = "<edits>", line: int = 0) -> Edit:
+    """One edit record built in code from ``op`` and its fields as a scenario file would write them.
+
+    >>> edit_from_fields("remove_link", {"id": "F-AKTAU-ALAT"}).link_id
+    'F-AKTAU-ALAT'
+
+    Raises
+    ------
+    InputFileError
+        When ``op`` is unknown or a field is bad (located at ``file:line``).
+    """
+    item = LineMapping({"op": op, **fields})
+    item.line = line
+    item.key_lines = {}
+    (edit,) = edits_from_yaml([item], file, line)
+    return edit
+
+
 @dataclass(frozen=True)
 class _Written:
     """An edit as written, before it is typed."""
@@ -351,4 +369,4 @@ PARSERS: Mapping[str, _Parser] = {
 }
 OPS = tuple(PARSERS)
 
-__all__ = ["OPS", "PARSERS", "edits_from_yaml", "load_scenario", "parse_scenario"]
+__all__ = ["OPS", "PARSERS", "edit_from_fields", "edits_from_yaml", "load_scenario", "parse_scenario"]

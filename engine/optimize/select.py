@@ -179,7 +179,7 @@ def select_terminals(
     network
         The base snapshot (never modified; candidates are applied to copies).
     candidates
-        The candidate additions (see :func:`load_candidates`).
+        The candidate additions (see :func:`engine.optimize.inputs.load_candidates`).
     demand
         The demand matrix assigned on every variant.
     budget_usd

@@ -9,7 +9,7 @@ import pytest
 from engine.errors import InputFileError
 from engine.network import Network
 from engine.network.edits import AddNode, ScaleCapacity, SetBorderDwell, SetNode, SetService
-from engine.network.scenario import apply_edits, parse_scenario
+from engine.network.scenario import apply_edits, edit_from_fields, parse_scenario
 
 
 def test_the_format_types_every_field_without_a_network() -> None:
@@ -77,3 +77,12 @@ def test_headway_services_without_an_anchor_can_be_edited(shipped_network: Netwo
         assert isinstance(parse_scenario(text).edits[0], SetService)
         assert edited.services["CR-1435"].headway_h == 12
     assert edited.services["CR-1435"].headway_anchor_min == service.headway_anchor_min
+
+
+def test_edits_built_in_code_obey_the_same_rules(toy_network: Network) -> None:
+    edit = edit_from_fields(
+        "set_border_dwell", {"node": "GAUGE_KZ", "entry_h": 5, "sources": "ESTIMATE", "notes": "*: x"}
+    )
+    assert apply_edits(toy_network, [edit]).nodes["GAUGE_KZ"].border_entry_h == 5
+    with pytest.raises(InputFileError, match=r"code\.yaml:7: op: must be one of"):
+        edit_from_fields("close_borders", {"countries": ["CN", "KZ"]}, file="code.yaml", line=7)
