@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 import networkx as nx
 
-from engine.network.model import Network
+# The graph is a view the snapshot (engine.network.model.Network) builds of itself, so this module must not import
+# the model: it describes the little it reads from a snapshot as protocols instead.
 
 
-def build_graph(network: Network) -> nx.MultiDiGraph:
+class _GraphNode(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+
+class _GraphLink(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def from_id(self) -> str: ...
+    @property
+    def to_id(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def service_id(self) -> str: ...
+    @property
+    def distance_km(self) -> float: ...
+    @property
+    def run_h(self) -> float: ...
+
+
+class Snapshot(Protocol):
+    """What :func:`build_graph` reads of a network snapshot (a :class:`~engine.network.model.Network` has it)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def nodes(self) -> Mapping[str, _GraphNode]: ...
+    @property
+    def links(self) -> Mapping[str, _GraphLink]: ...
+
+
+def build_graph(network: Snapshot) -> nx.MultiDiGraph:
     """Build a frozen ``MultiDiGraph``: one node per network node, one edge per link keyed by link id.
 
     Node attributes: ``record`` (the :class:`Node`), ``country``, ``kinds``. Edge attributes: ``record`` (the

@@ -6,10 +6,30 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode
-from engine.network.model import Network, Node
+
+# The index is a view the snapshot (engine.network.model.Network) builds of itself, so this module must not import
+# the model: it is generic over anything with the names a node is found by.
+
+
+class NamedPlace(Protocol):
+    """The names a node is found by (a :class:`~engine.network.model.Node` has them)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def locode(self) -> str | None: ...
+
+
+PlaceT = TypeVar("PlaceT", bound=NamedPlace)
 
 
 def normalise(text: str) -> str:
@@ -21,28 +41,37 @@ def normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class NodeMatch:
+class NodeMatch(Generic[PlaceT]):
     """A node found by a search, with how well it matched (0 = exact id, 1 = exact name/alias/LOCODE, 2 =
     prefix, 3 = substring)."""
 
-    node: Node
+    node: PlaceT
     rank: int
 
 
-class NodeIndex:
-    """Search structure over one network's nodes (build once per snapshot)."""
+class NodeIndex(Generic[PlaceT]):
+    """Search structure over one network's nodes (build once per snapshot).
 
-    def __init__(self, network: Network) -> None:
-        self._network = network
-        self._keys: list[tuple[Node, tuple[str, ...]]] = []
-        for node in network.nodes.values():
+    Parameters
+    ----------
+    nodes
+        The network's nodes by id.
+    network_label
+        ``name@version`` of the network, used in messages.
+    """
+
+    def __init__(self, nodes: Mapping[str, PlaceT], network_label: str) -> None:
+        self._nodes = nodes
+        self._label = network_label
+        self._keys: list[tuple[PlaceT, tuple[str, ...]]] = []
+        for node in nodes.values():
             names = (node.id, node.name, *node.aliases, *((node.locode,) if node.locode else ()))
             self._keys.append((node, tuple(dict.fromkeys(normalise(n) for n in names if normalise(n)))))
 
-    def search(self, query: str, limit: int | None = None) -> list[NodeMatch]:
+    def search(self, query: str, limit: int | None = None) -> list[NodeMatch[PlaceT]]:
         """Nodes matching ``query``, best first, ties by id. An empty query matches every node."""
         wanted = normalise(query)
-        matches: list[NodeMatch] = []
+        matches: list[NodeMatch[PlaceT]] = []
         for node, keys in self._keys:
             if not wanted:
                 rank = 3
@@ -60,7 +89,7 @@ class NodeIndex:
         matches.sort(key=lambda m: (m.rank, m.node.id))
         return matches[:limit] if limit is not None else matches
 
-    def resolve(self, query: str, field: str = "node") -> Node:
+    def resolve(self, query: str, field: str = "node") -> PlaceT:
         """The one node ``query`` names.
 
         Raises
@@ -70,11 +99,11 @@ class NodeIndex:
         InvalidRequest
             When the query is ambiguous; the message lists the candidates.
         """
-        if query in self._network.nodes:
-            return self._network.nodes[query]
+        if query in self._nodes:
+            return self._nodes[query]
         matches = self.search(query)
         if not matches:
-            raise UnknownNode(field, query, self._network.label)
+            raise UnknownNode(field, query, self._label)
         best_rank = matches[0].rank
         best = [m for m in matches if m.rank == best_rank]
         if len(best) == 1:

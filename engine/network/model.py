@@ -286,11 +286,13 @@ class Network:
         return self.views.get(("network.graph",), lambda: build_graph(self))
 
     @property
-    def node_index(self) -> NodeIndex:
+    def node_index(self) -> NodeIndex[Node]:
         """Search by id, name, alias or LOCODE (see :mod:`engine.network.lookup`)."""
+        # Imported here, not at the top, so loading the records does not load the views (lookup and graph do not
+        # import this module, so there is no circle either way).
         from engine.network.lookup import NodeIndex
 
-        return self.views.get(("network.node_index",), lambda: NodeIndex(self))
+        return self.views.get(("network.node_index",), lambda: NodeIndex(self.nodes, self.label))
 
     @property
     def links_from(self) -> Mapping[str, tuple[Link, ...]]:

@@ -9,15 +9,22 @@ those columns (``*: text`` explains all). Other entries are free remarks.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Protocol
 
+from engine.network.inputs import Row
 from engine.network.model import ESTIMATE, Provenance
-from engine.network.tables import Row
 
 
-def read_provenance(row: Row, numeric_columns: tuple[str, ...], known_keys: Collection[str]) -> Provenance:
+class _Reporter(Protocol):
+    def problem(self, column: str | None, message: str) -> None: ...
+
+
+def read_provenance(row: Row, numeric_columns: tuple[str, ...], known_keys: Collection[str] | None) -> Provenance:
     """Parse and check the row's ``sources`` and ``notes`` cells against its non-empty numeric cells.
 
-    Problems (unknown keys, unsourced numbers, unexplained estimates) are recorded on the row.
+    Problems (unknown keys, unsourced numbers, unexplained estimates) are recorded on the row. ``known_keys`` is
+    ``None`` where the sources are not known yet (a scenario file read without its network); the keys are then
+    checked with :func:`check_source_keys` when the edit meets the network.
     """
     sources_text = row.raw("sources")
     notes_text = row.raw("notes")
@@ -42,10 +49,8 @@ def read_provenance(row: Row, numeric_columns: tuple[str, ...], known_keys: Coll
                 row.problem("sources", f"{column!r} is given a source twice")
             else:
                 keys_by_column[column] = keys
-        for key in keys:
-            if key != ESTIMATE and key not in known_keys:
-                hint = " (keys must be upper case)" if key.upper() in known_keys else ""
-                row.problem("sources", f"unknown source key {key!r}{hint}; add it to sources.csv")
+        if known_keys is not None:
+            _check_keys(row, keys, known_keys)
 
     notes_by_column = _read_notes(notes_text, allowed)
     provenance = Provenance(keys_by_column, notes_by_column, sources_text, notes_text)
@@ -59,6 +64,19 @@ def read_provenance(row: Row, numeric_columns: tuple[str, ...], known_keys: Coll
         elif ESTIMATE in keys and column not in notes_by_column and "*" not in notes_by_column:
             row.problem("notes", f"{column!r} is an ESTIMATE but the notes do not say how; add '{column}: <method>'")
     return provenance
+
+
+def check_source_keys(fields: _Reporter, provenance: Provenance, known_keys: Collection[str]) -> None:
+    """Report every key of ``provenance`` that is neither ``ESTIMATE`` nor a key of ``known_keys``."""
+    keys = dict.fromkeys(key for column_keys in provenance.keys_by_column.values() for key in column_keys)
+    _check_keys(fields, tuple(keys), known_keys)
+
+
+def _check_keys(fields: _Reporter, keys: tuple[str, ...], known_keys: Collection[str]) -> None:
+    for key in keys:
+        if key != ESTIMATE and key not in known_keys:
+            hint = " (keys must be upper case)" if key.upper() in known_keys else ""
+            fields.problem("sources", f"unknown source key {key!r}{hint}; add it to sources.csv")
 
 
 def _read_notes(notes_text: str, allowed: set[str]) -> dict[str, str]:

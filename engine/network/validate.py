@@ -10,9 +10,9 @@ import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 
+from engine.network.inputs import Problems
 from engine.network.model import EmissionFactor, Link, LoadUnit, Mode, Node, Service, Source
 from engine.network.schema import LINKS, METADATA_FILE, NODES
-from engine.network.tables import Problems
 
 _CITATION = re.compile(r"\[([A-Z0-9][A-Z0-9-]*)\]")
 

@@ -24,15 +24,14 @@ if TYPE_CHECKING:
     from engine.optimize.assign import Assignment, assign_demand, assign_request
     from engine.optimize.capacity import Capacities, weekly_capacities
     from engine.optimize.colgen import IterationInfo
-    from engine.optimize.demand import Demand, check_demand, read_demand_csv
+    from engine.optimize.demand import Demand, check_demand
     from engine.optimize.export import assignment_summary, plan_to_json, selection_to_json, write_assignment
-    from engine.optimize.plan import plan_request, plan_shipment, read_bookings_csv
+    from engine.optimize.inputs import load_candidates, parse_candidates, read_bookings_csv, read_demand_csv
+    from engine.optimize.plan import plan_request, plan_shipment
     from engine.optimize.requests import AssignRequest, Booking, Candidate, PlanRequest, SelectRequest
     from engine.optimize.select import (
         CandidateEvaluation,
         TerminalSelection,
-        load_candidates,
-        parse_candidates,
         select_request,
         select_terminals,
     )
@@ -60,13 +59,13 @@ _MODULES = {
     "assign_request": "assign",
     "assignment_summary": "export",
     "check_demand": "demand",
-    "load_candidates": "select",
-    "parse_candidates": "select",
+    "load_candidates": "inputs",
+    "parse_candidates": "inputs",
     "plan_to_json": "export",
     "plan_request": "plan",
     "plan_shipment": "plan",
-    "read_bookings_csv": "plan",
-    "read_demand_csv": "demand",
+    "read_bookings_csv": "inputs",
+    "read_demand_csv": "inputs",
     "select_request": "select",
     "select_terminals": "select",
     "selection_to_json": "export",

@@ -1,9 +1,10 @@
-"""Origin–destination demand in TEU per week: the rows of a demand matrix, and the CSV file that holds them.
+"""Origin–destination demand in TEU per week: the rows of a demand matrix (read by :mod:`engine.optimize.inputs`).
 
 A demand row is one commodity of the assignment: containers from ``origin`` to ``destination`` of one cargo
 class, optionally restricted like a routing query (``avoid_countries``, ``avoid_modes`` — a shipper segment that
 will not route through Russia, or not by deep sea). Every row is checked when built; the file reader reports
-every problem with ``file:line: column``.
+every problem with ``file:line: column``
+(:func:`engine.optimize.inputs.read_demand_csv`).
 
 CSV columns (one row per commodity; header names as here, order free):
 
@@ -30,30 +31,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from engine.errors import DataProblem, FieldProblem, InputFileError, InvalidRequest
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import CargoClass, Mode, Network
-from engine.network.provenance import read_provenance
-from engine.network.schema import TableSchema
-from engine.network.tables import Problems, Row, iter_rows, read_table, split_list
 from engine.optimize.transfer_graph import DEFAULT_KG_PER_TEU, CargoSegment
-
-NUMERIC_COLUMNS = ("teu_per_week", "gross_kg_per_teu", "unserved_usd_per_teu")
-COLUMNS = (
-    "origin",
-    "destination",
-    "cargo_class",
-    "teu_per_week",
-    "segment",
-    "avoid_countries",
-    "avoid_modes",
-    "gross_kg_per_teu",
-    "unserved_usd_per_teu",
-    "sources",
-    "notes",
-)
 
 
 @dataclass(frozen=True)
@@ -201,88 +183,3 @@ def demand_problems(network: Network, demand: Sequence[Demand]) -> list[tuple[in
             where = demand[first].where or f"demand[{first}]"
             problems.append((i, "origin", f"duplicates {where} (same segment, OD, class and restrictions)"))
     return problems
-
-
-def read_demand_csv(path: str | Path, network: Network | None = None) -> tuple[Demand, ...]:
-    """Read a demand matrix (columns in the module docstring).
-
-    Parameters
-    ----------
-    path
-        The CSV file.
-    network
-        When given, origins and destinations resolve by id, name, alias or LOCODE, unknown nodes are reported, and
-        source keys are checked against the network's ``sources.csv``.
-
-    Raises
-    ------
-    InputFileError
-        Every problem found, as ``demand.csv:4: teu_per_week: must be >= 0, got -3``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError([DataProblem(str(path), None, None, "file not found")])
-    schema = TableSchema(
-        file=path.name,
-        columns=COLUMNS,
-        required_columns=("origin", "destination", "teu_per_week"),
-        numeric_columns=NUMERIC_COLUMNS,
-    )
-    problems = Problems()
-    rows = read_table(path.parent, schema, problems)
-    checks_provenance = bool(rows) and rows is not None and "sources" in rows[0].cells
-    demand: list[Demand] = []
-    for row in iter_rows(rows):
-        item = _read_row(row, network, checks_provenance, str(path))
-        if item is not None:
-            demand.append(item)
-    if problems:
-        raise InputFileError([_full_path(p, path) for p in problems.items])
-    if network is not None:
-        check_demand(network, demand)
-    return tuple(demand)
-
-
-def _full_path(problem: DataProblem, path: Path) -> DataProblem:
-    return DataProblem(str(path), problem.line, problem.column, problem.message)
-
-
-def _read_row(row: Row, network: Network | None, checks_provenance: bool, file: str) -> Demand | None:
-    ends = {}
-    for name in ("origin", "destination"):
-        text = row.text(name, required=True)
-        if text is not None and network is not None:
-            try:
-                text = network.node_index.resolve(text, name).id
-            except InvalidRequest as exc:
-                row.problem(name, exc.problems[0].message)
-                text = None
-        ends[name] = text
-    teu = row.number("teu_per_week", required=True, ge=0)
-    cargo_class = row.choice("cargo_class", CargoClass, required=False) or CargoClass.GENERAL
-    countries = frozenset(c.upper() for c in split_list(row.raw("avoid_countries")))
-    for code in sorted(countries):
-        if code not in COUNTRY_NAMES:
-            row.problem("avoid_countries", f"must be ISO 3166-1 alpha-2 codes separated by '|', got {code!r}")
-    modes = row.choices("avoid_modes", Mode)
-    weight = row.number("gross_kg_per_teu", gt=0, le=30_480)
-    penalty = row.number("unserved_usd_per_teu", gt=0)
-    if checks_provenance and network is not None:
-        read_provenance(row, NUMERIC_COLUMNS, network.sources)
-    if row.failed or teu is None or modes is None or ends["origin"] is None or ends["destination"] is None:
-        return None
-    if ends["origin"] == ends["destination"]:
-        row.problem("destination", f"must differ from the origin {ends['origin']!r}")
-        return None
-    return Demand(
-        origin=ends["origin"],
-        destination=ends["destination"],
-        teu_per_week=teu,
-        cargo_class=cargo_class,
-        avoid_countries=countries,
-        avoid_modes=modes,
-        gross_kg_per_teu=DEFAULT_KG_PER_TEU if weight is None else weight,
-        unserved_usd_per_teu=penalty,
-        segment=row.raw("segment"),
-        where=f"{file}:{row.line}",
-    )

@@ -25,12 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from engine.errors import DataProblem, InputFileError
 from engine.network.model import CargoClass, Network
-from engine.network.schema import TableSchema
-from engine.network.tables import Problems, iter_rows, read_table
 from engine.optimize.planner import solve_plan
 from engine.optimize.requests import MAX_HORIZON, UNSUPPORTED_CONSTRAINTS, Booking, PlanRequest
 from engine.optimize.shipment import DepartureUse, PlanPart, ShipmentPlan
@@ -48,49 +44,7 @@ __all__ = [
     "ShipmentPlan",
     "plan_request",
     "plan_shipment",
-    "read_bookings_csv",
 ]
-
-
-def read_bookings_csv(path: str | Path) -> tuple[Booking, ...]:
-    """Read existing bookings: columns ``service_id, depart`` (ISO 8601 with a zone), ``teu``, optional
-    ``link_id``.
-
-    Raises
-    ------
-    InputFileError
-        Every problem, as ``bookings.csv:3: depart: must be an ISO 8601 time with a zone, got '…'``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError([DataProblem(str(path), None, None, "file not found")])
-    schema = TableSchema(
-        file=path.name,
-        columns=("service_id", "link_id", "depart", "teu", "notes"),
-        required_columns=("service_id", "depart", "teu"),
-        numeric_columns=("teu",),
-        has_provenance=False,
-    )
-    problems = Problems()
-    bookings = []
-    for row in iter_rows(read_table(path.parent, schema, problems)):
-        service_id = row.text("service_id", required=True)
-        teu = row.number("teu", required=True, ge=0)
-        text = row.text("depart", required=True)
-        depart = None
-        if text is not None:
-            try:
-                depart = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                row.problem("depart", f"must be an ISO 8601 time like 2026-12-01T06:00Z, got {text!r}")
-            else:
-                if depart.tzinfo is None:
-                    row.problem("depart", f"must carry a time zone (e.g. Z for UTC), got {text!r}")
-        if not row.failed and service_id is not None and teu is not None and depart is not None:
-            bookings.append(Booking(service_id, depart, teu, row.text("link_id")))
-    if problems:
-        raise InputFileError([DataProblem(str(path), p.line, p.column, p.message) for p in problems.items])
-    return tuple(bookings)
 
 
 def plan_shipment(

@@ -41,27 +41,20 @@ Candidate file (YAML)::
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from ortools.math_opt.python import mathopt
 
-from engine.errors import DataProblem, InputFileError, InvalidRequest
+from engine.errors import InvalidRequest
 from engine.network.model import Network
-from engine.network.provenance import read_provenance
-from engine.network.scenario import apply_edits, edits_from_yaml, read_text_file, read_yaml
-from engine.network.tables import Problems, Row
+from engine.network.scenario import apply_edits
 from engine.optimize.assign import Assignment, assign_request
 from engine.optimize.demand import Demand
 from engine.optimize.requests import AssignRequest, Candidate, SelectRequest, selection_problems
 from engine.optimize.solver import MIP_SOLVERS, solve_with_fallback, solver_order
-
-CANDIDATE_ID = re.compile(r"[A-Z][A-Z0-9_-]*")
-CANDIDATE_FIELDS = ("id", "title", "cost_usd", "excludes", "edits", "sources", "notes")
 
 
 @dataclass(frozen=True)
@@ -153,92 +146,6 @@ class TerminalSelection:
 
 
 # ------------------------------------------------------------------------------------------------ reading
-
-
-def load_candidates(path: str | Path, network: Network | None = None) -> tuple[Candidate, ...]:
-    """Read a candidate file (format in the module docstring).
-
-    With ``network``, the ``cost_usd`` provenance is checked against the network's ``sources.csv`` and every
-    candidate's edits are applied once, so a bad edit fails here, at its line.
-
-    Raises
-    ------
-    InputFileError
-        Every problem found, located by file and line.
-    """
-    return parse_candidates(read_text_file(path), str(path), network)
-
-
-def parse_candidates(text: str, file: str = "<candidates>", network: Network | None = None) -> tuple[Candidate, ...]:
-    """Parse candidate text (YAML or JSON); see :func:`load_candidates`."""
-    document = read_yaml(text, file)
-    items = document.get("candidates") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not items:
-        raise InputFileError([DataProblem(file, None, "candidates", "must be a non-empty list of candidates")])
-    problems = Problems()
-    candidates: list[Candidate] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        candidate = _candidate(item, index, file, problems, network)
-        if candidate is None:
-            continue
-        line = getattr(item, "line", 0)
-        if candidate.id in seen:
-            problems.add(file, line, "id", f"duplicate candidate {candidate.id!r}, first on line {seen[candidate.id]}")
-            continue
-        seen[candidate.id] = line
-        candidates.append(candidate)
-    for candidate in candidates:
-        for other in candidate.excludes:
-            if other not in seen:
-                problems.add(file, seen[candidate.id], "excludes", f"unknown candidate {other!r}")
-    if problems:
-        raise InputFileError(problems.items)
-    if network is not None:
-        for candidate in candidates:
-            apply_edits(network, candidate.edits)
-    return tuple(candidates)
-
-
-def _candidate(item: Any, index: int, file: str, problems: Problems, network: Network | None) -> Candidate | None:
-    line = getattr(item, "line", 0)
-    if not isinstance(item, dict):
-        problems.add(file, None, f"candidates[{index}]", "must be a mapping with id, title, cost_usd and edits")
-        return None
-    key_lines: Mapping[str, int] = getattr(item, "key_lines", {})
-    for name in item:
-        if name not in CANDIDATE_FIELDS:
-            problems.add(
-                file, key_lines.get(name, line), name, f"unknown field; allowed: {', '.join(CANDIDATE_FIELDS)}"
-            )
-    cells = {name: "" if item.get(name) is None else str(item.get(name)).strip() for name in CANDIDATE_FIELDS}
-    row = Row(file, line, cells, problems)
-    candidate_id = row.ident("id", CANDIDATE_ID, "upper-case letters, digits, '_' and '-', e.g. ALATAU_DRY_PORT")
-    title = row.text("title", required=True)
-    cost = row.number("cost_usd", required=True, gt=0)
-    if network is not None:
-        read_provenance(row, ("cost_usd",), network.sources)
-    excludes = item.get("excludes") or []
-    if isinstance(excludes, str):
-        excludes = [excludes]
-    if not isinstance(excludes, list) or not all(isinstance(e, str) for e in excludes):
-        row.problem("excludes", "must be a list of candidate ids")
-        excludes = []
-    if "edits" not in item:
-        row.problem("edits", "is required (a list of scenario edits)")
-        return None
-    try:
-        edits = edits_from_yaml(item["edits"], file, key_lines.get("edits", line))
-    except InputFileError as exc:
-        for p in exc.data_problems:
-            problems.add(p.file, p.line, p.column, p.message)
-        return None
-    if row.failed or candidate_id is None or title is None or cost is None:
-        return None
-    return Candidate(candidate_id, title, cost, edits, tuple(excludes), f"{file}:{line}")
-
-
-# -------------------------------------------------------------------------------------------- selecting
 
 
 def select_terminals(

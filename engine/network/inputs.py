@@ -1,7 +1,21 @@
-"""Reading one CSV table with polars and turning its cells into typed values, collecting every problem.
+"""The input layer: every file the engine reads (network tables, scenarios, demand, bookings, candidates) is read here.
 
-Every problem is located: ``links.csv:42: distance_km: must be > 0, got '-3'``. Line numbers are file lines
-(the header is line 1); a cell may not contain a line break, so data row ``i`` is line ``i + 2``.
+Two line-tracking readers and one way to report what is wrong with them:
+
+- **CSV** (:func:`read_table`): one table read with polars as text cells, its header checked against a
+  :class:`~engine.network.schema.TableSchema`; :class:`Row` turns cells into typed values (numbers with bounds,
+  identifiers, enum choices, week times) and records a problem instead of raising. Line numbers are file lines
+  (the header is line 1); a cell may not contain a line break, so data row ``i`` is line ``i + 2``.
+- **YAML / JSON** (:func:`read_yaml`): a safe YAML load whose mappings are :class:`LineMapping` (a ``dict`` that
+  knows its own line and the line of each key), so a problem in a scenario or candidate file points at the field.
+
+Every problem is located: ``links.csv:42: distance_km: must be > 0, got '-3'``,
+``scenario.yaml:12: handling_h: must be >= 0, got -3``. Problems are collected in :class:`Problems` so a reader
+reports all of them at once.
+
+This module sits at the bottom of ``engine/network`` (it imports only :mod:`engine.errors` and the table schema),
+so the loader, the scenario format and the optimizer's readers (:mod:`engine.optimize.inputs`) share it without a
+new layer.
 """
 
 from __future__ import annotations
@@ -12,14 +26,15 @@ import enum
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
+import yaml
 
-from engine.errors import DataProblem
+from engine.errors import DataProblem, InputFileError
 from engine.network.schema import TableSchema
 
 E = TypeVar("E", bound=enum.Enum)
@@ -42,7 +57,8 @@ class Problems:
         return bool(self.items)
 
 
-def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'X'?)`` for the closest of ``choices`` to ``word``, or ``''`` when none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -104,7 +120,7 @@ def _header_ok(name: str, header: list[str], schema: TableSchema, problems: Prob
         seen.add(column)
         if column not in schema.columns:
             allowed = ", ".join(schema.columns)
-            problems.add(name, 1, column, f"unknown column{_suggest(column, schema.columns)}; allowed: {allowed}")
+            problems.add(name, 1, column, f"unknown column{did_you_mean(column, schema.columns)}; allowed: {allowed}")
             ok = False
     for column in schema.required_columns:
         if column not in seen:
@@ -140,6 +156,10 @@ class Row:
     def raw(self, column: str) -> str:
         """The stripped cell text ('' when the column is absent or empty)."""
         return self.cells.get(column, "")
+
+    def given(self, column: str) -> bool:
+        """Whether the cell is non-empty (even if its text is invalid)."""
+        return bool(self.cells.get(column, ""))
 
     def text(self, column: str, *, required: bool = False) -> str | None:
         """A text cell; ``None`` when empty."""
@@ -275,4 +295,101 @@ def iter_rows(rows: list[Row] | None) -> Iterator[Row]:
     yield from rows or ()
 
 
-__all__ = ["WEEKDAYS", "Problems", "Row", "iter_rows", "read_table", "split_list"]
+# ------------------------------------------------------------------------------------------ YAML and text
+
+
+class LineMapping(dict[str, Any]):
+    """A YAML mapping that remembers its line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """Line of ``key`` (the mapping's own line when the key is absent)."""
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader whose mappings are :class:`LineMapping`."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMapping:
+    loader.flatten_mapping(node)
+    mapping = LineMapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(None, None, f"keys must be text, got {key!r}", key_node.start_mark)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (first on line {mapping.key_lines[key]})", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(text: str, file: str) -> Any:
+    """Parse YAML (or JSON, a subset) with line numbers on every mapping (:class:`LineMapping`).
+
+    Raises
+    ------
+    InputFileError
+        When the text is not valid YAML, located at the line the parser stopped.
+    """
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # _LineLoader derives from SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise InputFileError([DataProblem(file, line, None, f"not valid YAML: {message}")]) from exc
+    except yaml.YAMLError as exc:
+        raise InputFileError([DataProblem(file, None, None, f"not valid YAML: {exc}")]) from exc
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a UTF-8 input file, turning a missing or unreadable file into an :class:`InputFileError`."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputFileError([DataProblem(str(path), None, None, "file not found")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError([DataProblem(str(path), None, None, f"cannot be read: {exc}")]) from exc
+
+
+def yaml_cell(value: Any) -> str:
+    """A YAML value as the text of a table cell: lists joined by ``|``, ``None`` empty, booleans lower case.
+
+    Scenario and candidate fields use the tables' cell rules (:class:`Row`), so a number written in YAML obeys
+    exactly the bounds it has in a CSV file.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "|".join(yaml_cell(v) for v in value)
+    return str(value).strip()
+
+
+__all__ = [
+    "WEEKDAYS",
+    "LineMapping",
+    "Problems",
+    "Row",
+    "did_you_mean",
+    "iter_rows",
+    "read_table",
+    "read_text_file",
+    "read_yaml",
+    "split_list",
+    "yaml_cell",
+]
