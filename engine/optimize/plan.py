@@ -27,19 +27,10 @@ from collections.abc import Callable
 
 from engine.network.model import Network
 from engine.optimize.planner import solve_plan
-from engine.optimize.requests import MAX_HORIZON, UNSUPPORTED_CONSTRAINTS, Booking, PlanRequest
-from engine.optimize.shipment import DepartureUse, PlanPart, ShipmentPlan
+from engine.optimize.requests import PlanRequest
+from engine.optimize.shipment import ShipmentPlan
 
-__all__ = [
-    "MAX_HORIZON",
-    "UNSUPPORTED_CONSTRAINTS",
-    "Booking",
-    "DepartureUse",
-    "PlanPart",
-    "PlanRequest",
-    "ShipmentPlan",
-    "plan_shipment",
-]
+__all__ = ["plan_shipment"]
 
 
 def plan_shipment(

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from engine.optimize.requests import AssignRequest
 
 FRAMES = ("links", "nodes", "routes", "commodities", "shadow_prices")
-DEFAULT_GAP = 1e-6
 
 
 def assign_request_from_proto(request: study_pb2.AssignDemandRequest) -> tuple[Scenario | None, AssignRequest]:
@@ -44,7 +43,8 @@ def assign_request_from_proto(request: study_pb2.AssignDemandRequest) -> tuple[S
     InvalidRequest
         Naming the bad edits, every bad demand row field, or a bad value of time, penalty or gap.
     """
-    from engine.optimize.requests import AssignRequest  # loads the optimizer (and OR-Tools) on first use
+    from engine.optimize.colgen import DEFAULT_GAP  # loads the optimizer (and OR-Tools) on first use
+    from engine.optimize.requests import AssignRequest
 
     edits = parse_scenario(request.edits_yaml, "edits_yaml") if request.edits_yaml.strip() else None
     assignment = AssignRequest(
