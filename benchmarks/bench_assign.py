@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.machine import RESULTS, machine_info
 from engine.network import Mode, Network, NodeKind, load_network
 from engine.network.paths import default_network_dir
-from engine.optimize import Demand, assign_demand, weekly_capacities
+from engine.optimize import AssignRequest, Demand, assign_demand, weekly_capacities
 from engine.routing.model import compile_network
 from tests.optimize.arc_lp import solve_arc_lp
 
@@ -87,7 +87,7 @@ def main() -> None:
         result = None
         for _ in range(RUNS):
             start = time.perf_counter()
-            result = assign_demand(network, demand, overrides, gap=1e-6)
+            result = assign_demand(network, AssignRequest(demand, overrides, gap=1e-6))
             times.append(time.perf_counter() - start)
         assert result is not None
         start = time.perf_counter()

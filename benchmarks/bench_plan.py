@@ -17,7 +17,7 @@ from typing import Any
 from benchmarks.machine import RESULTS, machine_info
 from engine.network import Mode, load_network
 from engine.network.paths import default_network_dir
-from engine.optimize import plan_shipment
+from engine.optimize import PlanRequest, plan_shipment
 from engine.routing import Constraints
 
 READY = datetime(2026, 12, 7, tzinfo=UTC)
@@ -41,7 +41,9 @@ def main() -> None:
         plan = None
         for _ in range(RUNS):
             start = time.perf_counter()
-            plan = plan_shipment(network, origin, destination, teu, READY, timedelta(days=days), constraints)
+            plan = plan_shipment(
+                network, PlanRequest(origin, destination, teu, READY, timedelta(days=days), constraints)
+            )
             times.append(time.perf_counter() - start)
         assert plan is not None
         row = {

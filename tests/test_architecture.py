@@ -6,7 +6,7 @@
 3. Nothing in ``engine/`` outside ``engine/routing`` uses a private routing name: an underscore-prefixed module,
    or an underscore-prefixed name imported from a routing module or read as its attribute (``search._step``).
 4. Other layers use routing through its face only (the ``face`` column of the table), and ``engine/optimize``
-   uses at most two routing modules.
+   uses at most two routing modules. A face exports only public names that exist (its ``__all__``).
 5. No hand-written module is longer than 500 lines (generated code, as ``[tool.ruff] extend-exclude`` lists it, is
    not hand-written).
 6. Only ``engine/service`` imports grpc (or the generated ``corridor.v1`` code).
@@ -18,6 +18,7 @@ tests at the bottom run the same functions on a small fake package to show that 
 from __future__ import annotations
 
 import functools
+import importlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +61,7 @@ LAYERS: dict[str, Layer] = {
     "optimize": _layer("engine.optimize", may_import=("errors", "network", "routing")),
     "studies": _layer("engine.studies", may_import=("errors", "network", "routing", "optimize")),
     "service": _layer("engine.service", may_import=("errors", "network", "routing", "optimize", "studies"), grpc=True),
-    "cli": _layer(
-        "engine.cli",  # engine/cli.py, or a package engine/cli/
-        "engine.cli_optimize",  # the optimizer commands, until the CLI is one package
-        may_import=("errors", "network", "routing", "optimize", "studies", "service"),
-    ),
+    "cli": _layer("engine.cli", may_import=("errors", "network", "routing", "optimize", "studies", "service")),
 }
 ROOT_PACKAGE = "engine"
 GRPC_PACKAGES = ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "corridor")
@@ -264,6 +261,16 @@ def test_optimize_uses_at_most_two_routing_modules() -> None:
     _check(routing_modules_used_by_optimize(_engine(), REPO))
 
 
+def test_a_face_exports_what_it_names() -> None:
+    """Every name in a face module's ``__all__`` exists and is public: what other layers may use is real."""
+    for layer in LAYERS.values():
+        for dotted in layer.face:
+            module = importlib.import_module(dotted)
+            names = list(module.__all__)
+            assert names, f"{dotted} has no __all__"
+            assert [n for n in names if not hasattr(module, n) or n.startswith("_")] == [], dotted
+
+
 def test_no_hand_written_module_over_500_lines() -> None:
     _check(long_modules(_engine(), REPO))
 
@@ -304,8 +311,8 @@ FAKE_ENGINE = {
     "service/__init__.py": "",
     "service/server.py": "import grpc\nfrom corridor.v1 import routing_pb2\ndef serve(): ...\n",
     "service/gen/corridor/v1/routing_pb2.py": "import grpc\n" + "X = 1\n" * 600,
-    "cli.py": "from engine.cli_optimize import add_commands\n",
-    "cli_optimize.py": "def add_commands():\n    from engine import cli\n    return cli\n",
+    "cli/__init__.py": "from engine.cli.optimize import add_commands\n",
+    "cli/optimize.py": "def add_commands():\n    from engine import cli\n    return cli\n",
     "reports.py": "\n" * 501,
 }
 
@@ -336,9 +343,9 @@ def test_upward_imports_are_named_with_their_statement(fake: dict[str, Module], 
 
 def test_cycles_count_function_level_imports_and_from_package_imports(fake: dict[str, Module], tmp_path: Path) -> None:
     assert import_cycles(fake, tmp_path) == [
-        "import cycle engine.cli → engine.cli_optimize → engine.cli:\n"
-        "    engine/cli.py:1: from engine.cli_optimize import add_commands\n"
-        "    engine/cli_optimize.py:2: from engine import cli  (inside a function)",
+        "import cycle engine.cli → engine.cli.optimize → engine.cli:\n"
+        "    engine/cli/__init__.py:1: from engine.cli.optimize import add_commands\n"
+        "    engine/cli/optimize.py:2: from engine import cli  (inside a function)",
         "import cycle engine.network.graph → engine.network.model → engine.network.graph:\n"
         "    engine/network/graph.py:1: from engine.network.model import graph\n"
         "    engine/network/model.py:5: from engine.network.graph import build  (inside a function)",

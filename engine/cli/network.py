@@ -147,12 +147,10 @@ def format_summary(summary: NetworkSummary) -> str:
 
 def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
     network = load_network(network_dir(args.dir))
-    matches = network.node_index.search(args.search)
+    kind = None if args.kind is None else NodeKind(args.kind)
     rows = [
-        (m.node.id, m.node.name, m.node.country, "|".join(sorted(k.value for k in m.node.kinds)))
-        for m in matches
-        if (args.country is None or m.node.country == args.country.upper())
-        and (args.kind is None or NodeKind(args.kind) in m.node.kinds)
+        (node.id, node.name, node.country, "|".join(sorted(k.value for k in node.kinds)))
+        for node in network.node_index.find_nodes(args.search, country=args.country, kind=kind)
     ]
     if not rows:
         print(f"no node matches {args.search!r}", file=out)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from engine.cli.args import (
     add_constraint_options,
@@ -29,6 +30,9 @@ from engine.errors import FieldProblem, InvalidRequest
 from engine.network import CargoClass
 from engine.optimize.export import plan_to_json, selection_to_json, write_assignment
 from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+
+if TYPE_CHECKING:
+    from engine.optimize import AssignRequest, Demand
 
 # The optimizer (and OR-Tools) is imported by the handlers that use it, so other commands start fast.
 
@@ -126,26 +130,26 @@ def _add_select(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.optimize import plan_shipment, read_bookings_csv
+    from engine.optimize import PlanRequest, plan_shipment, read_bookings_csv
 
     network = load_network_option(args)
     constraints = constraints_from_args(args, network)
     if not args.horizon_days > 0:
         raise InvalidRequest.single("horizon", f"must be > 0 days, got {args.horizon_days:g}")
-    plan = plan_shipment(
-        network,
-        resolve_node(network, args.origin, "origin"),
-        resolve_node(network, args.destination, "destination"),
-        args.teu,
-        parse_time(args.ready, "ready"),
-        timedelta(days=args.horizon_days),
-        constraints,
+    request = PlanRequest(
+        origin=resolve_node(network, args.origin, "origin"),
+        destination=resolve_node(network, args.destination, "destination"),
+        teu=args.teu,
+        ready=parse_time(args.ready, "ready"),
+        horizon=timedelta(days=args.horizon_days),
+        constraints=constraints,
         cargo_class=CargoClass(args.cargo_class),
         gross_kg_per_teu=args.kg_per_teu,
         usd_per_teu_day=args.usd_per_teu_day,
         due=None if args.due is None else parse_time(args.due, "due"),
         bookings=() if args.bookings is None else read_bookings_csv(args.bookings),
     )
+    plan = plan_shipment(network, request)
     if args.json:
         json.dump(plan_to_json(plan), out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -171,6 +175,19 @@ def _capacity_overrides(items: list[str]) -> dict[str, float | None]:
     return overrides
 
 
+def _assign_request(args: argparse.Namespace, demand: Sequence[Demand]) -> AssignRequest:
+    """The assignment the ``assign`` and ``select-terminals`` options describe (see ``_assign_options``)."""
+    from engine.optimize import AssignRequest
+
+    return AssignRequest(
+        tuple(demand),
+        _capacity_overrides(args.capacity),
+        usd_per_teu_day=args.usd_per_teu_day,
+        unserved_usd_per_teu=args.unserved_usd_per_teu,
+        gap=args.gap,
+    )
+
+
 def _cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
     from engine.network.scenario import apply_edits, load_scenario
     from engine.optimize import assign_demand, read_demand_csv
@@ -179,14 +196,7 @@ def _cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
     if args.edits is not None:
         network = apply_edits(network, load_scenario(args.edits))
     demand = read_demand_csv(args.demand, network)
-    result = assign_demand(
-        network,
-        demand,
-        _capacity_overrides(args.capacity),
-        usd_per_teu_day=args.usd_per_teu_day,
-        unserved_usd_per_teu=args.unserved_usd_per_teu,
-        gap=args.gap,
-    )
+    result = assign_demand(network, _assign_request(args, demand))
     written = write_assignment(result, args.out, args.format)
     out.write(format_assignment(result))
     out.write(f"wrote {', '.join(str(p) for p in written)}\n")
@@ -194,23 +204,19 @@ def _cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_select(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.optimize import load_candidates, read_demand_csv, select_terminals
+    from engine.optimize import SelectRequest, load_candidates, read_demand_csv, select_terminals
 
     network = load_network_option(args)
     candidates = load_candidates(args.candidates, network)
     demand = read_demand_csv(args.demand, network)
-    selection = select_terminals(
-        network,
-        candidates,
-        demand,
-        args.budget_usd,
-        capacities=_capacity_overrides(args.capacity),
+    request = SelectRequest(
+        candidates=candidates,
+        budget_usd=args.budget_usd,
+        assignment=_assign_request(args, demand),
         interactions=not args.no_interactions,
         solver=args.solver,
-        usd_per_teu_day=args.usd_per_teu_day,
-        unserved_usd_per_teu=args.unserved_usd_per_teu,
-        gap=args.gap,
     )
+    selection = select_terminals(network, request)
     out.write(format_selection(selection))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -17,7 +17,7 @@ from engine.errors import FieldProblem, InvalidRequest, UnknownNode
 
 
 class NamedPlace(Protocol):
-    """The names a node is found by (a :class:`~engine.network.model.Node` has them)."""
+    """What a node is found and filtered by (a :class:`~engine.network.model.Node` has it)."""
 
     @property
     def id(self) -> str: ...
@@ -27,6 +27,10 @@ class NamedPlace(Protocol):
     def aliases(self) -> tuple[str, ...]: ...
     @property
     def locode(self) -> str | None: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def kinds(self) -> Collection[object]: ...
 
 
 PlaceT = TypeVar("PlaceT", bound=NamedPlace)
@@ -88,6 +92,20 @@ class NodeIndex(Generic[PlaceT]):
             matches.append(NodeMatch(node, rank))
         matches.sort(key=lambda m: (m.rank, m.node.id))
         return matches[:limit] if limit is not None else matches
+
+    def find_nodes(self, query: str, *, country: str | None = None, kind: object | None = None) -> list[PlaceT]:
+        """Nodes matching ``query`` (as :meth:`search`, best first), in ``country`` and of ``kind`` when given.
+
+        ``country`` is an ISO 3166-1 alpha-2 code in any case (blank means any country); ``kind`` a
+        :class:`~engine.network.model.NodeKind`. The CLI's ``network nodes`` and the service's ListNodes both
+        list nodes this way.
+        """
+        wanted_country = (country or "").strip().upper()
+        return [
+            m.node
+            for m in self.search(query)
+            if (not wanted_country or m.node.country == wanted_country) and (kind is None or kind in m.node.kinds)
+        ]
 
     def resolve(self, query: str, field: str = "node") -> PlaceT:
         """The one node ``query`` names.

@@ -6,10 +6,10 @@
   MathOpt with HiGHS), with shadow prices of the binding capacities.
 - :func:`select_terminals` — rank candidate network edits by their saving and choose a set under a budget (MIP).
 
-Each operation has one request type, validated when built and checked against the network once, in the
-library (:mod:`engine.optimize.requests`: :class:`PlanRequest`, :class:`AssignRequest`, :class:`SelectRequest`),
-and one entry point taking it (:func:`plan_request`, :func:`assign_request`, :func:`select_request`); the
-functions above are thin wrappers with keyword arguments. :mod:`engine.optimize.export` turns the answers into
+Each operation has one front door, like routing's ``find_routes(network, RouteQuery)``: the function above takes
+the network and one request (:mod:`engine.optimize.requests`: :class:`PlanRequest`, :class:`AssignRequest`,
+:class:`SelectRequest`), validated when built and checked against the network once, by the function.
+:mod:`engine.optimize.export` turns the answers into
 JSON types and files. Of routing, the optimizer uses only ``engine.routing`` and ``engine.routing.model``.
 
 The formulations, what is exact and the sign conventions are in ``docs/OPTIMIZER.md``.
@@ -21,20 +21,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.optimize.assign import Assignment, assign_demand, assign_request
+    from engine.optimize.assign import Assignment, assign_demand
     from engine.optimize.capacity import Capacities, weekly_capacities
     from engine.optimize.colgen import IterationInfo
     from engine.optimize.demand import Demand, check_demand
     from engine.optimize.export import assignment_summary, plan_to_json, selection_to_json, write_assignment
     from engine.optimize.inputs import load_candidates, parse_candidates, read_bookings_csv, read_demand_csv
-    from engine.optimize.plan import plan_request, plan_shipment
+    from engine.optimize.plan import plan_shipment
     from engine.optimize.requests import AssignRequest, Booking, Candidate, PlanRequest, SelectRequest
-    from engine.optimize.select import (
-        CandidateEvaluation,
-        TerminalSelection,
-        select_request,
-        select_terminals,
-    )
+    from engine.optimize.select import CandidateEvaluation, TerminalSelection, select_terminals
     from engine.optimize.shipment import DepartureUse, PlanPart, ShipmentPlan
     from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
 
@@ -56,17 +51,14 @@ _MODULES = {
     "ShipmentPlan": "shipment",
     "TerminalSelection": "select",
     "assign_demand": "assign",
-    "assign_request": "assign",
     "assignment_summary": "export",
     "check_demand": "demand",
     "load_candidates": "inputs",
     "parse_candidates": "inputs",
     "plan_to_json": "export",
-    "plan_request": "plan",
     "plan_shipment": "plan",
     "read_bookings_csv": "inputs",
     "read_demand_csv": "inputs",
-    "select_request": "select",
     "select_terminals": "select",
     "selection_to_json": "export",
     "weekly_capacities": "capacity",
@@ -101,17 +93,14 @@ __all__ = [
     "ShipmentPlan",
     "TerminalSelection",
     "assign_demand",
-    "assign_request",
     "assignment_summary",
     "check_demand",
     "load_candidates",
     "parse_candidates",
-    "plan_request",
     "plan_shipment",
     "plan_to_json",
     "read_bookings_csv",
     "read_demand_csv",
-    "select_request",
     "select_terminals",
     "selection_to_json",
     "weekly_capacities",

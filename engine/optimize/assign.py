@@ -14,17 +14,15 @@ dual of the capacity row, valid within the row's ranging interval (the tests che
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from engine.network.model import Mode, Network
-from engine.optimize.capacity import DEFAULT_SERVICE_MODES, Capacities
+from engine.network.model import Network
+from engine.optimize.capacity import Capacities
 from engine.optimize.colgen import (
-    DEFAULT_GAP,
-    DEFAULT_MAX_ITERATIONS,
     DEFAULT_REDUCED_COST_TOLERANCE,
     Commodity,
     IterationInfo,
@@ -33,8 +31,7 @@ from engine.optimize.colgen import (
 )
 from engine.optimize.demand import Demand
 from engine.optimize.requests import AssignRequest
-from engine.optimize.transfer_graph import DEFAULT_LOT_TEU, CargoSegment, TransferGraph, transfer_graph
-from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
 from engine.routing.model import CompiledNetwork, compile_network
 
 FLOW_EPS = 1e-6
@@ -114,19 +111,7 @@ class Assignment:
 
 
 def assign_demand(
-    network: Network,
-    demand: Sequence[Demand],
-    capacities: Mapping[str, float | None] | None = None,
-    *,
-    usd_per_teu_day: float = DEFAULT_USD_PER_TEU_DAY,
-    unserved_usd_per_teu: float = DEFAULT_UNSERVED_USD_PER_TEU,
-    capacity_modes: frozenset[Mode] = DEFAULT_SERVICE_MODES,
-    lot_teu: int = DEFAULT_LOT_TEU,
-    gap: float = DEFAULT_GAP,
-    max_iterations: int = DEFAULT_MAX_ITERATIONS,
-    time_limit_s: float | None = None,
-    solver: str = "highs",
-    on_iteration: Callable[[IterationInfo], None] | None = None,
+    network: Network, request: AssignRequest, *, on_iteration: Callable[[IterationInfo], None] | None = None
 ) -> Assignment:
     """Assign weekly OD demand to the network under link and terminal capacities (minimum generalized cost).
 
@@ -134,27 +119,17 @@ def assign_demand(
     ----------
     network
         The network snapshot (apply scenario edits first for a what-if).
-    demand
-        One :class:`Demand` per commodity (see :func:`engine.optimize.read_demand_csv`).
-    capacities
-        Overrides by link or node id, TEU/week (``None`` removes a capacity); everything else comes from the
-        network (:func:`engine.optimize.capacity.weekly_capacities`).
-    usd_per_teu_day
-        Value of time (USD per TEU-day) in the generalized cost; 0 minimises money alone.
-    unserved_usd_per_teu
-        Penalty per TEU/week not carried (rows may override it).
-    capacity_modes
-        Modes whose sailings cap their links (default ferry and sea).
-    lot_teu
-        TEU per priced lot (trucks are priced per load of ``teu_per_truck``).
-    gap
-        Stop when the Lagrangian gap is at most this (relative).
-    max_iterations, time_limit_s
-        Other stopping limits (the result says which one stopped it).
-    solver
-        ``highs`` (GLOP as fallback) or ``glop``.
+    request
+        What to assign (validated when built): one :class:`Demand` per commodity (see
+        :func:`engine.optimize.read_demand_csv`); capacity overrides by link or node id, TEU/week (``None``
+        removes a capacity; everything else comes from the network, :func:`engine.optimize.weekly_capacities`);
+        the value of time (USD per TEU-day; 0 minimises money alone); the penalty per TEU/week not carried (rows
+        may override it); the modes whose sailings cap their links; TEU per priced lot; the stopping limits
+        (relative Lagrangian gap, iterations, seconds) and the LP engine (``highs``, GLOP as fallback, or
+        ``glop``). It is checked against ``network`` here (nodes, duplicate rows, capacity overrides).
     on_iteration
-        Debug hook called once per column-generation iteration; free when ``None``.
+        Called once per column-generation iteration (a debug hook, free when ``None``); it may raise to stop the
+        run (a deadline, a cancellation).
 
     Returns
     -------
@@ -165,32 +140,17 @@ def assign_demand(
     Raises
     ------
     InvalidRequest
-        For unknown nodes, negative TEU, duplicate rows or bad parameters, naming each field.
+        For unknown or avoided nodes, duplicate rows or unknown capacity overrides, naming each field.
     OptimizerError
         When no LP engine can solve the master problem.
-    """
-    request = AssignRequest(
-        demand=tuple(demand),
-        capacities=capacities,
-        usd_per_teu_day=usd_per_teu_day,
-        unserved_usd_per_teu=unserved_usd_per_teu,
-        capacity_modes=capacity_modes,
-        lot_teu=lot_teu,
-        gap=gap,
-        max_iterations=max_iterations,
-        time_limit_s=time_limit_s,
-        solver=solver,
-    )
-    return assign_request(network, request, on_iteration=on_iteration)
 
-
-def assign_request(
-    network: Network, request: AssignRequest, *, on_iteration: Callable[[IterationInfo], None] | None = None
-) -> Assignment:
-    """:func:`assign_demand` for an already built :class:`~engine.optimize.requests.AssignRequest`.
-
-    The request is checked against ``network`` here (nodes, duplicates, capacity overrides); ``on_iteration`` is
-    called once per column-generation iteration and may raise to stop the run (a deadline, a cancellation).
+    Examples
+    --------
+    >>> from engine.network import load_network
+    >>> net = load_network("tests/networks/toy")
+    >>> result = assign_demand(net, AssignRequest((Demand("ORIGIN", "DEST", 10.0),)))
+    >>> round(result.served_teu_per_week, 6)
+    10.0
     """
     caps = request.check_against(network)
     demand = request.demand

@@ -2,8 +2,8 @@
 
 They use the line-tracking readers of :mod:`engine.network.inputs` (the ones the network loader uses), so every
 problem is reported as ``file:line: column: message`` with the tables' cell rules, and they build the optimizer's
-own records (:class:`~engine.optimize.demand.Demand`, :class:`~engine.optimize.plan.Booking`,
-:class:`~engine.optimize.select.Candidate`). The algorithm modules do not read files.
+own records (:class:`~engine.optimize.demand.Demand`, :class:`~engine.optimize.requests.Booking`,
+:class:`~engine.optimize.requests.Candidate`). The algorithm modules do not read files.
 
 Demand CSV (one row per commodity; header names as here, order free): ``origin``, ``destination`` (node ids;
 names, aliases and LOCODEs resolve too), ``teu_per_week`` (≥ 0), and optional ``segment``, ``cargo_class``,

@@ -38,7 +38,7 @@ from engine.routing.model import (
 def solve_plan(
     network: Network, request: PlanRequest, should_stop: Callable[[], str | None] | None = None
 ) -> ShipmentPlan:
-    """Plan ``request`` on ``network`` (already checked against it); ``should_stop`` as in ``plan_request``."""
+    """Plan ``request`` on ``network`` (already checked against it); ``should_stop`` as in ``plan_shipment``."""
     compiled = compile_network(network)
     lot = request.lot
     query = request.route_query(lot)

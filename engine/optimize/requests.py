@@ -1,12 +1,13 @@
 r"""The optimizer's requests: one frozen type per operation, validated when built, checked against a network once.
 
-- :class:`PlanRequest` (with its :class:`Booking`\ s) — :func:`engine.optimize.plan_request`;
-- :class:`AssignRequest` — :func:`engine.optimize.assign_request`;
-- :class:`SelectRequest` (with its :class:`Candidate`\ s) — :func:`engine.optimize.select_request`.
+- :class:`PlanRequest` (with its :class:`Booking`\ s) — :func:`engine.optimize.plan_shipment`;
+- :class:`AssignRequest` — :func:`engine.optimize.assign_demand`;
+- :class:`SelectRequest` (with its :class:`Candidate`\ s) — :func:`engine.optimize.select_terminals`.
 
 Construction raises :class:`~engine.errors.InvalidRequest` naming each bad field, the value and what is allowed,
 as :class:`~engine.routing.RouteQuery` does; ``check_against(network)`` raises for what only a network can tell
-(unknown nodes, services, links, capacities). The entry points call it, so callers never need to.
+(unknown nodes, services, links, capacities). The entry point of each operation calls it, once, so callers
+never need to.
 """
 
 from __future__ import annotations
@@ -207,16 +208,6 @@ class Candidate:
     where: str = field(default="", compare=False)
 
 
-def selection_problems(candidates: tuple[Candidate, ...], budget_usd: float, solver: str) -> None:
-    """Raise for a bad budget, an unknown MIP engine or repeated candidate ids (in that order)."""
-    if not (isinstance(budget_usd, int | float) and math.isfinite(budget_usd) and budget_usd >= 0):
-        raise InvalidRequest([FieldProblem("budget_usd", f"must be a number >= 0, got {budget_usd!r}")])
-    solver_order(solver, MIP_SOLVERS, "solver")
-    ids = [c.id for c in candidates]
-    if len(set(ids)) != len(ids):
-        raise InvalidRequest([FieldProblem("candidates", "ids must be unique")])
-
-
 @dataclass(frozen=True)
 class SelectRequest:
     """Candidate additions to rank over a demand matrix and choose from within a capital budget (USD).
@@ -233,7 +224,14 @@ class SelectRequest:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "candidates", tuple(self.candidates))
-        selection_problems(self.candidates, self.budget_usd, self.solver)
+        # one problem at a time, in this order: a bad budget, an unknown MIP engine, repeated candidate ids
+        budget = self.budget_usd
+        if not (isinstance(budget, int | float) and math.isfinite(budget) and budget >= 0):
+            raise InvalidRequest([FieldProblem("budget_usd", f"must be a number >= 0, got {budget!r}")])
+        solver_order(self.solver, MIP_SOLVERS, "solver")
+        ids = [c.id for c in self.candidates]
+        if len(set(ids)) != len(ids):
+            raise InvalidRequest([FieldProblem("candidates", "ids must be unique")])
 
     def check_against(self, network: Network) -> None:
         """Check the demand and capacities against the base network (each variant is checked when assigned)."""

@@ -51,9 +51,8 @@ from ortools.math_opt.python import mathopt
 from engine.errors import InvalidRequest
 from engine.network.model import Network
 from engine.network.scenario import apply_edits
-from engine.optimize.assign import Assignment, assign_request
-from engine.optimize.demand import Demand
-from engine.optimize.requests import AssignRequest, Candidate, SelectRequest, selection_problems
+from engine.optimize.assign import Assignment, assign_demand
+from engine.optimize.requests import Candidate, SelectRequest
 from engine.optimize.solver import MIP_SOLVERS, solve_with_fallback, solver_order
 
 
@@ -145,43 +144,26 @@ class TerminalSelection:
         )
 
 
-# ------------------------------------------------------------------------------------------------ reading
-
-
 def select_terminals(
     network: Network,
-    candidates: Sequence[Candidate],
-    demand: Sequence[Demand],
-    budget_usd: float,
+    request: SelectRequest,
     *,
-    capacities: Mapping[str, float | None] | None = None,
-    interactions: bool = True,
-    solver: str = "highs",
     on_assignment: Callable[[str, Assignment], None] | None = None,
-    **assign_options: Any,
 ) -> TerminalSelection:
-    """Rank ``candidates`` by their weekly saving over ``demand`` and choose the best set within ``budget_usd``.
+    """Rank the candidates by their weekly saving over a demand matrix and choose the best set within the budget.
 
     Parameters
     ----------
     network
         The base snapshot (never modified; candidates are applied to copies).
-    candidates
-        The candidate additions (see :func:`load_candidates`).
-    demand
-        The demand matrix assigned on every variant.
-    budget_usd
-        Capital budget (USD) the chosen set must fit.
-    capacities
-        Capacity overrides by id, applied to every variant (as in :func:`~engine.optimize.assign_demand`).
-    interactions
-        Assign every affordable pair too (default); ``False`` treats savings as additive (a knapsack).
-    solver
-        MIP engine: ``highs`` or ``scip``.
+    request
+        The candidate additions (see :func:`engine.optimize.load_candidates`), the capital budget (USD), how
+        every variant is assigned (an :class:`~engine.optimize.requests.AssignRequest`: demand, capacity
+        overrides, value of time, gap; checked against each variant when it is assigned), whether every
+        affordable pair is assigned too (else savings are treated as additive, a knapsack) and the MIP engine
+        (``highs`` or ``scip``).
     on_assignment
         Hook called with a label (``baseline``, a candidate id, ``A+B``, ``chosen``) and each assignment.
-    **assign_options
-        Passed to :func:`~engine.optimize.assign_demand` (``usd_per_teu_day``, ``gap``, …).
 
     Returns
     -------
@@ -191,32 +173,10 @@ def select_terminals(
     Raises
     ------
     InvalidRequest
-        For a negative budget, an unknown solver, or demand problems.
+        For demand problems against the network (a bad budget, solver or repeated ids are refused when the
+        request is built).
     InputFileError
         When a candidate's edits do not apply to ``network``.
-    """
-    selection_problems(tuple(candidates), budget_usd, solver)  # before the assignment's own checks, as always
-    request = SelectRequest(
-        candidates=tuple(candidates),
-        budget_usd=budget_usd,
-        assignment=AssignRequest(tuple(demand), capacities, **assign_options),
-        interactions=interactions,
-        solver=solver,
-    )
-    return select_request(network, request, on_assignment=on_assignment)
-
-
-def select_request(
-    network: Network,
-    request: SelectRequest,
-    *,
-    on_assignment: Callable[[str, Assignment], None] | None = None,
-) -> TerminalSelection:
-    """:func:`select_terminals` for an already built :class:`~engine.optimize.requests.SelectRequest`.
-
-    Every variant (the base network, each candidate, each affordable pair, the chosen set) is assigned with
-    ``request.assignment``, which checks it against that variant; ``on_assignment`` is called with a label and
-    each assignment.
     """
     candidates = request.candidates
     budget_usd = request.budget_usd
@@ -224,7 +184,7 @@ def select_request(
     order = solver_order(request.solver, MIP_SOLVERS, "solver")
 
     def assign(label: str, variant: Network) -> Assignment:
-        result = assign_request(variant, request.assignment)
+        result = assign_demand(variant, request.assignment)
         if on_assignment is not None:
             on_assignment(label, result)
         return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from corridor.v1 import routing_pb2, study_pb2
@@ -27,11 +27,12 @@ from engine.service.convert.routing import (
     route_query_from_proto,
     stream_failure,
 )
-from engine.service.convert.study import AssignDemandCall, assign_call_from_proto, assign_response
+from engine.service.convert.study import assign_request_from_proto, assign_response
 from engine.service.status import Failure, failure_from_exception
 
 if TYPE_CHECKING:
-    from engine.optimize import Assignment, PlanRequest, ShipmentPlan
+    from engine.network.scenario import Scenario
+    from engine.optimize import Assignment, AssignRequest, PlanRequest, ShipmentPlan
 
 Outcome = tuple[bytes | None, Failure | None, str]
 """A job's answer: (serialized response, None, request_id) or (None, why it failed, request_id)."""
@@ -82,13 +83,13 @@ def _find_routes(network: Network, query: RouteQuery, should_stop: StopHook, _de
 
 
 def _plan_shipment(network: Network, plan: PlanRequest, should_stop: StopHook, _deadline: float | None) -> ShipmentPlan:
-    from engine.optimize import plan_request  # OR-Tools loads on first use
+    from engine.optimize import plan_shipment  # OR-Tools loads on first use
 
-    return plan_request(network, plan, should_stop=should_stop)
+    return plan_shipment(network, plan, should_stop=should_stop)
 
 
 def _assign_demand(
-    network: Network, call: AssignDemandCall, should_stop: StopHook, deadline: float | None
+    network: Network, call: tuple[Scenario | None, AssignRequest], should_stop: StopHook, deadline: float | None
 ) -> Assignment:
     """Apply the edits, then assign; column generation checks the stop hook once per iteration and its time limit
     is what is left of the deadline."""
@@ -100,18 +101,12 @@ def _assign_demand(
         if reason:
             raise SearchInterrupted(reason)
 
-    if call.edits is not None:
-        network = apply_edits(network, call.edits)
-    return assign_demand(
-        network,
-        call.demand,
-        call.capacities,
-        usd_per_teu_day=call.usd_per_teu_day,
-        unserved_usd_per_teu=call.unserved_usd_per_teu,
-        gap=call.gap,
-        time_limit_s=None if deadline is None else max(0.1, deadline - time.monotonic()),
-        on_iteration=on_iteration,
-    )
+    edits, request = call
+    if edits is not None:
+        network = apply_edits(network, edits)
+    if deadline is not None:
+        request = replace(request, time_limit_s=max(0.1, deadline - time.monotonic()))
+    return assign_demand(network, request, on_iteration=on_iteration)
 
 
 FIND_ROUTES = Job(
@@ -122,13 +117,13 @@ FIND_ROUTES = Job(
 )
 PLAN_SHIPMENT = Job(
     routing_pb2.PlanShipmentRequest.FromString,
-    plan_request_from_proto,
+    lambda request, _network: plan_request_from_proto(request),
     _plan_shipment,
     lambda plan, request: plan_response(plan, request.request_id),
 )
 ASSIGN_DEMAND = Job(
     study_pb2.AssignDemandRequest.FromString,
-    lambda request, _network: assign_call_from_proto(request),
+    lambda request, _network: assign_request_from_proto(request),
     _assign_demand,
     lambda result, request: assign_response(result, request.request_id, request.format),
 )

@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 from engine.network import Network
 from engine.network.paths import default_network_dir
 from engine.network.scenario import apply_edits, parse_scenario
-from engine.optimize import assign_demand, plan_request, read_demand_csv
+from engine.optimize import AssignRequest, assign_demand, plan_shipment, read_demand_csv
 from engine.service.convert.common import CARGO_CLASS_TO_PROTO, MODE_TO_PROTO
 from engine.service.convert.routing import plan_request_from_proto, plan_response
 from tests.contract.conftest import ServerProcess
@@ -83,7 +83,7 @@ def test_plan_shipment_equals_the_library(
     routing: routing_pb2_grpc.RoutingServiceStub, shipped_network: Network
 ) -> None:
     response = routing.PlanShipment(PLAN, timeout=120)
-    expected = plan_response(plan_request(shipped_network, plan_request_from_proto(PLAN, shipped_network)), "plan-300")
+    expected = plan_response(plan_shipment(shipped_network, plan_request_from_proto(PLAN)), "plan-300")
     assert response == expected
     assert response.moved_teu + response.unmoved_teu == 300
     assert sum(part.teu for part in response.parts) == response.moved_teu
@@ -106,7 +106,7 @@ def test_assign_demand_finds_the_caspian_bottleneck(
     study: study_pb2_grpc.StudyServiceStub, demand_rows: list[study_pb2.DemandRow], shipped_network: Network
 ) -> None:
     response = study.AssignDemand(study_pb2.AssignDemandRequest(demand=demand_rows, request_id="a1"), timeout=300)
-    local = assign_demand(shipped_network, read_demand_csv(STUDIES / "demand.csv", shipped_network))
+    local = assign_demand(shipped_network, AssignRequest(read_demand_csv(STUDIES / "demand.csv", shipped_network)))
     assert response.request_id == "a1"
     assert response.status == local.status
     assert response.objective_usd_per_week == pytest.approx(local.objective_usd_per_week, rel=1e-9)
@@ -132,7 +132,7 @@ def test_assign_demand_as_arrow_frames(
         study_pb2.AssignDemandRequest(demand=demand_rows, format=study_pb2.FRAME_FORMAT_ARROW_IPC), timeout=300
     )
     frames = {f.name: pl.read_ipc_stream(io.BytesIO(f.arrow_ipc)) for f in response.frames}
-    local = assign_demand(shipped_network, read_demand_csv(STUDIES / "demand.csv", shipped_network))
+    local = assign_demand(shipped_network, AssignRequest(read_demand_csv(STUDIES / "demand.csv", shipped_network)))
     assert set(frames) == {"links", "nodes", "routes", "commodities", "shadow_prices"}
     assert frames["shadow_prices"].equals(local.shadow_prices)
     assert frames["routes"].equals(local.routes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidRequest, UnknownNode
-from engine.network import Network
+from engine.network import Network, NodeKind
 from engine.network.lookup import normalise
 
 
@@ -53,3 +53,13 @@ def test_search_ranks_exact_before_substring(toy_network: Network) -> None:
     ids = [m.node.id for m in toy_network.node_index.search("port")]
     assert ids == ["PORT_AZ", "PORT_KZ"]
     assert [m.node.id for m in toy_network.node_index.search("")][:2] == ["BORDER_CN", "DEST"]
+
+
+def test_find_nodes_filters_by_country_and_kind(toy_network: Network) -> None:
+    """The one node filter behind ``corridor network nodes`` and the service's ListNodes."""
+    index = toy_network.node_index
+    assert [n.id for n in index.find_nodes("", country=" kz ")] == ["GAUGE_KZ", "PORT_KZ"]
+    assert [n.id for n in index.find_nodes("", kind=NodeKind.SEAPORT)] == ["PORT_AZ", "PORT_KZ"]
+    assert [n.id for n in index.find_nodes("port", country="AZ", kind=NodeKind.SEAPORT)] == ["PORT_AZ"]
+    assert [n.id for n in index.find_nodes("", country="")] == sorted(toy_network.nodes)
+    assert index.find_nodes("port", country="CN") == []

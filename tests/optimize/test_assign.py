@@ -12,7 +12,7 @@ from ortools.math_opt.python import mathopt
 
 from engine.errors import InvalidRequest
 from engine.network import CargoClass, Mode, Network
-from engine.optimize import Assignment, Demand, assign_demand, weekly_capacities
+from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, weekly_capacities
 from engine.optimize.colgen import IterationInfo
 from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
 from engine.optimize.transfer_graph import expected_wait_min
@@ -48,13 +48,15 @@ def assign(
 ) -> Assignment:
     return assign_demand(
         network,
-        demand,
-        {**link_cap, **node_cap},
-        capacity_modes=NO_SERVICE_CAPS,
-        usd_per_teu_day=kw.pop("usd_per_teu_day", 30.0),
-        unserved_usd_per_teu=kw.pop("unserved_usd_per_teu", 4_000.0),
-        gap=0.0,
-        **kw,
+        AssignRequest(
+            demand,
+            {**link_cap, **node_cap},
+            capacity_modes=NO_SERVICE_CAPS,
+            usd_per_teu_day=kw.pop("usd_per_teu_day", 30.0),
+            unserved_usd_per_teu=kw.pop("unserved_usd_per_teu", 4_000.0),
+            gap=0.0,
+            **kw,
+        ),
     )
 
 
@@ -87,7 +89,7 @@ def test_toy_network_matches_the_arc_lp_with_default_capacities(toy_network: Net
         Demand("ORIGIN", "PORT_AZ", 500.0),
         Demand("ORIGIN", "DEST", 300.0, cargo_class=CargoClass.HAZMAT),
     ]
-    result = assign_demand(toy_network, demand, gap=0.0)
+    result = assign_demand(toy_network, AssignRequest(demand, gap=0.0))
     caps = weekly_capacities(toy_network)
     oracle = solve_arc_lp(
         toy_network,
@@ -154,18 +156,18 @@ def test_shadow_price_equals_the_change_on_the_shipped_network(
     shipped_network: Network, shipped_demand: list[Demand]
 ) -> None:
     """Adding one TEU/week to the Kuryk–Alat wagon ferry lowers the weekly cost by exactly its shadow price."""
-    base = assign_demand(shipped_network, shipped_demand, gap=0.0)
+    base = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
     row = base.shadow_prices.filter(pl.col("id") == "F-KURYK-ALAT-W")
     capacity, price = row["capacity_teu_per_week"].item(), row["shadow_price_usd_per_teu"].item()
     assert price > 0
-    more = assign_demand(shipped_network, shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0)
+    more = assign_demand(shipped_network, AssignRequest(shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0))
     assert base.objective_usd_per_week - more.objective_usd_per_week == pytest.approx(price, rel=1e-6)
 
 
 def test_caspian_binds_on_the_shipped_demand_and_is_reported(
     shipped_network: Network, shipped_demand: list[Demand]
 ) -> None:
-    result = assign_demand(shipped_network, shipped_demand)
+    result = assign_demand(shipped_network, AssignRequest(shipped_demand))
     caspian = {"F-AKTAU-ALAT", "F-KURYK-ALAT-W", "F-KURYK-ALAT-T", "F-TMB-ALAT-W", "F-TMB-ALAT-T"}
     assert caspian <= set(result.binding_links)
     prices = result.shadow_prices.filter(pl.col("id").is_in(list(caspian)))
@@ -179,8 +181,8 @@ def test_caspian_binds_on_the_shipped_demand_and_is_reported(
 
 
 def test_determinism(shipped_network: Network, shipped_demand: list[Demand]) -> None:
-    first = assign_demand(shipped_network, shipped_demand)
-    second = assign_demand(shipped_network, shipped_demand)
+    first = assign_demand(shipped_network, AssignRequest(shipped_demand))
+    second = assign_demand(shipped_network, AssignRequest(shipped_demand))
     assert first.objective_usd_per_week == second.objective_usd_per_week
     for name in ("links", "nodes", "routes", "commodities", "shadow_prices"):
         assert getattr(first, name).equals(getattr(second, name)), name
@@ -188,8 +190,8 @@ def test_determinism(shipped_network: Network, shipped_demand: list[Demand]) -> 
 
 def test_gap_stopping_rule_is_honest(shipped_network: Network, shipped_demand: list[Demand]) -> None:
     trace: list[IterationInfo] = []
-    loose = assign_demand(shipped_network, shipped_demand, gap=0.05, on_iteration=trace.append)
-    exact = assign_demand(shipped_network, shipped_demand, gap=0.0)
+    loose = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.05), on_iteration=trace.append)
+    exact = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
     assert loose.status in ("gap", "optimal")
     assert loose.gap <= 0.05
     assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + 1e-6
@@ -199,7 +201,7 @@ def test_gap_stopping_rule_is_honest(shipped_network: Network, shipped_demand: l
 
 def test_routes_and_totals_are_consistent(toy_network: Network) -> None:
     demand = [Demand("ORIGIN", "DEST", 700.0), Demand("BORDER_CN", "PORT_AZ", 50.0)]
-    result = assign_demand(toy_network, demand)
+    result = assign_demand(toy_network, AssignRequest(demand))
     routes = result.routes
     assert routes["teu_per_week"].sum() == pytest.approx(result.served_teu_per_week)
     assert (routes["teu_per_week"] * routes["usd_per_teu"]).sum() == pytest.approx(result.freight_usd_per_week)
@@ -209,7 +211,9 @@ def test_routes_and_totals_are_consistent(toy_network: Network) -> None:
 
 
 def test_unreachable_demand_is_unserved_not_an_error(toy_network: Network) -> None:
-    result = assign_demand(toy_network, [Demand("DEST", "ORIGIN", 10.0, avoid_modes=frozenset({Mode.RAIL}))])
+    result = assign_demand(
+        toy_network, AssignRequest([Demand("DEST", "ORIGIN", 10.0, avoid_modes=frozenset({Mode.RAIL}))])
+    )
     assert result.unserved_teu_per_week == pytest.approx(10.0)
     assert result.routes.height == 0
 
@@ -224,7 +228,7 @@ def test_unreachable_demand_is_unserved_not_an_error(toy_network: Network) -> No
 )
 def test_bad_demand_names_the_row(toy_network: Network, rows: list[Demand], field: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        assign_demand(toy_network, rows)
+        assign_demand(toy_network, AssignRequest(rows))
     assert field in [p.field for p in caught.value.problems]
 
 
@@ -232,16 +236,16 @@ def test_bad_rows_and_parameters_are_refused(toy_network: Network) -> None:
     with pytest.raises(InvalidRequest, match="teu_per_week"):
         Demand("ORIGIN", "DEST", -3.0)
     with pytest.raises(InvalidRequest, match="capacities"):
-        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], {"NO-SUCH-LINK": 5.0})
+        assign_demand(toy_network, AssignRequest([Demand("ORIGIN", "DEST", 1.0)], {"NO-SUCH-LINK": 5.0}))
     with pytest.raises(InvalidRequest, match="usd_per_teu_day"):
-        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], usd_per_teu_day=-1.0)
+        assign_demand(toy_network, AssignRequest([Demand("ORIGIN", "DEST", 1.0)], usd_per_teu_day=-1.0))
     with pytest.raises(InvalidRequest, match="solver"):
-        assign_demand(toy_network, [Demand("ORIGIN", "DEST", 1.0)], solver="pdlp")
+        assign_demand(toy_network, AssignRequest([Demand("ORIGIN", "DEST", 1.0)], solver="pdlp"))
 
 
 def test_glop_gives_the_same_optimum(toy_network: Network) -> None:
     demand = [Demand("ORIGIN", "DEST", 900.0), Demand("ORIGIN", "PORT_AZ", 500.0)]
-    highs = assign_demand(toy_network, demand, gap=0.0)
-    glop = assign_demand(toy_network, demand, gap=0.0, solver="glop")
+    highs = assign_demand(toy_network, AssignRequest(demand, gap=0.0))
+    glop = assign_demand(toy_network, AssignRequest(demand, gap=0.0, solver="glop"))
     assert glop.solver == "glop"
     assert glop.objective_usd_per_week == pytest.approx(highs.objective_usd_per_week, rel=1e-9)

@@ -21,8 +21,7 @@ from engine.network.model import (
     Service,
     ServiceKind,
 )
-from engine.optimize import Booking, ShipmentPlan, plan_shipment, read_bookings_csv
-from engine.optimize.plan import PlanRequest
+from engine.optimize import Booking, PlanRequest, ShipmentPlan, plan_shipment, read_bookings_csv
 from engine.routing import Constraints, Objective, RouteQuery, Shipment, Weights, find_routes
 from engine.routing.compiled import compile_network
 from engine.routing.costing import QueryContext
@@ -55,7 +54,7 @@ def check_plan(network: Network, plan: ShipmentPlan) -> None:
 
 
 def test_one_teu_costs_what_the_cheapest_route_costs(toy_network: Network) -> None:
-    plan = plan_shipment(toy_network, "ORIGIN", "DEST", 1, READY, timedelta(days=60), usd_per_teu_day=0.0)
+    plan = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 1, READY, timedelta(days=60), usd_per_teu_day=0.0))
     query = RouteQuery("ORIGIN", "DEST", READY, Shipment(1, 10_000.0), objective=Objective.CHEAPEST, max_routes=1)
     cheapest = find_routes(toy_network, query).routes[0]
     assert plan.moved_teu == 1
@@ -80,7 +79,9 @@ def _weighted_best(network: Network, origin: str, destination: str, usd_per_day:
 
 @pytest.mark.parametrize("usd_per_day", [0.0, 24.0, 500.0])
 def test_one_teu_plan_trades_cost_and_time_like_the_weighted_route(toy_network: Network, usd_per_day: float) -> None:
-    plan = plan_shipment(toy_network, "ORIGIN", "DEST", 1, READY, timedelta(days=60), usd_per_teu_day=usd_per_day)
+    plan = plan_shipment(
+        toy_network, PlanRequest("ORIGIN", "DEST", 1, READY, timedelta(days=60), usd_per_teu_day=usd_per_day)
+    )
     assert plan.objective_usd == pytest.approx(_weighted_best(toy_network, "ORIGIN", "DEST", usd_per_day), abs=0.02)
 
 
@@ -95,10 +96,14 @@ def test_one_teu_agrees_on_random_networks(seed: int) -> None:
         if not result.routes:
             continue
         days = max(2.0, (result.routes[0].arrive - READY).total_seconds() / 86400 + 1)
-        plan = plan_shipment(network, origin, destination, 1, READY, timedelta(days=days), usd_per_teu_day=0.0)
+        plan = plan_shipment(
+            network, PlanRequest(origin, destination, 1, READY, timedelta(days=days), usd_per_teu_day=0.0)
+        )
         assert plan.moved_teu == 1
         assert plan.cost_usd <= result.routes[0].cost_usd + 0.005  # never dearer than the cheapest route …
-        weighted = plan_shipment(network, origin, destination, 1, READY, timedelta(days=40), usd_per_teu_day=96.0)
+        weighted = plan_shipment(
+            network, PlanRequest(origin, destination, 1, READY, timedelta(days=40), usd_per_teu_day=96.0)
+        )
         assert weighted.objective_usd == pytest.approx(_weighted_best(network, origin, destination, 96.0), abs=0.02)
         check_plan(network, weighted)
         checked += 1
@@ -107,7 +112,7 @@ def test_one_teu_agrees_on_random_networks(seed: int) -> None:
 
 def test_one_teu_on_the_shipped_network(shipped_network: Network) -> None:
     constraints = Constraints(avoid_countries=frozenset({"RU", "BY"}), avoid_modes=frozenset({Mode.SEA}))
-    plan = plan_shipment(shipped_network, "XIAN", "ISTANBUL", 1, READY, timedelta(days=40), constraints)
+    plan = plan_shipment(shipped_network, PlanRequest("XIAN", "ISTANBUL", 1, READY, timedelta(days=40), constraints))
     best = _weighted_best(shipped_network, "XIAN", "ISTANBUL", 20.0, constraints=constraints)
     assert plan.objective_usd == pytest.approx(best, abs=0.02)
     check_plan(shipped_network, plan)
@@ -233,7 +238,10 @@ CASES = [
 def test_split_equals_brute_force(teu: int, usd_per_day: float, days: float, bookings: tuple[Booking, ...]) -> None:
     network = tiny_network()
     plan = plan_shipment(
-        network, "A", "C", teu, READY, timedelta(days=days), usd_per_teu_day=usd_per_day, bookings=bookings, lot_teu=1
+        network,
+        PlanRequest(
+            "A", "C", teu, READY, timedelta(days=days), usd_per_teu_day=usd_per_day, bookings=bookings, lot_teu=1
+        ),
     )
     moved, cents = brute_force(network, plan.request)
     assert plan.moved_teu == moved
@@ -243,7 +251,7 @@ def test_split_equals_brute_force(teu: int, usd_per_day: float, days: float, boo
 
 def test_toy_split_equals_brute_force(toy_network: Network) -> None:
     request_days = 13.5
-    plan = plan_shipment(toy_network, "ORIGIN", "DEST", 3, READY, timedelta(days=request_days), lot_teu=1)
+    plan = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 3, READY, timedelta(days=request_days), lot_teu=1))
     moved, cents = brute_force(toy_network, plan.request)
     assert (plan.moved_teu, round(plan.objective_usd * 100)) == (moved, cents)
 
@@ -253,7 +261,7 @@ def test_toy_split_equals_brute_force(toy_network: Network) -> None:
 
 def test_what_cannot_move_is_explained_by_a_minimum_cut() -> None:
     network = tiny_network()
-    plan = plan_shipment(network, "A", "C", 9, READY, timedelta(days=6), lot_teu=1)
+    plan = plan_shipment(network, PlanRequest("A", "C", 9, READY, timedelta(days=6), lot_teu=1))
     assert plan.unmoved_teu > 0
     assert plan.explanation
     # max-flow = min-cut: the binding departures' free capacity is exactly what moved
@@ -262,16 +270,18 @@ def test_what_cannot_move_is_explained_by_a_minimum_cut() -> None:
 
 
 def test_bookings_take_capacity(toy_network: Network) -> None:
-    free = plan_shipment(toy_network, "ORIGIN", "DEST", 250, READY, timedelta(days=30))
+    free = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 250, READY, timedelta(days=30)))
     first = free.parts[0].departures[0]
     booked = plan_shipment(
         toy_network,
-        "ORIGIN",
-        "DEST",
-        250,
-        READY,
-        timedelta(days=30),
-        bookings=[Booking(first.service_id, first.depart, 60.0, first.link_id)],
+        PlanRequest(
+            "ORIGIN",
+            "DEST",
+            250,
+            READY,
+            timedelta(days=30),
+            bookings=[Booking(first.service_id, first.depart, 60.0, first.link_id)],
+        ),
     )
     taken = sum(
         p.teu for p in booked.parts for d in p.departures if (d.link_id, d.depart) == (first.link_id, first.depart)
@@ -283,14 +293,14 @@ def test_bookings_take_capacity(toy_network: Network) -> None:
 
 def test_a_large_consignment_splits_on_the_shipped_network(shipped_network: Network) -> None:
     constraints = Constraints(avoid_countries=frozenset({"RU", "BY"}), avoid_modes=frozenset({Mode.SEA}))
-    plan = plan_shipment(shipped_network, "XIAN", "ISTANBUL", 300, READY, timedelta(days=40), constraints)
+    plan = plan_shipment(shipped_network, PlanRequest("XIAN", "ISTANBUL", 300, READY, timedelta(days=40), constraints))
     assert plan.moved_teu == 300
     assert len({p.departures[0].depart for p in plan.parts}) >= 3  # no train takes 300 TEU: several departures
     check_plan(shipped_network, plan)
 
 
 def test_nothing_moves_when_the_horizon_is_too_short(toy_network: Network) -> None:
-    plan = plan_shipment(toy_network, "ORIGIN", "DEST", 5, READY, timedelta(days=2))
+    plan = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 5, READY, timedelta(days=2)))
     assert plan.moved_teu == 0
     assert plan.parts == ()
     assert plan.explanation is not None
@@ -298,8 +308,8 @@ def test_nothing_moves_when_the_horizon_is_too_short(toy_network: Network) -> No
 
 
 def test_determinism(toy_network: Network) -> None:
-    first = plan_shipment(toy_network, "ORIGIN", "DEST", 250, READY, timedelta(days=30))
-    second = plan_shipment(toy_network, "ORIGIN", "DEST", 250, READY, timedelta(days=30))
+    first = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 250, READY, timedelta(days=30)))
+    second = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 250, READY, timedelta(days=30)))
     assert first == second
 
 
@@ -321,7 +331,7 @@ def test_bad_requests_name_the_field(toy_network: Network, kwargs: dict[str, obj
     arguments: dict[str, object] = {"origin": "ORIGIN", "destination": "DEST", "teu": 10, "ready": READY}
     arguments.update(kwargs)
     with pytest.raises(InvalidRequest) as caught:
-        plan_shipment(toy_network, **arguments)  # type: ignore[arg-type]
+        plan_shipment(toy_network, PlanRequest(**arguments))  # type: ignore[arg-type]
     assert field in [p.field for p in caught.value.problems]
 
 
@@ -330,7 +340,7 @@ def test_bookings_file(tmp_path: Path, toy_network: Network) -> None:
     path.write_text("service_id,depart,teu,link_id\nCN-TRAIN,2026-12-07T06:00Z,40,R-ORIGIN-BORDER\n", encoding="utf-8")
     (booking,) = read_bookings_csv(path)
     assert booking == Booking("CN-TRAIN", READY + timedelta(hours=6), 40.0, "R-ORIGIN-BORDER")
-    plan = plan_shipment(toy_network, "ORIGIN", "DEST", 100, READY, timedelta(days=30), bookings=[booking])
+    plan = plan_shipment(toy_network, PlanRequest("ORIGIN", "DEST", 100, READY, timedelta(days=30), bookings=[booking]))
     first = [
         d for p in plan.parts for d in p.departures if d.link_id == "R-ORIGIN-BORDER" and d.depart == booking.depart
     ]

@@ -1,5 +1,5 @@
-"""The optimizer's request types: validated when built, checked against a network by the entry points, and the
-keyword wrappers give the same answers as the entry points; export of the answers as JSON types and files."""
+"""The optimizer's request types: validated when built, checked against a network by the one entry point of each
+operation; export of the answers as JSON types and files."""
 
 from __future__ import annotations
 
@@ -15,18 +15,10 @@ from engine.network import Network
 from engine.optimize import (
     AssignRequest,
     Demand,
-    PlanRequest,
     SelectRequest,
     assign_demand,
-    assign_request,
     assignment_summary,
     parse_candidates,
-    plan_request,
-    plan_shipment,
-    plan_to_json,
-    select_request,
-    select_terminals,
-    selection_to_json,
     write_assignment,
 )
 from tests.optimize.test_select import TOY_CANDIDATES, TOY_DEMAND
@@ -48,17 +40,10 @@ def test_an_assign_request_names_every_bad_field() -> None:
 def test_an_assign_request_is_checked_against_the_network(toy_network: Network) -> None:
     request = AssignRequest((Demand("ORIGIN", "NOWHERE", 10.0),), capacities={"NOT_AN_ELEMENT": 5.0})
     with pytest.raises(InvalidRequest) as exc:
-        assign_request(toy_network, request)
+        assign_demand(toy_network, request)
     assert _fields(exc) == ["demand[0].destination"]
     with pytest.raises(InvalidRequest, match="'NOT_AN_ELEMENT' is neither a link nor a node"):
         AssignRequest(tuple(TOY_DEMAND), capacities={"NOT_AN_ELEMENT": 5.0}).check_against(toy_network)
-
-
-def test_assign_demand_is_the_request_entry_point(toy_network: Network) -> None:
-    by_keywords = assign_demand(toy_network, TOY_DEMAND, usd_per_teu_day=12.0)
-    by_request = assign_request(toy_network, AssignRequest(tuple(TOY_DEMAND), usd_per_teu_day=12.0))
-    assert assignment_summary(by_request) == assignment_summary(by_keywords)
-    assert by_request.links.equals(by_keywords.links)
 
 
 def test_a_select_request_checks_budget_solver_and_ids_in_order(toy_network: Network) -> None:
@@ -75,23 +60,8 @@ def test_a_select_request_checks_budget_solver_and_ids_in_order(toy_network: Net
     assert _fields(exc) == ["candidates"]
 
 
-def test_select_terminals_is_the_request_entry_point(toy_network: Network) -> None:
-    candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    by_keywords = select_terminals(toy_network, candidates, TOY_DEMAND, 20.0, interactions=False, gap=1e-6)
-    request = SelectRequest(candidates, 20.0, AssignRequest(tuple(TOY_DEMAND), gap=1e-6), interactions=False)
-    by_request = select_request(toy_network, request)
-    assert selection_to_json(by_request) == selection_to_json(by_keywords)
-
-
-def test_plan_shipment_is_the_request_entry_point(toy_network: Network) -> None:
-    by_keywords = plan_shipment(toy_network, "ORIGIN", "DEST", 6, READY)
-    by_request = plan_request(toy_network, PlanRequest("ORIGIN", "DEST", 6, READY))
-    assert plan_to_json(by_request) == plan_to_json(by_keywords)
-    assert by_request.parts == by_keywords.parts
-
-
 def test_write_assignment_writes_frames_and_summary(toy_network: Network, tmp_path: Path) -> None:
-    result = assign_demand(toy_network, TOY_DEMAND)
+    result = assign_demand(toy_network, AssignRequest(tuple(TOY_DEMAND)))
     written = write_assignment(result, tmp_path / "out", "csv")
     assert [p.name for p in written] == [
         "links.csv",

@@ -10,7 +10,15 @@ import pytest
 from engine.errors import InputFileError, InvalidRequest
 from engine.network import Network
 from engine.network.scenario import apply_edits
-from engine.optimize import Candidate, Demand, assign_demand, parse_candidates, select_terminals
+from engine.optimize import (
+    AssignRequest,
+    Candidate,
+    Demand,
+    SelectRequest,
+    assign_demand,
+    parse_candidates,
+    select_terminals,
+)
 
 TOY_CANDIDATES = """
 candidates:
@@ -84,12 +92,12 @@ TOY_DEMAND = [Demand("ORIGIN", "DEST", 900.0), Demand("ORIGIN", "PORT_AZ", 200.0
 def true_savings(toy_network: Network) -> dict[frozenset[str], tuple[float, float]]:
     """Every subset of the toy candidates, assigned: (cost, saving) by enumeration."""
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    baseline = assign_demand(toy_network, TOY_DEMAND).objective_usd_per_week
+    baseline = assign_demand(toy_network, AssignRequest(TOY_DEMAND)).objective_usd_per_week
     found = {}
     for size in range(len(candidates) + 1):
         for subset in itertools.combinations(candidates, size):
             edits = tuple(e for c in subset for e in c.edits)
-            objective = assign_demand(apply_edits(toy_network, edits), TOY_DEMAND).objective_usd_per_week
+            objective = assign_demand(apply_edits(toy_network, edits), AssignRequest(TOY_DEMAND)).objective_usd_per_week
             found[frozenset(c.id for c in subset)] = (sum(c.cost_usd for c in subset), baseline - objective)
     return found
 
@@ -99,7 +107,7 @@ def test_the_chosen_set_is_the_best_affordable_set(
     toy_network: Network, true_savings: dict[frozenset[str], tuple[float, float]], budget: float
 ) -> None:
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    selection = select_terminals(toy_network, candidates, TOY_DEMAND, budget)
+    selection = select_terminals(toy_network, SelectRequest(candidates, budget, AssignRequest(TOY_DEMAND)))
     affordable = [
         saving
         for subset, (cost, saving) in true_savings.items()
@@ -115,14 +123,14 @@ def test_sets_of_three_are_measured_not_guessed(toy_network: Network) -> None:
     """With money for three candidates the pairwise model overrates adding a second feeder on top of the first;
     the refinement loop measures that set and falls back to the better pair."""
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    selection = select_terminals(toy_network, candidates, TOY_DEMAND, 40.0)
+    selection = select_terminals(toy_network, SelectRequest(candidates, 40.0, AssignRequest(TOY_DEMAND)))
     assert selection.sets_measured >= 1
     assert "SECOND_FEEDER" not in selection.chosen
 
 
 def test_substitutes_and_the_ranking(toy_network: Network) -> None:
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    selection = select_terminals(toy_network, candidates, TOY_DEMAND, 100.0)
+    selection = select_terminals(toy_network, SelectRequest(candidates, 100.0, AssignRequest(TOY_DEMAND)))
     pairs = {(a, b): i for a, b, _s, i in selection.pairs}
     # two ways of adding Caspian capacity compete for the same unserved cargo
     assert pairs[("BIGGER_FEEDER", "SECOND_FEEDER")] < 0
@@ -141,10 +149,7 @@ def test_additive_mode_runs_no_pairs(toy_network: Network) -> None:
     seen: list[str] = []
     selection = select_terminals(
         toy_network,
-        candidates,
-        TOY_DEMAND,
-        100.0,
-        interactions=False,
+        SelectRequest(candidates, 100.0, AssignRequest(TOY_DEMAND), interactions=False),
         on_assignment=lambda label, _a: seen.append(label),
     )
     assert selection.pairs == ()
@@ -155,8 +160,8 @@ def test_additive_mode_runs_no_pairs(toy_network: Network) -> None:
 
 def test_scip_agrees(toy_network: Network) -> None:
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
-    highs = select_terminals(toy_network, candidates, TOY_DEMAND, 22.0)
-    scip = select_terminals(toy_network, candidates, TOY_DEMAND, 22.0, solver="scip")
+    highs = select_terminals(toy_network, SelectRequest(candidates, 22.0, AssignRequest(TOY_DEMAND)))
+    scip = select_terminals(toy_network, SelectRequest(candidates, 22.0, AssignRequest(TOY_DEMAND), solver="scip"))
     assert scip.predicted_saving_usd_per_week == pytest.approx(highs.predicted_saving_usd_per_week, abs=1e-6)
 
 
@@ -165,7 +170,9 @@ def test_shipped_feeders_lower_unserved_demand_or_cost(
 ) -> None:
     ids = {c.id for c in shipped_candidates}
     assert {"ALATAU_DRY_PORT", "EXTRA_AKTAU_ALAT_FEEDERS", "FASTER_GEORGIAN_BORDER"} <= ids
-    selection = select_terminals(shipped_network, shipped_candidates, shipped_demand, 100e6, interactions=False)
+    selection = select_terminals(
+        shipped_network, SelectRequest(shipped_candidates, 100e6, AssignRequest(shipped_demand), interactions=False)
+    )
     feeders = next(e for e in selection.evaluations if e.id == "EXTRA_AKTAU_ALAT_FEEDERS")
     assert feeders.saving_usd_per_week > 0
     assert feeders.delta_unserved_teu_per_week < 0 or feeders.delta_freight_usd_per_week < 0
@@ -222,6 +229,6 @@ def test_bad_candidate_files_are_located(toy_network: Network, text: str, expect
 def test_bad_budget_and_solver(toy_network: Network) -> None:
     candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
     with pytest.raises(InvalidRequest, match="budget_usd"):
-        select_terminals(toy_network, candidates, TOY_DEMAND, -1.0)
+        select_terminals(toy_network, SelectRequest(candidates, -1.0, AssignRequest(TOY_DEMAND)))
     with pytest.raises(InvalidRequest, match="solver"):
-        select_terminals(toy_network, candidates, TOY_DEMAND, 1.0, solver="cp_sat")
+        select_terminals(toy_network, SelectRequest(candidates, 1.0, AssignRequest(TOY_DEMAND), solver="cp_sat"))

@@ -134,11 +134,7 @@ def list_nodes(request: network_pb2.ListNodesRequest, network: Network) -> netwo
             problems.append(FieldProblem("kind", f"unknown value {request.kind}"))
     if problems:
         raise InvalidRequest(problems)
-    matches = [
-        m.node
-        for m in network.node_index.search(request.query)
-        if (not country or m.node.country == country) and (kind is None or kind in m.node.kinds)
-    ]
+    matches = network.node_index.find_nodes(request.query, country=country, kind=kind)
     listing = f"nodes|{request.query}|{country}|{request.kind}"
     chunk, token = page(matches, request.page_size, request.page_token, listing, network)
     return network_pb2.ListNodesResponse(

@@ -32,7 +32,7 @@ from engine.service.convert.common import (
 from engine.service.status import Failure
 
 if TYPE_CHECKING:
-    from engine.optimize.plan import DepartureUse, PlanRequest, ShipmentPlan
+    from engine.optimize import DepartureUse, PlanRequest, ShipmentPlan
 
 DEFAULT_MAX_ROUTES = 5
 DEFAULT_HORIZON_DAYS = 30.0
@@ -122,9 +122,10 @@ def stream_failure(payload: bytes, failure: Failure) -> bytes:
     return routing_pb2.StreamRoutesResponse(request_id=request_id, error=error).SerializeToString()
 
 
-def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: Network) -> PlanRequest:
-    """Translate and validate a PlanShipmentRequest (every bad field named; unknown nodes raise UnknownNode)."""
-    from engine.optimize.plan import Booking, PlanRequest  # OR-Tools loads with the first plan, not the worker
+def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest) -> PlanRequest:
+    """Translate and validate a PlanShipmentRequest (every bad field named); :func:`engine.optimize.plan_shipment`
+    checks it against the network."""
+    from engine.optimize import Booking, PlanRequest  # OR-Tools loads with the first plan, not the worker
 
     problems: list[FieldProblem] = []
     ready = None
@@ -149,7 +150,7 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: N
     if problems:
         raise InvalidRequest(problems)
     assert ready is not None and cargo_class is not None and constraints is not None
-    plan = PlanRequest(
+    return PlanRequest(
         origin=request.origin.strip(),
         destination=request.destination.strip(),
         teu=int(request.teu),
@@ -163,8 +164,6 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: N
         bookings=tuple(bookings),
         lot_teu=request.lot_teu or None,
     )
-    plan.check_against(network)
-    return plan
 
 
 def _departure(use: DepartureUse) -> routing_pb2.DepartureUse:

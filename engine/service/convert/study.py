@@ -1,4 +1,4 @@
-"""StudyService translation: AssignDemand requests to the library's arguments, assignments back to messages
+"""StudyService translation: AssignDemand requests to the library's request, assignments back to messages
 (frames as typed rows or Arrow IPC streams).
 
 The optimizer is imported for type checking only and when a demand row is built, so a worker loads OR-Tools with
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -24,49 +23,32 @@ from engine.service.convert.common import CARGO_CLASS_TO_PROTO, CARGO_CLASSES, D
 if TYPE_CHECKING:
     from engine.optimize.assign import Assignment
     from engine.optimize.demand import Demand
+    from engine.optimize.requests import AssignRequest
 
 FRAMES = ("links", "nodes", "routes", "commodities", "shadow_prices")
-DEFAULT_GAP = 1e-6
 
 
-@dataclass(frozen=True)
-class AssignDemandCall:
-    """An AssignDemandRequest in the library's terms: the arguments of :func:`engine.optimize.assign_demand`.
+def assign_request_from_proto(request: study_pb2.AssignDemandRequest) -> tuple[Scenario | None, AssignRequest]:
+    """Translate and validate an AssignDemandRequest: the edits first (``edits_yaml:3: …``), then every demand row,
+    then the request's own fields.
 
-    Attributes
-    ----------
-    edits
-        Scenario edits to apply to the network first, or ``None``.
-    demand
-        The OD rows (TEU/week).
-    capacities
-        Capacity overrides by link or node id (TEU/week), or ``None``.
-    usd_per_teu_day, unserved_usd_per_teu
-        Value of time (USD per TEU-day) and the penalty per unserved TEU/week (USD).
-    gap
-        Relative optimality gap at which column generation stops.
-    """
-
-    edits: Scenario | None
-    demand: list[Demand]
-    capacities: dict[str, float] | None
-    usd_per_teu_day: float
-    unserved_usd_per_teu: float
-    gap: float
-
-
-def assign_call_from_proto(request: study_pb2.AssignDemandRequest) -> AssignDemandCall:
-    """Translate and validate an AssignDemandRequest: the edits first (``edits_yaml:3: …``), then every demand row.
+    Returns
+    -------
+    tuple
+        The scenario edits to apply to the network first (or ``None``) and the library's request for
+        :func:`engine.optimize.assign_demand`, which checks it against the edited network.
 
     Raises
     ------
     InvalidRequest
-        Naming the bad edits or every bad demand row field.
+        Naming the bad edits, every bad demand row field, or a bad value of time, penalty or gap.
     """
+    from engine.optimize.colgen import DEFAULT_GAP  # loads the optimizer (and OR-Tools) on first use
+    from engine.optimize.requests import AssignRequest
+
     edits = parse_scenario(request.edits_yaml, "edits_yaml") if request.edits_yaml.strip() else None
-    return AssignDemandCall(
-        edits=edits,
-        demand=demand_from_proto(request),
+    assignment = AssignRequest(
+        demand=tuple(demand_from_proto(request)),
         capacities=dict(request.capacity_teu_per_week) or None,
         usd_per_teu_day=request.usd_per_teu_day if request.HasField("usd_per_teu_day") else DEFAULT_USD_PER_TEU_DAY,
         unserved_usd_per_teu=(
@@ -74,6 +56,7 @@ def assign_call_from_proto(request: study_pb2.AssignDemandRequest) -> AssignDema
         ),
         gap=request.gap if request.HasField("gap") else DEFAULT_GAP,
     )
+    return edits, assignment
 
 
 def demand_from_proto(request: study_pb2.AssignDemandRequest) -> list[Demand]:
