@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.cli_optimize import add_optimize_commands
+from engine.cli_study import add_study_commands
 from engine.errors import CorridorError, InvalidRequest, NetworkDataError
 from engine.network import CargoClass, Mode, Network, NodeKind, load_network
 from engine.network.geojson import network_to_geojson
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_route_parser(commands)
     add_optimize_commands(commands)
+    add_study_commands(commands)
 
     serve = commands.add_parser(
         "serve",
