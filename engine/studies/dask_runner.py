@@ -86,6 +86,7 @@ class DaskRunner:
         self._cluster: Any = None
         self.client: Any = None
         self.name = f"dask local:{workers}" if workers is not None else f"dask {scheduler}"
+        self.parallelism = workers or 1
 
     def __enter__(self) -> DaskRunner:
         from distributed import Client, LocalCluster
@@ -102,6 +103,8 @@ class DaskRunner:
             self.client = Client(self._cluster)
         else:
             self.client = Client(self._scheduler, timeout="10s")
+            workers = self.client.scheduler_info()["workers"].values()
+            self.parallelism = max(1, sum(int(w.get("nthreads", 1)) for w in workers))
         return self
 
     def __exit__(

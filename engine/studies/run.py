@@ -11,13 +11,15 @@ The same four steps whichever runner is used, so results are identical (runners 
    rows are the earlier rows shifted, and say so (``computed_from``, ``shifted_weeks``). A repeat whose source
    has no route is searched after all, because the explanation names absolute times.
 3. **Chunks**: queries grouped by scenario and destination (the bounds toward a destination are cached per
-   network in a worker) and cut into chunks of ``chunk_size`` queries, so per-task overhead stays small.
+   network in a worker) and cut into chunks of at most ``chunk_size`` queries, so per-task overhead stays small,
+   but into at least four chunks per worker, so no worker idles while another finishes a long chunk.
 4. **Rows**: every chunk returns plain rows; they are put in one order (scenario as in the study, origin,
    destination, ready, rank) whatever order chunks finished in.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,6 +89,8 @@ class Runner(Protocol):
     """Runs chunks of queries somewhere and yields each chunk's rows as it completes (any order)."""
 
     name: str
+    parallelism: int
+    """Chunks that can run at once (worker threads); a study is cut into at least 4 chunks per slot."""
 
     def run(
         self, networks: StudyNetworks, settings: QuerySettings, chunks: Sequence[Sequence[StudyTask]]
@@ -220,6 +224,7 @@ class InProcessRunner:
     """Runs every chunk in this process, in order."""
 
     name = "in-process"
+    parallelism = 1
 
     def run(
         self, networks: StudyNetworks, settings: QuerySettings, chunks: Sequence[Sequence[StudyTask]]
@@ -310,7 +315,9 @@ def _run_tasks(
     stats: RunStats,
     on_progress: ProgressHook | None,
 ) -> dict[StudyTask, list[Row]]:
-    chunks = chunked(tasks, chunk_size)
+    # Enough chunks to keep every worker busy to the end (at least 4 per slot), never more than chunk_size each.
+    size = max(1, min(chunk_size, math.ceil(len(tasks) / (4 * max(1, runner.parallelism)))))
+    chunks = chunked(tasks, size)
     stats.chunks += len(chunks)
     rows_by_task: dict[StudyTask, list[Row]] = {}
     done = 0
