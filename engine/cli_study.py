@@ -131,9 +131,13 @@ def _progress_bar(total: int) -> Any:
     """A tqdm bar on stderr when it is a terminal; ``None`` (silent) otherwise."""
     if not sys.stderr.isatty():
         return None
+    import shutil
+
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="query", desc="study", file=sys.stderr)
+    # tqdm hides a bar on a terminal that reports no size (0×0, e.g. a fresh pty): give it the fallback size.
+    size = shutil.get_terminal_size((100, 24))
+    return tqdm(total=total, unit="query", desc="study", file=sys.stderr, ncols=size.columns, nrows=size.lines)
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:

@@ -141,3 +141,44 @@ def test_report_is_self_contained_and_renders_offline(results: Path, tmp_path: P
     assert len(colours) > 50, "the screenshot is (nearly) blank"
     non_white = sum(count for count, rgb in colours if rgb != (255, 255, 255))
     assert non_white > 0.05 * image.width * image.height
+
+
+def test_progress_bar_on_a_terminal_only(small_study_file: Path, tmp_path: Path) -> None:
+    import pty
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "engine.cli",
+                "study",
+                "run",
+                str(small_study_file),
+                "--out",
+                str(tmp_path / "p.parquet"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            timeout=300,
+            check=True,
+        )
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal side is closed: everything has been read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    assert b"study" in done.stdout
+    assert b"18/18" in drawn and b"query" in drawn  # tqdm's bar reached the searched queries
