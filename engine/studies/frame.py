@@ -168,7 +168,7 @@ def routes_frame(results: Iterable[RouteResult], *, scenario: str | None = None)
     >>> net = load_network("tests/networks/toy")
     >>> q = RouteQuery("ORIGIN", "DEST", datetime(2026, 12, 1, tzinfo=UTC), Shipment(teu=2, gross_weight_kg=20000))
     >>> routes_frame([find_routes(net, q)]).select("route_rank", "corridor").row(0)
-    (1, 'Other')
+    (1, 'Middle')
     """
     rows: list[Row] = []
     for result in results:
