@@ -98,6 +98,7 @@ colour: red
         ("od_pairs: [[A, B]]\nready: {dates: [x]}\n", "dates: must be an ISO 8601 time like 2027-01-04T08:00Z"),
         ("od_pairs: [[A, B]]\nready: {dates: ['2027-01-04T08:00Z']}\nscenarios: {baseline: x.yaml}\n", "baseline's"),
         ("- 1\n", "must be a mapping"),
+        ("od_pairs: [[A, B]]\nready: {dates: ['2027-01-04T08:00Z']}\nobjective: weighted\n", "got 'weighted'"),
     ],
 )
 def test_bad_fields_name_the_field_and_value(text: str, expected: str) -> None:
