@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1:50051
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup run test bench lint validate clean proto
+.PHONY: setup browser run test bench lint validate clean proto
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,6 +24,19 @@ setup: $(UV)
 	$(UV) sync --frozen --quiet
 	@if command -v npm >/dev/null 2>&1; then \
 	  [ -d tests/contract/node/node_modules ] || npm ci --prefix tests/contract/node --no-audit --no-fund --silent; \
+	fi
+	@$(MAKE) --no-print-directory browser
+
+# Headless Chromium for the study report test (tests/studies/test_cli_study.py), from Debian when missing.
+# Idempotent: nothing happens when either binary is on PATH; without apt-get or root it only warns.
+browser:
+	@if ! command -v chromium-headless-shell >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null) \
+	      || echo "warning: could not install chromium-headless-shell; the report rendering test will skip"; \
+	  else \
+	    echo "warning: install chromium-headless-shell (Debian) for the report rendering test"; \
+	  fi; \
 	fi
 
 # Regenerate the Python gRPC code and its type stubs from proto/ (the only way to change them). The command is

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from corridor.v1 import types_pb2 as _types_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
@@ -43,6 +44,52 @@ FRAME_FORMAT_ROWS: FrameFormat.ValueType  # 1
 FRAME_FORMAT_ARROW_IPC: FrameFormat.ValueType  # 2
 """One uncompressed Arrow IPC stream per frame (frames), for polars/pandas/Arrow clients."""
 Global___FrameFormat: _TypeAlias = FrameFormat  # noqa: Y015
+
+class _Corridor:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CorridorEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Corridor.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CORRIDOR_UNSPECIFIED: _Corridor.ValueType  # 0
+    """Not set (no route)."""
+    CORRIDOR_MIDDLE: _Corridor.ValueType  # 1
+    """Trans-Caspian (TITR): touches Azerbaijan or Georgia."""
+    CORRIDOR_NORTHERN: _Corridor.ValueType  # 2
+    """Through Russia or Belarus."""
+    CORRIDOR_SOUTHERN: _Corridor.ValueType  # 3
+    """Through Iran."""
+    CORRIDOR_SEA: _Corridor.ValueType  # 4
+    """Deep sea carries more than half the distance (Suez or the Cape)."""
+    CORRIDOR_AIR: _Corridor.ValueType  # 5
+    """Any leg flies."""
+    CORRIDOR_OTHER: _Corridor.ValueType  # 6
+    """None of the above."""
+
+class Corridor(_Corridor, metaclass=_CorridorEnumTypeWrapper):
+    """----------------------------------------------------------------------------------------------------------------
+    Corridor studies (OD pairs × ready times × scenarios), the messages of the coming StudyService.RunStudy
+    (server streaming) and StudyService.CompareScenarios RPCs; the library side is engine/studies. The RPCs are
+    added with their servicer.
+
+    Which corridor a route takes, derived from its countries and modes (rule: engine/studies/corridor.py).
+    """
+
+CORRIDOR_UNSPECIFIED: Corridor.ValueType  # 0
+"""Not set (no route)."""
+CORRIDOR_MIDDLE: Corridor.ValueType  # 1
+"""Trans-Caspian (TITR): touches Azerbaijan or Georgia."""
+CORRIDOR_NORTHERN: Corridor.ValueType  # 2
+"""Through Russia or Belarus."""
+CORRIDOR_SOUTHERN: Corridor.ValueType  # 3
+"""Through Iran."""
+CORRIDOR_SEA: Corridor.ValueType  # 4
+"""Deep sea carries more than half the distance (Suez or the Cape)."""
+CORRIDOR_AIR: Corridor.ValueType  # 5
+"""Any leg flies."""
+CORRIDOR_OTHER: Corridor.ValueType  # 6
+"""None of the above."""
+Global___Corridor: _TypeAlias = Corridor  # noqa: Y015
 
 @_typing.final
 class DemandRow(_message.Message):
@@ -602,3 +649,494 @@ class AssignDemandResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssignDemandResponse: _TypeAlias = AssignDemandResponse  # noqa: Y015
+
+@_typing.final
+class StudyScenario(_message.Message):
+    """A named network variant of a study."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    EDITS_YAML_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Scenario name, unique within the study; every row carries it."""
+    edits_yaml: _builtins.str
+    """Scenario edits (YAML or JSON, the scenario file format of engine/network/scenario.py) applied to a copy of
+    the served network; empty = the network as served.
+    """
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        edits_yaml: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["edits_yaml", b"edits_yaml", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StudyScenario: _TypeAlias = StudyScenario  # noqa: Y015
+
+@_typing.final
+class StudyOdPair(_message.Message):
+    """One origin-destination pair of a study."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    origin: _builtins.str
+    """Origin node id (or name, alias, LOCODE)."""
+    destination: _builtins.str
+    """Destination node id (or name, alias, LOCODE)."""
+    def __init__(
+        self,
+        *,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["destination", b"destination", "origin", b"origin"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StudyOdPair: _TypeAlias = StudyOdPair  # noqa: Y015
+
+@_typing.final
+class RunStudyRequest(_message.Message):
+    """A study: every OD pair × every ready time × the baseline and every scenario."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OD_PAIRS_FIELD_NUMBER: _builtins.int
+    READY_TIMES_FIELD_NUMBER: _builtins.int
+    BASELINE_FIELD_NUMBER: _builtins.int
+    SCENARIOS_FIELD_NUMBER: _builtins.int
+    OBJECTIVE_FIELD_NUMBER: _builtins.int
+    MAX_ROUTES_FIELD_NUMBER: _builtins.int
+    SHIPMENT_FIELD_NUMBER: _builtins.int
+    CONSTRAINTS_FIELD_NUMBER: _builtins.int
+    SEARCH_REPEATS_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    objective: _types_pb2.Objective.ValueType
+    """What "best" means; unspecified = PARETO. WEIGHTED is not allowed in a study."""
+    max_routes: _builtins.int
+    """At most this many routes per query (1-100); 0 = 3."""
+    search_repeats: _builtins.bool
+    """Search every ready time, also those that repeat an earlier one by whole weeks (default: reuse them)."""
+    format: Global___FrameFormat.ValueType
+    """How rows are returned."""
+    request_id: _builtins.str
+    """Client-chosen id, echoed in every response message."""
+    @_builtins.property
+    def od_pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___StudyOdPair]:
+        """The OD pairs (at least one)."""
+
+    @_builtins.property
+    def ready_times(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:
+        """When the cargo is ready at the origin (at least one)."""
+
+    @_builtins.property
+    def baseline(self) -> Global___StudyScenario:
+        """The scenario the others are compared with; unset = the network as served, named "baseline"."""
+
+    @_builtins.property
+    def scenarios(self) -> _containers.RepeatedCompositeFieldContainer[Global___StudyScenario]:
+        """The other scenarios."""
+
+    @_builtins.property
+    def shipment(self) -> _types_pb2.Shipment:
+        """The cargo, the same for every query."""
+
+    @_builtins.property
+    def constraints(self) -> _types_pb2.Constraints:
+        """Hard limits, the same for every query; arrive_by is not allowed (a study's ready times differ)."""
+
+    def __init__(
+        self,
+        *,
+        od_pairs: _abc.Iterable[Global___StudyOdPair] | None = ...,
+        ready_times: _abc.Iterable[_timestamp_pb2.Timestamp] | None = ...,
+        baseline: Global___StudyScenario | None = ...,
+        scenarios: _abc.Iterable[Global___StudyScenario] | None = ...,
+        objective: _types_pb2.Objective.ValueType = ...,
+        max_routes: _builtins.int = ...,
+        shipment: _types_pb2.Shipment | None = ...,
+        constraints: _types_pb2.Constraints | None = ...,
+        search_repeats: _builtins.bool = ...,
+        format: Global___FrameFormat.ValueType = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["baseline", b"baseline", "constraints", b"constraints", "shipment", b"shipment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["baseline", b"baseline", "constraints", b"constraints", "format", b"format", "max_routes", b"max_routes", "objective", b"objective", "od_pairs", b"od_pairs", "ready_times", b"ready_times", "request_id", b"request_id", "scenarios", b"scenarios", "search_repeats", b"search_repeats", "shipment", b"shipment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunStudyRequest: _TypeAlias = RunStudyRequest  # noqa: Y015
+
+@_typing.final
+class StudyRow(_message.Message):
+    """One row of a study frame: one route of one (scenario, OD pair, ready time), or the explanation of no route."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCENARIO_FIELD_NUMBER: _builtins.int
+    SCENARIO_HASH_FIELD_NUMBER: _builtins.int
+    BASELINE_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    READY_FIELD_NUMBER: _builtins.int
+    ROUTE_RANK_FIELD_NUMBER: _builtins.int
+    BEST_FOR_FIELD_NUMBER: _builtins.int
+    COST_USD_FIELD_NUMBER: _builtins.int
+    DEPARTURE_FIELD_NUMBER: _builtins.int
+    ARRIVAL_FIELD_NUMBER: _builtins.int
+    TRANSIT_DAYS_FIELD_NUMBER: _builtins.int
+    TRANSFERS_FIELD_NUMBER: _builtins.int
+    CO2E_KG_FIELD_NUMBER: _builtins.int
+    DISTANCE_KM_FIELD_NUMBER: _builtins.int
+    COUNTRIES_FIELD_NUMBER: _builtins.int
+    MODES_FIELD_NUMBER: _builtins.int
+    CORRIDOR_FIELD_NUMBER: _builtins.int
+    PARETO_SIZE_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    COMPUTED_FROM_FIELD_NUMBER: _builtins.int
+    SHIFTED_WEEKS_FIELD_NUMBER: _builtins.int
+    scenario: _builtins.str
+    """Scenario name."""
+    scenario_hash: _builtins.str
+    """Content hash of the scenario's network (base version + edits)."""
+    baseline: _builtins.bool
+    """Whether the scenario is the study's baseline."""
+    origin: _builtins.str
+    """Origin node id."""
+    destination: _builtins.str
+    """Destination node id."""
+    route_rank: _builtins.int
+    """1 for the objective's first route, 2... after it; 0 when there is no route."""
+    cost_usd: _builtins.float
+    """Total cost in USD."""
+    transit_days: _builtins.float
+    """Days from ready to arrival."""
+    transfers: _builtins.int
+    """Changes of vehicle."""
+    co2e_kg: _builtins.float
+    """Well-to-wheel CO2e in kg."""
+    distance_km: _builtins.float
+    """Distance travelled in km."""
+    corridor: Global___Corridor.ValueType
+    """The corridor label."""
+    pareto_size: _builtins.int
+    """Pareto-optimal routes found for the query; -1 when not computed."""
+    explanation: _builtins.str
+    """Why there is no route (route_rank 0 only)."""
+    shifted_weeks: _builtins.int
+    """Whole weeks between computed_from and ready (0 when searched)."""
+    @_builtins.property
+    def ready(self) -> _timestamp_pb2.Timestamp:
+        """When the cargo is ready."""
+
+    @_builtins.property
+    def best_for(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Criteria this route is best on (cost, time, transfers, co2e)."""
+
+    @_builtins.property
+    def departure(self) -> _timestamp_pb2.Timestamp:
+        """First departure from the origin."""
+
+    @_builtins.property
+    def arrival(self) -> _timestamp_pb2.Timestamp:
+        """Arrival at the destination."""
+
+    @_builtins.property
+    def countries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Countries touched, in order (ISO alpha-2)."""
+
+    @_builtins.property
+    def modes(self) -> _containers.RepeatedScalarFieldContainer[_types_pb2.Mode.ValueType]:
+        """Modes used, in order."""
+
+    @_builtins.property
+    def computed_from(self) -> _timestamp_pb2.Timestamp:
+        """The ready time that was searched: ready itself, or an earlier one whose answer is the same shifted by
+        shifted_weeks whole weeks.
+        """
+
+    def __init__(
+        self,
+        *,
+        scenario: _builtins.str = ...,
+        scenario_hash: _builtins.str = ...,
+        baseline: _builtins.bool = ...,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+        ready: _timestamp_pb2.Timestamp | None = ...,
+        route_rank: _builtins.int = ...,
+        best_for: _abc.Iterable[_builtins.str] | None = ...,
+        cost_usd: _builtins.float = ...,
+        departure: _timestamp_pb2.Timestamp | None = ...,
+        arrival: _timestamp_pb2.Timestamp | None = ...,
+        transit_days: _builtins.float = ...,
+        transfers: _builtins.int = ...,
+        co2e_kg: _builtins.float = ...,
+        distance_km: _builtins.float = ...,
+        countries: _abc.Iterable[_builtins.str] | None = ...,
+        modes: _abc.Iterable[_types_pb2.Mode.ValueType] | None = ...,
+        corridor: Global___Corridor.ValueType = ...,
+        pareto_size: _builtins.int = ...,
+        explanation: _builtins.str = ...,
+        computed_from: _timestamp_pb2.Timestamp | None = ...,
+        shifted_weeks: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrival", b"arrival", "computed_from", b"computed_from", "departure", b"departure", "ready", b"ready"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrival", b"arrival", "baseline", b"baseline", "best_for", b"best_for", "co2e_kg", b"co2e_kg", "computed_from", b"computed_from", "corridor", b"corridor", "cost_usd", b"cost_usd", "countries", b"countries", "departure", b"departure", "destination", b"destination", "distance_km", b"distance_km", "explanation", b"explanation", "modes", b"modes", "origin", b"origin", "pareto_size", b"pareto_size", "ready", b"ready", "route_rank", b"route_rank", "scenario", b"scenario", "scenario_hash", b"scenario_hash", "shifted_weeks", b"shifted_weeks", "transfers", b"transfers", "transit_days", b"transit_days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StudyRow: _TypeAlias = StudyRow  # noqa: Y015
+
+@_typing.final
+class RunStudyResponse(_message.Message):
+    """RunStudy streams one message per completed chunk of queries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    FRAME_FIELD_NUMBER: _builtins.int
+    QUERIES_DONE_FIELD_NUMBER: _builtins.int
+    QUERIES_TOTAL_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """The request's request_id."""
+    queries_done: _builtins.int
+    """Queries answered so far, repeats included."""
+    queries_total: _builtins.int
+    """Queries in the study (OD pairs × ready times × scenarios)."""
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___StudyRow]:
+        """Rows of the queries completed since the previous message (FRAME_FORMAT_ROWS), in no fixed order; sort by
+        scenario (baseline first, then request order), origin, destination, ready, route_rank for a stable frame.
+        """
+
+    @_builtins.property
+    def frame(self) -> Global___ArrowFrame:
+        """The same rows as one Arrow IPC frame named "routes" (FRAME_FORMAT_ARROW_IPC), columns as in
+        engine/studies/frame.py.
+        """
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        rows: _abc.Iterable[Global___StudyRow] | None = ...,
+        frame: Global___ArrowFrame | None = ...,
+        queries_done: _builtins.int = ...,
+        queries_total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["frame", b"frame"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["frame", b"frame", "queries_done", b"queries_done", "queries_total", b"queries_total", "request_id", b"request_id", "rows", b"rows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunStudyResponse: _TypeAlias = RunStudyResponse  # noqa: Y015
+
+@_typing.final
+class CompareScenariosRequest(_message.Message):
+    """Compares the scenarios of a study with its baseline."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STUDY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def study(self) -> Global___RunStudyRequest:
+        """The study to run and compare (format applies to the comparison frames)."""
+
+    def __init__(
+        self,
+        *,
+        study: Global___RunStudyRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["study", b"study"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["study", b"study"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareScenariosRequest: _TypeAlias = CompareScenariosRequest  # noqa: Y015
+
+@_typing.final
+class ScenarioDelta(_message.Message):
+    """One scenario query next to the baseline's for the same OD pair and ready time. Values are the best among the
+    routes returned on each criterion; deltas are scenario minus baseline.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCENARIO_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    READY_FIELD_NUMBER: _builtins.int
+    MIN_COST_USD_FIELD_NUMBER: _builtins.int
+    BASELINE_MIN_COST_USD_FIELD_NUMBER: _builtins.int
+    MIN_TRANSIT_DAYS_FIELD_NUMBER: _builtins.int
+    BASELINE_MIN_TRANSIT_DAYS_FIELD_NUMBER: _builtins.int
+    MIN_CO2E_KG_FIELD_NUMBER: _builtins.int
+    BASELINE_MIN_CO2E_KG_FIELD_NUMBER: _builtins.int
+    CORRIDOR_FIELD_NUMBER: _builtins.int
+    BASELINE_CORRIDOR_FIELD_NUMBER: _builtins.int
+    CHANGE_FIELD_NUMBER: _builtins.int
+    scenario: _builtins.str
+    """Scenario name."""
+    origin: _builtins.str
+    """Origin node id."""
+    destination: _builtins.str
+    """Destination node id."""
+    min_cost_usd: _builtins.float
+    """Least cost among the scenario's routes, USD (unset when it has none)."""
+    baseline_min_cost_usd: _builtins.float
+    """The same for the baseline."""
+    min_transit_days: _builtins.float
+    """Fewest transit days among the scenario's routes (unset when it has none)."""
+    baseline_min_transit_days: _builtins.float
+    """The same for the baseline."""
+    min_co2e_kg: _builtins.float
+    """Least CO2e among the scenario's routes, kg (unset when it has none)."""
+    baseline_min_co2e_kg: _builtins.float
+    """The same for the baseline."""
+    corridor: Global___Corridor.ValueType
+    """Corridor of the scenario's rank-1 route."""
+    baseline_corridor: Global___Corridor.ValueType
+    """Corridor of the baseline's rank-1 route."""
+    change: _builtins.str
+    """"same", "changed", "lost" (no route in the scenario), "gained" (no route in the baseline) or "none"."""
+    @_builtins.property
+    def ready(self) -> _timestamp_pb2.Timestamp:
+        """Ready time."""
+
+    def __init__(
+        self,
+        *,
+        scenario: _builtins.str = ...,
+        origin: _builtins.str = ...,
+        destination: _builtins.str = ...,
+        ready: _timestamp_pb2.Timestamp | None = ...,
+        min_cost_usd: _builtins.float | None = ...,
+        baseline_min_cost_usd: _builtins.float | None = ...,
+        min_transit_days: _builtins.float | None = ...,
+        baseline_min_transit_days: _builtins.float | None = ...,
+        min_co2e_kg: _builtins.float | None = ...,
+        baseline_min_co2e_kg: _builtins.float | None = ...,
+        corridor: Global___Corridor.ValueType = ...,
+        baseline_corridor: Global___Corridor.ValueType = ...,
+        change: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_baseline_min_co2e_kg", b"_baseline_min_co2e_kg", "_baseline_min_cost_usd", b"_baseline_min_cost_usd", "_baseline_min_transit_days", b"_baseline_min_transit_days", "_min_co2e_kg", b"_min_co2e_kg", "_min_cost_usd", b"_min_cost_usd", "_min_transit_days", b"_min_transit_days", "baseline_min_co2e_kg", b"baseline_min_co2e_kg", "baseline_min_cost_usd", b"baseline_min_cost_usd", "baseline_min_transit_days", b"baseline_min_transit_days", "min_co2e_kg", b"min_co2e_kg", "min_cost_usd", b"min_cost_usd", "min_transit_days", b"min_transit_days", "ready", b"ready"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_baseline_min_co2e_kg", b"_baseline_min_co2e_kg", "_baseline_min_cost_usd", b"_baseline_min_cost_usd", "_baseline_min_transit_days", b"_baseline_min_transit_days", "_min_co2e_kg", b"_min_co2e_kg", "_min_cost_usd", b"_min_cost_usd", "_min_transit_days", b"_min_transit_days", "baseline_corridor", b"baseline_corridor", "baseline_min_co2e_kg", b"baseline_min_co2e_kg", "baseline_min_cost_usd", b"baseline_min_cost_usd", "baseline_min_transit_days", b"baseline_min_transit_days", "change", b"change", "corridor", b"corridor", "destination", b"destination", "min_co2e_kg", b"min_co2e_kg", "min_cost_usd", b"min_cost_usd", "min_transit_days", b"min_transit_days", "origin", b"origin", "ready", b"ready", "scenario", b"scenario"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__baseline_min_co2e_kg: _TypeAlias = _typing.Literal["baseline_min_co2e_kg"]  # noqa: Y015
+    _WhichOneofArgType__baseline_min_co2e_kg: _TypeAlias = _typing.Literal["_baseline_min_co2e_kg", b"_baseline_min_co2e_kg"]  # noqa: Y015
+    _WhichOneofReturnType__baseline_min_cost_usd: _TypeAlias = _typing.Literal["baseline_min_cost_usd"]  # noqa: Y015
+    _WhichOneofArgType__baseline_min_cost_usd: _TypeAlias = _typing.Literal["_baseline_min_cost_usd", b"_baseline_min_cost_usd"]  # noqa: Y015
+    _WhichOneofReturnType__baseline_min_transit_days: _TypeAlias = _typing.Literal["baseline_min_transit_days"]  # noqa: Y015
+    _WhichOneofArgType__baseline_min_transit_days: _TypeAlias = _typing.Literal["_baseline_min_transit_days", b"_baseline_min_transit_days"]  # noqa: Y015
+    _WhichOneofReturnType__min_co2e_kg: _TypeAlias = _typing.Literal["min_co2e_kg"]  # noqa: Y015
+    _WhichOneofArgType__min_co2e_kg: _TypeAlias = _typing.Literal["_min_co2e_kg", b"_min_co2e_kg"]  # noqa: Y015
+    _WhichOneofReturnType__min_cost_usd: _TypeAlias = _typing.Literal["min_cost_usd"]  # noqa: Y015
+    _WhichOneofArgType__min_cost_usd: _TypeAlias = _typing.Literal["_min_cost_usd", b"_min_cost_usd"]  # noqa: Y015
+    _WhichOneofReturnType__min_transit_days: _TypeAlias = _typing.Literal["min_transit_days"]  # noqa: Y015
+    _WhichOneofArgType__min_transit_days: _TypeAlias = _typing.Literal["_min_transit_days", b"_min_transit_days"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__baseline_min_co2e_kg) -> _WhichOneofReturnType__baseline_min_co2e_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__baseline_min_cost_usd) -> _WhichOneofReturnType__baseline_min_cost_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__baseline_min_transit_days) -> _WhichOneofReturnType__baseline_min_transit_days | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_co2e_kg) -> _WhichOneofReturnType__min_co2e_kg | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_cost_usd) -> _WhichOneofReturnType__min_cost_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_transit_days) -> _WhichOneofReturnType__min_transit_days | None: ...
+
+Global___ScenarioDelta: _TypeAlias = ScenarioDelta  # noqa: Y015
+
+@_typing.final
+class CorridorShare(_message.Message):
+    """Share of a scenario's routed queries whose rank-1 route takes a corridor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCENARIO_FIELD_NUMBER: _builtins.int
+    CORRIDOR_FIELD_NUMBER: _builtins.int
+    QUERIES_FIELD_NUMBER: _builtins.int
+    SHARE_FIELD_NUMBER: _builtins.int
+    scenario: _builtins.str
+    """Scenario name."""
+    corridor: Global___Corridor.ValueType
+    """The corridor."""
+    queries: _builtins.int
+    """Queries whose rank-1 route takes it."""
+    share: _builtins.float
+    """Fraction (0-1) of the scenario's queries that have a route."""
+    def __init__(
+        self,
+        *,
+        scenario: _builtins.str = ...,
+        corridor: Global___Corridor.ValueType = ...,
+        queries: _builtins.int = ...,
+        share: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corridor", b"corridor", "queries", b"queries", "scenario", b"scenario", "share", b"share"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CorridorShare: _TypeAlias = CorridorShare  # noqa: Y015
+
+@_typing.final
+class CompareScenariosResponse(_message.Message):
+    """The comparison."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    DELTAS_FIELD_NUMBER: _builtins.int
+    SHARES_FIELD_NUMBER: _builtins.int
+    FRAMES_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """The request's study.request_id."""
+    @_builtins.property
+    def deltas(self) -> _containers.RepeatedCompositeFieldContainer[Global___ScenarioDelta]:
+        """One delta per non-baseline query (FRAME_FORMAT_ROWS)."""
+
+    @_builtins.property
+    def shares(self) -> _containers.RepeatedCompositeFieldContainer[Global___CorridorShare]:
+        """Corridor shares, every scenario including the baseline (FRAME_FORMAT_ROWS)."""
+
+    @_builtins.property
+    def frames(self) -> _containers.RepeatedCompositeFieldContainer[Global___ArrowFrame]:
+        """Frames "comparison" and "shares" as Arrow IPC (FRAME_FORMAT_ARROW_IPC)."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        deltas: _abc.Iterable[Global___ScenarioDelta] | None = ...,
+        shares: _abc.Iterable[Global___CorridorShare] | None = ...,
+        frames: _abc.Iterable[Global___ArrowFrame] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deltas", b"deltas", "frames", b"frames", "request_id", b"request_id", "shares", b"shares"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompareScenariosResponse: _TypeAlias = CompareScenariosResponse  # noqa: Y015

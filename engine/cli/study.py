@@ -1,0 +1,151 @@
+"""The ``corridor study`` subcommands: arguments → library calls (:mod:`engine.studies`) → files and text.
+
+- ``corridor study run STUDY.yaml --out FILE.parquet|csv [--cluster local:N | --scheduler tcp://HOST:8786]`` —
+  run a study; writes the route frame, and beside it ``<stem>.comparison.<ext>`` (deltas against the baseline)
+  and ``<stem>.shares.<ext>`` (corridor shares by scenario). A progress bar is drawn when stderr is a terminal.
+- ``corridor study report RESULTS.parquet --out report.html`` — one self-contained HTML report, PNGs beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from engine.network import load_network
+from engine.network.paths import default_network_dir
+
+
+def add_study_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``study run`` and ``study report`` to the top-level subcommands."""
+    study = commands.add_parser("study", help="run OD × dates × scenarios studies and report on them")
+    study_commands = study.add_subparsers(title="study commands", metavar="COMMAND")
+
+    run = study_commands.add_parser(
+        "run",
+        help="run a study file into a frame (Parquet or CSV) with a comparison against the baseline",
+        description="Run every OD pair × ready time × scenario of STUDY (engine/studies/spec.py documents the "
+        "file) and write one row per route.",
+    )
+    run.add_argument("study", type=Path, metavar="STUDY")
+    run.add_argument("--out", type=Path, required=True, help="output file: .parquet or .csv")
+    run.add_argument(
+        "--network",
+        type=Path,
+        default=None,
+        help=f"base network directory (default: the study's 'network', else {default_network_dir()})",
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--cluster", default=None, metavar="local:N", help="start a local Dask cluster of N workers")
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="use an existing Dask scheduler")
+    run.add_argument("--chunk-size", type=int, default=None, help="queries per task (default 48)")
+    run.add_argument(
+        "--no-dedupe", action="store_true", help="search every ready time, even those that repeat by whole weeks"
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    report = study_commands.add_parser(
+        "report",
+        help="write a self-contained HTML report (map, Pareto scatter, corridor shares) and PNG charts",
+    )
+    report.add_argument("results", type=Path, metavar="RESULTS.parquet")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write; PNGs go beside it")
+    report.add_argument(
+        "--network", type=Path, default=None, help=f"network drawn on the map (default: {default_network_dir()})"
+    )
+    report.set_defaults(handler=_cmd_report)
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.errors import InvalidRequest
+    from engine.studies import comparison_frame, corridor_shares, load_study, run_study, write_frame
+    from engine.studies.run import DEFAULT_CHUNK_SIZE, InProcessRunner, Runner
+
+    if args.out.suffix.lower() not in (".parquet", ".csv"):
+        raise InvalidRequest.single("out", f"must end in .parquet or .csv, got {args.out.name!r}")
+    chunk_size = DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size
+    if chunk_size < 1:
+        raise InvalidRequest.single("chunk-size", f"must be >= 1, got {chunk_size}")
+    study = load_study(args.study)
+    network_dir = args.network or study.network_dir or default_network_dir()
+    network = load_network(network_dir)
+
+    bar = _progress_bar(study.query_count)
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - last[0])
+            last[0] = done
+
+    try:
+        if args.cluster is None and args.scheduler is None:
+            runner: Runner = InProcessRunner()
+            result = run_study(
+                study,
+                network,
+                runner=runner,
+                chunk_size=chunk_size,
+                deduplicate=not args.no_dedupe,
+                on_progress=progress,
+            )
+        else:
+            from engine.studies.dask_runner import DaskRunner, parse_cluster
+
+            workers = None if args.cluster is None else parse_cluster(args.cluster)
+            with DaskRunner(workers=workers, scheduler=args.scheduler) as dask_runner:
+                result = run_study(
+                    study,
+                    network,
+                    runner=dask_runner,
+                    chunk_size=chunk_size,
+                    deduplicate=not args.no_dedupe,
+                    on_progress=progress,
+                )
+    finally:
+        if bar is not None:
+            bar.close()
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    frame = result.frame
+    write_frame(frame, args.out)
+    comparison_path = args.out.with_name(f"{args.out.stem}.comparison{args.out.suffix}")
+    shares_path = args.out.with_name(f"{args.out.stem}.shares{args.out.suffix}")
+    write_frame(comparison_frame(frame), comparison_path)
+    write_frame(corridor_shares(frame), shares_path)
+    stats = result.stats
+    print(
+        f"study {study.name}: {stats.queries} queries ({len(study.od_pairs)} OD pairs × {len(study.ready_times)} "
+        f"ready times × {len(study.all_scenarios)} scenarios), {stats.searched} searched, {stats.repeats} repeats "
+        f"of an earlier week reused; {frame.height} rows; {stats.runner}, {stats.chunks} chunks, "
+        f"{stats.seconds:.1f} s",
+        file=out,
+    )
+    print(f"wrote {args.out}, {comparison_path}, {shares_path}", file=out)
+    return 0
+
+
+def _progress_bar(total: int) -> Any:
+    """A tqdm bar on stderr when it is a terminal; ``None`` (silent) otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    import shutil
+
+    from tqdm import tqdm
+
+    # tqdm hides a bar on a terminal that reports no size (0×0, e.g. a fresh pty): give it the fallback size.
+    size = shutil.get_terminal_size((100, 24))
+    return tqdm(total=total, unit="query", desc="study", file=sys.stderr, ncols=size.columns, nrows=size.lines)
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.studies import read_frame
+    from engine.studies.report import write_report
+
+    frame = read_frame(args.results)
+    network = load_network(args.network or default_network_dir())
+    written = write_report(frame, network, args.out)
+    print(f"wrote {args.out} and {len(written) - 1} PNG charts beside it", file=out)
+    return 0
