@@ -137,6 +137,9 @@ def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.add(schema.METADATA_FILE, None, None, f"cannot be read as TOML: {exc}")
         return _Metadata()
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        problems.add(schema.METADATA_FILE, None, None, "is nested too deeply to read as TOML")
+        return _Metadata()
     connectivity = document.get("connectivity", {})
     endpoints: dict[str, tuple[str, ...]] = {}
     for key in ("origins", "destinations"):

@@ -78,6 +78,7 @@ from engine.network.model import (
 from engine.network.provenance import read_provenance
 from engine.network.tables import WEEKDAYS, Problems, Row
 from engine.network.validate import check_network
+from engine.network.yaml_guard import check_yaml
 
 OPS = (
     "add_node",
@@ -171,8 +172,10 @@ def read_yaml(text: str, file: str) -> Any:
     Raises
     ------
     InputFileError
-        When the text is not valid YAML, located at the line the parser stopped.
+        When the text is not valid YAML, located at the line the parser stopped, or crosses a bound of
+        :mod:`engine.network.yaml_guard` (size, depth, node count, anchors and aliases).
     """
+    check_yaml(text, file)
     try:
         return yaml.load(text, Loader=_LineLoader)  # _LineLoader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:

@@ -34,7 +34,12 @@ from engine.optimize.colgen import (
 )
 from engine.optimize.demand import Demand, check_demand
 from engine.optimize.transfer_graph import DEFAULT_LOT_TEU, CargoSegment, TransferGraph, transfer_graph
-from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+from engine.optimize.values import (
+    DEFAULT_UNSERVED_USD_PER_TEU,
+    DEFAULT_USD_PER_TEU_DAY,
+    MAX_USD_PER_TEU,
+    MAX_USD_PER_TEU_DAY,
+)
 from engine.routing.compiled import CompiledNetwork, compile_network
 
 FLOW_EPS = 1e-6
@@ -218,10 +223,12 @@ def _check_parameters(
     usd_per_teu_day: float, unserved_usd_per_teu: float, lot_teu: int, gap: float, max_iterations: int
 ) -> None:
     problems = []
-    if not (np.isfinite(usd_per_teu_day) and usd_per_teu_day >= 0):
-        problems.append(FieldProblem("usd_per_teu_day", f"must be >= 0, got {usd_per_teu_day!r}"))
-    if not (np.isfinite(unserved_usd_per_teu) and unserved_usd_per_teu > 0):
-        problems.append(FieldProblem("unserved_usd_per_teu", f"must be > 0, got {unserved_usd_per_teu!r}"))
+    if not (np.isfinite(usd_per_teu_day) and 0 <= usd_per_teu_day <= MAX_USD_PER_TEU_DAY):
+        message = f"must be >= 0 and <= {MAX_USD_PER_TEU_DAY:,.0f}, got {usd_per_teu_day!r}"
+        problems.append(FieldProblem("usd_per_teu_day", message))
+    if not (np.isfinite(unserved_usd_per_teu) and 0 < unserved_usd_per_teu <= MAX_USD_PER_TEU):
+        message = f"must be > 0 and <= {MAX_USD_PER_TEU:,.0f}, got {unserved_usd_per_teu!r}"
+        problems.append(FieldProblem("unserved_usd_per_teu", message))
     if not (isinstance(lot_teu, int) and 1 <= lot_teu <= 100):
         problems.append(FieldProblem("lot_teu", f"must be a whole number between 1 and 100, got {lot_teu!r}"))
     if not (0 <= gap < 1):

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import timedelta
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 from corridor.v1 import routing_pb2, study_pb2, types_pb2
 
-from engine.errors import FieldProblem, InvalidRequest
+from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, Mode, Network
 from engine.optimize.assign import Assignment
 from engine.optimize.demand import Demand
-from engine.optimize.plan import Booking, DepartureUse, PlanRequest, ShipmentPlan
+from engine.optimize.plan import MAX_HORIZON, Booking, DepartureUse, PlanRequest, ShipmentPlan
 from engine.optimize.values import DEFAULT_USD_PER_TEU_DAY
+from engine.routing.query import Constraints
 from engine.service.convert import (
     CARGO_CLASSES,
     MODE_TO_PROTO,
@@ -27,6 +31,7 @@ from engine.service.convert import (
 )
 
 DEFAULT_HORIZON_DAYS = 30.0
+MAX_HORIZON_DAYS = MAX_HORIZON.total_seconds() / 86_400
 DEFAULT_KG_PER_TEU = 10_000.0
 CARGO_CLASS_TO_PROTO = {
     CargoClass.GENERAL: types_pb2.CARGO_CLASS_GENERAL,
@@ -49,8 +54,9 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: N
     if cargo_class is None:
         problems.append(FieldProblem("cargo_class", f"unknown value {request.cargo_class}"))
     horizon_days = request.horizon_days or DEFAULT_HORIZON_DAYS
-    if not math.isfinite(horizon_days):
-        problems.append(FieldProblem("horizon_days", f"must be a number of days, got {horizon_days}"))
+    if not (math.isfinite(horizon_days) and 0 < horizon_days <= MAX_HORIZON_DAYS):
+        message = f"must be more than 0 and at most {MAX_HORIZON_DAYS:g} days, got {horizon_days:g}"
+        problems.append(FieldProblem("horizon_days", message))
         horizon_days = DEFAULT_HORIZON_DAYS
     constraints = constraints_from_proto(request.constraints, problems)
     bookings = []
@@ -61,6 +67,20 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest, network: N
     if problems:
         raise InvalidRequest(problems)
     assert ready is not None and cargo_class is not None and constraints is not None
+    with proto_field_names():
+        return _plan_request(request, network, ready, horizon_days, constraints, cargo_class, due, bookings)
+
+
+def _plan_request(
+    request: routing_pb2.PlanShipmentRequest,
+    network: Network,
+    ready: datetime,
+    horizon_days: float,
+    constraints: Constraints,
+    cargo_class: CargoClass,
+    due: datetime | None,
+    bookings: list[Booking],
+) -> PlanRequest:
     plan = PlanRequest(
         origin=request.origin.strip(),
         destination=request.destination.strip(),
@@ -125,10 +145,36 @@ def plan_response(plan: ShipmentPlan, request_id: str) -> routing_pb2.PlanShipme
     )
 
 
+def _proto_field(field: str) -> str:
+    """The request field an engine problem is about: the engine says ``horizon`` (a timedelta) where the request
+    has ``horizon_days``, ``capacities.X`` where it has the map ``capacity_teu_per_week``."""
+    if field == "horizon":
+        return "horizon_days"
+    if field == "capacities":
+        return "capacity_teu_per_week"
+    if field.startswith("capacities."):
+        return f"capacity_teu_per_week[{quote(field.removeprefix('capacities.'))}]"
+    return re.sub(r"^(bookings\[\d+\])\.service_id$", r"\1.service", field)
+
+
+@contextmanager
+def proto_field_names() -> Iterator[None]:
+    """Re-raise the engine's :class:`InvalidRequest` with the request's own field names (unknown nodes pass)."""
+    try:
+        yield
+    except UnknownNode:
+        raise
+    except InvalidRequest as exc:
+        raise InvalidRequest([FieldProblem(_proto_field(p.field), p.message) for p in exc.problems]) from exc
+
+
 def demand_from_proto(request: study_pb2.AssignDemandRequest) -> list[Demand]:
-    """The demand rows, every problem named by row (``demand[3].teu_per_week: …``)."""
+    """The demand rows, every problem named by row (``demand[3].teu_per_week: …``); also checks ``format``."""
     problems: list[FieldProblem] = []
     rows: list[Demand] = []
+    if request.format not in study_pb2.FrameFormat.values():
+        allowed = ", ".join(study_pb2.FrameFormat.keys())
+        problems.append(FieldProblem("format", f"must be one of {allowed}, got {request.format}"))
     if not request.demand:
         problems.append(FieldProblem("demand", "is required: at least one origin-destination row"))
     for i, row in enumerate(request.demand):

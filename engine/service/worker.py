@@ -25,6 +25,7 @@ from engine.network import Network, load_network
 from engine.routing import find_routes
 from engine.routing.compiled import compile_network
 from engine.service.convert import find_routes_response, route_query_from_proto
+from engine.service.limits import check_request_limits
 from engine.service.status import Failure, failure_from_exception
 
 Outcome = tuple[bytes | None, Failure | None, str]
@@ -78,7 +79,8 @@ def find_routes_bytes(payload: bytes, deadline: float | None, slot: int) -> Outc
     request_id = ""
     try:
         request = routing_pb2.FindRoutesRequest.FromString(payload)
-        request_id = request.request_id
+        request_id = request.request_id[:128]
+        check_request_limits(request)  # before any work: hostile sizes get INVALID_ARGUMENT
         query = route_query_from_proto(request, _network)
         result = find_routes(_network, query, should_stop=_stopper(deadline, slot))
         return find_routes_response(result, request_id, request.include_hops).SerializeToString(), None, request_id
@@ -106,7 +108,7 @@ def stream_failure(payload: bytes, failure: Failure) -> bytes:
     """A StreamRoutesResponse carrying ``failure`` for the request in ``payload`` (if it can be read)."""
     request_id = ""
     with contextlib.suppress(Exception):  # the id is a courtesy; the error is what matters
-        request_id = routing_pb2.StreamRoutesRequest.FromString(payload).request.request_id
+        request_id = routing_pb2.StreamRoutesRequest.FromString(payload).request.request_id[:128]
     error = types_pb2.Error(
         code=failure.code.value[0],
         status=failure.status,
@@ -127,7 +129,8 @@ def plan_shipment_bytes(payload: bytes, deadline: float | None, slot: int) -> Ou
     request_id = ""
     try:
         request = routing_pb2.PlanShipmentRequest.FromString(payload)
-        request_id = request.request_id
+        request_id = request.request_id[:128]
+        check_request_limits(request)  # before any work: hostile sizes get INVALID_ARGUMENT
         plan = plan_request(_network, plan_request_from_proto(request, _network), should_stop=_stopper(deadline, slot))
         return plan_response(plan, request_id).SerializeToString(), None, request_id
     except Exception as exc:  # every failure becomes a status; the worker must survive
@@ -140,7 +143,7 @@ def assign_demand_bytes(payload: bytes, deadline: float | None, slot: int) -> Ou
     from engine.network.scenario import apply_edits, parse_scenario
     from engine.optimize import assign_demand
     from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
-    from engine.service.convert_optimize import assign_response, demand_from_proto
+    from engine.service.convert_optimize import assign_response, demand_from_proto, proto_field_names
 
     assert _network is not None, "worker not initialised"
     request_id = ""
@@ -153,24 +156,29 @@ def assign_demand_bytes(payload: bytes, deadline: float | None, slot: int) -> Ou
 
     try:
         request = study_pb2.AssignDemandRequest.FromString(payload)
-        request_id = request.request_id
+        request_id = request.request_id[:128]
+        check_request_limits(request)  # before any work: hostile sizes get INVALID_ARGUMENT
+        demand = demand_from_proto(request)
         network = _network
         if request.edits_yaml.strip():
             network = apply_edits(_network, parse_scenario(request.edits_yaml, "edits_yaml"))
-        result = assign_demand(
-            network,
-            demand_from_proto(request),
-            dict(request.capacity_teu_per_week) or None,
-            usd_per_teu_day=request.usd_per_teu_day if request.HasField("usd_per_teu_day") else DEFAULT_USD_PER_TEU_DAY,
-            unserved_usd_per_teu=(
-                request.unserved_usd_per_teu
-                if request.HasField("unserved_usd_per_teu")
-                else DEFAULT_UNSERVED_USD_PER_TEU
-            ),
-            gap=request.gap if request.HasField("gap") else 1e-6,
-            time_limit_s=None if deadline is None else max(0.1, deadline - time.monotonic()),
-            on_iteration=on_iteration,
-        )
+        with proto_field_names():
+            result = assign_demand(
+                network,
+                demand,
+                dict(request.capacity_teu_per_week) or None,
+                usd_per_teu_day=(
+                    request.usd_per_teu_day if request.HasField("usd_per_teu_day") else DEFAULT_USD_PER_TEU_DAY
+                ),
+                unserved_usd_per_teu=(
+                    request.unserved_usd_per_teu
+                    if request.HasField("unserved_usd_per_teu")
+                    else DEFAULT_UNSERVED_USD_PER_TEU
+                ),
+                gap=request.gap if request.HasField("gap") else 1e-6,
+                time_limit_s=None if deadline is None else max(0.1, deadline - time.monotonic()),
+                on_iteration=on_iteration,
+            )
         return assign_response(result, request_id, request.format).SerializeToString(), None, request_id
     except Exception as exc:  # every failure becomes a status; the worker must survive
         return None, failure_from_exception(exc), request_id
