@@ -286,5 +286,10 @@ def test_binding_beyond_loopback_without_tls_warns(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert warning
         assert "without TLS" in warning[0]
+        # One call first: the banner is printed just before the SIGTERM handler is installed.
+        health = health_pb2_grpc.HealthStub(grpc.insecure_channel(running.address))
+        assert (
+            health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == health_pb2.HealthCheckResponse.SERVING
+        )
     finally:
         assert running.stop() == 0
