@@ -139,7 +139,7 @@ def _add_select(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     from engine import cli as base
-    from engine.optimize import plan_shipment, read_bookings_csv
+    from engine.optimize.plan import MAX_HORIZON, plan_shipment, read_bookings_csv
 
     network = _load(args)
     index = network.node_index
@@ -150,8 +150,8 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         avoid_operators=frozenset(base._csv_list(args.avoid_operators)),
         arrive_by=None if args.arrive_by is None else base._parse_time(args.arrive_by, "constraints.arrive_by"),
     )
-    if not args.horizon_days > 0:
-        raise InvalidRequest.single("horizon", f"must be > 0 days, got {args.horizon_days:g}")
+    if not 0 < args.horizon_days <= MAX_HORIZON.days:  # also nan; timedelta(days=1e300) would overflow
+        raise InvalidRequest.single("--horizon-days", f"must be > 0 and <= 120 days, got {args.horizon_days:g}")
     plan = plan_shipment(
         network,
         index.resolve(args.origin, "origin").id,

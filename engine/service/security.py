@@ -211,6 +211,6 @@ def exposure_warning(address: str, config: AccessConfig) -> str | None:
         return None
     tokens = " (bearer tokens would cross the network in clear text)" if config.auth_token_file else ""
     return (
-        f"corridor serve: WARNING: listening on {address} without TLS{tokens}; anyone who can reach this port "
+        f"corridor serve: WARNING: {address} is bound without TLS{tokens}; anyone who can reach this port "
         "can read and send traffic. Use --tls-cert/--tls-key, or bind 127.0.0.1 behind a TLS-terminating proxy."
     )
