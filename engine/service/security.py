@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ import grpc
 
 from engine.errors import CorridorError
 
+log = logging.getLogger("corridor.service")
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 MIN_TOKEN_CHARS = 16
@@ -146,14 +149,16 @@ def _bearer(metadata: Any) -> bytes | None:
     return None
 
 
-def _refusal(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
-    """A handler of the same shape as ``handler`` that answers UNAUTHENTICATED without reading the request."""
+def _refusal(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
+    """A handler of the same shape as ``handler`` that answers UNAUTHENTICATED without reading the request (and
+    writes the call-log line, so refused calls show up where operators look)."""
 
     async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        log.info(json.dumps({"method": method, "status": "UNAUTHENTICATED", "peer": context.peer()}))
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE)
 
     async def refuse_stream(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE)
+        await refuse(_request, context)
         yield  # pragma: no cover - makes this an async generator, as a streaming handler must be
 
     decode, encode = handler.request_deserializer, handler.response_serializer
@@ -184,7 +189,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         presented = _bearer(handler_call_details.invocation_metadata)
         if presented is not None and token_matches(presented, self._tokens):
             return handler
-        return _refusal(handler)
+        return _refusal(handler, method)
 
 
 def interceptors(config: AccessConfig) -> list[grpc.aio.ServerInterceptor]:

@@ -163,6 +163,19 @@ def test_tls_without_a_good_token_is_unauthenticated(
     assert reflected.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+def test_refused_calls_are_logged(tls_server: ServerProcess, pki: dict[str, Issued]) -> None:
+    channel = tls_channel(tls_server.address, pki)
+    with pytest.raises(grpc.RpcError):
+        network_pb2_grpc.NetworkServiceStub(channel).ListLinks(network_pb2.ListLinksRequest(), timeout=10)
+    for _ in range(50):
+        refused = [r for r in tls_server.log_records() if r["method"] == "/corridor.v1.NetworkService/ListLinks"]
+        if refused:
+            break
+        time.sleep(0.1)
+    assert refused[-1]["status"] == "UNAUTHENTICATED"
+    assert TOKEN not in "".join(tls_server.stderr)
+
+
 def test_health_needs_no_token(tls_server: ServerProcess, pki: dict[str, Issued]) -> None:
     health = health_pb2_grpc.HealthStub(tls_channel(tls_server.address, pki))
     assert health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == health_pb2.HealthCheckResponse.SERVING
