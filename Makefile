@@ -47,7 +47,7 @@ test: setup
 # RPC, random seeds). Any INTERNAL, UNKNOWN or hang fails with the falsifying request.
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen --no-sync pytest -q --timeout 0 tests/contract/test_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen --no-sync pytest -q -s --timeout 0 tests/contract/test_fuzz.py
 
 validate: setup
 	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)
