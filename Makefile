@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1:50051
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser run test bench lint validate clean proto
+.PHONY: setup browser run test bench lint validate clean proto fuzz
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -50,6 +50,12 @@ run: setup
 
 test: setup
 	$(UV) run --frozen --no-sync pytest -q
+
+# Hypothesis fuzzing of every RPC against a real server, longer than the suite's bounded run (FUZZ_EXAMPLES per
+# RPC, random seeds). Any INTERNAL, UNKNOWN or hang fails with the falsifying request.
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen --no-sync pytest -q -s --timeout 0 tests/contract/test_fuzz.py
 
 validate: setup
 	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)

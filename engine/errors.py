@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+QUOTE_CHARS = 64
+"""Characters of a caller's value that an error message quotes; longer values are cut and their length given."""
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``repr(value)`` for an error message, at most ``limit`` characters of it, ASCII only.
+
+    >>> quote("XIAN")
+    "'XIAN'"
+    >>> quote("X" * 100, limit=8)
+    "'XXXXXXXX'… (100 characters)"
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return ascii(text)
+    return f"{text[:limit]!a}… ({len(text):,} characters)"
+
 
 class CorridorError(Exception):
     """Base class of every error the engine raises on purpose."""
@@ -62,7 +79,7 @@ class UnknownNode(InvalidRequest):
         self.value = value
         self.candidates = candidates
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
-        super().__init__([FieldProblem(field, f"{value!r} is not a node of network {network}{hint}")])
+        super().__init__([FieldProblem(field, f"{quote(value)} is not a node of network {network}{hint}")])
 
 
 @dataclass(frozen=True)

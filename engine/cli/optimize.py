@@ -131,11 +131,12 @@ def _add_select(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     from engine.optimize import PlanRequest, plan_shipment, read_bookings_csv
+    from engine.optimize.requests import MAX_HORIZON
 
     network = load_network_option(args)
     constraints = constraints_from_args(args, network)
-    if not args.horizon_days > 0:
-        raise InvalidRequest.single("horizon", f"must be > 0 days, got {args.horizon_days:g}")
+    if not 0 < args.horizon_days <= MAX_HORIZON.days:  # also nan; timedelta(days=1e300) would overflow
+        raise InvalidRequest.single("--horizon-days", f"must be > 0 and <= 120 days, got {args.horizon_days:g}")
     request = PlanRequest(
         origin=resolve_node(network, args.origin, "origin"),
         destination=resolve_node(network, args.destination, "destination"),

@@ -36,9 +36,14 @@ import yaml
 
 from engine.errors import DataProblem, InputFileError
 from engine.network.schema import TableSchema
+from engine.network.yaml_guard import check_yaml
 
 E = TypeVar("E", bound=enum.Enum)
 
+MAX_ROWS = 100_000
+"""Rows one table may have: the shipped network has a few hundred; 200,000 links would take minutes to check."""
+MAX_CELL_CHARS = 10_000
+"""Characters one cell may hold (the longest note in the shipped network has under 1,000)."""
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEK_TIME = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -84,6 +89,16 @@ def read_table(directory: Path, schema: TableSchema, problems: Problems) -> list
     if not text.strip():
         problems.add(name, None, None, "file is empty; expected a header row")
         return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.add(name, line, None, "contains a NUL character; save the file as plain UTF-8 text")
+        return None
+    if "\r" in text.replace("\r\n", ""):
+        # Bare CR line ends (classic Mac) would otherwise reach the csv module as "new-line in unquoted field".
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if (lines := text.count("\n")) > MAX_ROWS + 1:
+        problems.add(name, None, None, f"has {lines:,} lines; a table may have at most {MAX_ROWS:,} rows")
+        return None
 
     header = next(csv.reader(io.StringIO(text)))
     header = [h.strip() for h in header]
@@ -103,6 +118,11 @@ def read_table(directory: Path, schema: TableSchema, problems: Problems) -> list
         cells = {col: (v.strip() if v is not None else "") for col, v in zip(frame.columns, values, strict=True)}
         if any("\n" in v or "\r" in v for v in cells.values()):
             problems.add(name, line, None, "a cell contains a line break; keep every row on one line")
+            return None
+        long = next((col for col, v in cells.items() if len(v) > MAX_CELL_CHARS), None)
+        if long is not None:
+            size = len(cells[long])
+            problems.add(name, line, long, f"cell has {size:,} characters; at most {MAX_CELL_CHARS:,} are read")
             return None
         if not any(cells.values()):
             continue
@@ -341,8 +361,10 @@ def read_yaml(text: str, file: str) -> Any:
     Raises
     ------
     InputFileError
-        When the text is not valid YAML, located at the line the parser stopped.
+        When the text is not valid YAML, located at the line the parser stopped, or crosses a bound of
+        :mod:`engine.network.yaml_guard` (size, depth, node count, anchors and aliases).
     """
+    check_yaml(text, file)
     try:
         return yaml.load(text, Loader=_LineLoader)  # _LineLoader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:

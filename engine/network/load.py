@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.errors import NetworkDataError
+from engine.errors import NetworkDataError, quote
 from engine.network.inputs import Problems, Row, iter_rows, read_table
 from engine.network.model import (
     ESTIMATE,
@@ -130,6 +130,9 @@ class _Metadata:
 
 def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
     path = directory / METADATA_FILE
+    if path.exists() and not path.is_file():
+        problems.add(METADATA_FILE, None, None, "is not a file")
+        return _Metadata()
     if not path.is_file():
         return _Metadata()
     try:
@@ -137,7 +140,16 @@ def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.add(METADATA_FILE, None, None, f"cannot be read as TOML: {exc}")
         return _Metadata()
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        problems.add(METADATA_FILE, None, None, "is nested too deeply to read as TOML")
+        return _Metadata()
     connectivity = document.get("connectivity", {})
+    if not isinstance(connectivity, dict):
+        problems.add(METADATA_FILE, None, "connectivity", "must be a table with origins and destinations")
+        connectivity = {}
+    for key in ("name", "title"):
+        if key in document and not isinstance(document[key], str):
+            problems.add(METADATA_FILE, None, key, f"must be text, got {quote(document[key])}")
     endpoints: dict[str, tuple[str, ...]] = {}
     for key in ("origins", "destinations"):
         value = connectivity.get(key, [])

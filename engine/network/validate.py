@@ -34,6 +34,7 @@ def check_network(
         return warnings
     _check_service_vehicles(links, problems)
     _check_dead_ends(nodes, links, problems)
+    _check_parallel_links(links, problems)
     for endpoint_set, label in ((origins, "origins"), (destinations, "destinations")):
         for node_id in endpoint_set:
             if node_id not in nodes:
@@ -144,6 +145,26 @@ def _check_service_vehicles(links: Mapping[str, Link], problems: Problems) -> No
                 "service",
                 f"service {link.service_id!r} runs {_vehicle(first)} on link {first.id!r} but {_vehicle(link)} "
                 f"here; one service cannot change {what} (use two services and a transfer)",
+            )
+
+
+MAX_PARALLEL_LINKS = 32
+"""Links one node may have to the same next node. Real corridors have a handful (one per operator and mode); tens
+of thousands multiply every search's work without adding a route anyone would choose."""
+
+
+def _check_parallel_links(links: Mapping[str, Link], problems: Problems) -> None:
+    pairs: dict[tuple[str, str], list[Link]] = {}
+    for link in links.values():
+        pairs.setdefault((link.from_id, link.to_id), []).append(link)
+    for (from_id, to_id), parallel in pairs.items():
+        if len(parallel) > MAX_PARALLEL_LINKS:
+            first = min(parallel, key=lambda link: link.line)
+            problems.add(
+                LINKS.file,
+                first.line,
+                "to",
+                f"{len(parallel):,} links run from {from_id!r} to {to_id!r}; at most {MAX_PARALLEL_LINKS} are allowed",
             )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import Mode, Network, ServiceKind
+from engine.optimize.values import MAX_TEU_PER_WEEK
 
 DEFAULT_SERVICE_MODES = frozenset({Mode.FERRY, Mode.SEA})
 
@@ -90,12 +91,12 @@ def weekly_capacities(
             isinstance(override, int | float)
             and not isinstance(override, bool)
             and math.isfinite(override)
-            and override > 0
+            and 0 < override <= MAX_TEU_PER_WEEK
         ):
             table[element] = float(override)
             basis[element] = "override"
         else:
-            message = f"must be > 0 TEU/week or null, got {override!r}"
+            message = f"must be > 0 and <= {MAX_TEU_PER_WEEK:,.0f} TEU/week or null, got {override!r}"
             problems.append(FieldProblem(f"capacities.{element}", message))
     if problems:
         raise InvalidRequest(problems)

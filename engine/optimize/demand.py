@@ -36,6 +36,7 @@ from engine.errors import DataProblem, FieldProblem, InputFileError, InvalidRequ
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import CargoClass, Mode, Network
 from engine.optimize.transfer_graph import DEFAULT_KG_PER_TEU, CargoSegment
+from engine.optimize.values import MAX_TEU_PER_WEEK, MAX_USD_PER_TEU
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,12 @@ class Demand:
             problems.append(FieldProblem(f"{prefix}.destination", "is required (a node id)"))
         if self.origin and self.origin == self.destination:
             problems.append(FieldProblem(f"{prefix}.destination", f"must differ from the origin {self.origin!r}"))
-        if not _finite(self.teu_per_week) or self.teu_per_week < 0:
+        if not _finite(self.teu_per_week) or not 0 <= self.teu_per_week <= MAX_TEU_PER_WEEK:
             problems.append(
-                FieldProblem(f"{prefix}.teu_per_week", f"must be a number >= 0 TEU/week, got {self.teu_per_week!r}")
+                FieldProblem(
+                    f"{prefix}.teu_per_week",
+                    f"must be a number from 0 to {MAX_TEU_PER_WEEK:,.0f} TEU/week, got {self.teu_per_week!r}",
+                )
             )
         if not isinstance(self.cargo_class, CargoClass):
             allowed = ", ".join(c.value for c in CargoClass)
@@ -110,11 +114,12 @@ class Demand:
                 )
             )
         if self.unserved_usd_per_teu is not None and (
-            not _finite(self.unserved_usd_per_teu) or self.unserved_usd_per_teu <= 0
+            not _finite(self.unserved_usd_per_teu) or not 0 < self.unserved_usd_per_teu <= MAX_USD_PER_TEU
         ):
             problems.append(
                 FieldProblem(
-                    f"{prefix}.unserved_usd_per_teu", f"must be > 0 USD/TEU, got {self.unserved_usd_per_teu!r}"
+                    f"{prefix}.unserved_usd_per_teu",
+                    f"must be > 0 and <= {MAX_USD_PER_TEU:,.0f} USD/TEU, got {self.unserved_usd_per_teu!r}",
                 )
             )
         return problems

@@ -25,7 +25,12 @@ from engine.optimize.colgen import DEFAULT_GAP, DEFAULT_MAX_ITERATIONS
 from engine.optimize.demand import Demand, check_demand
 from engine.optimize.solver import MIP_SOLVERS, solver_order
 from engine.optimize.transfer_graph import DEFAULT_KG_PER_TEU, DEFAULT_LOT_TEU
-from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+from engine.optimize.values import (
+    DEFAULT_UNSERVED_USD_PER_TEU,
+    DEFAULT_USD_PER_TEU_DAY,
+    MAX_USD_PER_TEU,
+    MAX_USD_PER_TEU_DAY,
+)
 from engine.routing import Constraints, Objective, RouteQuery, Shipment
 
 MAX_HORIZON = timedelta(days=120)
@@ -169,10 +174,12 @@ class AssignRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "demand", tuple(self.demand))
         problems = []
-        if not (math.isfinite(self.usd_per_teu_day) and self.usd_per_teu_day >= 0):
-            problems.append(FieldProblem("usd_per_teu_day", f"must be >= 0, got {self.usd_per_teu_day!r}"))
-        if not (math.isfinite(self.unserved_usd_per_teu) and self.unserved_usd_per_teu > 0):
-            problems.append(FieldProblem("unserved_usd_per_teu", f"must be > 0, got {self.unserved_usd_per_teu!r}"))
+        if not (math.isfinite(self.usd_per_teu_day) and 0 <= self.usd_per_teu_day <= MAX_USD_PER_TEU_DAY):
+            message = f"must be >= 0 and <= {MAX_USD_PER_TEU_DAY:,.0f}, got {self.usd_per_teu_day!r}"
+            problems.append(FieldProblem("usd_per_teu_day", message))
+        if not (math.isfinite(self.unserved_usd_per_teu) and 0 < self.unserved_usd_per_teu <= MAX_USD_PER_TEU):
+            message = f"must be > 0 and <= {MAX_USD_PER_TEU:,.0f}, got {self.unserved_usd_per_teu!r}"
+            problems.append(FieldProblem("unserved_usd_per_teu", message))
         if not (isinstance(self.lot_teu, int) and 1 <= self.lot_teu <= 100):
             problems.append(FieldProblem("lot_teu", f"must be a whole number between 1 and 100, got {self.lot_teu!r}"))
         if not (0 <= self.gap < 1):

@@ -18,3 +18,10 @@ from __future__ import annotations
 
 DEFAULT_USD_PER_TEU_DAY = 20.0
 DEFAULT_UNSERVED_USD_PER_TEU = 10_000.0
+
+# Upper bounds on what a caller may ask for. Far beyond any real corridor (all China–Europe rail moved ~40,000
+# TEU a week in 2024), they keep the LP's coefficients within the range HiGHS and GLOP solve reliably: with
+# 1e300 TEU/week the master LP fails and the caller would see an internal error instead of a bad field.
+MAX_TEU_PER_WEEK = 1_000_000.0
+MAX_USD_PER_TEU = 10_000_000.0
+MAX_USD_PER_TEU_DAY = 1_000_000.0

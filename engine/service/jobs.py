@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 from corridor.v1 import routing_pb2, study_pb2
 from google.protobuf.message import Message
@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from engine.errors import SearchInterrupted
 from engine.network import Network
 from engine.routing import RouteQuery, RouteResult, find_routes
+from engine.service.convert.common import proto_field_names
 from engine.service.convert.routing import (
     find_routes_response,
     plan_request_from_proto,
@@ -28,6 +29,7 @@ from engine.service.convert.routing import (
     stream_failure,
 )
 from engine.service.convert.study import assign_request_from_proto, assign_response
+from engine.service.limits import MAX_CHARS, check_request_limits
 from engine.service.status import Failure, failure_from_exception
 
 if TYPE_CHECKING:
@@ -71,8 +73,10 @@ class Job(Generic[RequestT, QueryT, ResultT]):
         request_id = ""
         try:
             request = self.parse(payload)
-            request_id = request.request_id
-            result = self.call(network, self.translate(request, network), should_stop, deadline)
+            request_id = request.request_id[: MAX_CHARS["request_id"]]
+            check_request_limits(cast(Message, request))  # before any work: hostile sizes get INVALID_ARGUMENT
+            with proto_field_names():  # the library's field names become the request's
+                result = self.call(network, self.translate(request, network), should_stop, deadline)
             return self.reply(result, request).SerializeToString(), None, request_id
         except Exception as exc:  # every failure becomes a status; the worker must survive
             return None, failure_from_exception(exc), request_id

@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,7 +34,9 @@ from grpc_reflection.v1alpha import reflection
 from engine.network import Network, load_network
 from engine.service import worker
 from engine.service.convert.network import list_links, list_nodes, network_info
+from engine.service.limits import RequestGuard
 from engine.service.pool import WorkerDied, WorkerPool
+from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
 from engine.service.status import Failure, failure_from_exception, rich_status
 
 log = logging.getLogger("corridor.service")
@@ -66,6 +68,7 @@ class ServeConfig:
     address: str = "127.0.0.1:50051"
     workers: int = 0  # 0 = one per core
     grace_s: float = 30.0
+    access: AccessConfig = field(default_factory=AccessConfig)
 
     @property
     def worker_count(self) -> int:
@@ -78,7 +81,7 @@ def _log_call(method: str, status: str, started: float, request_id: str, peer: s
         "method": method,
         "status": status,
         "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-        "request_id": request_id,
+        "request_id": request_id[:128],  # a hostile id must not flood the log
         "peer": peer,
     }
     if extra:
@@ -227,11 +230,17 @@ class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
 
 async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
     """Load the network, start the workers, serve until SIGTERM/SIGINT, drain, and return the exit code."""
+    credentials = server_credentials(config.access)  # bad TLS or token files stop us before any worker starts
+    access_interceptors = interceptors(config.access)
     network = load_network(config.network_dir)
     pool = WorkerPool(config.network_dir, config.worker_count)
     pids = await pool.start()
 
-    server = grpc.aio.server(options=SERVER_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
+    server = grpc.aio.server(
+        options=SERVER_OPTIONS,
+        maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
+        interceptors=[*access_interceptors, RequestGuard()],
+    )
     routing = RoutingHandlers(pool)
     server.add_generic_rpc_handlers(
         (
@@ -251,18 +260,24 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
     network_pb2_grpc.add_NetworkServiceServicer_to_server(NetworkServicer(network), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    names = (
-        ROUTING_SERVICE,
-        NETWORK_SERVICE,
-        STUDY_SERVICE,
-        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-        reflection.SERVICE_NAME,
-    )
-    # Reflection serves descriptors from the default pool; importing the messages registers them there.
-    assert routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name == ROUTING_SERVICE
-    assert study_pb2.DESCRIPTOR.services_by_name["StudyService"].full_name == STUDY_SERVICE
-    reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(config.address)
+    if config.access.reflection:
+        names = (
+            ROUTING_SERVICE,
+            NETWORK_SERVICE,
+            STUDY_SERVICE,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        )
+        # Reflection serves descriptors from the default pool; importing the messages registers them there.
+        assert routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name == ROUTING_SERVICE
+        assert study_pb2.DESCRIPTOR.services_by_name["StudyService"].full_name == STUDY_SERVICE
+        reflection.enable_server_reflection(names, server)
+    if credentials is None:
+        port = server.add_insecure_port(config.address)
+    else:
+        port = server.add_secure_port(config.address, credentials)
+    if (warning := exposure_warning(config.address, config.access)) is not None:
+        print(warning, file=sys.stderr, flush=True)
     if port == 0:
         print(f"corridor serve: cannot listen on {config.address}", file=sys.stderr)
         pool.shutdown()
@@ -273,15 +288,16 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
 
     host = config.address.rsplit(":", 1)[0]
     where = f"{host}:{port}"
+    plain = "-insecure" if config.access.tls else "-plaintext"  # -insecure: TLS without checking the certificate
     example = (
         '{"origin":"XIAN","destination":"DUISBURG","departure":"2026-12-01T00:00:00Z",'
         '"shipment":{"teu":2,"gross_weight_kg":20000},"constraints":{"avoid_countries":["RU","BY"]}}'
     )
     print(
         f"corridor serve: listening on {where} — network {network.label}, {len(pids)} worker processes\n"
-        f"  health: .venv/bin/grpcurl -plaintext {where} grpc.health.v1.Health/Check\n"
-        f"  list:   .venv/bin/grpcurl -plaintext {where} list corridor.v1.RoutingService\n"
-        f"  route:  .venv/bin/grpcurl -plaintext -d '{example}' {where} corridor.v1.RoutingService/FindRoutes\n"
+        f"  health: .venv/bin/grpcurl {plain} {where} grpc.health.v1.Health/Check\n"
+        f"  list:   .venv/bin/grpcurl {plain} {where} list corridor.v1.RoutingService\n"
+        f"  route:  .venv/bin/grpcurl {plain} -d '{example}' {where} corridor.v1.RoutingService/FindRoutes\n"
         "  stop:   Ctrl-C or SIGTERM (calls in flight finish first)",
         file=out,
         flush=True,

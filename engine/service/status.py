@@ -47,8 +47,39 @@ class Failure:
         return grpc.StatusCode[self.status]
 
 
+MAX_MESSAGE_BYTES = 384
+MAX_FIELD_BYTES = 128
+MAX_DESCRIPTION_BYTES = 200
+MAX_VIOLATIONS = 10
+"""Bounds (UTF-8 bytes) on what a failure sends back: the status message and the field violations travel in the
+trailers, which gRPC caps at 8 KiB (soft) and 16 KiB (hard); past those the client sees RESOURCE_EXHAUSTED
+"metadata size exceeds hard limit" instead of the error. These bounds keep the worst case near 6 KiB."""
+
+
+def _cut(text: str, limit: int) -> str:
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    return encoded[: limit - 3].decode(errors="ignore") + "…"
+
+
+def bounded(failure: Failure) -> Failure:
+    """``failure`` with its message and violations cut to fit the trailers (the first violations are kept)."""
+    violations = tuple(
+        (_cut(f, MAX_FIELD_BYTES), _cut(d, MAX_DESCRIPTION_BYTES)) for f, d in failure.violations[:MAX_VIOLATIONS]
+    )
+    message = failure.message
+    if len(failure.violations) > MAX_VIOLATIONS:
+        message = f"{len(failure.violations)} problems, the first {MAX_VIOLATIONS}: {message}"
+    return Failure(failure.status, _cut(message, MAX_MESSAGE_BYTES), violations, failure.correlation_id, failure.extra)
+
+
 def failure_from_exception(exc: BaseException) -> Failure:
-    """Map an exception to the status the client sees (the table in the module docstring)."""
+    """Map an exception to the status the client sees (the table in the module docstring), bounded in size."""
+    return bounded(_failure(exc))
+
+
+def _failure(exc: BaseException) -> Failure:
     if isinstance(exc, UnknownNode):
         return Failure("NOT_FOUND", str(exc), tuple((p.field, p.message) for p in exc.problems))
     if isinstance(exc, InvalidRequest):

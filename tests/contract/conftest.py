@@ -21,7 +21,7 @@ import pytest
 from engine.network.paths import default_network_dir
 from tests.contract.ladder import write_ladder
 
-READY = re.compile(r"listening on (127\.0\.0\.1:\d+)")
+READY = re.compile(r"listening on ((?:127\.0\.0\.1|0\.0\.0\.0):\d+)")
 
 
 @dataclass

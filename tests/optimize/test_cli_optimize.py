@@ -126,3 +126,10 @@ def test_input_errors_are_reported_with_their_location(tmp_path: Path, capsys: p
     demand.write_text("origin,destination,teu_per_week\nORIGIN,DEST,4\n", encoding="utf-8")
     assert main(["assign", str(demand), "--network", TOY, "--edits", str(edits), "--out", str(tmp_path / "o")]) == 1
     assert "edits.yaml:2: op: must be one of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("horizon", ["1e300", "nan", "200", "0"])
+def test_a_bad_horizon_names_the_flag_without_a_traceback(horizon: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["plan", "ORIGIN", "DEST", "--network", TOY, "--teu", "4", "--ready", "2026-12-07T00:00Z"]
+    assert main([*args, "--horizon-days", horizon]) == 1
+    assert "--horizon-days: must be > 0 and <= 120 days" in capsys.readouterr().err

@@ -87,3 +87,10 @@ def test_a_worker_starts_without_the_optimizer() -> None:
     code = "import sys, engine.service.worker; print(sorted(m for m in ('ortools', 'scipy') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_service_horizon_limit_is_the_library_one() -> None:
+    from engine.optimize.requests import MAX_HORIZON
+    from engine.service.convert.routing import MAX_HORIZON_DAYS
+
+    assert MAX_HORIZON.total_seconds() / 86_400 == MAX_HORIZON_DAYS

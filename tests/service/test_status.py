@@ -60,3 +60,23 @@ class _Call:
 
     def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
         return self._status.trailing_metadata
+
+
+def test_a_hostile_failure_fits_in_the_trailers() -> None:
+    """A million bad entries with long non-ASCII values still make a status that fits gRPC's 8 KiB metadata."""
+    value = "ЖЖЖ💥" * 5_000
+    problems = [
+        FieldProblem(f"constraints.avoid_nodes[{i}]" + "x" * 500, f"{value!r} is not a node") for i in range(1000)
+    ]
+    status = rich_status(failure_from_exception(InvalidRequest(problems)))
+    size = sum(len(key) + len(value) for key, value in status.trailing_metadata)
+    assert size + 3 * len(status.details.encode()) < 8 * 1024  # grpc-message is percent-encoded: ≤ 3 bytes a byte
+    assert status.details.startswith("1000 problems, the first 10: ")
+    assert len(status.details.encode()) <= 384
+
+
+def test_an_unknown_node_quotes_a_bounded_prefix() -> None:
+    message = str(UnknownNode("origin", "Q" * 16_384, "net@1"))
+    assert "'QQQQ" in message
+    assert "(16,384 characters)" in message
+    assert len(message) < 200

@@ -7,14 +7,16 @@ request at once: ``shipment.gross_weight_kg: must be > 0 kg, got 0``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from corridor.v1 import types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from engine.errors import FieldProblem, InvalidRequest
+from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, LoadUnit, Mode, NodeKind
 from engine.routing import Constraints, CostBreakdown, Leg, Objective, Route, constraints_from
 
@@ -231,3 +233,26 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         transfer_count=route.transfer_count,
         wait_h=route.wait_h,
     )
+
+
+def _proto_field(field: str) -> str:
+    """The request field an engine problem is about: the engine says ``horizon`` (a timedelta) where the request
+    has ``horizon_days``, ``capacities.X`` where it has the map ``capacity_teu_per_week``."""
+    if field == "horizon":
+        return "horizon_days"
+    if field == "capacities":
+        return "capacity_teu_per_week"
+    if field.startswith("capacities."):
+        return f"capacity_teu_per_week[{quote(field.removeprefix('capacities.'))}]"
+    return re.sub(r"^(bookings\[\d+\])\.service_id$", r"\1.service", field)
+
+
+@contextmanager
+def proto_field_names() -> Iterator[None]:
+    """Re-raise the engine's :class:`InvalidRequest` with the request's own field names (unknown nodes pass)."""
+    try:
+        yield
+    except UnknownNode:
+        raise
+    except InvalidRequest as exc:
+        raise InvalidRequest([FieldProblem(_proto_field(p.field), p.message) for p in exc.problems]) from exc

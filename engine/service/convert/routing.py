@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_ROUTES = 5
 DEFAULT_HORIZON_DAYS = 30.0
+MAX_HORIZON_DAYS = 120.0
+"""The longest plan horizon (days): ``engine.optimize.requests.MAX_HORIZON``, which this module must not import
+(OR-Tools loads with the first plan, not when a worker starts); a test checks the two agree."""
 
 
 def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Network) -> RouteQuery:
@@ -111,7 +114,7 @@ def stream_failure(payload: bytes, failure: Failure) -> bytes:
     """A StreamRoutesResponse carrying ``failure`` for the request in ``payload`` (if it can be read)."""
     request_id = ""
     with contextlib.suppress(Exception):  # the id is a courtesy; the error is what matters
-        request_id = routing_pb2.StreamRoutesRequest.FromString(payload).request.request_id
+        request_id = routing_pb2.StreamRoutesRequest.FromString(payload).request.request_id[:128]
     error = types_pb2.Error(
         code=failure.code.value[0],
         status=failure.status,
@@ -138,8 +141,9 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest) -> PlanReq
     if cargo_class is None:
         problems.append(FieldProblem("cargo_class", f"unknown value {request.cargo_class}"))
     horizon_days = request.horizon_days or DEFAULT_HORIZON_DAYS
-    if not math.isfinite(horizon_days):
-        problems.append(FieldProblem("horizon_days", f"must be a number of days, got {horizon_days}"))
+    if not (math.isfinite(horizon_days) and 0 < horizon_days <= MAX_HORIZON_DAYS):
+        message = f"must be more than 0 and at most {MAX_HORIZON_DAYS:g} days, got {horizon_days:g}"
+        problems.append(FieldProblem("horizon_days", message))
         horizon_days = DEFAULT_HORIZON_DAYS
     constraints = constraints_from_proto(request.constraints, problems)
     bookings = []

@@ -60,9 +60,12 @@ def assign_request_from_proto(request: study_pb2.AssignDemandRequest) -> tuple[S
 
 
 def demand_from_proto(request: study_pb2.AssignDemandRequest) -> list[Demand]:
-    """The demand rows, every problem named by row (``demand[3].teu_per_week: …``)."""
+    """The demand rows, every problem named by row (``demand[3].teu_per_week: …``); also checks ``format``."""
     problems: list[FieldProblem] = []
     rows: list[Demand] = []
+    if request.format not in study_pb2.FrameFormat.values():
+        allowed = ", ".join(study_pb2.FrameFormat.keys())
+        problems.append(FieldProblem("format", f"must be one of {allowed}, got {request.format}"))
     if not request.demand:
         problems.append(FieldProblem("demand", "is required: at least one origin-destination row"))
     for i, row in enumerate(request.demand):
