@@ -101,8 +101,19 @@ def _parser() -> argparse.ArgumentParser:
         "--network", type=Path, default=None, help=f"network directory (default: {default_network_dir()})"
     )
     serve.add_argument("--address", default="127.0.0.1:50051", help="host:port to listen on (port 0 = any free port)")
-    serve.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
-    serve.add_argument("--grace-s", type=float, default=30.0, help="seconds calls in flight get to finish on stop")
+    serve.add_argument("--workers", type=int, default=None, help="worker processes, at least 1 (default: one per core)")
+    serve.add_argument(
+        "--grace-s",
+        type=float,
+        default=30.0,
+        help="seconds calls in flight get to finish on stop; then they are stopped and the server exits",
+    )
+    serve.add_argument(
+        "--worker-memory-mb",
+        type=int,
+        default=1024,
+        help="replace a worker holding more than this after a call; kill one holding twice this (0 = no bound)",
+    )
     serve.set_defaults(handler=_cmd_serve)
     return parser
 
@@ -290,8 +301,25 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from engine.service.server import ServeConfig, run  # grpc is imported only when serving
 
     directory = args.network if args.network is not None else default_network_dir()
-    load_network(directory)  # fail fast, with file:line messages, before any process starts
-    return run(ServeConfig(network_dir=directory, address=args.address, workers=args.workers, grace_s=args.grace_s))
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    if args.worker_memory_mb < 0:
+        print(f"error: --worker-memory-mb must be 0 (no bound) or more, got {args.worker_memory_mb}", file=sys.stderr)
+        return 2
+    try:
+        network = load_network(directory)  # fail fast, with file:line messages, before any process starts
+    except OSError as exc:
+        print(f"error: cannot read the network in {directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    config = ServeConfig(
+        network_dir=directory,
+        address=args.address,
+        workers=args.workers,
+        grace_s=args.grace_s,
+        worker_memory_mb=args.worker_memory_mb,
+    )
+    return run(config, network)
 
 
 def _csv_list(text: str) -> list[str]:

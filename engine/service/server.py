@@ -14,6 +14,8 @@ most (more often earns a GOAWAY "too_many_pings"), also without calls in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import os
@@ -31,9 +33,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from engine.errors import CorridorError
 from engine.network import Network, load_network
 from engine.service import worker
 from engine.service.convert import list_links, list_nodes, network_info
+from engine.service.limits import ByteBudget
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.status import Failure, failure_from_exception, rich_status
 
@@ -44,6 +48,13 @@ NETWORK_SERVICE = "corridor.v1.NetworkService"
 STUDY_SERVICE = "corridor.v1.StudyService"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_CONCURRENT_RPCS = 512
+MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
+"""Request bytes the main process holds for calls being answered; a call that would go past it is refused
+RESOURCE_EXHAUSTED at once (512 concurrent 15 MB requests would otherwise hold ~8 GB)."""
+DEFAULT_WORKER_MEMORY_MB = 1024
+"""A worker holding more than this after a job is replaced; twice this during a job, it is killed."""
+SHUTDOWN_KILL_S = 1.0
+"""After the grace period, how long workers get to stop before they are killed."""
 STREAM_IN_FLIGHT = 32
 """Requests of one StreamRoutes call being answered at once; the stream reads more as results go out."""
 
@@ -64,13 +75,14 @@ class ServeConfig:
 
     network_dir: Path
     address: str = "127.0.0.1:50051"
-    workers: int = 0  # 0 = one per core
+    workers: int | None = None  # None = one per core
     grace_s: float = 30.0
+    worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # 0 = no bound
 
     @property
     def worker_count(self) -> int:
         """Worker processes to start."""
-        return self.workers or os.cpu_count() or 1
+        return self.workers if self.workers is not None else os.cpu_count() or 1
 
 
 def _log_call(method: str, status: str, started: float, request_id: str, peer: str, extra: str = "") -> None:
@@ -95,8 +107,9 @@ class RoutingHandlers:
     """RoutingService and StudyService over raw bytes: requests go to the workers unparsed, responses come back
     serialized."""
 
-    def __init__(self, pool: WorkerPool) -> None:
+    def __init__(self, pool: WorkerPool, budget: ByteBudget) -> None:
         self._pool = pool
+        self._budget = budget
 
     async def find_routes(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         return await self._unary("find_routes", f"/{ROUTING_SERVICE}/FindRoutes", payload, context)
@@ -116,15 +129,16 @@ class RoutingHandlers:
         status = "OK"
         failure: Failure | None = None
         try:
-            response, failure, request_id = await self._pool.call(job, payload, _deadline(context))
+            with self._budget.hold(len(payload)):
+                response, failure, request_id = await self._pool.call(job, payload, _deadline(context))
             if failure is None:
                 assert response is not None
                 return bytes(response)
         except asyncio.CancelledError:
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except WorkerDied:
-            failure = Failure("UNAVAILABLE", "a worker process died; retry the call")
+        except WorkerDied as exc:
+            failure = exc.failure
         except Exception as exc:  # never let a request take the server down
             failure = failure_from_exception(exc)
         finally:
@@ -148,10 +162,13 @@ class RoutingHandlers:
 
         async def answer(payload: bytes) -> None:
             try:
-                response, _failure, _request_id = await self._pool.call("stream_item", payload, deadline)
+                with self._budget.hold(len(payload)):
+                    response, _failure, _request_id = await self._pool.call("stream_item", payload, deadline)
                 await results.put(bytes(response))
-            except WorkerDied:
-                await results.put(worker.stream_failure(payload, Failure("UNAVAILABLE", "a worker process died")))
+            except WorkerDied as exc:
+                await results.put(worker.stream_failure(payload, exc.failure))
+            except CorridorError as exc:
+                await results.put(worker.stream_failure(payload, failure_from_exception(exc)))
             finally:
                 slots.release()
 
@@ -185,16 +202,21 @@ class RoutingHandlers:
 
 
 class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
-    """NetworkService: cheap look-ups answered in the main process."""
+    """NetworkService: look-ups answered in the main process, off the event loop (a thread), so one large query
+    does not stall every other call."""
 
     def __init__(self, network: Network) -> None:
+        self.replace(network)
+
+    def replace(self, network: Network) -> None:
+        """Answer from ``network`` from now on (after a reload)."""
         self._network = network
         self._info = network_info(network)
 
     async def _answer(self, method: str, context: grpc.aio.ServicerContext[Any, Any], build: Callable[[], Any]) -> Any:
         started = time.perf_counter()
         try:
-            response = build()
+            response = await asyncio.to_thread(build)
         except Exception as exc:
             failure = failure_from_exception(exc)
             _log_call(method, failure.status, started, "", context.peer(), failure.correlation_id)
@@ -206,31 +228,41 @@ class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
     async def GetNetworkInfo(  # noqa: N802 - gRPC method names
         self, request: network_pb2.GetNetworkInfoRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> network_pb2.GetNetworkInfoResponse:
-        return await self._answer(f"/{NETWORK_SERVICE}/GetNetworkInfo", context, lambda: self._info)  # type: ignore[no-any-return]
+        return await self._answer(f"/{NETWORK_SERVICE}/GetNetworkInfo", context, functools.partial(_same, self._info))  # type: ignore[no-any-return]
 
     async def ListNodes(  # noqa: N802
         self, request: network_pb2.ListNodesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> network_pb2.ListNodesResponse:
         return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListNodes", context, lambda: list_nodes(request, self._network)
+            f"/{NETWORK_SERVICE}/ListNodes", context, functools.partial(list_nodes, request, self._network)
         )
 
     async def ListLinks(  # noqa: N802
         self, request: network_pb2.ListLinksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> network_pb2.ListLinksResponse:
         return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListLinks", context, lambda: list_links(request, self._network)
+            f"/{NETWORK_SERVICE}/ListLinks", context, functools.partial(list_links, request, self._network)
         )
 
 
-async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
-    """Load the network, start the workers, serve until SIGTERM/SIGINT, drain, and return the exit code."""
-    network = load_network(config.network_dir)
-    pool = WorkerPool(config.network_dir, config.worker_count)
-    pids = await pool.start()
+@dataclass
+class Running:
+    """The parts of a running server that signals act on."""
 
+    server: grpc.aio.Server
+    pool: WorkerPool
+    health: HealthServicer
+    network_service: NetworkServicer
+    stopping: bool = False
+
+
+SERVICES = (ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE)
+
+
+def build_server(pool: WorkerPool, network: Network) -> tuple[grpc.aio.Server, HealthServicer, NetworkServicer]:
+    """The grpc.aio server with every service registered (not bound, not started)."""
     server = grpc.aio.server(options=SERVER_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
-    routing = RoutingHandlers(pool)
+    routing = RoutingHandlers(pool, ByteBudget(MAX_BYTES_IN_FLIGHT))
     server.add_generic_rpc_handlers(
         (
             grpc.method_handlers_generic_handler(
@@ -246,59 +278,127 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
             ),
         )
     )
-    network_pb2_grpc.add_NetworkServiceServicer_to_server(NetworkServicer(network), server)
+    network_service = NetworkServicer(network)
+    network_pb2_grpc.add_NetworkServiceServicer_to_server(network_service, server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    names = (
-        ROUTING_SERVICE,
-        NETWORK_SERVICE,
-        STUDY_SERVICE,
-        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-        reflection.SERVICE_NAME,
-    )
+    names = (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
     # Reflection serves descriptors from the default pool; importing the messages registers them there.
     assert routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name == ROUTING_SERVICE
     assert study_pb2.DESCRIPTOR.services_by_name["StudyService"].full_name == STUDY_SERVICE
     reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(config.address)
-    if port == 0:
-        print(f"corridor serve: cannot listen on {config.address}", file=sys.stderr)
-        pool.shutdown()
-        return 2
-    await server.start()
-    for service in ("", ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE):
-        await health.set(service, health_pb2.HealthCheckResponse.SERVING)
+    return server, health, network_service
 
-    host = config.address.rsplit(":", 1)[0]
+
+def bind(server: grpc.aio.Server, address: str) -> int:
+    """Listen on ``address``; the port bound, or 0 when it cannot be bound (in use, bad host)."""
+    try:
+        return server.add_insecure_port(address)
+    except RuntimeError:  # grpcio raises "Failed to bind" where older versions returned 0
+        return 0
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network | None = None) -> int:
+    """Load the network (unless given), bind, start the workers, serve until SIGTERM/SIGINT, stop within the
+    grace period, and return the exit code (0 stopped cleanly, 2 cannot listen, 3 workers cannot start)."""
+    if config.worker_count < 1:
+        print(f"corridor serve: --workers must be at least 1, got {config.worker_count}", file=sys.stderr)
+        return 2
+    network = network if network is not None else load_network(config.network_dir)
+    pool = WorkerPool(network, config.worker_count, config.worker_memory_mb * 2**20)
+    server, health, network_service = build_server(pool, network)
+    port = bind(server, config.address)
+    if port == 0:
+        print(f"corridor serve: cannot listen on {config.address} (address in use or not local)", file=sys.stderr)
+        return 2
+    try:
+        pids = await pool.start()
+    except WorkerDied as exc:
+        print(f"corridor serve: {exc}", file=sys.stderr)
+        return 3
+    running = Running(server, pool, health, network_service)
+    loop = asyncio.get_running_loop()
+    pool.on_alive_change(lambda alive: _track_task(loop.create_task(_set_health(running, alive))))
+    await server.start()
+    await _set_health(running, pool.alive)
+    _print_banner(out, config.address, port, network, len(pids))
+
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(
+        signal.SIGHUP, lambda: _track_task(loop.create_task(reload_network(running, config.network_dir)))
+    )
+    await stop.wait()
+    print(f"corridor serve: stopping (grace {config.grace_s:g} s)", file=out, flush=True)
+    running.stopping = True
+    await health.enter_graceful_shutdown()
+    # server.stop cancels the calls still running at the end of the grace period; their workers get
+    # SHUTDOWN_KILL_S to notice, then are killed, so the whole exit stays within grace + a second or two.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(server.stop(config.grace_s), config.grace_s + SHUTDOWN_KILL_S)
+    await pool.shutdown(SHUTDOWN_KILL_S)
+    print("corridor serve: stopped", file=out, flush=True)
+    return 0
+
+
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def _track_task(task: asyncio.Task[Any]) -> None:
+    """Keep a reference to a fire-and-forget task until it is done (the loop holds only weak ones)."""
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+async def _set_health(running: Running, alive: int) -> None:
+    """SERVING while at least one worker can answer; NOT_SERVING while none can (or once stopping)."""
+    if running.stopping:
+        return
+    serving = health_pb2.HealthCheckResponse.SERVING if alive else health_pb2.HealthCheckResponse.NOT_SERVING
+    for service in ("", *SERVICES):
+        await running.health.set(service, serving)
+
+
+async def reload_network(running: Running, network_dir: Path) -> bool:
+    """SIGHUP: load ``network_dir`` again; if it loads, serve it (workers roll over one by one); if not, keep
+    serving the old one and log why. True when the new network is served."""
+    old = running.network_service._network
+    try:
+        network = await asyncio.to_thread(load_network, network_dir)
+    except (CorridorError, OSError) as exc:
+        log.error("reload refused, still serving %s: %s", old.label, exc)
+        return False
+    running.network_service.replace(network)
+    running.pool.reload(network)
+    log.info("reload: serving %s (was %s); workers restart as they finish their calls", network.label, old.label)
+    return True
+
+
+def _print_banner(out: TextIO, address: str, port: int, network: Network, workers: int) -> None:
+    host = address.rsplit(":", 1)[0]
     where = f"{host}:{port}"
     example = (
         '{"origin":"XIAN","destination":"DUISBURG","departure":"2026-12-01T00:00:00Z",'
         '"shipment":{"teu":2,"gross_weight_kg":20000},"constraints":{"avoid_countries":["RU","BY"]}}'
     )
     print(
-        f"corridor serve: listening on {where} — network {network.label}, {len(pids)} worker processes\n"
+        f"corridor serve: listening on {where} — network {network.label}, {workers} worker processes\n"
         f"  health: .venv/bin/grpcurl -plaintext {where} grpc.health.v1.Health/Check\n"
         f"  list:   .venv/bin/grpcurl -plaintext {where} list corridor.v1.RoutingService\n"
         f"  route:  .venv/bin/grpcurl -plaintext -d '{example}' {where} corridor.v1.RoutingService/FindRoutes\n"
-        "  stop:   Ctrl-C or SIGTERM (calls in flight finish first)",
+        "  reload: kill -HUP <pid> (a network that does not load is refused; the old one keeps serving)\n"
+        "  stop:   Ctrl-C or SIGTERM (calls in flight get the grace period, then are stopped)",
         file=out,
         flush=True,
     )
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    print(f"corridor serve: stopping (grace {config.grace_s:g} s)", file=out, flush=True)
-    await health.enter_graceful_shutdown()
-    await server.stop(config.grace_s)
-    pool.shutdown()
-    print("corridor serve: stopped", file=out, flush=True)
-    return 0
 
-
-def run(config: ServeConfig) -> int:
+def run(config: ServeConfig, network: Network | None = None) -> int:
     """Run :func:`serve` in a fresh event loop (the ``corridor serve`` entry point)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    return asyncio.run(serve(config))
+    return asyncio.run(serve(config, network=network))
