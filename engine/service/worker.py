@@ -1,8 +1,10 @@
-"""The worker-process side of the server: each worker process holds the network and answers routing requests.
+"""The worker-process side of the server: each worker process holds the network and answers requests.
 
-Requests and responses cross the process boundary as serialized protobuf bytes, so the event loop of the main
-process only moves bytes. A running search polls its deadline and a shared cancellation flag, so a client's
-deadline or cancellation frees the worker within milliseconds.
+Started by the server as ``python -m engine.service.worker`` with one end of a socket pair
+(``engine/service/transport.py``); the first frame is the network snapshot the server holds. Requests and
+responses cross the process boundary as serialized protobuf bytes, so the event loop of the main process only
+moves bytes. A running search polls its deadline and a shared cancel byte, so a client's deadline or cancellation
+frees the worker within milliseconds; the server kills a worker that does not stop (``engine/service/pool.py``).
 """
 
 from __future__ import annotations

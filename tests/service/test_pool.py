@@ -1,0 +1,72 @@
+"""The worker pool on real processes: answers, replacement, the alive count health follows, bounded shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+
+from engine.network import Network
+from engine.service.pool import WorkerDied, WorkerPool
+
+
+def run(coroutine: object) -> object:
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+def test_large_jobs_and_answers_cross_without_blocking(shipped_network: Network) -> None:
+    async def scenario() -> list[bytes]:
+        pool = WorkerPool(shipped_network, 1)
+        await pool.start()
+        try:
+            big = os.urandom(8 << 20)  # far beyond any socket buffer, both ways, several queued on one worker
+            return await asyncio.wait_for(asyncio.gather(*(pool.call("ping", big, None) for _ in range(3))), 60)
+        finally:
+            await pool.shutdown()
+
+    answers = run(scenario())
+    assert isinstance(answers, list) and len(answers) == 3
+    assert all(len(answer[0]) == 8 << 20 for answer in answers)
+
+
+def test_a_killed_worker_fails_its_call_drops_alive_to_zero_and_is_replaced(shipped_network: Network) -> None:
+    async def scenario() -> tuple[list[int], int, int]:
+        pool = WorkerPool(shipped_network, 1)
+        seen: list[int] = []
+        pool.on_alive_change(seen.append)
+        (first,) = await pool.start()
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(WorkerDied) as caught:
+            await asyncio.wait_for(pool.call("ping", b"x", None), 60)  # the dead worker cannot answer
+        end = time.monotonic() + 60
+        while pool.alive == 0 and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        second = pool.pids[0]
+        answer = await asyncio.wait_for(pool.call("ping", b"y", None), 60)
+        await pool.shutdown()
+        assert caught.value.failure.status == "UNAVAILABLE"
+        assert answer[0] == b"y"
+        return seen, first, second
+
+    seen, first, second = run(scenario())  # type: ignore[misc]
+    assert seen[:3] == [1, 0, 1]
+    assert first != second
+
+
+def test_shutdown_kills_a_worker_that_does_not_stop(shipped_network: Network) -> None:
+    async def scenario() -> float:
+        pool = WorkerPool(shipped_network, 1)
+        (pid,) = await pool.start()
+        os.kill(pid, signal.SIGSTOP)  # a worker that reads nothing and answers nothing
+        call = asyncio.ensure_future(pool.call("ping", b"x", None))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await pool.shutdown(0.5)
+        with pytest.raises(WorkerDied):
+            await call
+        return time.monotonic() - started
+
+    assert run(scenario()) < 10  # type: ignore[operator]
