@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import grpc
-from corridor.v1 import network_pb2, network_pb2_grpc, routing_pb2, study_pb2
+from corridor.v1 import network_pb2, routing_pb2, study_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
@@ -36,7 +35,7 @@ from grpc_reflection.v1alpha import reflection
 from engine.errors import CorridorError
 from engine.network import Network, load_network
 from engine.service import worker
-from engine.service.convert import list_links, list_nodes, network_info
+from engine.service.convert import network_info
 from engine.service.limits import ByteBudget
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.status import Failure, failure_from_exception, rich_status
@@ -120,6 +119,13 @@ class RoutingHandlers:
     async def assign_demand(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         return await self._unary("assign_demand", f"/{STUDY_SERVICE}/AssignDemand", payload, context)
 
+    async def list_nodes(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        # In a worker: matching a 15 MB query held the event loop (and the GIL, even from a thread) for a second.
+        return await self._unary("list_nodes", f"/{NETWORK_SERVICE}/ListNodes", payload, context)
+
+    async def list_links(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        return await self._unary("list_links", f"/{NETWORK_SERVICE}/ListLinks", payload, context)
+
     async def _unary(
         self, job: str, method: str, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]
     ) -> bytes:
@@ -201,48 +207,24 @@ class RoutingHandlers:
             _log_call(f"/{ROUTING_SERVICE}/StreamRoutes", status, started, f"{answered} results", context.peer())
 
 
-class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
-    """NetworkService: look-ups answered in the main process, off the event loop (a thread), so one large query
-    does not stall every other call."""
+class NetworkServicer:
+    """NetworkService.GetNetworkInfo, answered in the main process from a prepared response (ListNodes and
+    ListLinks go to the workers, see :class:`RoutingHandlers`)."""
 
     def __init__(self, network: Network) -> None:
         self.replace(network)
 
     def replace(self, network: Network) -> None:
         """Answer from ``network`` from now on (after a reload)."""
-        self._network = network
+        self.network = network
         self._info = network_info(network)
 
-    async def _answer(self, method: str, context: grpc.aio.ServicerContext[Any, Any], build: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            response = await asyncio.to_thread(build)
-        except Exception as exc:
-            failure = failure_from_exception(exc)
-            _log_call(method, failure.status, started, "", context.peer(), failure.correlation_id)
-            grpc_status = rich_status(failure)
-            await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
-        _log_call(method, "OK", started, "", context.peer())
-        return response
-
-    async def GetNetworkInfo(  # noqa: N802 - gRPC method names
+    async def get_network_info(
         self, request: network_pb2.GetNetworkInfoRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> network_pb2.GetNetworkInfoResponse:
-        return await self._answer(f"/{NETWORK_SERVICE}/GetNetworkInfo", context, functools.partial(_same, self._info))  # type: ignore[no-any-return]
-
-    async def ListNodes(  # noqa: N802
-        self, request: network_pb2.ListNodesRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> network_pb2.ListNodesResponse:
-        return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListNodes", context, functools.partial(list_nodes, request, self._network)
-        )
-
-    async def ListLinks(  # noqa: N802
-        self, request: network_pb2.ListLinksRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> network_pb2.ListLinksResponse:
-        return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListLinks", context, functools.partial(list_links, request, self._network)
-        )
+        """The prepared description of the network being served."""
+        _log_call(f"/{NETWORK_SERVICE}/GetNetworkInfo", "OK", time.perf_counter(), "", context.peer())
+        return self._info
 
 
 @dataclass
@@ -263,6 +245,7 @@ def build_server(pool: WorkerPool, network: Network) -> tuple[grpc.aio.Server, H
     """The grpc.aio server with every service registered (not bound, not started)."""
     server = grpc.aio.server(options=SERVER_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
     routing = RoutingHandlers(pool, ByteBudget(MAX_BYTES_IN_FLIGHT))
+    network_service = NetworkServicer(network)
     server.add_generic_rpc_handlers(
         (
             grpc.method_handlers_generic_handler(
@@ -276,10 +259,20 @@ def build_server(pool: WorkerPool, network: Network) -> tuple[grpc.aio.Server, H
             grpc.method_handlers_generic_handler(
                 STUDY_SERVICE, {"AssignDemand": grpc.unary_unary_rpc_method_handler(routing.assign_demand)}
             ),
+            grpc.method_handlers_generic_handler(
+                NETWORK_SERVICE,
+                {
+                    "GetNetworkInfo": grpc.unary_unary_rpc_method_handler(
+                        network_service.get_network_info,
+                        request_deserializer=network_pb2.GetNetworkInfoRequest.FromString,
+                        response_serializer=network_pb2.GetNetworkInfoResponse.SerializeToString,
+                    ),
+                    "ListNodes": grpc.unary_unary_rpc_method_handler(routing.list_nodes),
+                    "ListLinks": grpc.unary_unary_rpc_method_handler(routing.list_links),
+                },
+            ),
         )
     )
-    network_service = NetworkServicer(network)
-    network_pb2_grpc.add_NetworkServiceServicer_to_server(network_service, server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     names = (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
@@ -296,10 +289,6 @@ def bind(server: grpc.aio.Server, address: str) -> int:
         return server.add_insecure_port(address)
     except RuntimeError:  # grpcio raises "Failed to bind" where older versions returned 0
         return 0
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network | None = None) -> int:
@@ -367,7 +356,7 @@ async def _set_health(running: Running, alive: int) -> None:
 async def reload_network(running: Running, network_dir: Path) -> bool:
     """SIGHUP: load ``network_dir`` again; if it loads, serve it (workers roll over one by one); if not, keep
     serving the old one and log why. True when the new network is served."""
-    old = running.network_service._network
+    old = running.network_service.network
     try:
         network = await asyncio.to_thread(load_network, network_dir)
     except (CorridorError, OSError) as exc:

@@ -212,6 +212,34 @@ def assign_demand_bytes(payload: bytes, deadline: float | None, slot: int) -> Ou
         return None, failure_from_exception(exc), request_id
 
 
+def list_nodes_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
+    """Answer one serialized ListNodesRequest (in a worker: a large query text must not stall the event loop)."""
+    from corridor.v1 import network_pb2
+
+    from engine.service.convert import list_nodes
+
+    assert _network is not None, "worker not initialised"
+    try:
+        request = network_pb2.ListNodesRequest.FromString(payload)
+        return list_nodes(request, _network).SerializeToString(), None, ""
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), ""
+
+
+def list_links_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
+    """Answer one serialized ListLinksRequest."""
+    from corridor.v1 import network_pb2
+
+    from engine.service.convert import list_links
+
+    assert _network is not None, "worker not initialised"
+    try:
+        request = network_pb2.ListLinksRequest.FromString(payload)
+        return list_links(request, _network).SerializeToString(), None, ""
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), ""
+
+
 def ping_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
     """Echo ``payload`` (measures the transport's round trip)."""
     return payload, None, ""
@@ -219,6 +247,8 @@ def ping_bytes(payload: bytes, deadline: float | None, slot: int) -> Outcome:
 
 JOBS: dict[str, Callable[[bytes, float | None, int], Outcome]] = {
     "ping": ping_bytes,
+    "list_nodes": list_nodes_bytes,
+    "list_links": list_links_bytes,
     "find_routes": find_routes_bytes,
     "stream_item": stream_item_bytes,
     "plan_shipment": plan_shipment_bytes,

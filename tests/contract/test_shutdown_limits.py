@@ -105,3 +105,19 @@ def test_a_worker_past_its_memory_bound_is_replaced(ladder_dir: Path) -> None:
         assert not seen.failures, seen.failures
     finally:
         assert running.stop(timeout=30) == 0
+
+
+def test_large_list_nodes_queries_do_not_stall_health(server: ServerProcess) -> None:
+    from corridor.v1 import network_pb2, network_pb2_grpc
+
+    stub = network_pb2_grpc.NetworkServiceStub(server.channel())
+    query = network_pb2.ListNodesRequest(query="é" * (6 << 20))  # ~12 MB of text to normalise and match
+    with health_watched(server.address, every_s=0.05) as seen:
+        calls = [stub.ListNodes.future(query, timeout=120) for _ in range(4)]
+        for call in calls:
+            try:
+                call.result()
+            except grpc.RpcError as exc:  # a length limit may refuse it; what matters is the event loop
+                assert exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED)
+    assert not seen.failures, seen.failures
+    assert len(seen.statuses) > 3

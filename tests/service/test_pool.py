@@ -70,3 +70,25 @@ def test_shutdown_kills_a_worker_that_does_not_stop(shipped_network: Network) ->
         return time.monotonic() - started
 
     assert run(scenario()) < 10  # type: ignore[operator]
+
+
+def test_a_job_past_its_deadline_that_does_not_stop_loses_its_worker(shipped_network: Network) -> None:
+    async def scenario() -> tuple[str, float, bool]:
+        pool = WorkerPool(shipped_network, 1)
+        (pid,) = await pool.start()
+        os.kill(pid, signal.SIGSTOP)  # stands for a phase that never polls its deadline (a solver, a parser)
+        started = time.monotonic()
+        with pytest.raises(WorkerDied) as caught:
+            await asyncio.wait_for(pool.call("ping", b"x", time.monotonic() + 0.5), 60)
+        waited = time.monotonic() - started
+        end = time.monotonic() + 60
+        while pool.alive == 0 and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        replaced = pool.pids != [pid]
+        await pool.shutdown()
+        return caught.value.failure.status, waited, replaced
+
+    status, waited, replaced = run(scenario())  # type: ignore[misc]
+    assert status == "DEADLINE_EXCEEDED"
+    assert waited < 30  # deadline 0.5 s + the 2 s stop slack, generously bounded
+    assert replaced
