@@ -99,3 +99,21 @@ def test_three_assignments_of_15000_rows_on_two_workers_do_not_freeze() -> None:
         assert not seen.failures, seen.failures
     finally:
         assert running.stop(timeout=30) == 0
+
+
+def test_an_assignment_past_its_deadline_frees_its_worker_whatever_phase_it_is_in() -> None:
+    running = start_server(default_network_dir(), 1)
+    try:
+        channel = running.channel()
+        study = study_pb2_grpc.StudyServiceStub(channel)
+        routing = routing_pb2_grpc.RoutingServiceStub(channel)
+        assert routing.FindRoutes(find_routes_request("warm"), timeout=30).routes
+        with health_watched(running.address) as seen:
+            with pytest.raises(grpc.RpcError) as caught:
+                study.AssignDemand(demand(20_000), timeout=3)  # minutes of work without the deadline
+            assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+            # The only worker stops by itself or is killed 2 s after the deadline and replaced.
+            assert routing.FindRoutes(find_routes_request("after"), timeout=30).routes
+        assert not seen.failures, seen.failures
+    finally:
+        assert running.stop(timeout=30) == 0
