@@ -48,6 +48,8 @@ WATCH_INTERVAL_S = 0.25
 """How often the watchdog looks at the workers."""
 START_TIMEOUT_S = 120.0
 """How long a new worker may take to say it holds the network."""
+RECYCLED = -1
+"""Generation of a worker past its memory bound: replaced as soon as a new worker is ready."""
 MEMORY_KILL_FACTOR = 2.0
 """A worker is recycled after a job once it holds more than the memory bound, killed mid-job beyond this factor."""
 
@@ -100,6 +102,7 @@ class WorkerPool:
     network: Network
     workers: int
     memory_bound_bytes: int = 0
+    memory_kill_factor: float = MEMORY_KILL_FACTOR
     _flags: CancelFlags | None = field(default=None, init=False)
     _free_seats: list[int] = field(default_factory=list, init=False)
     _pending: collections.deque[_Job] = field(default_factory=collections.deque, init=False)
@@ -113,6 +116,8 @@ class WorkerPool:
     _listeners: list[Callable[[int], None]] = field(default_factory=list, init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
     _starting: dict[int, int] = field(default_factory=dict, init=False)
+    _reaping: list[_Worker] = field(default_factory=list, init=False)
+    """Lost workers whose exit has not been collected yet (shutdown waits for them too)."""
     """Workers being started, per generation (counted before their task runs, so none is started twice)."""
 
     async def start(self) -> set[int]:
@@ -232,22 +237,25 @@ class WorkerPool:
             worker.timer = None
         if job is not None and not job.future.done():
             job.future.set_result(outcome)
-        if self.memory_bound_bytes and resident is not None and resident > self.memory_bound_bytes:
-            log.warning(
-                "worker %s holds %d MB after a job (bound %d MB); replacing it",
-                worker.pid,
-                resident >> 20,
-                self.memory_bound_bytes >> 20,
-            )
+        if worker.retiring:
             self._lose(worker, kill=False)
+        elif self.memory_bound_bytes and resident is not None and resident > self.memory_bound_bytes:
+            if worker.generation != RECYCLED:
+                log.warning(
+                    "worker %s holds %d MB after a job (bound %d MB); replacing it",
+                    worker.pid,
+                    resident >> 20,
+                    self.memory_bound_bytes >> 20,
+                )
+            # It goes on answering until its replacement is ready and then retires like a worker of an older
+            # network (see reload), so a recycle never leaves the pool without a worker.
+            worker.generation = RECYCLED
             self._ensure_workers()
-        elif worker.retiring:
-            self._lose(worker, kill=False)
         self._dispatch()
 
     def _on_lost(self, worker: _Worker) -> None:
         if worker.started is not None and not worker.started.done():
-            worker.started.set_exception(EOFError("the worker closed its socket"))
+            worker.started.set_result(None)  # no pid: the worker closed its socket before it was ready
         if worker.gone:
             return
         log.error("worker %s died (exit code %s); starting a new one", worker.pid, worker.proc.process.poll())
@@ -293,7 +301,8 @@ class WorkerPool:
             transport.write(encode_frame(self.network))
             assert worker.started is not None
             pid = await asyncio.wait_for(worker.started, START_TIMEOUT_S)
-            assert pid == proc.pid
+            if pid != proc.pid:
+                raise EOFError("the worker closed its socket before it was ready")
         except (OSError, EOFError, TimeoutError) as exc:
             log.error("worker %s did not start (%s; exit code %s)", proc.pid, exc, proc.process.poll())
             self._lose(worker, kill=True)
@@ -348,6 +357,7 @@ class WorkerPool:
             worker.proc.sock.close()
         if worker in self._all:
             self._all.remove(worker)
+        self._reaping.append(worker)
         self._track(self._reap(worker))
         self._alive_changed()
 
@@ -362,6 +372,7 @@ class WorkerPool:
                 worker.proc.process.kill()
             await asyncio.to_thread(worker.proc.process.wait)
         self._free_seats.append(worker.proc.seat)
+        self._reaping.remove(worker)
 
     def _alive_changed(self) -> None:
         alive = self.alive
@@ -382,7 +393,7 @@ class WorkerPool:
                 if code is not None:
                     self._on_lost(worker)
                     continue
-                limit = self.memory_bound_bytes * MEMORY_KILL_FACTOR
+                limit = self.memory_bound_bytes * self.memory_kill_factor
                 job = worker.job
                 if job is not None and limit:
                     resident = resident_bytes(worker.pid)
@@ -405,7 +416,9 @@ class WorkerPool:
             self._watchdog.cancel()
         while self._pending:
             self._fail(self._pending.popleft(), Failure("UNAVAILABLE", "the server is stopping"))
-        workers = list(self._all)
+        for task in list(self._tasks):  # reapers included: the loop below collects every exit itself
+            task.cancel()
+        workers = [*self._all, *self._reaping]
         for worker in workers:
             worker.gone = True  # losing the socket now is expected, not a death to report
             if self._flags is not None:
@@ -426,6 +439,7 @@ class WorkerPool:
         self._all.clear()
         for task in list(self._tasks):
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def worker_lost_failure(worker: _Worker) -> Failure:

@@ -92,3 +92,23 @@ def test_a_job_past_its_deadline_that_does_not_stop_loses_its_worker(shipped_net
     assert status == "DEADLINE_EXCEEDED"
     assert waited < 30  # deadline 0.5 s + the 2 s stop slack, generously bounded
     assert replaced
+
+
+def test_a_worker_past_its_memory_bound_is_replaced_without_a_gap(shipped_network: Network) -> None:
+    async def scenario() -> tuple[list[int], int, list[int]]:
+        # Every worker is past the bound after a job; none is killed mid-job (that is the contract test's).
+        pool = WorkerPool(shipped_network, 1, memory_bound_bytes=1, memory_kill_factor=1e12)
+        seen: list[int] = []
+        pool.on_alive_change(seen.append)
+        (first,) = await pool.start()
+        assert (await asyncio.wait_for(pool.call("ping", b"x", None), 60))[0] == b"x"
+        end = time.monotonic() + 60
+        while first in pool.pids and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        pids = pool.pids
+        await pool.shutdown()
+        return seen, first, pids
+
+    seen, first, pids = run(scenario())  # type: ignore[misc]
+    assert first not in pids and len(pids) == 1
+    assert 0 not in seen  # the old worker answered until its replacement was ready
