@@ -128,7 +128,8 @@ class WorkerPool:
         WorkerDied
             When a worker cannot start (the server should not serve without workers).
         """
-        seats = 2 * self.workers  # room for a full second generation while a reload rolls over
+        # Room for the serving generation, the next one starting, and one more started before a second reload.
+        seats = 4 * self.workers
         self._flags = CancelFlags(seats)
         self._free_seats = list(range(seats - 1, -1, -1))
         started = await asyncio.gather(*(self._spawn() for _ in range(self.workers)))
@@ -310,9 +311,11 @@ class WorkerPool:
             self._next_spawn_at = time.monotonic() + min(30.0, 0.5 * 2**self._spawn_failures)
             return False
         self._spawn_failures = 0
+        if worker.generation != self._generation:
+            self._lose(worker, kill=False)  # another reload came while it started: it holds a stale network
+            return False
         worker.ready = True
-        if worker.generation == self._generation:
-            self._retire_one_old()
+        self._retire_one_old()
         self._alive_changed()
         self._dispatch()
         return True

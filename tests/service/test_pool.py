@@ -112,3 +112,26 @@ def test_a_worker_past_its_memory_bound_is_replaced_without_a_gap(shipped_networ
     seen, first, pids = run(scenario())  # type: ignore[misc]
     assert first not in pids and len(pids) == 1
     assert 0 not in seen  # the old worker answered until its replacement was ready
+
+
+def test_two_quick_reloads_settle_on_the_last_network_alone(shipped_network: Network) -> None:
+    async def scenario() -> tuple[set[int], list[int], bytes]:
+        pool = WorkerPool(shipped_network, 2)
+        first = await pool.start()
+        pool.reload(shipped_network)
+        await asyncio.sleep(0.1)  # the second generation is starting
+        pool.reload(shipped_network)
+        end = time.monotonic() + 90
+        while (first & set(pool.pids) or len(pool.pids) != 2 or pool._starting.get(2)) and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # nothing else is still on its way in
+        pids = pool.pids
+        generations = {w.generation for w in pool._all}
+        answer = await asyncio.wait_for(pool.call("ping", b"z", None), 60)
+        await pool.shutdown()
+        assert generations == {2}
+        return first, pids, answer[0]
+
+    first, pids, answer = run(scenario())  # type: ignore[misc]
+    assert len(pids) == 2 and not first & set(pids)
+    assert answer == b"z"
