@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -19,8 +20,19 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
     add_network_option(serve)
     serve.add_argument("--address", default="127.0.0.1:50051", help="host:port to listen on (port 0 = any free port)")
-    serve.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
-    serve.add_argument("--grace-s", type=float, default=30.0, help="seconds calls in flight get to finish on stop")
+    serve.add_argument("--workers", type=int, default=None, help="worker processes, at least 1 (default: one per core)")
+    serve.add_argument(
+        "--grace-s",
+        type=float,
+        default=30.0,
+        help="seconds calls in flight get to finish on stop; then they are stopped and the server exits",
+    )
+    serve.add_argument(
+        "--worker-memory-mb",
+        type=int,
+        default=1024,
+        help="replace a worker holding more than this after a call; kill one holding twice this (0 = no bound)",
+    )
     access = serve.add_argument_group("access (see docs/OPERATIONS.md)")
     access.add_argument("--tls-cert", type=Path, default=None, metavar="FILE", help="PEM certificate chain: serve TLS")
     access.add_argument("--tls-key", type=Path, default=None, metavar="FILE", help="PEM private key of --tls-cert")
@@ -43,6 +55,12 @@ def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
     from engine.service.server import ServeConfig, run  # grpc is imported only when serving
 
     directory = network_dir(args.network)
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    if args.worker_memory_mb < 0:
+        print(f"error: --worker-memory-mb must be 0 (no bound) or more, got {args.worker_memory_mb}", file=sys.stderr)
+        return 2
     access = AccessConfig(
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -52,8 +70,17 @@ def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
     )
     server_credentials(access)  # fail fast on bad TLS or token files, before the network loads
     interceptors(access)
-    load_network(directory)  # fail fast, with file:line messages, before any process starts
+    try:
+        network = load_network(directory)  # fail fast, with file:line messages, before any process starts
+    except OSError as exc:
+        print(f"error: cannot read the network in {directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     config = ServeConfig(
-        network_dir=directory, address=args.address, workers=args.workers, grace_s=args.grace_s, access=access
+        network_dir=directory,
+        address=args.address,
+        workers=args.workers,
+        grace_s=args.grace_s,
+        worker_memory_mb=args.worker_memory_mb,
+        access=access,
     )
-    return run(config)
+    return run(config, network)

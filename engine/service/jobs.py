@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
-from corridor.v1 import routing_pb2, study_pb2
+from corridor.v1 import network_pb2, routing_pb2, study_pb2
 from google.protobuf.message import Message
 
 from engine.errors import SearchInterrupted
 from engine.network import Network
 from engine.routing import RouteQuery, RouteResult, find_routes
 from engine.service.convert.common import proto_field_names
+from engine.service.convert.network import list_links, list_nodes
 from engine.service.convert.routing import (
     find_routes_response,
     plan_request_from_proto,
@@ -31,6 +32,7 @@ from engine.service.convert.routing import (
 from engine.service.convert.study import assign_request_from_proto, assign_response
 from engine.service.limits import MAX_CHARS, check_request_limits
 from engine.service.status import Failure, failure_from_exception
+from engine.service.work_limits import check_assign_rows, check_plan_size
 
 if TYPE_CHECKING:
     from engine.network.scenario import Scenario
@@ -106,6 +108,7 @@ def _assign_demand(
             raise SearchInterrupted(reason)
 
     edits, request = call
+    on_iteration(None)  # parsing a large request may already have used the time
     if edits is not None:
         network = apply_edits(network, edits)
     if deadline is not None:
@@ -119,15 +122,27 @@ FIND_ROUTES = Job(
     _find_routes,
     lambda result, request: find_routes_response(result, request.request_id, request.include_hops),
 )
+
+
+def _plan_request(request: routing_pb2.PlanShipmentRequest, network: Network) -> PlanRequest:
+    check_plan_size(request, network)  # horizon × departures bounds the time-expanded model's memory
+    return plan_request_from_proto(request)
+
+
+def _assign_request(request: study_pb2.AssignDemandRequest, _network: Network) -> tuple[Scenario | None, AssignRequest]:
+    check_assign_rows(request)
+    return assign_request_from_proto(request)
+
+
 PLAN_SHIPMENT = Job(
     routing_pb2.PlanShipmentRequest.FromString,
-    lambda request, _network: plan_request_from_proto(request),
+    _plan_request,
     _plan_shipment,
     lambda plan, request: plan_response(plan, request.request_id),
 )
 ASSIGN_DEMAND = Job(
     study_pb2.AssignDemandRequest.FromString,
-    lambda request, _network: assign_request_from_proto(request),
+    _assign_request,
     _assign_demand,
     lambda result, request: assign_response(result, request.request_id, request.format),
 )
@@ -149,7 +164,32 @@ def stream_item(payload: bytes, network: Network, should_stop: StopHook, deadlin
     return item.SerializeToString(), None, request_id
 
 
+MessageT = TypeVar("MessageT", bound=Message)
+
+
+def _network_answer(parse: Callable[[bytes], MessageT], answer: Callable[[MessageT, Network], Message]) -> Answer:
+    """A NetworkService look-up, answered in a worker: a large query text must not stall the event loop."""
+
+    def run(payload: bytes, network: Network, _should_stop: StopHook, _deadline: float | None) -> Outcome:
+        try:
+            request = parse(payload)
+            check_request_limits(request)
+            return answer(request, network).SerializeToString(), None, ""
+        except Exception as exc:  # every failure becomes a status; the worker must survive
+            return None, failure_from_exception(exc), ""
+
+    return run
+
+
+def ping(payload: bytes, _network: Network, _should_stop: StopHook, _deadline: float | None) -> Outcome:
+    """Echo ``payload`` (measures the transport's round trip)."""
+    return payload, None, ""
+
+
 JOBS: dict[str, Answer] = {
+    "ping": ping,
+    "list_nodes": _network_answer(network_pb2.ListNodesRequest.FromString, list_nodes),
+    "list_links": _network_answer(network_pb2.ListLinksRequest.FromString, list_links),
     "find_routes": FIND_ROUTES,
     "stream_item": stream_item,
     "plan_shipment": PLAN_SHIPMENT,

@@ -14,30 +14,33 @@ most (more often earns a GOAWAY "too_many_pings"), also without calls in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import grpc
-from corridor.v1 import network_pb2, network_pb2_grpc, routing_pb2, study_pb2
+from corridor.v1 import network_pb2, routing_pb2, study_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from engine.errors import CorridorError
 from engine.network import Network, load_network
 from engine.service import worker
-from engine.service.convert.network import list_links, list_nodes, network_info
+from engine.service.convert.network import network_info
 from engine.service.limits import RequestGuard
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
 from engine.service.status import Failure, failure_from_exception, rich_status
+from engine.service.work_limits import ByteBudget
 
 log = logging.getLogger("corridor.service")
 
@@ -46,6 +49,13 @@ NETWORK_SERVICE = "corridor.v1.NetworkService"
 STUDY_SERVICE = "corridor.v1.StudyService"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_CONCURRENT_RPCS = 512
+MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
+"""Request bytes the main process holds for calls being answered; a call that would go past it is refused
+RESOURCE_EXHAUSTED at once (512 concurrent 15 MB requests would otherwise hold ~8 GB)."""
+DEFAULT_WORKER_MEMORY_MB = 1024
+"""A worker holding more than this after a job is replaced; twice this during a job, it is killed."""
+SHUTDOWN_KILL_S = 1.0
+"""After the grace period, how long workers get to stop before they are killed."""
 STREAM_IN_FLIGHT = 32
 """Requests of one StreamRoutes call being answered at once; the stream reads more as results go out."""
 
@@ -66,14 +76,15 @@ class ServeConfig:
 
     network_dir: Path
     address: str = "127.0.0.1:50051"
-    workers: int = 0  # 0 = one per core
+    workers: int | None = None  # None = one per core
     grace_s: float = 30.0
+    worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # 0 = no bound
     access: AccessConfig = field(default_factory=AccessConfig)
 
     @property
     def worker_count(self) -> int:
         """Worker processes to start."""
-        return self.workers or os.cpu_count() or 1
+        return self.workers if self.workers is not None else os.cpu_count() or 1
 
 
 def _log_call(method: str, status: str, started: float, request_id: str, peer: str, extra: str = "") -> None:
@@ -98,8 +109,9 @@ class RoutingHandlers:
     """RoutingService and StudyService over raw bytes: requests go to the workers unparsed, responses come back
     serialized."""
 
-    def __init__(self, pool: WorkerPool) -> None:
+    def __init__(self, pool: WorkerPool, budget: ByteBudget) -> None:
         self._pool = pool
+        self._budget = budget
 
     async def find_routes(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         return await self._unary("find_routes", f"/{ROUTING_SERVICE}/FindRoutes", payload, context)
@@ -110,6 +122,13 @@ class RoutingHandlers:
     async def assign_demand(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         return await self._unary("assign_demand", f"/{STUDY_SERVICE}/AssignDemand", payload, context)
 
+    async def list_nodes(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        # In a worker: matching a 15 MB query held the event loop (and the GIL, even from a thread) for a second.
+        return await self._unary("list_nodes", f"/{NETWORK_SERVICE}/ListNodes", payload, context)
+
+    async def list_links(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        return await self._unary("list_links", f"/{NETWORK_SERVICE}/ListLinks", payload, context)
+
     async def _unary(
         self, job: str, method: str, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]
     ) -> bytes:
@@ -119,15 +138,16 @@ class RoutingHandlers:
         status = "OK"
         failure: Failure | None = None
         try:
-            response, failure, request_id = await self._pool.call(job, payload, _deadline(context))
+            with self._budget.hold(len(payload)):
+                response, failure, request_id = await self._pool.call(job, payload, _deadline(context))
             if failure is None:
                 assert response is not None
                 return bytes(response)
         except asyncio.CancelledError:
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except WorkerDied:
-            failure = Failure("UNAVAILABLE", "a worker process died; retry the call")
+        except WorkerDied as exc:
+            failure = exc.failure
         except Exception as exc:  # never let a request take the server down
             failure = failure_from_exception(exc)
         finally:
@@ -151,10 +171,13 @@ class RoutingHandlers:
 
         async def answer(payload: bytes) -> None:
             try:
-                response, _failure, _request_id = await self._pool.call("stream_item", payload, deadline)
+                with self._budget.hold(len(payload)):
+                    response, _failure, _request_id = await self._pool.call("stream_item", payload, deadline)
                 await results.put(bytes(response))
-            except WorkerDied:
-                await results.put(worker.stream_failure(payload, Failure("UNAVAILABLE", "a worker process died")))
+            except WorkerDied as exc:
+                await results.put(worker.stream_failure(payload, exc.failure))
+            except CorridorError as exc:
+                await results.put(worker.stream_failure(payload, failure_from_exception(exc)))
             finally:
                 slots.release()
 
@@ -187,61 +210,55 @@ class RoutingHandlers:
             _log_call(f"/{ROUTING_SERVICE}/StreamRoutes", status, started, f"{answered} results", context.peer())
 
 
-class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
-    """NetworkService: cheap look-ups answered in the main process."""
+class NetworkServicer:
+    """NetworkService.GetNetworkInfo, answered in the main process from a prepared response (ListNodes and
+    ListLinks go to the workers, see :class:`RoutingHandlers`)."""
 
     def __init__(self, network: Network) -> None:
-        self._network = network
+        self.replace(network)
+
+    def replace(self, network: Network) -> None:
+        """Answer from ``network`` from now on (after a reload)."""
+        self.network = network
         self._info = network_info(network)
 
-    async def _answer(self, method: str, context: grpc.aio.ServicerContext[Any, Any], build: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            response = build()
-        except Exception as exc:
-            failure = failure_from_exception(exc)
-            _log_call(method, failure.status, started, "", context.peer(), failure.correlation_id)
-            grpc_status = rich_status(failure)
-            await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
-        _log_call(method, "OK", started, "", context.peer())
-        return response
-
-    async def GetNetworkInfo(  # noqa: N802 - gRPC method names
+    async def get_network_info(
         self,
-        request: network_pb2.GetNetworkInfoRequest,  # noqa: ARG002 - gRPC's servicer signature; the request is empty
+        _request: network_pb2.GetNetworkInfoRequest,  # empty: the answer depends on nothing in it
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> network_pb2.GetNetworkInfoResponse:
-        return await self._answer(f"/{NETWORK_SERVICE}/GetNetworkInfo", context, lambda: self._info)  # type: ignore[no-any-return]
-
-    async def ListNodes(  # noqa: N802
-        self, request: network_pb2.ListNodesRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> network_pb2.ListNodesResponse:
-        return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListNodes", context, lambda: list_nodes(request, self._network)
-        )
-
-    async def ListLinks(  # noqa: N802
-        self, request: network_pb2.ListLinksRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> network_pb2.ListLinksResponse:
-        return await self._answer(  # type: ignore[no-any-return]
-            f"/{NETWORK_SERVICE}/ListLinks", context, lambda: list_links(request, self._network)
-        )
+        """The prepared description of the network being served."""
+        _log_call(f"/{NETWORK_SERVICE}/GetNetworkInfo", "OK", time.perf_counter(), "", context.peer())
+        return self._info
 
 
-async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
-    """Load the network, start the workers, serve until SIGTERM/SIGINT, drain, and return the exit code."""
-    credentials = server_credentials(config.access)  # bad TLS or token files stop us before any worker starts
-    access_interceptors = interceptors(config.access)
-    network = load_network(config.network_dir)
-    pool = WorkerPool(config.network_dir, config.worker_count)
-    pids = await pool.start()
+@dataclass
+class Running:
+    """The parts of a running server that signals act on."""
 
+    server: grpc.aio.Server
+    pool: WorkerPool
+    health: HealthServicer
+    network_service: NetworkServicer
+    stopping: bool = False
+
+
+SERVICES = (ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE)
+
+
+def build_server(
+    pool: WorkerPool, network: Network, access: AccessConfig | None = None
+) -> tuple[grpc.aio.Server, HealthServicer, NetworkServicer]:
+    """The grpc.aio server with every service registered (not bound, not started): the access interceptors (bearer
+    tokens) first, then the request guard, then the handlers; reflection only when ``access`` allows it."""
+    access = access if access is not None else AccessConfig()
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
-        interceptors=[*access_interceptors, RequestGuard()],
+        interceptors=[*interceptors(access), RequestGuard()],
     )
-    routing = RoutingHandlers(pool)
+    routing = RoutingHandlers(pool, ByteBudget(MAX_BYTES_IN_FLIGHT))
+    network_service = NetworkServicer(network)
     server.add_generic_rpc_handlers(
         (
             grpc.method_handlers_generic_handler(
@@ -255,68 +272,143 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout) -> int:
             grpc.method_handlers_generic_handler(
                 STUDY_SERVICE, {"AssignDemand": grpc.unary_unary_rpc_method_handler(routing.assign_demand)}
             ),
+            grpc.method_handlers_generic_handler(
+                NETWORK_SERVICE,
+                {
+                    "GetNetworkInfo": grpc.unary_unary_rpc_method_handler(
+                        network_service.get_network_info,
+                        request_deserializer=network_pb2.GetNetworkInfoRequest.FromString,
+                        response_serializer=network_pb2.GetNetworkInfoResponse.SerializeToString,
+                    ),
+                    "ListNodes": grpc.unary_unary_rpc_method_handler(routing.list_nodes),
+                    "ListLinks": grpc.unary_unary_rpc_method_handler(routing.list_links),
+                },
+            ),
         )
     )
-    network_pb2_grpc.add_NetworkServiceServicer_to_server(NetworkServicer(network), server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    if config.access.reflection:
-        names = (
-            ROUTING_SERVICE,
-            NETWORK_SERVICE,
-            STUDY_SERVICE,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        )
+    if access.reflection:
+        names = (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
         # Reflection serves descriptors from the default pool; importing the messages registers them there.
         assert routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name == ROUTING_SERVICE
         assert study_pb2.DESCRIPTOR.services_by_name["StudyService"].full_name == STUDY_SERVICE
         reflection.enable_server_reflection(names, server)
-    if credentials is None:
-        port = server.add_insecure_port(config.address)
-    else:
-        port = server.add_secure_port(config.address, credentials)
+    return server, health, network_service
+
+
+def bind(server: grpc.aio.Server, address: str, credentials: grpc.ServerCredentials | None = None) -> int:
+    """Listen on ``address`` (with TLS when ``credentials`` are given); the port bound, or 0 when it cannot be
+    bound (in use, bad host)."""
+    try:
+        if credentials is not None:
+            return server.add_secure_port(address, credentials)
+        return server.add_insecure_port(address)
+    except RuntimeError:  # grpcio raises "Failed to bind" where older versions returned 0
+        return 0
+
+
+async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network | None = None) -> int:
+    """Load the network (unless given), bind, start the workers, serve until SIGTERM/SIGINT, stop within the
+    grace period, and return the exit code (0 stopped cleanly, 2 cannot listen, 3 workers cannot start)."""
+    if config.worker_count < 1:
+        print(f"corridor serve: --workers must be at least 1, got {config.worker_count}", file=sys.stderr)
+        return 2
+    credentials = server_credentials(config.access)  # bad TLS or token files stop us before any worker starts
+    network = network if network is not None else load_network(config.network_dir)
+    pool = WorkerPool(network, config.worker_count, config.worker_memory_mb * 2**20)
+    server, health, network_service = build_server(pool, network, config.access)
+    port = bind(server, config.address, credentials)
+    if port == 0:
+        print(f"corridor serve: cannot listen on {config.address} (address in use or not local)", file=sys.stderr)
+        return 2
+    try:
+        pids = await pool.start()
+    except WorkerDied as exc:
+        print(f"corridor serve: {exc}", file=sys.stderr)
+        return 3
+    running = Running(server, pool, health, network_service)
+    loop = asyncio.get_running_loop()
+    pool.on_alive_change(lambda alive: _track_task(loop.create_task(_set_health(running, alive))))
+    await server.start()
+    await _set_health(running, pool.alive)
     if (warning := exposure_warning(config.address, config.access)) is not None:
         print(warning, file=sys.stderr, flush=True)
-    if port == 0:
-        print(f"corridor serve: cannot listen on {config.address}", file=sys.stderr)
-        pool.shutdown()
-        return 2
-    await server.start()
-    for service in ("", ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE):
-        await health.set(service, health_pb2.HealthCheckResponse.SERVING)
+    _print_banner(out, config.address, port, network, len(pids), config.access.tls)
 
-    host = config.address.rsplit(":", 1)[0]
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(
+        signal.SIGHUP, lambda: _track_task(loop.create_task(reload_network(running, config.network_dir)))
+    )
+    await stop.wait()
+    print(f"corridor serve: stopping (grace {config.grace_s:g} s)", file=out, flush=True)
+    running.stopping = True
+    await health.enter_graceful_shutdown()
+    # server.stop cancels the calls still running at the end of the grace period; their workers get
+    # SHUTDOWN_KILL_S to notice, then are killed, so the whole exit stays within grace + a second or two.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(server.stop(config.grace_s), config.grace_s + SHUTDOWN_KILL_S)
+    await pool.shutdown(SHUTDOWN_KILL_S)
+    print("corridor serve: stopped", file=out, flush=True)
+    return 0
+
+
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def _track_task(task: asyncio.Task[Any]) -> None:
+    """Keep a reference to a fire-and-forget task until it is done (the loop holds only weak ones)."""
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+async def _set_health(running: Running, alive: int) -> None:
+    """SERVING while at least one worker can answer; NOT_SERVING while none can (or once stopping)."""
+    if running.stopping:
+        return
+    serving = health_pb2.HealthCheckResponse.SERVING if alive else health_pb2.HealthCheckResponse.NOT_SERVING
+    for service in ("", *SERVICES):
+        await running.health.set(service, serving)
+
+
+async def reload_network(running: Running, network_dir: Path) -> bool:
+    """SIGHUP: load ``network_dir`` again; if it loads, serve it (workers roll over one by one); if not, keep
+    serving the old one and log why. True when the new network is served."""
+    old = running.network_service.network
+    try:
+        network = await asyncio.to_thread(load_network, network_dir)
+    except (CorridorError, OSError) as exc:
+        log.error("reload refused, still serving %s: %s", old.label, exc)
+        return False
+    running.network_service.replace(network)
+    running.pool.reload(network)
+    log.info("reload: serving %s (was %s); workers restart as they finish their calls", network.label, old.label)
+    return True
+
+
+def _print_banner(out: TextIO, address: str, port: int, network: Network, workers: int, tls: bool) -> None:
+    host = address.rsplit(":", 1)[0]
     where = f"{host}:{port}"
-    plain = "-insecure" if config.access.tls else "-plaintext"  # -insecure: TLS without checking the certificate
+    plain = "-insecure" if tls else "-plaintext"  # -insecure: TLS without checking the certificate
     example = (
         '{"origin":"XIAN","destination":"DUISBURG","departure":"2026-12-01T00:00:00Z",'
         '"shipment":{"teu":2,"gross_weight_kg":20000},"constraints":{"avoid_countries":["RU","BY"]}}'
     )
     print(
-        f"corridor serve: listening on {where} — network {network.label}, {len(pids)} worker processes\n"
+        f"corridor serve: listening on {where} — network {network.label}, {workers} worker processes\n"
         f"  health: .venv/bin/grpcurl {plain} {where} grpc.health.v1.Health/Check\n"
         f"  list:   .venv/bin/grpcurl {plain} {where} list corridor.v1.RoutingService\n"
         f"  route:  .venv/bin/grpcurl {plain} -d '{example}' {where} corridor.v1.RoutingService/FindRoutes\n"
-        "  stop:   Ctrl-C or SIGTERM (calls in flight finish first)",
+        "  reload: kill -HUP <pid> (a network that does not load is refused; the old one keeps serving)\n"
+        "  stop:   Ctrl-C or SIGTERM (calls in flight get the grace period, then are stopped)",
         file=out,
         flush=True,
     )
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    print(f"corridor serve: stopping (grace {config.grace_s:g} s)", file=out, flush=True)
-    await health.enter_graceful_shutdown()
-    await server.stop(config.grace_s)
-    pool.shutdown()
-    print("corridor serve: stopped", file=out, flush=True)
-    return 0
 
-
-def run(config: ServeConfig) -> int:
+def run(config: ServeConfig, network: Network | None = None) -> int:
     """Run :func:`serve` in a fresh event loop (the ``corridor serve`` entry point)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    return asyncio.run(serve(config))
+    return asyncio.run(serve(config, network=network))

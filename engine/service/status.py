@@ -8,6 +8,7 @@
 | ``SearchInterrupted("cancelled")`` | CANCELLED | |
 | ``NetworkDataError`` | FAILED_PRECONDITION | the data problems |
 | protobuf ``DecodeError`` | INVALID_ARGUMENT | the bytes sent are not the method's request message |
+| ``ServerBusy`` (request bytes in flight over the ceiling) | RESOURCE_EXHAUSTED | retry later |
 | ``OptimizerError`` / anything else | INTERNAL | a correlation id, also in the server log with the traceback |
 
 Workers run in other processes, so an outcome crosses the process boundary as a plain :class:`Failure`.
@@ -26,9 +27,13 @@ from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from engine.errors import InvalidRequest, NetworkDataError, SearchInterrupted, UnknownNode
+from engine.errors import CorridorError, InvalidRequest, NetworkDataError, SearchInterrupted, UnknownNode
 
 log = logging.getLogger("corridor.service")
+
+
+class ServerBusy(CorridorError):
+    """Too much work is held already; the client should retry later (RESOURCE_EXHAUSTED)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ def _failure(exc: BaseException) -> Failure:
         return Failure(status, f"the search was stopped: {exc.reason}")
     if isinstance(exc, NetworkDataError):
         return Failure("FAILED_PRECONDITION", f"the network cannot be used: {exc}")
+    if isinstance(exc, ServerBusy):
+        return Failure("RESOURCE_EXHAUSTED", str(exc))
     if isinstance(exc, DecodeError):
         message = "is not a valid protobuf message for this method"
         return Failure("INVALID_ARGUMENT", f"request: {message}", (("request", message),))

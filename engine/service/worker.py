@@ -1,57 +1,90 @@
-"""The worker-process side of the server: each worker process holds the network and answers routing requests.
+"""The worker-process side of the server: each worker process holds the network and answers requests.
 
-Requests and responses cross the process boundary as serialized protobuf bytes, so the event loop of the main
-process only moves bytes. A running search polls its deadline and a shared cancellation flag, so a client's
-deadline or cancellation frees the worker within milliseconds.
+Started by the server as ``python -m engine.service.worker`` with one end of a socket pair
+(``engine/service/transport.py``); the first frame is the network snapshot the server holds. Requests and
+responses cross the process boundary as serialized protobuf bytes, so the event loop of the main process only
+moves bytes. A running search polls its deadline and a shared cancel byte, so a client's deadline or cancellation
+frees the worker within milliseconds; the server kills a worker that does not stop (``engine/service/pool.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
+import mmap
 import os
-import pickle
 import signal
+import socket
+import sys
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
-from engine.network import Network, load_network
+from engine.network import Network
 from engine.routing.model import compile_network
 from engine.service import jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
 from engine.service.jobs import Answer, Outcome, StopHook
+from engine.service.transport import recv_frame, resident_bytes, send_frame
 
 _network: Network | None = None
 _cancel_flags: Any = None
+PR_SET_PDEATHSIG = 1
 
 
-def init_worker(network_dir: str, cancel_flags: ctypes.Array[ctypes.c_byte]) -> None:
-    """Load the network once (compiled, so the first request does not pay for it) and keep the cancel flags."""
+def init_worker(network: Network, cancel_flags: Any) -> None:
+    """Keep the network the server sent (compiled, so the first request does not pay for it) and the cancel
+    flags."""
     global _network, _cancel_flags  # per-process state is the point of a worker
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    _network = load_network(network_dir)
+    _network = network
     compile_network(_network)
     _cancel_flags = cancel_flags
 
 
-def serve_pipe(connection: Connection, network_dir: str, cancel_flags: ctypes.Array[ctypes.c_byte]) -> None:
-    """A worker process's life: load the network, say ready (with the pid), then answer jobs until the pipe closes.
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this worker when the server dies (Linux), and leave if it already has."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        sys.exit(0)
 
-    A job is a pickled ``(method, payload, deadline, slot)``; the answer is the pickled outcome of
-    ``JOBS[method](payload, deadline, slot)``. SIGINT is ignored: Ctrl-C in a terminal reaches the whole process
-    group, and the server, not its workers, decides when to stop.
+
+def serve_socket(sock: socket.socket, cancel_flags: Any, seat: int) -> None:
+    """A worker process's life: receive the network snapshot, say ready (with the pid), then answer jobs until
+    the socket closes.
+
+    The first frame is the :class:`~engine.network.Network` the server holds in memory (a restarted worker never
+    reads the network directory, so every answer comes from the version the server loaded). A job is
+    ``(method, payload, deadline)``; the answer is ``(JOBS[method](payload, deadline, seat), resident bytes)``,
+    which lets the server recycle a worker that has grown past its memory bound. SIGINT is ignored: Ctrl-C in a
+    terminal reaches the whole process group, and the server, not its workers, decides when to stop.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker(network_dir, cancel_flags)
-    connection.send_bytes(pickle.dumps(os.getpid()))
+    try:
+        init_worker(recv_frame(sock), cancel_flags)
+    except EOFError:
+        return
+    send_frame(sock, os.getpid())
     while True:
         try:
-            method, payload, deadline, slot = pickle.loads(connection.recv_bytes())
+            method, payload, deadline = recv_frame(sock)
         except (EOFError, OSError):
             return
-        connection.send_bytes(pickle.dumps(JOBS[method](payload, deadline, slot)))
+        outcome = JOBS[method](payload, deadline, seat)
+        send_frame(sock, (outcome, resident_bytes(os.getpid())))
+
+
+def main(argv: list[str]) -> None:
+    """``python -m engine.service.worker SOCKET_FD FLAGS_FD SEAT SERVER_PID`` (started by the server only)."""
+    sock_fd, flags_fd, seat, parent_pid = (int(a) for a in argv)
+    _die_with_parent(parent_pid)
+    sock = socket.socket(fileno=sock_fd)
+    flags = mmap.mmap(flags_fd, 0)
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the server went away mid-answer
+        serve_socket(sock, flags, seat)
 
 
 def _stopper(deadline: float | None, slot: int) -> StopHook:
@@ -77,3 +110,7 @@ JOBS: dict[str, Callable[[bytes, float | None, int], Outcome]] = {
     kind: _dispatch(job) for kind, job in jobs.JOBS.items()
 }
 """Job kind → the worker's answer to ``(payload, deadline, slot)``; what each kind does is :data:`jobs.JOBS`."""
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,168 @@
+"""How the server and its worker processes talk: length-prefixed frames over a socket pair, a shared cancel byte
+per worker, and the worker's resident memory.
+
+The server side reads and writes through asyncio streams, so a large job or answer is buffered by the event loop
+and never blocks it (the old pipes used a blocking ``send_bytes`` from the loop: with a second job queued on a
+busy worker and a large answer coming back, each side waited for the other). The worker side is plain blocking
+I/O: a worker does one thing at a time.
+
+A frame is an 8-byte big-endian length and a pickle. Only the server and the workers it started hold the sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mmap
+import os
+import pickle
+import socket
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_HEADER = struct.Struct(">Q")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def encode_frame(message: Any) -> bytes:
+    """One frame: the 8-byte length, then the pickle."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(body)) + body
+
+
+class FrameProtocol(asyncio.Protocol):
+    """The server's end of a worker socket: reassembles frames as bytes arrive and hands each one over.
+
+    The event loop calls :meth:`data_received` only with bytes already read, so a large answer arriving slowly
+    never blocks it; writes go through the transport's buffer for the same reason.
+    """
+
+    def __init__(self, on_frame: Callable[[Any], None], on_lost: Callable[[], None]) -> None:
+        self._on_frame = on_frame
+        self._on_lost = on_lost
+        self._buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        """Collect bytes; hand over every complete frame."""
+        self._buffer += data
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            end = _HEADER.size + size
+            if len(self._buffer) < end:
+                return
+            message = pickle.loads(self._buffer[_HEADER.size : end])
+            del self._buffer[:end]
+            self._on_frame(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002 (asyncio's signature; why does not matter)
+        """The worker closed its end (it exited or was killed)."""
+        self._on_lost()
+
+
+def recv_frame(sock: socket.socket) -> Any:
+    """Blocking read of one frame on the worker side; ``EOFError`` when the server closed the socket."""
+    (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
+    return pickle.loads(_recv_exactly(sock, size))
+
+
+def send_frame(sock: socket.socket, message: Any) -> None:
+    """Blocking write of one frame on the worker side."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_HEADER.pack(len(body)) + body)
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:])
+        if n == 0:
+            raise EOFError("the server closed the worker's socket")
+        got += n
+    return bytes(buffer)
+
+
+class CancelFlags:
+    """One byte per worker seat in memory shared with the workers (an unlinked file mapped by both sides).
+
+    The server sets a seat's byte to ask the job running there to stop; the running search polls it through its
+    ``should_stop`` hook. One job runs per worker at a time, so one byte per seat is enough.
+    """
+
+    def __init__(self, seats: int) -> None:
+        self.seats = seats
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("corridor-cancel", 0)
+        else:  # pragma: no cover - non-Linux
+            import tempfile
+
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - the descriptor outlives this scope on purpose
+            self.fd = os.dup(handle.fileno())
+            handle.close()
+        os.ftruncate(self.fd, max(seats, 1))
+        self.map = mmap.mmap(self.fd, max(seats, 1))
+
+    def set(self, seat: int, value: int) -> None:
+        """Set seat ``seat``'s byte (1 = stop)."""
+        self.map[seat] = value
+
+    def close(self) -> None:
+        """Unmap and close (the workers keep their own mapping until they exit)."""
+        self.map.close()
+        os.close(self.fd)
+
+
+@dataclass
+class WorkerProcess:
+    """A started worker: its process, the server's end of its socket and the seat its cancel byte lives at."""
+
+    process: subprocess.Popen[bytes]
+    sock: socket.socket
+    seat: int
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self.process.pid
+
+
+def start_worker_process(seat: int, flags: CancelFlags) -> WorkerProcess:
+    """Start ``python -m engine.service.worker`` as a child of this process with one end of a socket pair.
+
+    The worker is a direct child of the server (no forkserver in between), so there is no pool parent that can
+    die on its own; a worker whose server dies gets SIGKILL from the kernel (``PR_SET_PDEATHSIG``) or, elsewhere,
+    the end of its socket.
+    """
+    parent, child = socket.socketpair()
+    try:
+        command = [
+            sys.executable,
+            "-m",
+            "engine.service.worker",
+            str(child.fileno()),
+            str(flags.fd),
+            str(seat),
+            str(os.getpid()),
+        ]
+        process = subprocess.Popen(  # our own interpreter and module, no shell
+            command, pass_fds=(child.fileno(), flags.fd), stdin=subprocess.DEVNULL
+        )
+    except BaseException:
+        parent.close()
+        raise
+    finally:
+        child.close()
+    return WorkerProcess(process, parent, seat)
+
+
+def resident_bytes(pid: int) -> int | None:
+    """Resident memory of process ``pid`` in bytes (``None`` when it has gone or /proc is not there)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_bytes().split()[1]) * PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return None
