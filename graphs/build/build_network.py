@@ -47,6 +47,7 @@ KNOWN_GRAPH_ERRORS = {
     "R-HRUBIESZOW-SLAWKOW": "the OSM graph lacks the LHS broad-gauge line and routes over standard-gauge lines",
     "RN-ASTANA-PETROPAVL": "the OSM path detours round a gap of the Astana–Kokshetau–Petropavl line",
     "T-AKTOBE-BEINEU": "the OSM highway graph lacks the direct Aktobe–Beineu road and detours",
+    "R-TRIESTE-MILAN": "the OSM path (~707 km) is ~1.7× the ~410 km line via Venice and Verona (a graph gap)",
     "T-SAMSUN-ANKARA": "the OSM highway graph lacks the direct Samsun–Çorum–Ankara road and detours",
 }
 ROAD_MINIMUM_H = 0.2  # the network's floor for a road hop's run time (border approaches, airport feeders)
@@ -204,7 +205,8 @@ def dataset_sources() -> list[dict[str, str]]:
              "Mike Borsetti (airportsdata)", "2026", "airport reference points"),
         {"key": GAUGE_KEY, "title": "Rails: track gauge by country", "publisher": "ADY Container (Azerbaijan Railways)",
          "url": "https://adycontainer.com/en/useful-information/rails", "year": "",
-         "note": "n.d.; 1520 mm: RU, MN, KZ, KG, TJ, TM, UZ, AZ, GE, BY, MD, UA, Baltic states, FI; 1435 mm: TR, Europe, CN, IR, KR"},
+         "note": "n.d.; 1520 mm: RU, MN, KZ, KG, TJ, TM, UZ, AZ, GE, BY, MD, UA, Baltic states, FI; "
+                 "1435 mm: TR, Europe, CN, IR, KR"},
     ]  # fmt: skip
 
 
