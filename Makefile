@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1:50051
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser run test bench soak lint validate clean proto fuzz
+.PHONY: setup browser run test bench soak lint validate clean proto fuzz network
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -59,6 +59,14 @@ fuzz: setup
 
 validate: setup
 	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)
+
+# Re-derives coordinates (GeoNames, airportsdata) and distances (OSM rail/road graphs, MARNET sea lanes) into the
+# network's CSVs with their source keys (graphs/build/README.md), then shows what changed. The CSVs stay the
+# committed truth; the build's packages (~300 MB) are installed only here, never by setup or test.
+network: setup
+	$(UV) run --frozen --group network-build python graphs/build/build_network.py $(NETWORK)
+	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)
+	git diff --stat -- $(NETWORK)
 
 # Benchmarks write benchmarks/results/; BENCH=routing runs one of them.
 bench: setup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import grpc
@@ -105,7 +106,11 @@ def test_no_feasible_route_is_ok_with_an_explanation(stub: routing_pb2_grpc.Rout
     deadline = stamp(datetime(2026, 12, 5, tzinfo=UTC))
     response = stub.FindRoutes(request(constraints=types_pb2.Constraints(arrive_by=deadline)), timeout=30)
     assert list(response.routes) == []
-    assert response.explanation.startswith("no route arrives by 2026-12-05T00:00Z; the earliest arrival is 2026-12-")
+    # Since the build grounded coordinates and distances, the air route (Xi'an → CGO by road, de-consolidated) makes
+    # the deadline: the explanation lists every single relaxation that gives routes, the deadline among them.
+    assert response.explanation.startswith("relaxing any one of these gives routes: ")
+    assert "no route arrives by 2026-12-05T00:00Z; the earliest arrival is 2026-12-" in response.explanation
+    assert "set allow_deconsolidation" in response.explanation
 
 
 def test_every_bad_field_is_named(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
@@ -180,7 +185,8 @@ def test_unknown_node_is_not_found(stub: routing_pb2_grpc.RoutingServiceStub) ->
         stub.FindRoutes(request(origin="XIANN"), timeout=30)
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND
     assert "origin: 'XIANN' is not a node of network middle_corridor@" in str(caught.value.details())
-    assert "did you mean XIAN?" in str(caught.value.details())
+    # XIAN is the first suggestion; other near spellings (XIAMEN, TIANJIN since issue 10) may follow it.
+    assert re.search(r"did you mean XIAN[,?]", str(caught.value.details()))
 
 
 def test_garbage_bytes_are_an_invalid_argument_not_a_crash(server: ServerProcess) -> None:
