@@ -84,7 +84,7 @@ def test_a_120_day_plan_is_refused_before_any_work(server: ServerProcess) -> Non
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     ((field, message),) = violations(caught.value)
     assert field == "horizon_days"
-    assert "at most 20,000" in message
+    assert "at most 40,000" in message
     assert "days" in message
     assert not seen.failures, seen.failures
 

@@ -27,7 +27,7 @@ def test_the_plan_horizon_is_bounded_by_the_departures_it_holds(shipped_network:
     (problem,) = caught.value.problems
     assert problem.field == "horizon_days"
     assert "a horizon of 120 days" in problem.message
-    assert "at most 20,000" in problem.message
+    assert "at most 40,000" in problem.message
 
 
 def test_assignment_rows_are_bounded() -> None:
