@@ -116,3 +116,22 @@ def test_diff_says_what_changed_in_words(toy_network: Network) -> None:
         for line in diff.lines
     )
     assert diff_networks(toy_network, toy_network).lines == ()
+
+
+def test_selectors_combine_and_match_by_country_operator_and_link(toy_network: Network) -> None:
+    one_country = apply_scenarios(toy_network, [parse_scenario(_scale("border_dwell", "country: KZ", 2))])
+    assert one_country.nodes["GAUGE_KZ"].border_entry_h == 156
+    assert one_country.nodes["PORT_KZ"].border_exit_h == pytest.approx(13.6)
+    assert one_country.nodes["BORDER_CN"].border_exit_h == 14
+    by_operator = apply_scenarios(toy_network, [parse_scenario(_scale("tariff", "operators: China Railway", 2))])
+    assert by_operator.links["R-ORIGIN-BORDER"].usd_per_teu == 1800
+    assert by_operator.links["R-GAUGE-PORT"].usd_per_teu == 435
+    # Every criterion must match: a link of the list *and* of the mode ferry is none of them.
+    both = _scale("tariff", "links: [R-ORIGIN-BORDER, R-GAUGE-PORT]\n    mode: ferry")
+    with pytest.raises(InputFileError, match=r"<edits>:3: selects no record with a tariff to scale"):
+        apply_scenarios(toy_network, [parse_scenario(both)])
+
+
+def test_a_plural_and_a_singular_selector_together_are_refused() -> None:
+    with pytest.raises(InputFileError, match=r"x\.yaml:6: mode: give either modes or mode, not both"):
+        parse_scenario(_scale("tariff", "modes: [rail]\n    mode: ferry"), "x.yaml")
