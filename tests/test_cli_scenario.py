@@ -88,6 +88,25 @@ def test_assign_takes_scenario_and_keeps_edits_as_an_alias(tmp_path: Path, capsy
         assert json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))["network"].startswith("toy+halve@")
 
 
+def test_select_terminals_on_a_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demand = _write(tmp_path, "demand.csv", "origin,destination,teu_per_week\nORIGIN,DEST,100\n")
+    candidates = _write(
+        tmp_path,
+        "candidates.yaml",
+        "candidates:\n  - id: FEEDER\n    title: a third of feeders more\n    cost_usd: 1000\n"
+        "    sources: ESTIMATE\n    notes: 'cost_usd: assumed'\n    edits:\n      - op: scale_capacity\n"
+        "        service: CASPIAN-FEEDER\n        factor: 3\n        sources: ESTIMATE\n"
+        "        notes: 'factor: assumed'\n",
+    )
+    out_dir = tmp_path / "select"
+    argv = ["select-terminals", candidates, demand, "--network", TOY, "--budget-usd", "5000", "--out", str(out_dir)]
+    code, _, err = _run([*argv, "--scenario", _write(tmp_path, "halve.yaml", HALVE)], capsys)
+    assert code == 0, err
+    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["baseline"]["network"].startswith("toy+halve@")
+    assert summary["combined"] is None or summary["combined"]["network"].startswith("toy+halve@")
+
+
 def test_a_bad_scenario_fails_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = _write(tmp_path, "bad.yaml", HALVE.replace("border_dwell", "border_dwel"))
     code, _, err = _run(

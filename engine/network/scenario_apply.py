@@ -128,6 +128,7 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         destinations=tuple(n for n in network.destinations if n in tables.nodes),
         warnings=tuple(warnings),
         sourced_share=network.sourced_share,
+        scenarios=network.scenarios,  # edits on top of a named scenario still name it (the hash says the rest)
     )
 
 

@@ -123,7 +123,8 @@ def test_plan_and_assign_take_the_scenario(scenario_server: ServerProcess) -> No
         study_pb2.AssignDemandRequest(demand=demand, scenario="feeders", edits_yaml=inline), timeout=300
     )
     assert named.network.startswith("middle_corridor+feeders@")
-    assert both.network != named.network  # the inline edits go on top of the named scenario
+    assert both.network != named.network  # the inline edits go on top of the named scenario…
+    assert both.network.startswith("middle_corridor+feeders@")  # …which the label still names
 
 
 def test_reload_reapplies_the_scenarios(scenario_server: ServerProcess) -> None:
