@@ -158,3 +158,19 @@ def test_a_bad_scenario_stops_the_start_with_file_and_line(tmp_path: Path) -> No
     )
     assert malformed.returncode == 2
     assert "--scenario must be NAME=FILE" in malformed.stderr
+
+
+def test_a_stream_mixes_scenarios_item_by_item(scenario_server: ServerProcess) -> None:
+    stub = routing_pb2_grpc.RoutingServiceStub(scenario_server.channel())
+    sent = [
+        routing_pb2.FindRoutesRequest(request_id=f"s-{name or 'base'}", scenario=name, **_fields(SEA_ONLY))
+        for name in ("", "red_sea", "nope")
+    ]
+    answers = {
+        a.request_id: a
+        for a in stub.StreamRoutes((routing_pb2.StreamRoutesRequest(request=q) for q in sent), timeout=120)
+    }
+    assert answers["s-base"].response.network.startswith("middle_corridor@")
+    assert answers["s-red_sea"].response.network.startswith("middle_corridor+red_sea@")
+    assert answers["s-nope"].error.status == "NOT_FOUND"
+    assert "the server holds: feeders, red_sea" in answers["s-nope"].error.message
