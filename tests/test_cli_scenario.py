@@ -52,7 +52,9 @@ def test_route_with_a_set_service_of_a_headway_service(tmp_path: Path, capsys: p
     # Twice the sailings: the fastest crossing is never slower, and faster on average.
     assert all(e <= b + 1e-9 for b, e in zip(waits["base"], waits["edited"], strict=True))
     assert sum(waits["edited"]) < 0.9 * sum(waits["base"])
-    code, text, _ = _run([*argv[:-1], "--scenario", scenario], capsys)
+    geojson = tmp_path / "routes.geojson"
+    code, text, _ = _run([*argv[:-1], "--scenario", scenario, "--geojson", str(geojson)], capsys)
+    assert json.loads(geojson.read_text(encoding="utf-8"))["network"].startswith("middle_corridor+feeders@")
     assert code == 0
     assert text.startswith("network middle_corridor+feeders@")
     assert "(scenarios: feeders)" in text.splitlines()[0]
