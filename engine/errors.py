@@ -82,6 +82,16 @@ class UnknownNode(InvalidRequest):
         super().__init__([FieldProblem(field, f"{quote(value)} is not a node of network {network}{hint}")])
 
 
+class UnknownScenario(InvalidRequest):
+    """A scenario name the server (or study) does not hold; the message lists the names it does."""
+
+    def __init__(self, field: str, value: str, known: tuple[str, ...]) -> None:
+        self.value = value
+        self.known = known
+        held = ", ".join(known) if known else "none (start the server with --scenario NAME=FILE)"
+        super().__init__([FieldProblem(field, f"unknown scenario {quote(value)}; the server holds: {held}")])
+
+
 @dataclass(frozen=True)
 class DataProblem:
     """One defect in a network file, located by file, line and column.

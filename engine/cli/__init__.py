@@ -8,6 +8,7 @@ One module per command group, each adding its subcommands to the parser:
   the handlers, so ``corridor --help`` and the other commands start without it).
 - :mod:`engine.cli.study` — ``corridor study run`` and ``study report`` (Dask and the charts are imported only
   when used).
+- :mod:`engine.cli.scenario` — ``corridor scenario validate|diff``.
 - :mod:`engine.cli.serve` — ``corridor serve`` (grpc is imported only when serving).
 
 Shared argument helpers are in :mod:`engine.cli.args`, text building blocks in :mod:`engine.cli.text`; command
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from engine.cli.network import add_network_commands
 from engine.cli.optimize import add_optimize_commands
 from engine.cli.route import add_route_command
+from engine.cli.scenario import add_scenario_commands
 from engine.cli.serve import add_serve_command
 from engine.cli.study import add_study_commands
 from engine.errors import CorridorError, NetworkDataError
@@ -56,5 +58,6 @@ def _parser() -> argparse.ArgumentParser:
     add_route_command(commands)
     add_optimize_commands(commands)
     add_study_commands(commands)
+    add_scenario_commands(commands)
     add_serve_command(commands)
     return parser

@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.errors import InvalidRequest
 from engine.network import Mode, Network, load_network
 from engine.network.paths import default_network_dir
+from engine.network.scenario import apply_scenarios, load_scenarios
 from engine.routing import Constraints, constraints_from
 
 
@@ -30,9 +31,50 @@ def network_dir(directory: Path | None) -> Path:
     return Path(directory) if directory is not None else default_network_dir()
 
 
+def add_scenario_option(parser: argparse.ArgumentParser, *aliases: str) -> None:
+    """``--scenario FILE`` (repeatable): scenario files applied in order to the network (``aliases``: older
+    option names kept working, e.g. ``--edits``)."""
+    parser.add_argument(
+        "--scenario",
+        *aliases,
+        dest="scenario",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="scenario file (YAML) applied to the network; repeatable, applied in order (docs/SCENARIOS.md)",
+    )
+
+
+def load_network_with_scenarios(directory: Path | None, scenarios: list[Path] | None) -> Network:
+    """The network of ``directory`` (default: the shipped one) with the scenario files applied in order.
+
+    Every scenario file is read before the network, so a malformed one fails without loading anything; its name
+    and the edited snapshot's content hash appear in the network's label and so in every answer.
+
+    Raises
+    ------
+    InputFileError
+        A scenario file is malformed or one of its edits does not apply (``file:line: field: message``).
+    NetworkDataError
+        The network directory does not load.
+    """
+    parsed = load_scenarios(scenarios or ())
+    network = load_network(network_dir(directory))
+    return apply_scenarios(network, parsed) if parsed else network
+
+
 def load_network_option(args: argparse.Namespace) -> Network:
-    """Load the network named by ``--network`` (or the default one)."""
-    return load_network(network_dir(args.network))
+    """Load the network named by ``--network`` (or the default one), with any ``--scenario`` files applied."""
+    return load_network_with_scenarios(args.network, getattr(args, "scenario", None))
+
+
+def scenario_line(network: Network) -> str:
+    """``network middle_corridor+georgia_border@1a2b3c4d (scenarios: georgia_border)`` and a newline for a network
+    with scenarios applied, so a text answer names them and the content hash; empty for the network as loaded."""
+    if not network.scenarios:
+        return ""
+    return f"network {network.label} (scenarios: {', '.join(network.scenarios)})\n"
 
 
 def resolve_node(network: Network, text: str, field: str) -> str:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.args import network_dir
+from engine.cli.args import add_scenario_option, load_network_with_scenarios, network_dir
 from engine.cli.text import table
 from engine.errors import NetworkDataError
 from engine.network import NodeKind, load_network
@@ -42,6 +42,7 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     validate.set_defaults(handler=_cmd_validate)
 
     show = add("show", "summarise a network: nodes, links, services, capacity, sources")
+    add_scenario_option(show)
     show.set_defaults(handler=_cmd_show)
 
     nodes = add("nodes", "list or search nodes by id, name, alias or LOCODE")
@@ -51,6 +52,7 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     nodes.set_defaults(handler=_cmd_nodes)
 
     export = add("export", "export a network")
+    add_scenario_option(export)
     export.add_argument(
         "--geojson",
         type=Path,
@@ -86,7 +88,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    network = load_network(network_dir(args.dir))
+    network = load_network_with_scenarios(args.dir, args.scenario)
     out.write(format_summary(summarise(network)))
     return 0
 
@@ -160,7 +162,7 @@ def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    network = load_network(network_dir(args.dir))
+    network = load_network_with_scenarios(args.dir, args.scenario)
     collection = network_to_geojson(network)
     if str(args.geojson) == "-":
         json.dump(collection, out, ensure_ascii=False)

@@ -1,8 +1,9 @@
 """The optimizer's ``corridor`` subcommands: arguments → library calls → text and files.
 
-- ``corridor plan ORIGIN DEST --teu 300 --ready 2026-12-01T00:00Z [--horizon-days 30] [--bookings FILE]`` —
+- ``corridor plan ORIGIN DEST [--scenario FILE ...] --teu 300 --ready 2026-12-01T00:00Z [--horizon-days 30]
+  [--bookings FILE]`` —
   split a consignment across departures (:func:`engine.optimize.plan_shipment`).
-- ``corridor assign DEMAND.csv [--edits FILE] --out DIR [--format parquet|csv]`` — assign a demand matrix
+- ``corridor assign DEMAND.csv [--scenario FILE ...] --out DIR [--format parquet|csv]`` — assign a demand matrix
   (:func:`engine.optimize.assign_demand`) and write its frames.
 - ``corridor select-terminals CANDIDATES.yaml DEMAND.csv --budget-usd N [--out DIR]`` — rank candidate additions
   and choose a set under the budget (:func:`engine.optimize.select_terminals`).
@@ -20,10 +21,12 @@ from typing import TYPE_CHECKING, TextIO
 from engine.cli.args import (
     add_constraint_options,
     add_network_option,
+    add_scenario_option,
     constraints_from_args,
     load_network_option,
     parse_time,
     resolve_node,
+    scenario_line,
 )
 from engine.cli.optimize_text import format_assignment, format_plan, format_selection
 from engine.errors import FieldProblem, InvalidRequest
@@ -54,6 +57,7 @@ def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     plan.add_argument("origin", metavar="ORIGIN")
     plan.add_argument("destination", metavar="DEST")
     add_network_option(plan)
+    add_scenario_option(plan)
     plan.add_argument("--teu", type=int, required=True, help="consignment size in TEU")
     plan.add_argument("--ready", required=True, help="when the cargo is ready, ISO 8601 with a zone")
     plan.add_argument("--horizon-days", type=float, default=30.0, help="arrivals count up to this many days later")
@@ -81,7 +85,7 @@ def _add_assign(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     assign.add_argument("demand", type=Path, metavar="DEMAND.csv")
     add_network_option(assign)
-    assign.add_argument("--edits", type=Path, default=None, help="scenario edits (YAML) applied first")
+    add_scenario_option(assign, "--edits")
     assign.add_argument("--out", type=Path, required=True, help="directory for the result files")
     assign.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     _assign_options(assign)
@@ -121,6 +125,7 @@ def _add_select(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     select.add_argument("candidates", type=Path, metavar="CANDIDATES.yaml")
     select.add_argument("demand", type=Path, metavar="DEMAND.csv")
     add_network_option(select)
+    add_scenario_option(select)
     select.add_argument("--budget-usd", type=float, required=True, help="capital budget in USD")
     select.add_argument("--no-interactions", action="store_true", help="treat savings as additive (no pair runs)")
     select.add_argument("--solver", choices=("highs", "scip"), default="highs", help="MIP engine")
@@ -155,6 +160,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(plan_to_json(plan), out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
+        out.write(scenario_line(network))
         out.write(format_plan(network, plan))
     return 0 if plan.unmoved_teu == 0 else 3
 
@@ -190,12 +196,9 @@ def _assign_request(args: argparse.Namespace, demand: Sequence[Demand]) -> Assig
 
 
 def _cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.network.scenario import apply_edits, load_scenario
     from engine.optimize import assign_demand, read_demand_csv
 
     network = load_network_option(args)
-    if args.edits is not None:
-        network = apply_edits(network, load_scenario(args.edits))
     demand = read_demand_csv(args.demand, network)
     result = assign_demand(network, _assign_request(args, demand))
     written = write_assignment(result, args.out, args.format)

@@ -14,10 +14,12 @@ from typing import TextIO
 from engine.cli.args import (
     add_constraint_options,
     add_network_option,
+    add_scenario_option,
     constraints_from_args,
     load_network_option,
     parse_time,
     resolve_node,
+    scenario_line,
 )
 from engine.cli.text import format_time, table
 from engine.network import CargoClass, Network
@@ -47,6 +49,7 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     route.add_argument("origin", metavar="ORIGIN")
     route.add_argument("destination", metavar="DEST")
     add_network_option(route)
+    add_scenario_option(route)
     route.add_argument(
         "--ready", required=True, help="when the cargo is ready, ISO 8601 with a zone, e.g. 2026-12-01T00:00Z"
     )
@@ -86,6 +89,7 @@ def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(result_to_json(result), out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
+        out.write(scenario_line(network))
         out.write(format_result(network, result))
     if args.geojson is not None:
         args.geojson.write_text(json.dumps(routes_to_geojson(result), ensure_ascii=False), encoding="utf-8")

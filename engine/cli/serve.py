@@ -33,6 +33,14 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         default=1024,
         help="replace a worker holding more than this after a call; kill one holding twice this (0 = no bound)",
     )
+    serve.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="a named scenario, applied once at start (and on reload); requests choose it by its name in the "
+        "'scenario' field; repeatable",
+    )
     access = serve.add_argument_group("access (see docs/OPERATIONS.md)")
     access.add_argument("--tls-cert", type=Path, default=None, metavar="FILE", help="PEM certificate chain: serve TLS")
     access.add_argument("--tls-key", type=Path, default=None, metavar="FILE", help="PEM private key of --tls-cert")
@@ -52,6 +60,7 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
     from engine.service.security import AccessConfig, interceptors, server_credentials
+    from engine.service.served import served_networks
     from engine.service.server import ServeConfig, run  # grpc is imported only when serving
 
     directory = network_dir(args.network)
@@ -70,10 +79,15 @@ def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
     )
     server_credentials(access)  # fail fast on bad TLS or token files, before the network loads
     interceptors(access)
+    scenario_files = _scenario_files(args.scenario)
+    if scenario_files is None:
+        return 2
     try:
         network = load_network(directory)  # fail fast, with file:line messages, before any process starts
+        # Every named scenario is read and applied now: a bad one stops the start with file:line (exit 1).
+        served = served_networks(network, scenario_files)
     except OSError as exc:
-        print(f"error: cannot read the network in {directory}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot read {exc.filename or directory}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     config = ServeConfig(
         network_dir=directory,
@@ -82,5 +96,22 @@ def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
         grace_s=args.grace_s,
         worker_memory_mb=args.worker_memory_mb,
         access=access,
+        scenario_files=scenario_files,
     )
-    return run(config, network)
+    return run(config, served)
+
+
+def _scenario_files(items: list[str]) -> dict[str, Path] | None:
+    """``NAME=FILE`` options as a mapping; ``None`` (after saying why) when one is malformed or a name repeats."""
+    files: dict[str, Path] = {}
+    for item in items:
+        name, sep, file = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not file.strip():
+            print(f"error: --scenario must be NAME=FILE, got {item[:80]!r}", file=sys.stderr)
+            return None
+        if name in files:
+            print(f"error: --scenario {name!r} is given twice", file=sys.stderr)
+            return None
+        files[name] = Path(file.strip())
+    return files

@@ -6,9 +6,9 @@ rules); :mod:`engine.network.scenario_apply` applies them to a network. One reco
 
 Adding an op is one record class here, one parser in the format (``PARSERS``) and one handler in the apply module
 (looked up by the record's class, so a subclass inherits its parent's handler). The records are cut for the
-planned extensions: a relative change (``factor`` on a dwell, tariff, capacity or headway) is a
-:class:`ScaleCapacity` with a column to scale; a selector (country pair, mode, operator, service) is a field that
-applying resolves to record ids, as :class:`CloseBorder` does for a country pair.
+extensions: a relative change (``factor`` on a dwell, tariff, capacity or headway) is a :class:`Scale` whose
+:class:`Selector` (ids, country or country pair, mode, operator, service) applying resolves to records, as
+:class:`CloseBorder` does for a country pair.
 """
 
 from __future__ import annotations
@@ -156,6 +156,80 @@ class CloseBorder(Edit):
 
 
 @dataclass(frozen=True)
+class Selector:
+    """Which records a relative or closing edit hits: every given criterion must match (an empty one matches all).
+
+    Attributes
+    ----------
+    nodes, links, services, operators
+        Record ids (operators by name) to match.
+    countries
+        ISO codes: a node matches when it is in one of them; a link when it touches one of them (with two codes,
+        a link matches when it joins the two countries, a node when it is an end of such a link).
+    modes
+        Link or service modes (``rail``, ``ferry``, ``sea``, ``road``, ``air``).
+    """
+
+    nodes: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was selected by name (every record matches)."""
+        return not (self.nodes or self.links or self.services or self.operators or self.countries or self.modes)
+
+
+SCALE_WHATS = ("border_dwell", "border_cost", "handling", "tariff", "capacity", "headway", "run_time")
+"""What ``scale`` multiplies: border dwell hours, border cost, handling hours, link tariffs, capacities (links,
+nodes and services), service headways (a factor below 1 is more departures) and link running time."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scale(Edit):
+    """``scale``: multiply one kind of number on every record the selector matches by ``factor``.
+
+    ``direction`` (``entry``, ``exit`` or ``both``) limits the border columns scaled.
+    """
+
+    op: ClassVar[str] = "scale"
+    what: str
+    factor: float
+    selector: Selector
+    direction: Literal["entry", "exit", "both"] = "both"
+    sources: FieldSources  # of the field ``factor``
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCountry(Edit):
+    """``close_country``: remove every link with an end in one of ``countries`` (optionally only of ``modes``)."""
+
+    op: ClassVar[str] = "close_country"
+    countries: tuple[str, ...]
+    modes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseNode(Edit):
+    """``close_node`` (alias ``close_passage``): remove every link into or out of ``node_ids`` — a closed sea
+    passage (a waypoint such as Bab-el-Mandeb), a terminal or a border post; optionally only of ``modes``."""
+
+    op: ClassVar[str] = "close_node"
+    node_ids: tuple[str, ...]
+    modes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosePassage(CloseNode):
+    """``close_passage``: :class:`CloseNode` under the name a planner uses for a strait or canal."""
+
+    op: ClassVar[str] = "close_passage"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A named list of edits read from one file."""
 
@@ -165,16 +239,22 @@ class Scenario:
 
 
 __all__ = [
+    "SCALE_WHATS",
     "AddLink",
     "AddNode",
     "AddRecord",
     "AddService",
     "CloseBorder",
+    "CloseCountry",
+    "CloseNode",
+    "ClosePassage",
     "Edit",
     "FieldSources",
     "RemoveLink",
+    "Scale",
     "ScaleCapacity",
     "Scenario",
+    "Selector",
     "SetBorderDwell",
     "SetLink",
     "SetNode",

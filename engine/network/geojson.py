@@ -11,11 +11,13 @@ def network_to_geojson(network: Network) -> dict[str, Any]:
     """Return the network as a GeoJSON ``FeatureCollection`` (a plain dict, ready for ``json.dump``).
 
     Coordinates are ``[longitude, latitude]`` in WGS 84, as RFC 7946 requires. Every feature has
-    ``properties.feature_type`` (``"node"`` or ``"link"``) and the record's fields with their units.
+    ``properties.feature_type`` (``"node"`` or ``"link"``) and the record's fields with their units; the
+    collection's ``network`` is the snapshot's label (``middle_corridor+georgia_border@1a2b3c4d`` with scenarios).
     """
     features: list[dict[str, Any]] = [_node_feature(n) for n in network.nodes.values()]
     features += [_link_feature(network, link) for link in network.links.values()]
-    return {"type": "FeatureCollection", "features": features}
+    # "network" (a foreign member, RFC 7946 §6.1) names the snapshot: scenarios applied and content hash.
+    return {"type": "FeatureCollection", "network": network.label, "features": features}
 
 
 def _node_feature(node: Node) -> dict[str, Any]:

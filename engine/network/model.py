@@ -269,14 +269,18 @@ class Network:
     destinations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     sourced_share: SourcedShare = field(default=SourcedShare({}, {}), compare=False)
+    scenarios: tuple[str, ...] = ()
+    """Names of the scenarios applied to the loaded network, in order (``engine.network.scenario.apply_scenarios``);
+    they appear in :attr:`label` so every answer says which network it comes from."""
     views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
     """Everything derived from this snapshot alone, kept with it (:mod:`engine.network.views`): empty in a copy
     made by ``dataclasses.replace`` and after pickling, bounded by bytes."""
 
     @property
     def label(self) -> str:
-        """``name@version`` as used in messages."""
-        return f"{self.name}@{self.version[:8]}"
+        """``name@version`` as used in messages; ``name+scenario+…@version`` for a network with scenarios applied
+        (``version`` then hashes the base network's content hash and the edits)."""
+        return f"{'+'.join((self.name, *self.scenarios))}@{self.version[:8]}"
 
     @property
     def graph(self) -> nx.MultiDiGraph:

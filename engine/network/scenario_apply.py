@@ -23,9 +23,12 @@ from engine.network.edits import (
     AddNode,
     AddRecord,
     CloseBorder,
+    CloseCountry,
+    CloseNode,
     Edit,
     FieldSources,
     RemoveLink,
+    Scale,
     ScaleCapacity,
     Scenario,
     SetLink,
@@ -56,6 +59,7 @@ from engine.network.rules import (
     record_values,
 )
 from engine.network.schema import LINKS, NODES, SERVICES
+from engine.network.selectors import links_touching, scaled_columns, select_links, select_nodes, select_services
 from engine.network.validate import check_network
 
 
@@ -103,8 +107,8 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         tables.services,
         network.emission_factors,
         network.sources,
-        network.origins,
-        network.destinations,
+        tuple(n for n in network.origins if n in tables.nodes),  # a closure may remove an origin's node
+        tuple(n for n in network.destinations if n in tables.nodes),
         checks,
     )
     if checks:
@@ -120,10 +124,11 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         services=tables.services,
         emission_factors=network.emission_factors,
         sources=network.sources,
-        origins=network.origins,
-        destinations=network.destinations,
+        origins=tuple(n for n in network.origins if n in tables.nodes),
+        destinations=tuple(n for n in network.destinations if n in tables.nodes),
         warnings=tuple(warnings),
         sourced_share=network.sourced_share,
+        scenarios=network.scenarios,  # edits on top of a named scenario still name it (the hash says the rest)
     )
 
 
@@ -377,12 +382,97 @@ def _close_border(edit: CloseBorder, tables: _Tables, problems: Problems) -> Non
         del tables.links[link_id]
 
 
+def _scale(edit: Scale, tables: _Tables, problems: Problems) -> None:
+    columns = dict(scaled_columns(edit.what, edit.direction))
+    if edit.what == "capacity":  # a node's capacity only when nodes are named; else links' and services'
+        columns = {k: v for k, v in columns.items() if (k == "node") == bool(edit.selector.nodes)}
+    select: Mapping[str, Callable[..., Sequence[Node | Link | Service]]] = {
+        "node": select_nodes,
+        "link": select_links,
+        "service": select_services,
+    }
+    scaled = 0
+    for kind, kind_columns in columns.items():
+        existing = _records(tables, kind)
+        for record in select[kind](edit.selector, tables.nodes, tables.links, tables.services):
+            olds = {c: getattr(record, c) for c in kind_columns if getattr(record, c) is not None}
+            if not olds:
+                continue
+            note = edit.sources.notes["factor"]
+            keys = {
+                c: tuple(dict.fromkeys((*record.provenance.keys_for(c), *edit.sources.keys["factor"]))) for c in olds
+            }
+            notes = {c: f"{old:g} × {edit.factor:g}: {note}" for c, old in olds.items()}
+            sources = FieldSources(keys, notes, edit.sources.provenance)
+            changes = {c: old * edit.factor for c, old in olds.items()}
+            if not _cells_accept(edit, record.id, changes, _KINDS[kind].cells, problems):
+                continue
+            _change(edit, tables, problems, existing, record.id, changes, frozenset(changes), sources)
+            scaled += 1
+    if not scaled:
+        message = f"selects no record with a {edit.what.replace('_', ' ')} to scale"
+        problems.add(edit.file, edit.line, None, message)
+
+
+class _ScaledCells(Row):
+    """Scaled values as cells, checked with the column's cell rule (a headway must still divide the week); a
+    problem is reported at the edit's ``factor``, naming the record."""
+
+    def __init__(self, edit: Edit, record_id: str, cells: dict[str, str], problems: Problems) -> None:
+        super().__init__(edit.file, edit.line_of("factor"), cells, problems)
+        self._record_id = record_id
+
+    def problem(self, column: str | None, message: str) -> None:
+        super().problem("factor", f"makes {column} of {self._record_id!r} invalid: {message}")
+
+
+def _cells_accept(
+    edit: Edit, record_id: str, changes: Mapping[str, float], cells: Mapping[str, CellParser], problems: Problems
+) -> bool:
+    row = _ScaledCells(edit, record_id, {c: repr(v) for c, v in changes.items()}, problems)
+    parse_cells(row, cells, changes)
+    return not row.failed
+
+
+def _close_country(edit: CloseCountry, tables: _Tables, problems: Problems) -> None:
+    closed = links_touching(tables.links, tables.nodes, countries=edit.countries, modes=edit.modes)
+    if not closed:
+        name = "countries" if "countries" in edit.fields else "country"
+        problems.add(edit.file, edit.line_of(name), name, f"no link touches {', '.join(edit.countries)}")
+    _remove_links(tables, closed)
+
+
+def _close_node(edit: CloseNode, tables: _Tables, problems: Problems) -> None:
+    name = "nodes" if "nodes" in edit.fields else "node"
+    for node_id in edit.node_ids:
+        _target(edit, name, node_id, tables.nodes, "node", problems)
+    closed = links_touching(tables.links, tables.nodes, node_ids=edit.node_ids, modes=edit.modes)
+    if not closed and all(n in tables.nodes for n in edit.node_ids):
+        problems.add(edit.file, edit.line_of(name), name, f"no link touches {', '.join(edit.node_ids)}")
+    _remove_links(tables, closed)
+
+
+def _remove_links(tables: _Tables, link_ids: list[str]) -> None:
+    """Remove links, and the nodes at their ends that no link reaches any more (a closed country's terminals, a
+    closed passage's waypoint): a node nothing reaches is a data error in a file, but here it is what was asked."""
+    ends = set()
+    for link_id in link_ids:
+        link = tables.links.pop(link_id)
+        ends |= {link.from_id, link.to_id}
+    linked = {end for link in tables.links.values() for end in (link.from_id, link.to_id)}
+    for node_id in ends - linked:
+        del tables.nodes[node_id]
+
+
 _HANDLERS: Mapping[type[Edit], Callable[[Any, _Tables, Problems], None]] = {
     AddRecord: _add_record,
     SetRecord: _set_record,
     ScaleCapacity: _scale_capacity,
     RemoveLink: _remove_link,
     CloseBorder: _close_border,
+    CloseCountry: _close_country,
+    CloseNode: _close_node,
+    Scale: _scale,
 }
 
 

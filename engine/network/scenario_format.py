@@ -23,16 +23,22 @@ from typing import Any
 from engine.errors import DataProblem, InputFileError
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.edits import (
+    SCALE_WHATS,
     AddLink,
     AddNode,
     AddRecord,
     AddService,
     CloseBorder,
+    CloseCountry,
+    CloseNode,
+    ClosePassage,
     Edit,
     FieldSources,
     RemoveLink,
+    Scale,
     ScaleCapacity,
     Scenario,
+    Selector,
     SetBorderDwell,
     SetLink,
     SetNode,
@@ -44,6 +50,7 @@ from engine.network.load import REVERSE_SUFFIX
 from engine.network.provenance import read_provenance
 from engine.network.rules import LINK_CELLS, NODE_CELLS, SERVICE_CELLS, CellParser, parse_cells
 from engine.network.schema import LINKS, NODES, SERVICES, TableSchema
+from engine.network.selectors import DIRECTIONS, SELECTOR_FIELDS, selector_values
 
 PROVENANCE_FIELDS = ("sources", "notes")
 BORDER_FIELDS = {
@@ -355,6 +362,98 @@ def _close_border(written: _Written, problems: Problems) -> CloseBorder | None:
     return CloseBorder(countries=(countries[0], countries[1]), **written.where())
 
 
+def _selector_values(written: _Written, plural: str, problems: Problems) -> tuple[str, ...] | None:
+    """The values of one selector (written under its plural or singular name), checked; ``None`` when bad."""
+    singular = SELECTOR_FIELDS[plural]
+    if plural in written.fields and singular in written.fields:
+        problems.add(written.file, written.line_of(singular), singular, f"give either {plural} or {singular}, not both")
+        return None
+    name = plural if plural in written.fields else singular
+    if name not in written.fields:
+        return ()
+    values, problem = selector_values(plural, written.fields[name])
+    if problem:
+        problems.add(written.file, written.line_of(name), name, problem)
+        return None
+    return values
+
+
+def _selector(written: _Written, problems: Problems, allowed: Iterable[str] = SELECTOR_FIELDS) -> Selector | None:
+    values: dict[str, tuple[str, ...]] = {}
+    ok = True
+    for plural in allowed:
+        got = _selector_values(written, plural, problems)
+        if got is None:
+            ok = False
+        else:
+            values[plural] = got
+    return Selector(**values) if ok else None
+
+
+def _scale(written: _Written, problems: Problems) -> Scale | None:
+    selector_names = [name for pair in SELECTOR_FIELDS.items() for name in pair]
+    if not _check_fields(
+        written, Scale.op, ("what", "factor", "direction", *selector_names), ("what", "factor"), problems
+    ):
+        return None
+    what = yaml_cell(written.fields["what"])
+    if what not in SCALE_WHATS:
+        message = f"must be one of {', '.join(SCALE_WHATS)}, got {what[:40]!r}{did_you_mean(what, SCALE_WHATS)}"
+        problems.add(written.file, written.line_of("what"), "what", message)
+        return None
+    direction = yaml_cell(written.fields.get("direction", "both"))
+    if direction not in DIRECTIONS:
+        message = f"must be one of {', '.join(DIRECTIONS)}, got {direction[:40]!r}"
+        problems.add(written.file, written.line_of("direction"), "direction", message)
+        return None
+    if direction != "both" and what not in ("border_dwell", "border_cost"):
+        message = f"only border_dwell and border_cost have a direction, not {what}"
+        problems.add(written.file, written.line_of("direction"), "direction", message)
+        return None
+    row = _EditRow(written, {"factor": yaml_cell(written.fields["factor"])}, problems)
+    factor = row.number("factor", required=True, gt=0)
+    sources = _field_sources(written, Scale.op, {"factor": "factor"}, ("factor",), problems)
+    selector = _selector(written, problems)
+    if factor is None or sources is None or selector is None:
+        return None
+    return Scale(
+        what=what,
+        factor=factor,
+        selector=selector,
+        direction=direction,  # type: ignore[arg-type]  # checked against DIRECTIONS above
+        sources=sources,
+        **written.where(),
+    )
+
+
+def _close_country(written: _Written, problems: Problems) -> CloseCountry | None:
+    names = ("countries", "country", "modes", "mode")
+    if not _check_fields(written, CloseCountry.op, names, (), problems):
+        return None
+    selector = _selector(written, problems, ("countries", "modes"))
+    if selector is None:
+        return None
+    if not selector.countries:
+        problems.add(written.file, written.line, "countries", "is required for close_country (ISO codes)")
+        return None
+    return CloseCountry(countries=selector.countries, modes=selector.modes, **written.where())
+
+
+def _close_node(record: type[CloseNode]) -> _Parser:
+    def parse(written: _Written, problems: Problems) -> CloseNode | None:
+        if not _check_fields(written, record.op, ("nodes", "node", "modes", "mode"), (), problems):
+            return None
+        selector = _selector(written, problems, ("nodes", "modes"))
+        if selector is None:
+            return None
+        if not selector.nodes:
+            problems.add(written.file, written.line, "node", f"is required for {record.op} (a node id)")
+            return None
+        return record(node_ids=selector.nodes, modes=selector.modes, **written.where())
+
+    return parse
+
+
 PARSERS: Mapping[str, _Parser] = {
     "add_node": _add("node", AddNode),
     "add_link": _add("link", AddLink),
@@ -366,6 +465,10 @@ PARSERS: Mapping[str, _Parser] = {
     "set_border_dwell": _set_border_dwell,
     "remove_link": _remove_link,
     "close_border": _close_border,
+    "close_country": _close_country,
+    "close_node": _close_node(CloseNode),
+    "close_passage": _close_node(ClosePassage),
+    "scale": _scale,
 }
 OPS = tuple(PARSERS)
 

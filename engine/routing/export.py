@@ -109,9 +109,11 @@ def result_to_json(result: RouteResult) -> dict[str, Any]:
 
 
 def routes_to_geojson(result: RouteResult) -> dict[str, Any]:
-    """The routes as an RFC 7946 FeatureCollection of LineStrings ([lon, lat])."""
+    """The routes as an RFC 7946 FeatureCollection of LineStrings ([lon, lat]); ``network`` (a foreign member)
+    is the snapshot's label, naming any scenarios applied and the content hash."""
     return {
         "type": "FeatureCollection",
+        "network": result.network,
         "features": [
             {
                 "type": "Feature",

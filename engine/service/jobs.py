@@ -31,6 +31,7 @@ from engine.service.convert.routing import (
 )
 from engine.service.convert.study import assign_request_from_proto, assign_response
 from engine.service.limits import MAX_CHARS, check_request_limits
+from engine.service.served import ServedNetworks, as_served
 from engine.service.status import Failure, failure_from_exception
 from engine.service.work_limits import check_assign_rows, check_plan_size
 
@@ -42,8 +43,9 @@ Outcome = tuple[bytes | None, Failure | None, str]
 """A job's answer: (serialized response, None, request_id) or (None, why it failed, request_id)."""
 StopHook = Callable[[], str | None]
 """Returns why a running job should stop (``"deadline"``, ``"cancelled"``) or ``None`` to go on."""
-Answer = Callable[[bytes, Network, StopHook, float | None], Outcome]
-"""How a worker answers one kind of job: (payload, network, stop hook, monotonic deadline or None) → outcome."""
+Answer = Callable[[bytes, Network | ServedNetworks, StopHook, float | None], Outcome]
+"""How a worker answers one kind of job: (payload, the served networks, stop hook, monotonic deadline or None) →
+outcome. A job picks the network of the request's ``scenario`` (empty: the base network)."""
 
 
 class _Request(Protocol):
@@ -51,6 +53,9 @@ class _Request(Protocol):
 
     @property
     def request_id(self) -> str: ...
+
+    @property
+    def scenario(self) -> str: ...
 
 
 RequestT = TypeVar("RequestT", bound=_Request)
@@ -70,13 +75,16 @@ class Job(Generic[RequestT, QueryT, ResultT]):
     call: Callable[[Network, QueryT, StopHook, float | None], ResultT]
     reply: Callable[[ResultT, RequestT], Message]
 
-    def __call__(self, payload: bytes, network: Network, should_stop: StopHook, deadline: float | None) -> Outcome:
+    def __call__(
+        self, payload: bytes, networks: Network | ServedNetworks, should_stop: StopHook, deadline: float | None
+    ) -> Outcome:
         """Answer one serialized request; ``deadline`` is on the ``time.monotonic()`` clock (or ``None``)."""
         request_id = ""
         try:
             request = self.parse(payload)
             request_id = request.request_id[: MAX_CHARS["request_id"]]
             check_request_limits(cast(Message, request))  # before any work: hostile sizes get INVALID_ARGUMENT
+            network = as_served(networks).pick(request.scenario)  # NOT_FOUND naming the scenarios held
             with proto_field_names():  # the library's field names become the request's
                 result = self.call(network, self.translate(request, network), should_stop, deadline)
             return self.reply(result, request).SerializeToString(), None, request_id
@@ -148,7 +156,9 @@ ASSIGN_DEMAND = Job(
 )
 
 
-def stream_item(payload: bytes, network: Network, should_stop: StopHook, deadline: float | None) -> Outcome:
+def stream_item(
+    payload: bytes, network: Network | ServedNetworks, should_stop: StopHook, deadline: float | None
+) -> Outcome:
     """Answer one serialized StreamRoutesRequest with a serialized StreamRoutesResponse (errors inside it)."""
     try:
         wrapper = routing_pb2.StreamRoutesRequest.FromString(payload)
@@ -170,18 +180,22 @@ MessageT = TypeVar("MessageT", bound=Message)
 def _network_answer(parse: Callable[[bytes], MessageT], answer: Callable[[MessageT, Network], Message]) -> Answer:
     """A NetworkService look-up, answered in a worker: a large query text must not stall the event loop."""
 
-    def run(payload: bytes, network: Network, _should_stop: StopHook, _deadline: float | None) -> Outcome:
+    def run(
+        payload: bytes, networks: Network | ServedNetworks, _should_stop: StopHook, _deadline: float | None
+    ) -> Outcome:
         try:
             request = parse(payload)
             check_request_limits(request)
-            return answer(request, network).SerializeToString(), None, ""
+            return answer(request, as_served(networks).base).SerializeToString(), None, ""
         except Exception as exc:  # every failure becomes a status; the worker must survive
             return None, failure_from_exception(exc), ""
 
     return run
 
 
-def ping(payload: bytes, _network: Network, _should_stop: StopHook, _deadline: float | None) -> Outcome:
+def ping(
+    payload: bytes, _network: Network | ServedNetworks, _should_stop: StopHook, _deadline: float | None
+) -> Outcome:
     """Echo ``payload`` (measures the transport's round trip)."""
     return payload, None, ""
 

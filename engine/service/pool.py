@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.network import Network
+from engine.service.served import ServedNetworks
 from engine.service.status import Failure
 from engine.service.transport import (
     CancelFlags,
@@ -99,7 +100,8 @@ class WorkerPool:
     :data:`MEMORY_KILL_FACTOR` times as much during a job is killed and the call fails RESOURCE_EXHAUSTED.
     """
 
-    network: Network
+    network: Network | ServedNetworks
+    """The first frame of every worker: a network, or the network with its named scenarios (``served.py``)."""
     workers: int
     memory_bound_bytes: int = 0
     memory_kill_factor: float = MEMORY_KILL_FACTOR
@@ -178,7 +180,7 @@ class WorkerPool:
                 self._stop_job(job, "cancelled")
             raise
 
-    def reload(self, network: Network) -> None:
+    def reload(self, network: Network | ServedNetworks) -> None:
         """Serve ``network`` from now on: start a new generation of workers; each one that becomes ready retires
         one old worker once that worker has answered its job in flight (every answer comes from one version)."""
         self.network = network

@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -39,6 +39,7 @@ from engine.service.convert.network import network_info
 from engine.service.limits import RequestGuard
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
+from engine.service.served import ServedNetworks, served_networks
 from engine.service.status import Failure, failure_from_exception, rich_status
 from engine.service.work_limits import ByteBudget
 
@@ -80,6 +81,8 @@ class ServeConfig:
     grace_s: float = 30.0
     worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # 0 = no bound
     access: AccessConfig = field(default_factory=AccessConfig)
+    scenario_files: Mapping[str, Path] = field(default_factory=dict)
+    """Named scenarios (``--scenario NAME=FILE``), applied once at start and again on every reload."""
 
     @property
     def worker_count(self) -> int:
@@ -308,15 +311,19 @@ def bind(server: grpc.aio.Server, address: str, credentials: grpc.ServerCredenti
         return 0
 
 
-async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network | None = None) -> int:
-    """Load the network (unless given), bind, start the workers, serve until SIGTERM/SIGINT, stop within the
-    grace period, and return the exit code (0 stopped cleanly, 2 cannot listen, 3 workers cannot start)."""
+async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network | ServedNetworks | None = None) -> int:
+    """Load the network (unless given) and apply its named scenarios, bind, start the workers, serve until
+    SIGTERM/SIGINT, stop within the grace period, and return the exit code (0 stopped cleanly, 2 cannot listen, 3
+    workers cannot start)."""
     if config.worker_count < 1:
         print(f"corridor serve: --workers must be at least 1, got {config.worker_count}", file=sys.stderr)
         return 2
     credentials = server_credentials(config.access)  # bad TLS or token files stop us before any worker starts
-    network = network if network is not None else load_network(config.network_dir)
-    pool = WorkerPool(network, config.worker_count, config.worker_memory_mb * 2**20)
+    if not isinstance(network, ServedNetworks):
+        loaded = network if network is not None else load_network(config.network_dir)
+        network = served_networks(loaded, config.scenario_files)
+    served, network = network, network.base
+    pool = WorkerPool(served, config.worker_count, config.worker_memory_mb * 2**20)
     server, health, network_service = build_server(pool, network, config.access)
     port = bind(server, config.address, credentials)
     if port == 0:
@@ -335,12 +342,16 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network 
     if (warning := exposure_warning(config.address, config.access)) is not None:
         print(warning, file=sys.stderr, flush=True)
     _print_banner(out, config.address, port, network, len(pids), config.access.tls)
+    if served.scenarios:
+        held = ", ".join(f"{name} ({n.label})" for name, n in served.scenarios.items())
+        print(f"  scenarios (request field 'scenario'): {held}", file=out, flush=True)
 
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(
-        signal.SIGHUP, lambda: _track_task(loop.create_task(reload_network(running, config.network_dir)))
+        signal.SIGHUP,
+        lambda: _track_task(loop.create_task(reload_network(running, config.network_dir, config.scenario_files))),
     )
     await stop.wait()
     print(f"corridor serve: stopping (grace {config.grace_s:g} s)", file=out, flush=True)
@@ -373,19 +384,25 @@ async def _set_health(running: Running, alive: int) -> None:
         await running.health.set(service, serving)
 
 
-async def reload_network(running: Running, network_dir: Path) -> bool:
-    """SIGHUP: load ``network_dir`` again; if it loads, serve it (workers roll over one by one); if not, keep
-    serving the old one and log why. True when the new network is served."""
+async def reload_network(running: Running, network_dir: Path, scenario_files: Mapping[str, Path] | None = None) -> bool:
+    """SIGHUP: load ``network_dir`` again and re-apply the named scenarios (read again from their files); if all
+    of it loads, serve it (workers roll over one by one); if not, keep serving the old one and log why. True when
+    the new network is served."""
     old = running.network_service.network
     try:
-        network = await asyncio.to_thread(load_network, network_dir)
+        served = await asyncio.to_thread(_load_served, network_dir, scenario_files or {})
     except (CorridorError, OSError) as exc:
         log.error("reload refused, still serving %s: %s", old.label, exc)
         return False
+    network = served.base
     running.network_service.replace(network)
-    running.pool.reload(network)
+    running.pool.reload(served)
     log.info("reload: serving %s (was %s); workers restart as they finish their calls", network.label, old.label)
     return True
+
+
+def _load_served(network_dir: Path, scenario_files: Mapping[str, Path]) -> ServedNetworks:
+    return served_networks(load_network(network_dir), scenario_files)
 
 
 def _print_banner(out: TextIO, address: str, port: int, network: Network, workers: int, tls: bool) -> None:
@@ -408,7 +425,7 @@ def _print_banner(out: TextIO, address: str, port: int, network: Network, worker
     )
 
 
-def run(config: ServeConfig, network: Network | None = None) -> int:
+def run(config: ServeConfig, network: Network | ServedNetworks | None = None) -> int:
     """Run :func:`serve` in a fresh event loop (the ``corridor serve`` entry point)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     return asyncio.run(serve(config, network=network))

@@ -3,6 +3,7 @@
 | exception | status | details |
 |---|---|---|
 | ``UnknownNode`` | NOT_FOUND | the message names the field, the value and close candidates |
+| ``UnknownScenario`` | NOT_FOUND | the message names the scenarios the server holds |
 | ``InvalidRequest`` | INVALID_ARGUMENT | ``google.rpc.BadRequest`` with one field violation per bad field |
 | ``SearchInterrupted("deadline")`` | DEADLINE_EXCEEDED | |
 | ``SearchInterrupted("cancelled")`` | CANCELLED | |
@@ -27,7 +28,14 @@ from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from engine.errors import CorridorError, InvalidRequest, NetworkDataError, SearchInterrupted, UnknownNode
+from engine.errors import (
+    CorridorError,
+    InvalidRequest,
+    NetworkDataError,
+    SearchInterrupted,
+    UnknownNode,
+    UnknownScenario,
+)
 
 log = logging.getLogger("corridor.service")
 
@@ -85,7 +93,7 @@ def failure_from_exception(exc: BaseException) -> Failure:
 
 
 def _failure(exc: BaseException) -> Failure:
-    if isinstance(exc, UnknownNode):
+    if isinstance(exc, UnknownNode | UnknownScenario):
         return Failure("NOT_FOUND", str(exc), tuple((p.field, p.message) for p in exc.problems))
     if isinstance(exc, InvalidRequest):
         return Failure("INVALID_ARGUMENT", str(exc), tuple((p.field, p.message) for p in exc.problems))

@@ -26,20 +26,22 @@ from engine.routing.model import compile_network
 from engine.service import jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
 from engine.service.jobs import Answer, Outcome, StopHook
+from engine.service.served import ServedNetworks, as_served
 from engine.service.transport import recv_frame, resident_bytes, send_frame
 
-_network: Network | None = None
+_networks: ServedNetworks | None = None
 _cancel_flags: Any = None
 PR_SET_PDEATHSIG = 1
 
 
-def init_worker(network: Network, cancel_flags: Any) -> None:
-    """Keep the network the server sent (compiled, so the first request does not pay for it) and the cancel
-    flags."""
-    global _network, _cancel_flags  # per-process state is the point of a worker
+def init_worker(networks: Network | ServedNetworks, cancel_flags: Any) -> None:
+    """Keep the network (and named scenario networks) the server sent, compiled so the first request does not pay
+    for it, and the cancel flags."""
+    global _networks, _cancel_flags  # per-process state is the point of a worker
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    _network = network
-    compile_network(_network)
+    _networks = as_served(networks)
+    for network in (_networks.base, *_networks.scenarios.values()):
+        compile_network(network)
     _cancel_flags = cancel_flags
 
 
@@ -56,7 +58,8 @@ def serve_socket(sock: socket.socket, cancel_flags: Any, seat: int) -> None:
     """A worker process's life: receive the network snapshot, say ready (with the pid), then answer jobs until
     the socket closes.
 
-    The first frame is the :class:`~engine.network.Network` the server holds in memory (a restarted worker never
+    The first frame is the :class:`~engine.network.Network` (with its named scenario networks, a
+    :class:`~engine.service.served.ServedNetworks`) the server holds in memory (a restarted worker never
     reads the network directory, so every answer comes from the version the server loaded). A job is
     ``(method, payload, deadline)``; the answer is ``(JOBS[method](payload, deadline, seat), resident bytes)``,
     which lets the server recycle a worker that has grown past its memory bound. SIGINT is ignored: Ctrl-C in a
@@ -100,8 +103,8 @@ def _stopper(deadline: float | None, slot: int) -> StopHook:
 
 def _dispatch(job: Answer) -> Callable[[bytes, float | None, int], Outcome]:
     def run(payload: bytes, deadline: float | None, slot: int) -> Outcome:
-        assert _network is not None, "worker not initialised"
-        return job(payload, _network, _stopper(deadline, slot), deadline)
+        assert _networks is not None, "worker not initialised"
+        return job(payload, _networks, _stopper(deadline, slot), deadline)
 
     return run
 

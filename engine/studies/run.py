@@ -19,6 +19,7 @@ The same four steps whichever runner is used, so results are identical (runners 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any, NamedTuple, Protocol
 import polars as pl
 
 from engine.network.model import MINUTES_PER_WEEK, Network, ServiceKind
-from engine.network.scenario import apply_edits, load_scenario
+from engine.network.scenario import apply_scenarios, load_scenario
 from engine.routing import RouteQuery, find_routes
 from engine.studies.frame import Row, result_rows, rows_frame, shifted_rows
 from engine.studies.spec import Study
@@ -111,7 +112,9 @@ def study_networks(study: Study, base: Network) -> StudyNetworks:
         if scenario.file is None:
             by_scenario[scenario.name] = base
         else:
-            by_scenario[scenario.name] = apply_edits(base, load_scenario(scenario.file), label=scenario.name)
+            # The one path every front end takes; the study's name for the scenario is the one its rows carry.
+            edits = dataclasses.replace(load_scenario(scenario.file), name=scenario.name)
+            by_scenario[scenario.name] = apply_scenarios(base, [edits])
     return StudyNetworks(by_scenario, study.baseline.name)
 
 

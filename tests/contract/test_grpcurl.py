@@ -91,3 +91,23 @@ def test_error_with_decoded_details(server: ServerProcess) -> None:
     assert '{"field":"departure","description":"is required: when the cargo is ready at the origin (UTC)"}' in (
         result.stderr
     )
+
+
+def test_a_scenario_the_server_does_not_hold_is_not_found(server: ServerProcess) -> None:
+    body = {
+        "origin": "SHANGHAI",
+        "destination": "ROTTERDAM",
+        "departure": "2026-12-01T00:00:00Z",
+        "shipment": {"teu": 2},
+        "scenario": "red_sea_closed",
+    }
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.RoutingService/FindRoutes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Code: NotFound" in result.stderr
+    assert "unknown scenario 'red_sea_closed'; the server holds: none" in result.stderr

@@ -38,6 +38,8 @@ def test_node_client(server: ServerProcess) -> None:
     assert not {"RU", "BY"} & set(out["route"]["countries"])
     assert "MODE_FERRY" in out["route"]["modes"]
     assert out["error"]["code"] == 3  # INVALID_ARGUMENT
+    assert out["scenario"]["code"] == 5  # NOT_FOUND: this server holds no named scenario
+    assert "unknown scenario 'red_sea_closed'; the server holds: none" in out["scenario"]["details"]
     assert out["error"]["status"]["violations"][1] == [
         "departure",
         "is required: when the cargo is ready at the origin (UTC)",

@@ -56,6 +56,7 @@ def test_shipped_study_loads() -> None:
         "georgia_border",
         "caspian_feeders",
         "alatau_dry_port",
+        "red_sea_closed",
     ]
     assert all(s.file is not None and s.file.is_file() for s in study.scenarios)
     assert study.network_dir == STUDIES.parent

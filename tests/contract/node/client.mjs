@@ -54,6 +54,11 @@ const route = found.response.routes[0];
 out.route = { request_id: found.response.request_id, countries: route.countries,
               modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd };
 
+const unknownScenario = await call(routing, "FindRoutes", {
+  origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",
+});
+out.scenario = { code: unknownScenario.error.code, details: unknownScenario.error.details };
+
 const bad = await call(routing, "FindRoutes", { origin: "XIAN", shipment: { teu: 2 } });
 out.error = { code: bad.error.code, details: bad.error.details, status: decodeDetails(bad.error) };
 

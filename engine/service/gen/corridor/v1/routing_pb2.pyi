@@ -36,6 +36,7 @@ class FindRoutesRequest(_message.Message):
     WEIGHTS_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     INCLUDE_HOPS_FIELD_NUMBER: _builtins.int
+    SCENARIO_FIELD_NUMBER: _builtins.int
     origin: _builtins.str
     """Origin node id, e.g. "XIAN"."""
     destination: _builtins.str
@@ -49,6 +50,11 @@ class FindRoutesRequest(_message.Message):
     include_hops: _builtins.bool
     """Also return every link of every leg (Leg.hops: per-link times, freight, border cost and CO2e). Off by
     default: legs, transfers, borders and the geometry answer most questions in a third of the bytes.
+    """
+    scenario: _builtins.str
+    """Name of a scenario the server was started with (`corridor serve --scenario NAME=FILE`): route on the network
+    with that scenario's edits applied. Empty = the network as loaded. An unknown name is NOT_FOUND, naming the
+    scenarios the server holds. The response's `network` then reads `<network>+<name>@<content hash>`.
     """
     @_builtins.property
     def departure(self) -> _timestamp_pb2.Timestamp:
@@ -79,10 +85,11 @@ class FindRoutesRequest(_message.Message):
         weights: _types_pb2.Weights | None = ...,
         request_id: _builtins.str = ...,
         include_hops: _builtins.bool = ...,
+        scenario: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "include_hops", b"include_hops", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "request_id", b"request_id", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "include_hops", b"include_hops", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "request_id", b"request_id", "scenario", b"scenario", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -251,6 +258,7 @@ class PlanShipmentRequest(_message.Message):
     BOOKINGS_FIELD_NUMBER: _builtins.int
     LOT_TEU_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SCENARIO_FIELD_NUMBER: _builtins.int
     origin: _builtins.str
     """Origin node id."""
     destination: _builtins.str
@@ -269,6 +277,11 @@ class PlanShipmentRequest(_message.Message):
     """TEU priced together (trucks per load); 0 = min(teu, 2)."""
     request_id: _builtins.str
     """Client-chosen id, echoed in the response."""
+    scenario: _builtins.str
+    """Name of a scenario the server was started with (`corridor serve --scenario NAME=FILE`): plan on the network
+    with that scenario's edits applied. Empty = the network as loaded. An unknown name is NOT_FOUND, naming the
+    scenarios the server holds. The response's `network` then reads `<network>+<name>@<content hash>`.
+    """
     @_builtins.property
     def ready(self) -> _timestamp_pb2.Timestamp:
         """When the consignment is ready at the origin (required)."""
@@ -301,10 +314,11 @@ class PlanShipmentRequest(_message.Message):
         bookings: _abc.Iterable[Global___Booking] | None = ...,
         lot_teu: _builtins.int = ...,
         request_id: _builtins.str = ...,
+        scenario: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "constraints", b"constraints", "due", b"due", "ready", b"ready", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "bookings", b"bookings", "cargo_class", b"cargo_class", "constraints", b"constraints", "destination", b"destination", "due", b"due", "gross_kg_per_teu", b"gross_kg_per_teu", "horizon_days", b"horizon_days", "lot_teu", b"lot_teu", "origin", b"origin", "ready", b"ready", "request_id", b"request_id", "teu", b"teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "bookings", b"bookings", "cargo_class", b"cargo_class", "constraints", b"constraints", "destination", b"destination", "due", b"due", "gross_kg_per_teu", b"gross_kg_per_teu", "horizon_days", b"horizon_days", "lot_teu", b"lot_teu", "origin", b"origin", "ready", b"ready", "request_id", b"request_id", "scenario", b"scenario", "teu", b"teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__usd_per_teu_day: _TypeAlias = _typing.Literal["usd_per_teu_day"]  # noqa: Y015
     _WhichOneofArgType__usd_per_teu_day: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day"]  # noqa: Y015

@@ -185,6 +185,7 @@ class AssignDemandRequest(_message.Message):
     GAP_FIELD_NUMBER: _builtins.int
     FORMAT_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SCENARIO_FIELD_NUMBER: _builtins.int
     edits_yaml: _builtins.str
     """Scenario edits (YAML or JSON, the format of `corridor assign --edits`) applied to a copy of the network."""
     usd_per_teu_day: _builtins.float
@@ -197,6 +198,11 @@ class AssignDemandRequest(_message.Message):
     """How to return the frames."""
     request_id: _builtins.str
     """Client-chosen id, echoed in the response."""
+    scenario: _builtins.str
+    """Name of a scenario the server was started with (`corridor serve --scenario NAME=FILE`): assign on the
+    network with that scenario's edits applied, then `edits_yaml` (if any) on top. Empty = the network as
+    loaded. An unknown name is NOT_FOUND, naming the scenarios the server holds.
+    """
     @_builtins.property
     def demand(self) -> _containers.RepeatedCompositeFieldContainer[Global___DemandRow]:
         """The commodities."""
@@ -216,10 +222,11 @@ class AssignDemandRequest(_message.Message):
         gap: _builtins.float | None = ...,
         format: Global___FrameFormat.ValueType = ...,
         request_id: _builtins.str = ...,
+        scenario: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "gap", b"gap", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "capacity_teu_per_week", b"capacity_teu_per_week", "demand", b"demand", "edits_yaml", b"edits_yaml", "format", b"format", "gap", b"gap", "request_id", b"request_id", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "capacity_teu_per_week", b"capacity_teu_per_week", "demand", b"demand", "edits_yaml", b"edits_yaml", "format", b"format", "gap", b"gap", "request_id", b"request_id", "scenario", b"scenario", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__gap: _TypeAlias = _typing.Literal["gap"]  # noqa: Y015
     _WhichOneofArgType__gap: _TypeAlias = _typing.Literal["_gap", b"_gap"]  # noqa: Y015
