@@ -376,7 +376,7 @@ class RouteQuery:
         for node_id in self.constraints.via:
             via_node = network.nodes.get(node_id)
             if via_node is not None and (
-                via_node.country in self.constraints.avoid_countries or node_id in self.constraints.avoid_nodes
+                via_node.territory in self.constraints.avoid_countries or node_id in self.constraints.avoid_nodes
             ):
                 problems.append(FieldProblem("constraints.via", f"{node_id!r} is also avoided"))
         if problems:
