@@ -158,6 +158,15 @@ def format_summary(summary: NetworkSummary) -> str:
             )
         ],
     )
+    lines.append("")
+    lines.append("Provenance by column (numeric cells)")
+    lines += table(
+        ("table", "column", "sourced", "ESTIMATE", "sourced share"),
+        [
+            (t, c, str(s), str(e), f"{100 * s / (s + e):.1f}%")
+            for t, c, s, e in sorted(summary.sourced_by_column, key=lambda r: (r[0], -(r[2] + r[3]), r[1]))
+        ],
+    )
     lines.append(f"{summary.sources} sources cited.")
     if summary.warnings:
         lines.append("")

@@ -75,7 +75,7 @@ def load_network(directory: str | Path) -> Network:
     meta = _read_metadata(directory, problems)
 
     sources = _read_sources(directory, problems)
-    counts: dict[str, tuple[int, int]] = {}
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
     factors, counts[EMISSION_FACTORS.file] = _read_emission_factors(directory, sources, problems)
     services, counts[SERVICES.file] = _read_services(directory, sources, problems)
     nodes, counts[NODES.file] = _read_nodes(directory, sources, problems)
@@ -91,8 +91,9 @@ def load_network(directory: str | Path) -> Network:
         raise NetworkDataError(problems.items)
 
     share = SourcedShare(
-        sourced_by_table={table: c[0] for table, c in counts.items()},
-        estimated_by_table={table: c[1] for table, c in counts.items()},
+        sourced_by_table={table: sum(s for s, _ in c.values()) for table, c in counts.items()},
+        estimated_by_table={table: sum(e for _, e in c.values()) for table, c in counts.items()},
+        by_column={f"{table}/{column}": cells for table, c in counts.items() for column, cells in c.items()},
     )
     return Network(
         name=meta.name or directory.name,
@@ -189,7 +190,7 @@ def _read_sources(directory: Path, problems: Problems) -> dict[str, Source]:
 
 def _read_emission_factors(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, EmissionFactor], tuple[int, int]]:
+) -> tuple[dict[str, EmissionFactor], dict[str, tuple[int, int]]]:
     table = EMISSION_FACTORS
     factors: dict[str, EmissionFactor] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -211,7 +212,7 @@ def _read_emission_factors(
 
 def _read_services(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Service], tuple[int, int]]:
+) -> tuple[dict[str, Service], dict[str, tuple[int, int]]]:
     table = SERVICES
     services: dict[str, Service] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -241,7 +242,7 @@ def service_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Service |
 
 def _read_nodes(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Node], tuple[int, int]]:
+) -> tuple[dict[str, Node], dict[str, tuple[int, int]]]:
     table = NODES
     nodes: dict[str, Node] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -271,7 +272,7 @@ def node_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Node | None,
 
 def _read_links(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Link], tuple[int, int]]:
+) -> tuple[dict[str, Link], dict[str, tuple[int, int]]]:
     table = LINKS
     links: dict[str, Link] = {}
     provenances: list[tuple[Row, Provenance]] = []

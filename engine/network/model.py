@@ -251,6 +251,9 @@ class SourcedShare:
 
     sourced_by_table: Mapping[str, int]
     estimated_by_table: Mapping[str, int]
+    by_column: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """``table file/column`` (``links.csv/run_h``) → (cells with a real source, ESTIMATE-only cells). One string
+    key, not a pair: a bare column name would share the interned attribute names and pickle differently."""
 
     @property
     def sourced(self) -> int:
