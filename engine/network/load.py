@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.errors import NetworkDataError, quote
 from engine.network.inputs import Problems, Row, iter_rows, read_table
+from engine.network.link_geometry import GEOMETRY_FILE, MAX_FILE_BYTES, attach_geometry
 from engine.network.model import (
     ESTIMATE,
     EmissionFactor,
@@ -83,6 +84,20 @@ def load_network(directory: str | Path) -> Network:
 
     if problems:
         raise NetworkDataError(problems.items)
+
+    geometry_path = directory / GEOMETRY_FILE
+    if geometry_path.is_file():
+        if geometry_path.stat().st_size > MAX_FILE_BYTES:
+            problems.add(GEOMETRY_FILE, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
+        else:
+            try:
+                text = geometry_path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                problems.add(GEOMETRY_FILE, None, None, f"is not UTF-8 (byte {exc.start})")
+            else:
+                links = attach_geometry(text, links, nodes, problems)
+        if problems:
+            raise NetworkDataError(problems.items)
 
     origins = tuple(meta.origins)
     destinations = tuple(meta.destinations)

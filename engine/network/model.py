@@ -186,6 +186,9 @@ class Link:
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
     reverse_of: str | None = None
+    geometry: tuple[tuple[float, float], ...] | None = field(default=None, compare=False, repr=False)
+    """The track or sea lane as (lon, lat) degrees from ``from_id`` to ``to_id`` (``geometry.geojson``); ``None``
+    = a straight segment between the nodes."""
 
     @property
     def vehicle(self) -> tuple[LoadUnit, int | None]:

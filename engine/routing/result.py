@@ -225,6 +225,7 @@ class _LinkFacts:
     to_country: str
     to_territory: str | None
     to_lat_lon: tuple[float, float]
+    inner_lat_lon: tuple[tuple[float, float], ...]  # the track's points between the ends (empty: straight)
     factor: Co2eFactor
 
 
@@ -258,6 +259,7 @@ def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_L
                 to_country=dst.country,
                 to_territory=dst.territory,
                 to_lat_lon=(dst.lat, dst.lon),
+                inner_lat_lon=tuple((lat, lon) for lon, lat in (link.geometry or ())[1:-1]),
                 factor=factors[link.emission_class],
             )
         )
@@ -404,7 +406,10 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         cost=CostBreakdown(_usd(totals[0]), _usd(totals[1]), _usd(totals[2]), _usd(totals[3])),
         co2e_kg=co2e_g / 1000,
         distance_km=round(sum(leg.distance_km for leg in legs), 1),
-        geometry=((origin.lat, origin.lon), *(facts[step.link].to_lat_lon for step in steps)),
+        geometry=(
+            (origin.lat, origin.lon),
+            *(point for step in steps for point in (*facts[step.link].inner_lat_lon, facts[step.link].to_lat_lon)),
+        ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
     )
 
