@@ -182,6 +182,20 @@ def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
         (node.id, node.name, node.country, "|".join(sorted(k.value for k in node.kinds)))
         for node in network.node_index.find_nodes(args.search, country=args.country, kind=kind)
     ]
+    if not rows and args.search.strip():
+        # As ListNodes: a city that is not a node lists its nearest terminals, with the distance.
+        found = terminals_near_place(network.nodes.values(), args.search, kinds=() if kind is None else (kind,))
+        if found is not None:
+            city, near = found
+            wanted = (args.country or "").strip().upper()
+            near_rows = [
+                (n.node.id, n.node.name, n.node.country, f"{n.distance_km:,.1f} km")
+                for n in near
+                if not wanted or n.node.country == wanted
+            ]
+            out.write("\n".join(table(("id", "name", "country", "distance"), near_rows)) + "\n")
+            print(f"{city.name} ({city.country}) [{city.source}] is not a node: its nearest terminals", file=out)
+            return 0
     if not rows:
         print(f"no node matches {args.search!r}", file=out)
         return 1

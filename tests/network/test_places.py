@@ -107,3 +107,15 @@ def test_the_gazetteer_is_small_sourced_and_in_range() -> None:
     assert city.country == "PL"
     assert find_city("Wuhan", "DE") is None
     assert math.isclose(find_city("Wuhan").lat, 30.58333)  # type: ignore[union-attr]
+
+
+def test_network_nodes_lists_the_terminals_near_a_city(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "network", "nodes", "--search", "Essen")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2].split()[0] == "DUISBURG"
+    assert "17.3 km" in lines[2]
+    assert lines[-1].startswith("Essen (DE) [GEONAMES-CACHE-3-0-2] is not a node")
+    code, out, _ = run(capsys, "network", "nodes", "--search", "Nowhereville")
+    assert code == 1
+    assert "no node matches 'Nowhereville'" in out
