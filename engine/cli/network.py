@@ -21,6 +21,7 @@ from engine.network import NodeKind, load_network
 from engine.network.geojson import network_to_geojson
 from engine.network.paths import default_network_dir
 from engine.network.places import (
+    PLACE_MAX_KM,
     NearNode,
     nearest_nodes,
     point_problems,
@@ -185,7 +186,7 @@ def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
     if not rows and args.search.strip():
         # As ListNodes: a city that is not a node lists its nearest terminals, with the distance.
         found = terminals_near_place(network.nodes.values(), args.search, kinds=() if kind is None else (kind,))
-        if found is not None:
+        if found is not None and found[1]:
             city, near = found
             wanted = (args.country or "").strip().upper()
             near_rows = [
@@ -265,7 +266,9 @@ def _cmd_nearest(args: argparse.Namespace, out: TextIO) -> int:
                 "the terminals nearest to it are listed"
             )
     if not near:
-        print("no node within the radius", file=out)
+        bound = args.radius_km if args.radius_km is not None or point is not None else PLACE_MAX_KM
+        where = "the point" if point is not None else " ".join(args.where)[:80]
+        print(f"no node within {bound:g} km of {where}" if bound else "no node", file=out)
         return 1
     rows = [
         (

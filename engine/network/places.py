@@ -129,6 +129,9 @@ def find_city(name: str, country: str | None = None) -> City | None:
 
 PLACE_TERMINALS = 5
 """How many terminals a place name that is not a node resolves to, when no radius is asked."""
+PLACE_MAX_KM = 300.0
+"""Without a radius, a place resolves only to terminals this close (km): a terminal farther away is no answer to
+"where do I start from Paris" on a network with no terminal in France."""
 
 
 def point_problems(lat: float, lon: float, field: str) -> list[FieldProblem]:
@@ -160,12 +163,14 @@ def terminals_near_place(
     """The gazetteer city ``name`` names and the terminals nearest to it, or ``None`` when it names no city.
 
     Terminals are nodes where cargo can change vehicle (a shipment can start or end there), in any country: the
-    terminal nearest to a town near a border may lie across it, and the distance says so.
+    terminal nearest to a town near a border may lie across it, and the distance says so. Without ``radius_km``
+    only terminals within ``PLACE_MAX_KM`` count; the list may be empty.
     """
     city = find_city(name, country)
     if city is None:
         return None
-    near = nearest_nodes(nodes, city.lat, city.lon, kinds=kinds, limit=limit, radius_km=radius_km, terminals_only=True)
+    bound = PLACE_MAX_KM if radius_km is None else radius_km
+    near = nearest_nodes(nodes, city.lat, city.lon, kinds=kinds, limit=limit, radius_km=bound, terminals_only=True)
     return city, near
 
 
@@ -178,7 +183,7 @@ def describe_near(city: City, near: Iterable[NearNode]) -> str:
 def unknown_node_near(error: UnknownNode, network: Network) -> UnknownNode:
     """``error`` again, naming the terminals nearest to the city its value names (unchanged when it names none)."""
     found = terminals_near_place(network.nodes.values(), error.value)
-    if found is None:
+    if found is None or not found[1]:
         return error
     field = error.problems[0].field
     return UnknownNode(field, error.value, network.label, error.candidates, describe_near(*found))

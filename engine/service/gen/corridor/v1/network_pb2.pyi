@@ -320,7 +320,8 @@ class ListNodesResponse(_message.Message):
     @_builtins.property
     def place(self) -> Global___Place:
         """Set when the query matched no node but names a city: the nodes are then the terminals (nodes where cargo can
-        change vehicle) nearest to it, nearest first, each with distance_km, filtered by country and kind.
+        change vehicle) nearest to it, nearest first, each with distance_km, filtered by country and kind; the 5
+        nearest within 300 km, or all within radius_km (none when no terminal is that close).
         """
 
     def __init__(
