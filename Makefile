@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1:50051
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser run test bench soak lint validate clean proto fuzz network
+.PHONY: setup browser run test bench soak lint validate clean proto fuzz network network-map
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,8 +65,14 @@ validate: setup
 # committed truth; the build's packages (~300 MB) are installed only here, never by setup or test.
 network: setup
 	$(UV) run --frozen --group network-build python graphs/build/build_network.py $(NETWORK)
+	$(UV) run --frozen --group network-build --group dev python graphs/build/geometry.py $(NETWORK)
 	$(UV) run --frozen --no-sync corridor network validate $(NETWORK)
 	git diff --stat -- $(NETWORK)
+
+# Draws the network by mode on the shipped country outlines to $(NETWORK)/network-map.png (offline: Altair and
+# vl-convert) and rewrites the coverage table of its README (graphs/build/network_map.py).
+network-map: setup
+	$(UV) run --frozen --no-sync python graphs/build/network_map.py $(NETWORK)
 
 # Benchmarks write benchmarks/results/; BENCH=routing runs one of them.
 bench: setup

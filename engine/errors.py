@@ -75,10 +75,14 @@ class SearchInterrupted(CorridorError):
 class UnknownNode(InvalidRequest):
     """A node id, name or LOCODE that the network does not have."""
 
-    def __init__(self, field: str, value: str, network: str, candidates: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, field: str, value: str, network: str, candidates: tuple[str, ...] = (), near_place: str = ""
+    ) -> None:
         self.value = value
         self.candidates = candidates
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
+        # A city that is not a node: the nearest terminals with their distance (engine.network.places).
+        hint += f"; {near_place}" if near_place else ""
         super().__init__([FieldProblem(field, f"{quote(value)} is not a node of network {network}{hint}")])
 
 

@@ -12,9 +12,10 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from engine.errors import InvalidRequest
+from engine.errors import InvalidRequest, UnknownNode
 from engine.network import Mode, Network, load_network
 from engine.network.paths import default_network_dir
+from engine.network.places import unknown_node_near
 from engine.network.scenario import apply_scenarios, load_scenarios
 from engine.routing import Constraints, constraints_from
 
@@ -85,7 +86,10 @@ def resolve_node(network: Network, text: str, field: str) -> str:
     UnknownNode
         When nothing matches; InvalidRequest when several nodes match equally well.
     """
-    return network.node_index.resolve(text, field).id
+    try:
+        return network.node_index.resolve(text, field).id
+    except UnknownNode as exc:
+        raise unknown_node_near(exc, network) from exc
 
 
 def csv_list(text: str) -> list[str]:

@@ -3,6 +3,7 @@
 - ``corridor network validate [DIR]`` — load and validate; exit 0 when valid, 1 when not.
 - ``corridor network show [DIR]`` — nodes by country and kind, links by mode, services, capacity, provenance.
 - ``corridor network nodes [DIR] [--search Q] [--country CC] [--kind KIND]`` — find nodes.
+- ``corridor network nearest LAT LON|PLACE [--kinds K,...] [--limit N] [--radius-km R]`` — nearest nodes, km.
 - ``corridor network export [DIR] --geojson FILE`` — write the network as GeoJSON.
 """
 
@@ -13,12 +14,27 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.args import add_scenario_option, load_network_with_scenarios, network_dir
+from engine.cli.args import (
+    add_network_option,
+    add_scenario_option,
+    csv_list,
+    load_network_option,
+    load_network_with_scenarios,
+    network_dir,
+)
 from engine.cli.text import table
-from engine.errors import NetworkDataError
+from engine.errors import FieldProblem, InvalidRequest, NetworkDataError
 from engine.network import NodeKind, load_network
 from engine.network.geojson import network_to_geojson
 from engine.network.paths import default_network_dir
+from engine.network.places import (
+    PLACE_MAX_KM,
+    NearNode,
+    nearest_nodes,
+    point_problems,
+    radius_problems,
+    terminals_near_place,
+)
 from engine.network.summary import NetworkSummary, summarise
 
 
@@ -50,6 +66,19 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     nodes.add_argument("--country", help="ISO 3166-1 alpha-2 code, e.g. KZ")
     nodes.add_argument("--kind", choices=[k.value for k in NodeKind], help="node kind")
     nodes.set_defaults(handler=_cmd_nodes)
+
+    nearest = network_commands.add_parser(
+        "nearest",
+        help="nodes nearest to a point or a city, with the distance in km (nearest first)",
+        description="Nodes nearest to LAT LON (degrees), or terminals nearest to a city that is not a node "
+        "(offline GeoNames extract), with the great-circle distance in km, nearest first.",
+    )
+    nearest.add_argument("where", nargs="+", metavar="LAT LON | PLACE", help="a point in degrees, or a place name")
+    nearest.add_argument("--kinds", default="", help="comma-separated node kinds to keep, e.g. rail_terminal,seaport")
+    nearest.add_argument("--limit", type=int, default=5, help="how many nodes (1-1000, default 5)")
+    nearest.add_argument("--radius-km", type=float, default=None, help="only nodes within this distance")
+    add_network_option(nearest)
+    nearest.set_defaults(handler=_cmd_nearest)
 
     export = add("export", "export a network")
     add_scenario_option(export)
@@ -139,6 +168,15 @@ def format_summary(summary: NetworkSummary) -> str:
             )
         ],
     )
+    lines.append("")
+    lines.append("Provenance by column (numeric cells)")
+    lines += table(
+        ("table", "column", "sourced", "ESTIMATE", "sourced share"),
+        [
+            (t, c, str(s), str(e), f"{100 * s / (s + e):.1f}%")
+            for t, c, s, e in sorted(summary.sourced_by_column, key=lambda r: (r[0], -(r[2] + r[3]), r[1]))
+        ],
+    )
     lines.append(f"{summary.sources} sources cited.")
     if summary.warnings:
         lines.append("")
@@ -154,6 +192,20 @@ def _cmd_nodes(args: argparse.Namespace, out: TextIO) -> int:
         (node.id, node.name, node.country, "|".join(sorted(k.value for k in node.kinds)))
         for node in network.node_index.find_nodes(args.search, country=args.country, kind=kind)
     ]
+    if not rows and args.search.strip():
+        # As ListNodes: a city that is not a node lists its nearest terminals, with the distance.
+        found = terminals_near_place(network.nodes.values(), args.search, kinds=() if kind is None else (kind,))
+        if found is not None and found[1]:
+            city, near = found
+            wanted = (args.country or "").strip().upper()
+            near_rows = [
+                (n.node.id, n.node.name, n.node.country, f"{n.distance_km:,.1f} km")
+                for n in near
+                if not wanted or n.node.country == wanted
+            ]
+            out.write("\n".join(table(("id", "name", "country", "distance"), near_rows)) + "\n")
+            print(f"{city.name} ({city.country}) [{city.source}] is not a node: its nearest terminals", file=out)
+            return 0
     if not rows:
         print(f"no node matches {args.search!r}", file=out)
         return 1
@@ -174,3 +226,81 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _cmd_nearest(args: argparse.Namespace, out: TextIO) -> int:
+    problems: list[FieldProblem] = []
+    kinds = []
+    for text in csv_list(args.kinds):
+        try:
+            kinds.append(NodeKind(text.lower()))
+        except ValueError:
+            allowed = ", ".join(k.value for k in NodeKind)
+            problems.append(FieldProblem("kinds", f"unknown kind {text[:40]!r}; allowed: {allowed}"))
+    if not 1 <= args.limit <= 1000:
+        problems.append(FieldProblem("limit", f"must be 1-1000, got {args.limit}"))
+    problems += radius_problems(args.radius_km, "radius_km")
+    point = _as_point(args.where)
+    if point is not None:
+        problems += point_problems(*point, "near")
+    if problems:
+        raise InvalidRequest(problems)
+    network = load_network_option(args)
+    place_line = ""
+    near: list[NearNode]
+    if point is not None:
+        near = nearest_nodes(network.nodes.values(), *point, kinds=kinds, limit=args.limit, radius_km=args.radius_km)
+    else:
+        name = " ".join(args.where)
+        node_matches = network.node_index.search(name)
+        if node_matches and node_matches[0].rank <= 1:
+            node = node_matches[0].node
+            place_line = f"from node {node.id} ({node.name}, {node.country})"
+            others = (n for n in network.nodes.values() if n.id != node.id)
+            near = [
+                NearNode(node, 0.0),
+                *nearest_nodes(others, node.lat, node.lon, kinds=kinds, limit=args.limit - 1, radius_km=args.radius_km),
+            ]
+        else:
+            found = terminals_near_place(
+                network.nodes.values(), name, kinds=kinds, limit=args.limit, radius_km=args.radius_km
+            )
+            if found is None:
+                raise InvalidRequest.single(
+                    "place", f"{name[:80]!r} is neither a node nor a city in the offline gazetteer; give LAT LON"
+                )
+            city, near = found
+            place_line = (
+                f"{city.name} ({city.country}, {city.lat:.4f}, {city.lon:.4f}) [{city.source}] is not a node; "
+                "the terminals nearest to it are listed"
+            )
+    if not near:
+        bound = args.radius_km if args.radius_km is not None or point is not None else PLACE_MAX_KM
+        where = "the point" if point is not None else " ".join(args.where)[:80]
+        print(f"no node within {bound:g} km of {where}" if bound else "no node", file=out)
+        return 1
+    rows = [
+        (
+            n.node.id,
+            n.node.name,
+            n.node.country,
+            f"{n.distance_km:,.1f} km",
+            "|".join(sorted(k.value for k in n.node.kinds)),
+        )
+        for n in near
+    ]
+    # No header: the first line is the nearest node (scripts take ``head -1``); the place, if any, comes last.
+    out.write("\n".join(table(("", "", "", "", ""), rows)[2:]) + "\n")
+    if place_line:
+        print(place_line, file=out)
+    return 0
+
+
+def _as_point(where: list[str]) -> tuple[float, float] | None:
+    """``LAT LON`` as floats, or ``None`` when the words are a place name."""
+    if len(where) != 2:
+        return None
+    try:
+        return float(where[0]), float(where[1])
+    except ValueError:
+        return None

@@ -10,9 +10,10 @@ from engine.network.model import Link, Network, Node
 def network_to_geojson(network: Network) -> dict[str, Any]:
     """Return the network as a GeoJSON ``FeatureCollection`` (a plain dict, ready for ``json.dump``).
 
-    Coordinates are ``[longitude, latitude]`` in WGS 84, as RFC 7946 requires. Every feature has
-    ``properties.feature_type`` (``"node"`` or ``"link"``) and the record's fields with their units; the
-    collection's ``network`` is the snapshot's label (``middle_corridor+georgia_border@1a2b3c4d`` with scenarios).
+    Coordinates are ``[longitude, latitude]`` in WGS 84, as RFC 7946 requires; links follow their track or sea lane
+    where the network has one (``geometry.geojson``). Every feature has ``properties.feature_type`` (``"node"`` or
+    ``"link"``) and the record's fields with their units; the collection's ``network`` is the snapshot's label
+    (``middle_corridor+georgia_border@1a2b3c4d`` with scenarios).
     """
     features: list[dict[str, Any]] = [_node_feature(n) for n in network.nodes.values()]
     features += [_link_feature(network, link) for link in network.links.values()]
@@ -47,7 +48,7 @@ def _link_feature(network: Network, link: Link) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": link.id,
-        "geometry": {"type": "LineString", "coordinates": [[src.lon, src.lat], [dst.lon, dst.lat]]},
+        "geometry": {"type": "LineString", "coordinates": link_line(link, src, dst)},
         "properties": {
             "feature_type": "link",
             "id": link.id,
@@ -66,3 +67,10 @@ def _link_feature(network: Network, link: Link) -> dict[str, Any]:
             "capacity_teu_per_week": link.capacity_teu_per_week,
         },
     }
+
+
+def link_line(link: Link, src: Node, dst: Node) -> list[list[float]]:
+    """``[lon, lat]`` positions of the link from node to node: the nodes' own positions at the ends and, when the
+    network has the link's track or sea lane (``geometry.geojson``), its inner points; else a straight segment."""
+    inner = link.geometry[1:-1] if link.geometry else ()
+    return [[src.lon, src.lat], *([lon, lat] for lon, lat in inner), [dst.lon, dst.lat]]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.errors import NetworkDataError, quote
 from engine.network.inputs import Problems, Row, iter_rows, read_table
+from engine.network.link_geometry import GEOMETRY_FILE, MAX_FILE_BYTES, attach_geometry
 from engine.network.model import (
     ESTIMATE,
     EmissionFactor,
@@ -75,7 +76,7 @@ def load_network(directory: str | Path) -> Network:
     meta = _read_metadata(directory, problems)
 
     sources = _read_sources(directory, problems)
-    counts: dict[str, tuple[int, int]] = {}
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
     factors, counts[EMISSION_FACTORS.file] = _read_emission_factors(directory, sources, problems)
     services, counts[SERVICES.file] = _read_services(directory, sources, problems)
     nodes, counts[NODES.file] = _read_nodes(directory, sources, problems)
@@ -84,6 +85,20 @@ def load_network(directory: str | Path) -> Network:
     if problems:
         raise NetworkDataError(problems.items)
 
+    geometry_path = directory / GEOMETRY_FILE
+    if geometry_path.is_file():
+        if geometry_path.stat().st_size > MAX_FILE_BYTES:
+            problems.add(GEOMETRY_FILE, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
+        else:
+            try:
+                text = geometry_path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                problems.add(GEOMETRY_FILE, None, None, f"is not UTF-8 (byte {exc.start})")
+            else:
+                links = attach_geometry(text, links, nodes, problems)
+        if problems:
+            raise NetworkDataError(problems.items)
+
     origins = tuple(meta.origins)
     destinations = tuple(meta.destinations)
     warnings = check_network(nodes, links, services, factors, sources, origins, destinations, problems)
@@ -91,8 +106,9 @@ def load_network(directory: str | Path) -> Network:
         raise NetworkDataError(problems.items)
 
     share = SourcedShare(
-        sourced_by_table={table: c[0] for table, c in counts.items()},
-        estimated_by_table={table: c[1] for table, c in counts.items()},
+        sourced_by_table={table: sum(s for s, _ in c.values()) for table, c in counts.items()},
+        estimated_by_table={table: sum(e for _, e in c.values()) for table, c in counts.items()},
+        by_column={f"{table}/{column}": cells for table, c in counts.items() for column, cells in c.items()},
     )
     return Network(
         name=meta.name or directory.name,
@@ -189,7 +205,7 @@ def _read_sources(directory: Path, problems: Problems) -> dict[str, Source]:
 
 def _read_emission_factors(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, EmissionFactor], tuple[int, int]]:
+) -> tuple[dict[str, EmissionFactor], dict[str, tuple[int, int]]]:
     table = EMISSION_FACTORS
     factors: dict[str, EmissionFactor] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -211,7 +227,7 @@ def _read_emission_factors(
 
 def _read_services(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Service], tuple[int, int]]:
+) -> tuple[dict[str, Service], dict[str, tuple[int, int]]]:
     table = SERVICES
     services: dict[str, Service] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -241,7 +257,7 @@ def service_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Service |
 
 def _read_nodes(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Node], tuple[int, int]]:
+) -> tuple[dict[str, Node], dict[str, tuple[int, int]]]:
     table = NODES
     nodes: dict[str, Node] = {}
     provenances: list[tuple[Row, Provenance]] = []
@@ -271,7 +287,7 @@ def node_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Node | None,
 
 def _read_links(
     directory: Path, sources: dict[str, Source], problems: Problems
-) -> tuple[dict[str, Link], tuple[int, int]]:
+) -> tuple[dict[str, Link], dict[str, tuple[int, int]]]:
     table = LINKS
     links: dict[str, Link] = {}
     provenances: list[tuple[Row, Provenance]] = []

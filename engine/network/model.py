@@ -108,6 +108,10 @@ class Provenance:
 EMPTY_PROVENANCE = Provenance({}, {})
 
 
+SEA_PASSAGE_KINDS = frozenset({NodeKind.WAYPOINT})
+"""The kinds of a node that is only a sea passage (see :attr:`Node.territory`)."""
+
+
 @dataclass(frozen=True)
 class Node:
     """A place cargo can be. ``handling_h is None`` means cargo cannot change vehicle here."""
@@ -140,6 +144,22 @@ class Node:
         """Whether cargo may change vehicle (service) at this node."""
         return self.handling_h is not None
 
+    @property
+    def is_sea_passage(self) -> bool:
+        """Whether the node is only a sea passage (a strait, canal entrance or cape the ships pass)."""
+        return self.kinds == SEA_PASSAGE_KINDS
+
+    @property
+    def territory(self) -> str | None:
+        """Country whose territory or port the cargo enters here; ``None`` at a sea passage.
+
+        A ship passing Bab el-Mandeb or Gibraltar enters neither Yemen nor Gibraltar: the ``country`` column of a
+        sea passage names the coastal state for display and for the border rule of the costing (a hop that changes
+        ``country`` applies the exit values of its start node), but a route's countries and ``avoid_countries``
+        use the territory. Avoid a passage by its id (``avoid_nodes: [BAB_EL_MANDEB]``).
+        """
+        return None if self.is_sea_passage else self.country
+
 
 @dataclass(frozen=True)
 class Link:
@@ -166,6 +186,9 @@ class Link:
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
     reverse_of: str | None = None
+    geometry: tuple[tuple[float, float], ...] | None = field(default=None, compare=False, repr=False)
+    """The track or sea lane as (lon, lat) degrees from ``from_id`` to ``to_id`` (``geometry.geojson``); ``None``
+    = a straight segment between the nodes."""
 
     @property
     def vehicle(self) -> tuple[LoadUnit, int | None]:
@@ -231,6 +254,9 @@ class SourcedShare:
 
     sourced_by_table: Mapping[str, int]
     estimated_by_table: Mapping[str, int]
+    by_column: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """``table file/column`` (``links.csv/run_h``) → (cells with a real source, ESTIMATE-only cells). One string
+    key, not a pair: a bare column name would share the interned attribute names and pickle differently."""
 
     @property
     def sourced(self) -> int:

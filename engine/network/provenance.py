@@ -92,16 +92,13 @@ def _read_notes(notes_text: str, allowed: set[str]) -> dict[str, str]:
     return notes
 
 
-def count_cells(rows: list[tuple[Row, Provenance]], numeric_columns: tuple[str, ...]) -> tuple[int, int]:
-    """Count non-empty numeric cells backed by a real source vs by ESTIMATE only."""
-    sourced = estimated = 0
+def count_cells(rows: list[tuple[Row, Provenance]], numeric_columns: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Per numeric column: non-empty cells backed by a real source, and by ESTIMATE only (columns in file order)."""
+    counts = {column: [0, 0] for column in numeric_columns}
     for row, provenance in rows:
         for column in numeric_columns:
             if not row.raw(column):
                 continue
             keys = provenance.keys_for(column)
-            if any(k != ESTIMATE for k in keys):
-                sourced += 1
-            else:
-                estimated += 1
-    return sourced, estimated
+            counts[column][0 if any(k != ESTIMATE for k in keys) else 1] += 1
+    return {column: (c[0], c[1]) for column, c in counts.items() if c != [0, 0]}

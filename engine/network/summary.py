@@ -44,6 +44,7 @@ class NetworkSummary:
     sourced_cells: int
     estimated_cells: int
     sourced_by_table: tuple[tuple[str, int, int], ...]
+    sourced_by_column: tuple[tuple[str, str, int, int], ...]  # (table, column, sourced, estimated), file order
     sources: int
     warnings: tuple[str, ...]
 
@@ -92,6 +93,9 @@ def summarise(network: Network) -> NetworkSummary:
         estimated_cells=share.estimated,
         sourced_by_table=tuple(
             (t, share.sourced_by_table.get(t, 0), share.estimated_by_table.get(t, 0)) for t in tables
+        ),
+        sourced_by_column=tuple(
+            (table, column, n[0], n[1]) for key, n in share.by_column.items() for table, column in [key.split("/", 1)]
         ),
         sources=len(network.sources),
         warnings=network.warnings,

@@ -192,8 +192,9 @@ def _compile(network: Network) -> CompiledNetwork:
             (link.max_gross_kg_per_teu for link in links if link.max_gross_kg_per_teu is not None),
             default=float("inf"),
         ),
+        # By territory: avoiding YE must not close Bab el-Mandeb (a sea passage is avoided by its id).
         nodes_by_country={
-            country: tuple(i for i, n in enumerate(nodes) if n.country == country)
-            for country in sorted({n.country for n in nodes})
+            country: tuple(i for i, n in enumerate(nodes) if n.territory == country)
+            for country in sorted({n.territory for n in nodes if n.territory is not None})
         },
     )

@@ -55,8 +55,9 @@ class RelaxedBest:
         return [compiled.node_ids[item.node] for item in self._chain()]
 
     def countries(self) -> list[str]:
-        """Countries of :meth:`nodes`."""
-        return [self.network.nodes[n].country for n in self.nodes()]
+        """Countries whose territory or ports :meth:`nodes` lie in (sea passages have none)."""
+        territories = (self.network.nodes[n].territory for n in self.nodes())
+        return [t for t in territories if t is not None]
 
     def modes(self) -> list[Mode]:
         """Mode of each link taken."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import CargoClass, Mode, Network
+from engine.network.places import unknown_node_near
 
 MAX_GROSS_KG_PER_TEU = 30_480.0
 """ISO 668 maximum gross mass of a 20ft container (kg); a shipment heavier per TEU cannot be containerised."""
@@ -349,7 +350,7 @@ class RouteQuery:
                 candidates = tuple(m.node.id for m in network.node_index.search(node_id, limit=3))
                 if not candidates:
                     candidates = tuple(difflib.get_close_matches(node_id.upper(), list(network.nodes), n=3))
-                raise UnknownNode(name, node_id, network.label, candidates)
+                raise unknown_node_near(UnknownNode(name, node_id, network.label, candidates), network)
         problems: list[FieldProblem] = []
         for node_id in self.constraints.via:
             if node_id not in network.nodes:
@@ -376,7 +377,7 @@ class RouteQuery:
         for node_id in self.constraints.via:
             via_node = network.nodes.get(node_id)
             if via_node is not None and (
-                via_node.country in self.constraints.avoid_countries or node_id in self.constraints.avoid_nodes
+                via_node.territory in self.constraints.avoid_countries or node_id in self.constraints.avoid_nodes
             ):
                 problems.append(FieldProblem("constraints.via", f"{node_id!r} is also avoided"))
         if problems:

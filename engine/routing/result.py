@@ -223,7 +223,9 @@ class _LinkFacts:
     distance_km: float
     from_country: str
     to_country: str
+    to_territory: str | None
     to_lat_lon: tuple[float, float]
+    inner_lat_lon: tuple[tuple[float, float], ...]  # the track's points between the ends (empty: straight)
     factor: Co2eFactor
 
 
@@ -255,7 +257,9 @@ def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_L
                 distance_km=link.distance_km,
                 from_country=src.country,
                 to_country=dst.country,
+                to_territory=dst.territory,
                 to_lat_lon=(dst.lat, dst.lon),
+                inner_lat_lon=tuple((lat, lon) for lon, lat in (link.geometry or ())[1:-1]),
                 factor=factors[link.emission_class],
             )
         )
@@ -293,9 +297,12 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             previous_service = service
         groups[-1].append(item)
 
+    origin = network.nodes[query.origin]
+    crossed = _territories_crossed(origin.territory or origin.country, [facts[step.link] for step in steps])
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
+    step_index = 0
     totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
     ready = to_minutes(query.ready)
     arrive_at_node = ready
@@ -328,14 +335,16 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             border += step.border_cents
             co2e += step.co2e_g
             distance += fact.distance_km
-            if step.border_exit_min or step.border_entry_min or fact.from_country != fact.to_country:
+            left, entered = crossed[step_index]
+            step_index += 1
+            if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
                 borders.append(
                     BorderCrossing(
                         link_id=fact.link_id,
                         from_id=fact.from_id,
                         to_id=fact.to_id,
-                        from_country=fact.from_country,
-                        to_country=fact.to_country,
+                        from_country=left,
+                        to_country=entered,
                         exit_dwell_h=round(step.border_exit_min / 60, 2),
                         entry_dwell_h=round(step.border_entry_min / 60, 2),
                         cost_usd=_usd(step.border_cents),
@@ -385,8 +394,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
     cost_cents = sum(totals)
     co2e_g = sum(step.co2e_g for step in steps)
     transfer_count = sum(step.transfer for step in steps)
-    origin = network.nodes[query.origin]
-    countries = [origin.country] + [facts[step.link].to_country for step in steps]
+    countries = [origin.territory or origin.country] + [left_entered[1] for left_entered in crossed]
     return Route(
         legs=tuple(legs),
         transfers=tuple(transfers),
@@ -398,7 +406,10 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         cost=CostBreakdown(_usd(totals[0]), _usd(totals[1]), _usd(totals[2]), _usd(totals[3])),
         co2e_kg=co2e_g / 1000,
         distance_km=round(sum(leg.distance_km for leg in legs), 1),
-        geometry=((origin.lat, origin.lon), *(facts[step.link].to_lat_lon for step in steps)),
+        geometry=(
+            (origin.lat, origin.lon),
+            *(point for step in steps for point in (*facts[step.link].inner_lat_lon, facts[step.link].to_lat_lon)),
+        ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
     )
 
@@ -412,3 +423,23 @@ def _gauge_break(compiled: CompiledNetwork, before_service: int, after_vehicle: 
     unit_a, gauge_a = compiled.vehicle_kinds[compiled.service_vehicle[before_service]]
     unit_b, gauge_b = compiled.vehicle_kinds[after_vehicle]
     return unit_a is LoadUnit.WAGON and unit_b is LoadUnit.WAGON and gauge_a != gauge_b
+
+
+def _territories_crossed(start: str, hops: list[_LinkFacts]) -> list[tuple[str, str]]:
+    """Per hop: the territory the cargo is in before it and the next territory it enters at or after its end.
+
+    Sea passages are no territory, so a sea crossing from Ningbo to Rotterdam is one border crossing CN → NL (its
+    exit dwell on the hop leaving Ningbo, its entry dwell on the hop reaching Rotterdam), not CN → SG → YE → GI → NL.
+    """
+    before = []
+    current = start
+    for hop in hops:
+        before.append(current)
+        current = hop.to_territory or current
+    entered: list[str] = []
+    upcoming = current
+    for hop in reversed(hops):
+        upcoming = hop.to_territory or upcoming
+        entered.append(upcoming)
+    entered.reverse()
+    return list(zip(before, entered, strict=True))

@@ -30,6 +30,7 @@ class Measured:
 
     km: float | None
     reason: str = ""
+    path: tuple[tuple[float, float], ...] = ()  # the line measured, (lon, lat) pairs from one end to the other
 
 
 class Graphs:
@@ -71,7 +72,7 @@ class Graphs:
         ratio = km / max(haversine_km(*a, *b), 0.1)
         if not MIN_RATIO <= ratio <= MAX_RATIO:
             return Measured(None, f"OSM {mode} path is {ratio:.2f}× the great circle (graph gap or detour)")
-        return Measured(km)
+        return Measured(km, path=tuple((float(p[1]), float(p[0])) for p in path))
 
     @staticmethod
     def sea(a: tuple[float, float], b: tuple[float, float]) -> Measured:
@@ -79,4 +80,5 @@ class Graphs:
         import searoute
 
         route = searoute.searoute([a[1], a[0]], [b[1], b[0]], units="km")
-        return Measured(float(route["properties"]["length"]))
+        line = tuple((float(lon), float(lat)) for lon, lat in route["geometry"]["coordinates"])
+        return Measured(float(route["properties"]["length"]), path=line)

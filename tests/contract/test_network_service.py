@@ -80,6 +80,10 @@ def test_links_by_mode_and_node(stub: network_pb2_grpc.NetworkServiceStub, shipp
         (network_pb2.ListNodesRequest(page_token="not-a-token"), "page_token"),
         (network_pb2.ListNodesRequest(page_size=5000), "page_size"),
         (network_pb2.ListLinksRequest(node="NOWHERE"), "node"),
+        (network_pb2.ListNodesRequest(near=types_pb2.LatLon(lat=95, lon=0)), "near.lat"),
+        (network_pb2.ListNodesRequest(near=types_pb2.LatLon(lat=0, lon=-200)), "near.lon"),
+        (network_pb2.ListNodesRequest(near=types_pb2.LatLon(lat=1, lon=2), radius_km=-3), "radius_km"),
+        (network_pb2.ListNodesRequest(radius_km=50), "radius_km"),
     ],
 )
 def test_bad_listing_requests(stub: network_pb2_grpc.NetworkServiceStub, message: object, field: str) -> None:
@@ -96,3 +100,38 @@ def test_a_token_from_another_listing_is_refused(stub: network_pb2_grpc.NetworkS
         stub.ListNodes(network_pb2.ListNodesRequest(page_size=10, page_token=token, country="KZ"), timeout=10)
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "belongs to another listing" in str(caught.value.details())
+
+
+def test_nodes_near_a_point_nearest_first(stub: network_pb2_grpc.NetworkServiceStub) -> None:
+    almaty = types_pb2.LatLon(lat=43.25, lon=76.95)
+    listed = stub.ListNodes(network_pb2.ListNodesRequest(near=almaty, page_size=5), timeout=10)
+    assert listed.nodes[0].id == "ALMATY"
+    distances = [n.distance_km for n in listed.nodes]
+    assert distances == sorted(distances)
+    assert distances[0] < 10
+    assert all(n.HasField("distance_km") for n in listed.nodes)
+    assert not listed.HasField("place")
+    within = stub.ListNodes(network_pb2.ListNodesRequest(near=almaty, radius_km=20), timeout=10)
+    assert {n.id for n in within.nodes} == {"ALMATY", "ALMATY_AIRPORT"}
+    assert within.total_size == 2
+    airports = stub.ListNodes(
+        network_pb2.ListNodesRequest(near=almaty, kind=types_pb2.NODE_KIND_AIRPORT, page_size=1), timeout=10
+    )
+    assert [n.id for n in airports.nodes] == ["ALMATY_AIRPORT"]
+
+
+def test_a_city_that_is_not_a_node_lists_its_nearest_terminals(stub: network_pb2_grpc.NetworkServiceStub) -> None:
+    listed = stub.ListNodes(network_pb2.ListNodesRequest(query="Dortmund"), timeout=10)
+    assert listed.place.name == "Dortmund"
+    assert listed.place.country == "DE"
+    assert listed.place.source == "GEONAMES-CACHE-3-0-2"
+    assert [n.id for n in listed.nodes][:2] == ["DUISBURG", "COLOGNE"]
+    assert len(listed.nodes) == 5
+    assert 40 < listed.nodes[0].distance_km < 60
+    nearby = stub.ListNodes(network_pb2.ListNodesRequest(query="Wuxi", radius_km=100), timeout=10)
+    assert [n.id for n in nearby.nodes] == ["SUZHOU"]
+    # A node name is still a node, and nonsense is still nothing.
+    assert not stub.ListNodes(network_pb2.ListNodesRequest(query="Almaty"), timeout=10).HasField("place")
+    nothing = stub.ListNodes(network_pb2.ListNodesRequest(query="Nowhereville"), timeout=10)
+    assert nothing.total_size == 0
+    assert not nothing.HasField("place")

@@ -235,3 +235,11 @@ def test_stream_of_120_requests_each_answered_and_tagged(
         else:
             assert not answer.HasField("error")
             assert answer.response == stub.FindRoutes(q, timeout=30)
+
+
+def test_a_city_that_is_not_a_node_names_its_nearest_terminals(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    # Routing never swaps in another place by itself: the caller picks one of the terminals the message names.
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.FindRoutes(request(destination="Dortmund"), timeout=30)
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND
+    assert "nearest terminals to Dortmund (DE) [GEONAMES-CACHE-3-0-2]: DUISBURG 49 km" in str(caught.value.details())

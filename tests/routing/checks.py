@@ -105,7 +105,7 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
     for node_id in visited:
         node = network.nodes[node_id]
         assert node.id not in c.avoid_nodes
-        assert node.country not in c.avoid_countries
+        assert node.territory not in c.avoid_countries  # sea passages are in no territory
     positions = [visited.index(v) for v in c.via]
     assert positions == sorted(positions), "via nodes in order"
     if c.max_transfers is not None:

@@ -11,6 +11,13 @@ from corridor.v1 import network_pb2, types_pb2
 
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import Link, Network, Node
+from engine.network.places import (
+    PLACE_TERMINALS,
+    nearest_nodes,
+    point_problems,
+    radius_problems,
+    terminals_near_place,
+)
 from engine.network.summary import summarise
 from engine.service.convert.common import LOAD_UNITS, MODE_TO_PROTO, MODES, NODE_KINDS, NODE_KINDS_FROM_PROTO
 
@@ -124,7 +131,8 @@ def page(
 
 
 def list_nodes(request: network_pb2.ListNodesRequest, network: Network) -> network_pb2.ListNodesResponse:
-    """Answer ListNodes: filter by text, country and kind, best match first."""
+    """Answer ListNodes: filter by text, country and kind, best match first; nearest first around ``near``; a
+    query naming a city that is not a node lists the terminals nearest to it (``place`` says which city)."""
     problems: list[FieldProblem] = []
     country = request.country.strip().upper()
     kind = None
@@ -132,14 +140,47 @@ def list_nodes(request: network_pb2.ListNodesRequest, network: Network) -> netwo
         kind = NODE_KINDS_FROM_PROTO.get(request.kind)
         if kind is None:
             problems.append(FieldProblem("kind", f"unknown value {request.kind}"))
+    near = request.near if request.HasField("near") else None
+    if near is not None:
+        problems += point_problems(near.lat, near.lon, "near")
+    radius_km = request.radius_km or None
+    problems += radius_problems(radius_km, "radius_km")
+    if radius_km is not None and near is None and not request.query.strip():
+        problems.append(FieldProblem("radius_km", "needs near (a point) or a query naming a place"))
     if problems:
         raise InvalidRequest(problems)
     matches = network.node_index.find_nodes(request.query, country=country, kind=kind)
-    listing = f"nodes|{request.query}|{country}|{request.kind}"
+    listing = f"nodes|{request.query}|{country}|{request.kind}|{near and (near.lat, near.lon)}|{radius_km}"
+    distances: dict[str, float] = {}
+    place = None
+    if near is not None:
+        ranked = nearest_nodes(matches, near.lat, near.lon, radius_km=radius_km)
+        matches = [n.node for n in ranked]
+        distances = {n.node.id: n.distance_km for n in ranked}
+    elif not matches and request.query.strip():
+        found = terminals_near_place(
+            network.nodes.values(),
+            request.query,
+            kinds=() if kind is None else (kind,),
+            limit=None if radius_km else PLACE_TERMINALS,
+            radius_km=radius_km,
+        )
+        if found is not None:
+            city, ranked = found
+            ranked = [n for n in ranked if not country or n.node.country == country]
+            place = network_pb2.Place(
+                name=city.name, country=city.country, lat=city.lat, lon=city.lon, source=city.source
+            )
+            matches = [n.node for n in ranked]
+            distances = {n.node.id: n.distance_km for n in ranked}
     chunk, token = page(matches, request.page_size, request.page_token, listing, network)
-    return network_pb2.ListNodesResponse(
-        nodes=[node_to_proto(n) for n in chunk], next_page_token=token, total_size=len(matches)
-    )
+    nodes = []
+    for node in chunk:
+        message = node_to_proto(node)
+        if node.id in distances:
+            message.distance_km = round(distances[node.id], 3)
+        nodes.append(message)
+    return network_pb2.ListNodesResponse(nodes=nodes, next_page_token=token, total_size=len(matches), place=place)
 
 
 def list_links(request: network_pb2.ListLinksRequest, network: Network) -> network_pb2.ListLinksResponse:

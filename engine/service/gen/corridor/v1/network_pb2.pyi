@@ -121,6 +121,8 @@ class ListNodesRequest(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    NEAR_FIELD_NUMBER: _builtins.int
+    RADIUS_KM_FIELD_NUMBER: _builtins.int
     query: _builtins.str
     """Text matched against id, name, aliases and UN/LOCODE (case- and accent-insensitive); empty = all."""
     country: _builtins.str
@@ -131,6 +133,16 @@ class ListNodesRequest(_message.Message):
     """Page size, 1–1000; 0 = 100."""
     page_token: _builtins.str
     """Token from a previous response's next_page_token; empty = first page."""
+    radius_km: _builtins.float
+    """With near: keep only nodes within this many km (> 0); 0 = no bound. With a place (see ListNodesResponse.place):
+    the terminals within this many km instead of the 5 nearest.
+    """
+    @_builtins.property
+    def near(self) -> _types_pb2.LatLon:
+        """A point (degrees WGS 84): order the matching nodes by great-circle distance from it, nearest first, and set
+        each node's distance_km. Unset = best text match first.
+        """
+
     def __init__(
         self,
         *,
@@ -139,10 +151,12 @@ class ListNodesRequest(_message.Message):
         kind: _types_pb2.NodeKind.ValueType = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        near: _types_pb2.LatLon | None = ...,
+        radius_km: _builtins.float = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["near", b"near"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["country", b"country", "kind", b"kind", "page_size", b"page_size", "page_token", b"page_token", "query", b"query"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country", b"country", "kind", b"kind", "near", b"near", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "radius_km", b"radius_km"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -167,6 +181,7 @@ class Node(_message.Message):
     HANDLING_USD_PER_TEU_FIELD_NUMBER: _builtins.int
     BORDER_EXIT_H_FIELD_NUMBER: _builtins.int
     BORDER_ENTRY_H_FIELD_NUMBER: _builtins.int
+    DISTANCE_KM_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Stable upper-case id."""
     name: _builtins.str
@@ -187,6 +202,8 @@ class Node(_message.Message):
     """Border dwell in hours for cargo leaving the country here."""
     border_entry_h: _builtins.float
     """Border dwell in hours for cargo entering the country here."""
+    distance_km: _builtins.float
+    """Great-circle km from ListNodesRequest.near or from ListNodesResponse.place; unset otherwise."""
     @_builtins.property
     def aliases(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Other spellings."""
@@ -215,15 +232,18 @@ class Node(_message.Message):
         handling_usd_per_teu: _builtins.float | None = ...,
         border_exit_h: _builtins.float | None = ...,
         border_entry_h: _builtins.float | None = ...,
+        distance_km: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_border_entry_h", b"_border_entry_h", "_border_exit_h", b"_border_exit_h", "_handling_h", b"_handling_h", "_handling_usd_per_teu", b"_handling_usd_per_teu", "border_entry_h", b"border_entry_h", "border_exit_h", b"border_exit_h", "handling_h", b"handling_h", "handling_usd_per_teu", b"handling_usd_per_teu"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_border_entry_h", b"_border_entry_h", "_border_exit_h", b"_border_exit_h", "_distance_km", b"_distance_km", "_handling_h", b"_handling_h", "_handling_usd_per_teu", b"_handling_usd_per_teu", "border_entry_h", b"border_entry_h", "border_exit_h", b"border_exit_h", "distance_km", b"distance_km", "handling_h", b"handling_h", "handling_usd_per_teu", b"handling_usd_per_teu"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_border_entry_h", b"_border_entry_h", "_border_exit_h", b"_border_exit_h", "_handling_h", b"_handling_h", "_handling_usd_per_teu", b"_handling_usd_per_teu", "aliases", b"aliases", "border_entry_h", b"border_entry_h", "border_exit_h", b"border_exit_h", "country", b"country", "gauges_mm", b"gauges_mm", "handling_h", b"handling_h", "handling_usd_per_teu", b"handling_usd_per_teu", "id", b"id", "kinds", b"kinds", "lat", b"lat", "locode", b"locode", "lon", b"lon", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_border_entry_h", b"_border_entry_h", "_border_exit_h", b"_border_exit_h", "_distance_km", b"_distance_km", "_handling_h", b"_handling_h", "_handling_usd_per_teu", b"_handling_usd_per_teu", "aliases", b"aliases", "border_entry_h", b"border_entry_h", "border_exit_h", b"border_exit_h", "country", b"country", "distance_km", b"distance_km", "gauges_mm", b"gauges_mm", "handling_h", b"handling_h", "handling_usd_per_teu", b"handling_usd_per_teu", "id", b"id", "kinds", b"kinds", "lat", b"lat", "locode", b"locode", "lon", b"lon", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__border_entry_h: _TypeAlias = _typing.Literal["border_entry_h"]  # noqa: Y015
     _WhichOneofArgType__border_entry_h: _TypeAlias = _typing.Literal["_border_entry_h", b"_border_entry_h"]  # noqa: Y015
     _WhichOneofReturnType__border_exit_h: _TypeAlias = _typing.Literal["border_exit_h"]  # noqa: Y015
     _WhichOneofArgType__border_exit_h: _TypeAlias = _typing.Literal["_border_exit_h", b"_border_exit_h"]  # noqa: Y015
+    _WhichOneofReturnType__distance_km: _TypeAlias = _typing.Literal["distance_km"]  # noqa: Y015
+    _WhichOneofArgType__distance_km: _TypeAlias = _typing.Literal["_distance_km", b"_distance_km"]  # noqa: Y015
     _WhichOneofReturnType__handling_h: _TypeAlias = _typing.Literal["handling_h"]  # noqa: Y015
     _WhichOneofArgType__handling_h: _TypeAlias = _typing.Literal["_handling_h", b"_handling_h"]  # noqa: Y015
     _WhichOneofReturnType__handling_usd_per_teu: _TypeAlias = _typing.Literal["handling_usd_per_teu"]  # noqa: Y015
@@ -233,11 +253,51 @@ class Node(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__border_exit_h) -> _WhichOneofReturnType__border_exit_h | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__distance_km) -> _WhichOneofReturnType__distance_km | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__handling_h) -> _WhichOneofReturnType__handling_h | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__handling_usd_per_teu) -> _WhichOneofReturnType__handling_usd_per_teu | None: ...
 
 Global___Node: _TypeAlias = Node  # noqa: Y015
+
+@_typing.final
+class Place(_message.Message):
+    """A city that is not a node, found in the server's offline gazetteer (GeoNames extract)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    LAT_FIELD_NUMBER: _builtins.int
+    LON_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """City name as the gazetteer writes it, e.g. "Dortmund"."""
+    country: _builtins.str
+    """ISO alpha-2 country."""
+    lat: _builtins.float
+    """Latitude in degrees."""
+    lon: _builtins.float
+    """Longitude in degrees."""
+    source: _builtins.str
+    """Source key of the gazetteer, e.g. "GEONAMES-CACHE-3-0-2"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        country: _builtins.str = ...,
+        lat: _builtins.float = ...,
+        lon: _builtins.float = ...,
+        source: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["country", b"country", "lat", b"lat", "lon", b"lon", "name", b"name", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Place: _TypeAlias = Place  # noqa: Y015
 
 @_typing.final
 class ListNodesResponse(_message.Message):
@@ -248,6 +308,7 @@ class ListNodesResponse(_message.Message):
     NODES_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     TOTAL_SIZE_FIELD_NUMBER: _builtins.int
+    PLACE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token for the next page; empty on the last page."""
     total_size: _builtins.int
@@ -256,16 +317,24 @@ class ListNodesResponse(_message.Message):
     def nodes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Node]:
         """Nodes, best match first (then by id)."""
 
+    @_builtins.property
+    def place(self) -> Global___Place:
+        """Set when the query matched no node but names a city: the nodes are then the terminals (nodes where cargo can
+        change vehicle) nearest to it, nearest first, each with distance_km, filtered by country and kind; the 5
+        nearest within 300 km, or all within radius_km (none when no terminal is that close).
+        """
+
     def __init__(
         self,
         *,
         nodes: _abc.Iterable[Global___Node] | None = ...,
         next_page_token: _builtins.str = ...,
         total_size: _builtins.int = ...,
+        place: Global___Place | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["place", b"place"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "nodes", b"nodes", "total_size", b"total_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "nodes", b"nodes", "place", b"place", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -64,7 +64,9 @@ class NetworkServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListNodes(self, request, context):
-        """Nodes, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token.
+        """Nodes, filtered and paged; nearest first around a point (near), or the terminals nearest to a city that is not
+        a node (a query naming a city: the response's place). Errors: INVALID_ARGUMENT for a bad filter, point,
+        radius, page size or page token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -36,7 +36,10 @@ class NetworkServiceStub:
     GetNetworkInfo: _grpc.UnaryUnaryMultiCallable[_network_pb2.GetNetworkInfoRequest, _network_pb2.GetNetworkInfoResponse]
     """Name, content version, counts and modes of the loaded network."""
     ListNodes: _grpc.UnaryUnaryMultiCallable[_network_pb2.ListNodesRequest, _network_pb2.ListNodesResponse]
-    """Nodes, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token."""
+    """Nodes, filtered and paged; nearest first around a point (near), or the terminals nearest to a city that is not
+    a node (a query naming a city: the response's place). Errors: INVALID_ARGUMENT for a bad filter, point,
+    radius, page size or page token.
+    """
     ListLinks: _grpc.UnaryUnaryMultiCallable[_network_pb2.ListLinksRequest, _network_pb2.ListLinksResponse]
     """Links, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token."""
 
@@ -48,7 +51,10 @@ class NetworkServiceAsyncStub(NetworkServiceStub):
     GetNetworkInfo: _aio.UnaryUnaryMultiCallable[_network_pb2.GetNetworkInfoRequest, _network_pb2.GetNetworkInfoResponse]  # type: ignore[assignment]
     """Name, content version, counts and modes of the loaded network."""
     ListNodes: _aio.UnaryUnaryMultiCallable[_network_pb2.ListNodesRequest, _network_pb2.ListNodesResponse]  # type: ignore[assignment]
-    """Nodes, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token."""
+    """Nodes, filtered and paged; nearest first around a point (near), or the terminals nearest to a city that is not
+    a node (a query naming a city: the response's place). Errors: INVALID_ARGUMENT for a bad filter, point,
+    radius, page size or page token.
+    """
     ListLinks: _aio.UnaryUnaryMultiCallable[_network_pb2.ListLinksRequest, _network_pb2.ListLinksResponse]  # type: ignore[assignment]
     """Links, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token."""
 
@@ -69,7 +75,10 @@ class NetworkServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _network_pb2.ListNodesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_network_pb2.ListNodesResponse, _abc.Awaitable[_network_pb2.ListNodesResponse]]:
-        """Nodes, filtered and paged. Errors: INVALID_ARGUMENT for a bad filter, page size or page token."""
+        """Nodes, filtered and paged; nearest first around a point (near), or the terminals nearest to a city that is not
+        a node (a query naming a city: the response's place). Errors: INVALID_ARGUMENT for a bad filter, point,
+        radius, page size or page token.
+        """
 
     @_abc_1.abstractmethod
     def ListLinks(

@@ -808,7 +808,9 @@ class Route(_message.Message):
 
     @_builtins.property
     def geometry(self) -> _containers.RepeatedCompositeFieldContainer[Global___LatLon]:
-        """Node positions from origin to destination."""
+        """The route's line from origin to destination: the node positions and, between them, each link's track or sea
+        lane where the network has one (its geometry.geojson); a straight segment otherwise.
+        """
 
     @_builtins.property
     def best_for(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
