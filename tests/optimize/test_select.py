@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from engine.errors import InputFileError, InvalidRequest
-from engine.network import Network
+from engine.network import Mode, Network
 from engine.network.scenario import apply_edits
 from engine.optimize import (
     AssignRequest,
@@ -171,7 +171,12 @@ def test_shipped_feeders_lower_unserved_demand_or_cost(
     ids = {c.id for c in shipped_candidates}
     assert {"ALATAU_DRY_PORT", "EXTRA_AKTAU_ALAT_FEEDERS", "FASTER_GEORGIAN_BORDER"} <= ids
     selection = select_terminals(
-        shipped_network, SelectRequest(shipped_candidates, 100e6, AssignRequest(shipped_demand), interactions=False)
+        shipped_network, SelectRequest(
+            shipped_candidates,
+            100e6,
+            AssignRequest(shipped_demand, capacity_modes=frozenset({Mode.FERRY, Mode.SEA})),
+            interactions=False,
+        ),
     )
     feeders = next(e for e in selection.evaluations if e.id == "EXTRA_AKTAU_ALAT_FEEDERS")
     assert feeders.saving_usd_per_week > 0
