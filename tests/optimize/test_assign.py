@@ -162,7 +162,8 @@ def test_shadow_price_equals_the_change_on_the_shipped_network(
     row = base.shadow_prices.filter(pl.col("id") == "F-KURYK-ALAT-W")
     capacity, price = row["capacity_teu_per_week"].item(), row["shadow_price_usd_per_teu"].item()
     assert price > 0
-    more = assign_demand(shipped_network, AssignRequest(shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0, capacity_modes=SHIPS)
+    more = assign_demand(
+        shipped_network, AssignRequest(shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0, capacity_modes=SHIPS)
     )
     assert base.objective_usd_per_week - more.objective_usd_per_week == pytest.approx(price, rel=1e-6)
 

@@ -171,7 +171,8 @@ def test_shipped_feeders_lower_unserved_demand_or_cost(
     ids = {c.id for c in shipped_candidates}
     assert {"ALATAU_DRY_PORT", "EXTRA_AKTAU_ALAT_FEEDERS", "FASTER_GEORGIAN_BORDER"} <= ids
     selection = select_terminals(
-        shipped_network, SelectRequest(
+        shipped_network,
+        SelectRequest(
             shipped_candidates,
             100e6,
             AssignRequest(shipped_demand, capacity_modes=frozenset({Mode.FERRY, Mode.SEA})),
