@@ -22,6 +22,11 @@ Stopping rule: the Lagrangian bound ``LB = z + Σ_k d_k · min(0, min(pen_k, SP_
 optimum) is a lower bound on the full LP for any duals; the loop stops when ``(z − LB) / max(1, |z|) ≤ gap``
 ("gap"), or when no column prices out ("optimal": the master optimum is the LP optimum within the tolerance), or
 at ``max_iterations`` / ``time_limit_s``. The reported gap always bounds how far the answer can be from the optimum.
+
+Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
+A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
+(+``TIE_BREAK_TOLERANCE`` relative), so the per-OD split is the least-CO2e optimum rather than whichever vertex
+the solver met first; the duals reported stay the first pass's.
 """
 
 from __future__ import annotations
@@ -296,7 +301,8 @@ def _least_co2e(
     """
     master.fix_cost(columns, commodities, optimum + TIE_BREAK_TOLERANCE * max(1.0, abs(optimum)))
     started = time.monotonic()
-    for _ in range(max_iterations + 1):
+    iteration = 0
+    while True:
         _, pi, mu, nu, result = master.solve()
         theta = master.cost_dual(result)
         weights = [g.co2e_kg + theta * base for g, base in zip(pricer.graphs, pricer.base, strict=True)]
@@ -310,13 +316,14 @@ def _least_co2e(
             and reduced[k] < -DEFAULT_REDUCED_COST_TOLERANCE * max(1.0, abs(pi[k]))
             and column.links not in pools[k]
         ]
-        if not entering or (time_limit_s is not None and time.monotonic() - started > time_limit_s):
-            return result
+        out_of_time = time_limit_s is not None and time.monotonic() - started > time_limit_s
+        if not entering or iteration >= max_iterations or out_of_time:
+            return result  # the flows of this solve are feasible and cost no more than the optimum
         for column in entering:
             pools[column.commodity].add(column.links)
             master.add(column)
             columns.append(column)
-    return result
+        iteration += 1
 
 
 class _Pricer:

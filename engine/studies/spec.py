@@ -38,7 +38,7 @@ from engine.errors import DataProblem, InputFileError, InvalidRequest
 from engine.network.model import CargoClass, Mode
 from engine.network.scenario import read_text_file, read_yaml
 from engine.routing import MAX_ROUTES_LIMIT, Constraints, Objective, Shipment
-from engine.studies.assignment import StudyAssign, parse_assign
+from engine.studies.assign_spec import StudyAssign, parse_assign
 
 KEYS = (
     "name",
