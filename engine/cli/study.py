@@ -148,7 +148,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 def _run_assignment(args: argparse.Namespace, study: Any, network: Any, out: TextIO) -> None:
     """``--assign``: the demand assignment per scenario, its frames beside ``--out`` and a summary in text."""
     from engine.studies import write_frame
-    from engine.studies.assignment import StudyAssign, assign_study
+    from engine.studies.assign_spec import StudyAssign
+    from engine.studies.assignment import assign_study
     from engine.studies.run import study_networks
 
     spec = study.assign or StudyAssign(demand=Path(args.assign))
