@@ -45,7 +45,7 @@ from engine.optimize.transfer_graph import FloatArray, IntArray, TransferGraph
 DEFAULT_GAP = 1e-6
 DEFAULT_REDUCED_COST_TOLERANCE = 1e-9
 DEFAULT_MAX_ITERATIONS = 500
-TIE_BREAK_TOLERANCE = 1e-9
+TIE_BREAK_TOLERANCE = 1e-12
 """Relative slack on the optimal generalized cost allowed to the tie-break pass (LP round-off, not a trade-off)."""
 
 

@@ -104,6 +104,9 @@ def test_toy_network_matches_the_arc_lp_with_default_capacities(toy_network: Net
     assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6)
     # the feeder's sailings (2 a week x 300 TEU) bind; hazmat may not use it at all
     assert "F-PORT_KZ-PORT_AZ" in result.binding_links
+    # rail is capped by its timetable too, and the oracle agrees with it binding (one 80-TEU train a week)
+    assert caps.basis["R-PORT_AZ-DEST"] == "departures"
+    assert "R-PORT_AZ-DEST" in result.binding_links
     hazmat = result.commodities.filter(pl.col("cargo_class") == "hazmat")
     assert hazmat["served_teu_per_week"].item() == 0.0
 
