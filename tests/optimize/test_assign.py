@@ -205,8 +205,11 @@ def test_gap_stopping_rule_is_honest(shipped_network: Network, shipped_demand: l
     exact = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
     assert loose.status in ("gap", "optimal")
     assert loose.gap <= 0.05
-    assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + 1e-6
-    assert exact.objective_usd_per_week <= loose.objective_usd_per_week + 1e-6
+    # LP round-off: the objective is re-totalled from the flows (flows under 1e-6 TEU/week reported as 0), and the
+    # tie-break pass's flow may differ from the first pass's by that much (5e-11 relative seen on 3e7 USD/week)
+    slack = 1e-9 * exact.objective_usd_per_week
+    assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + slack
+    assert exact.objective_usd_per_week <= loose.objective_usd_per_week + slack
     assert all(a.lower_bound <= b.lower_bound + 1e-6 for a, b in itertools.pairwise(trace))
 
 
