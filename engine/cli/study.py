@@ -3,6 +3,9 @@
 - ``corridor study run STUDY.yaml --out FILE.parquet|csv [--cluster local:N | --scheduler tcp://HOST:8786]`` —
   run a study; writes the route frame, and beside it ``<stem>.comparison.<ext>`` (deltas against the baseline)
   and ``<stem>.shares.<ext>`` (corridor shares by scenario). A progress bar is drawn when stderr is a terminal.
+  With ``--assign [DEMAND.csv]`` the study's demand (its ``assign`` field, or the file given) is assigned on every
+  scenario network and ``<stem>.utilisation``, ``<stem>.binding`` and ``<stem>.assignment`` (cost split and savings
+  against the baseline) are written too (:mod:`engine.studies.assignment`).
 - ``corridor study report RESULTS.parquet --out report.html`` — one self-contained HTML report, PNGs beside it.
 """
 
@@ -43,6 +46,15 @@ def add_study_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     run.add_argument(
         "--no-dedupe", action="store_true", help="search every ready time, even those that repeat by whole weeks"
     )
+    run.add_argument(
+        "--assign",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DEMAND.csv",
+        help="also assign the demand (TEU/week) on every scenario under capacities: the study's 'assign' field, "
+        "or this demand file; writes <stem>.utilisation, <stem>.binding and <stem>.assignment beside --out",
+    )
     run.set_defaults(handler=_cmd_run)
 
     report = study_commands.add_parser(
@@ -68,6 +80,10 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if chunk_size < 1:
         raise InvalidRequest.single("chunk-size", f"must be >= 1, got {chunk_size}")
     study = load_study(args.study)
+    if args.assign == "" and study.assign is None:
+        raise InvalidRequest.single(
+            "assign", f"{args.study.name} has no 'assign' field: give the demand file, --assign DEMAND.csv"
+        )
     network_dir = args.network or study.network_dir or default_network_dir()
     network = load_network(network_dir)
 
@@ -124,7 +140,44 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     print(f"wrote {args.out}, {comparison_path}, {shares_path}", file=out)
+    if args.assign is not None:
+        _run_assignment(args, study, network, out)
     return 0
+
+
+def _run_assignment(args: argparse.Namespace, study: Any, network: Any, out: TextIO) -> None:
+    """``--assign``: the demand assignment per scenario, its frames beside ``--out`` and a summary in text."""
+    from engine.studies import write_frame
+    from engine.studies.assign_spec import StudyAssign
+    from engine.studies.assignment import assign_study
+    from engine.studies.run import study_networks
+
+    spec = study.assign or StudyAssign(demand=Path(args.assign))
+    demand_file = Path(args.assign) if args.assign else None
+    result = assign_study(spec, study_networks(study, network), demand_file=demand_file)
+    written = []
+    for name, frame in (
+        ("utilisation", result.utilisation),
+        ("binding", result.binding),
+        ("assignment", result.summary),
+    ):
+        path = args.out.with_name(f"{args.out.stem}.{name}{args.out.suffix}")
+        write_frame(frame, path)
+        written.append(str(path))
+    print("assignment per scenario (USD/week; savings against the baseline, kept apart):", file=out)
+    for row in result.summary.iter_rows(named=True):
+        print(
+            f"  {row['scenario']}: served {row['served_teu_per_week']:,.1f} TEU/week, unserved "
+            f"{row['unserved_teu_per_week']:,.1f}; real cost {row['real_cost_usd_per_week']:,.0f}, time value "
+            f"{row['time_value_usd_per_week']:,.0f}, unserved penalty {row['unserved_penalty_usd_per_week']:,.0f}; "
+            f"saving: real {row['saving_real_cost_usd_per_week']:,.0f}, time "
+            f"{row['saving_time_value_usd_per_week']:,.0f}, penalty "
+            f"{row['saving_unserved_penalty_usd_per_week']:,.0f} "
+            f"(real {row['saving_real_cost_usd_per_year']:,.0f} USD/year); "
+            f"{row['binding_capacities']} binding capacities",
+            file=out,
+        )
+    print("wrote " + ", ".join(written), file=out)
 
 
 def _progress_bar(total: int) -> Any:

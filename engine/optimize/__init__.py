@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from engine.optimize.inputs import load_candidates, parse_candidates, read_bookings_csv, read_demand_csv
     from engine.optimize.plan import plan_shipment
     from engine.optimize.requests import AssignRequest, Booking, Candidate, PlanRequest, SelectRequest
+    from engine.optimize.savings import saving_split
     from engine.optimize.select import CandidateEvaluation, TerminalSelection, select_terminals
     from engine.optimize.shipment import DepartureUse, PlanPart, ShipmentPlan
     from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
@@ -59,6 +60,7 @@ _MODULES = {
     "plan_shipment": "plan",
     "read_bookings_csv": "inputs",
     "read_demand_csv": "inputs",
+    "saving_split": "savings",
     "select_terminals": "select",
     "selection_to_json": "export",
     "weekly_capacities": "capacity",
@@ -101,6 +103,7 @@ __all__ = [
     "plan_to_json",
     "read_bookings_csv",
     "read_demand_csv",
+    "saving_split",
     "select_terminals",
     "selection_to_json",
     "weekly_capacities",

@@ -13,6 +13,7 @@ dual of the capacity row, valid within the row's ranging interval (the tests che
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from engine.optimize.colgen import (
 from engine.optimize.demand import Demand
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
+from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR
 from engine.routing.model import CompiledNetwork, compile_network
 
 FLOW_EPS = 1e-6
@@ -55,7 +57,8 @@ class Assignment:
         The Lagrangian lower bound and the relative gap ``(objective − bound) / max(1, objective)``.
     freight_usd_per_week, teu_hours_per_week, co2e_kg_per_week
         Totals over the served flow: money paid (freight, handling, border), TEU × door-to-door hours (incl.
-        expected waits), and well-to-wheel CO2e.
+        expected waits), and well-to-wheel CO2e. :meth:`cost_split` separates the objective into real cost,
+        time value and unserved penalty (weekly and per year of ``weeks_per_year`` weeks).
     served_teu_per_week, unserved_teu_per_week, unserved_penalty_usd_per_week
         Demand carried and left, and the penalty paid for what is left.
     links
@@ -93,11 +96,34 @@ class Assignment:
     columns: int
     solver: str
     usd_per_teu_day: float
+    weeks_per_year: float
     links: pl.DataFrame = field(repr=False)
     nodes: pl.DataFrame = field(repr=False)
     routes: pl.DataFrame = field(repr=False)
     commodities: pl.DataFrame = field(repr=False)
     shadow_prices: pl.DataFrame = field(repr=False)
+
+    @property
+    def time_value_usd_per_week(self) -> float:
+        """Value of the TEU-hours: ``teu_hours_per_week × usd_per_teu_day / 24`` (USD/week, notional)."""
+        return self.teu_hours_per_week * self.usd_per_teu_day / 24.0
+
+    def cost_split(self) -> dict[str, float]:
+        """The generalized cost in its three parts, never mixed, weekly and annualised (``weeks_per_year``).
+
+        ``real_cost`` is money paid (freight, handling, border; USD), ``time_value`` the TEU-hours at the value of
+        time, ``unserved_penalty`` the notional penalty for demand left behind; the three sum to the objective.
+        Keys end in ``_usd_per_week`` and ``_usd_per_year``.
+        """
+        weekly = {
+            "real_cost": self.freight_usd_per_week,
+            "time_value": self.time_value_usd_per_week,
+            "unserved_penalty": self.unserved_penalty_usd_per_week,
+            "generalized_cost": self.objective_usd_per_week,
+        }
+        split = {f"{name}_usd_per_week": value for name, value in weekly.items()}
+        split.update({f"{name}_usd_per_year": value * self.weeks_per_year for name, value in weekly.items()})
+        return split
 
     @property
     def unserved(self) -> pl.DataFrame:
@@ -153,7 +179,10 @@ def assign_demand(
     10.0
     """
     caps = request.check_against(network)
-    demand = request.demand
+    # Solve in a canonical row order, so the LP (and the vertex the solver lands on) does not depend on the order
+    # of the demand file; the frames are put back in the caller's order at the end.
+    order = sorted(range(len(request.demand)), key=lambda i: canonical_key(request.demand[i]))
+    demand = [request.demand[i] for i in order]
     segments: dict[CargoSegment, int] = {}
     graphs: list[TransferGraph] = []
     commodities: list[Commodity] = []
@@ -188,10 +217,43 @@ def assign_demand(
         time_limit_s=request.time_limit_s,
         solver=request.solver,
         on_iteration=on_iteration,
+        tie_break=request.tie_break,
     )
-    return _report(
+    result = _report(
         network, demand, commodities, list(segments), caps, link_cap, node_cap, solution, request.usd_per_teu_day
     )
+    result = dataclasses.replace(result, weeks_per_year=float(request.weeks_per_year))
+    return _in_caller_order(result, order)
+
+
+def canonical_key(row: Demand) -> tuple[object, ...]:
+    """A total order on demand rows by content (rows are unique by their segment, see ``check_demand``)."""
+    return (
+        row.origin,
+        row.destination,
+        row.cargo_class.value,
+        row.segment,
+        sorted(row.avoid_countries),
+        sorted(m.value for m in row.avoid_modes),
+        row.gross_kg_per_teu,
+        row.teu_per_week,
+        -1.0 if row.unserved_usd_per_teu is None else row.unserved_usd_per_teu,
+    )
+
+
+def _in_caller_order(result: Assignment, order: Sequence[int]) -> Assignment:
+    """Put the per-commodity frames back in the order of the request's demand rows."""
+    position = pl.Series("position", list(order), dtype=pl.Int64)  # solved row j is the caller's row order[j]
+    commodities = result.commodities.with_row_index("solved").with_columns(position.alias("position"))
+    commodities = commodities.sort("position")
+    rank = commodities.select(pl.col("solved").cast(pl.Int64), "position")
+    routes = (
+        result.routes.with_columns(pl.col("commodity").cast(pl.Int64).alias("solved"))
+        .join(rank, on="solved", how="left")
+        .sort("position", "rank", maintain_order=True)
+        .drop("solved", "position", "commodity")
+    )
+    return dataclasses.replace(result, commodities=commodities.drop("solved", "position"), routes=routes)
 
 
 def _segment_label(segment: CargoSegment) -> str:
@@ -325,6 +387,7 @@ def _report(
         columns=len(solution.columns),
         solver=solution.solver,
         usd_per_teu_day=usd_per_teu_day,
+        weeks_per_year=DEFAULT_WEEKS_PER_YEAR,
         links=links,
         nodes=nodes,
         routes=routes,
@@ -348,6 +411,7 @@ def _routes_frame(
     rows: dict[str, list[object]] = {
         name: []
         for name in (
+            "commodity",
             "origin",
             "destination",
             "cargo_class",
@@ -373,6 +437,7 @@ def _routes_frame(
         path_nodes = [compiled.node_ids[compiled.link_from[column.links[0]]]] + [
             compiled.node_ids[compiled.link_to[link]] for link in column.links
         ]
+        rows["commodity"].append(column.commodity)
         rows["origin"].append(row.origin)
         rows["destination"].append(row.destination)
         rows["cargo_class"].append(row.cargo_class.value)
@@ -392,6 +457,7 @@ def _routes_frame(
     return pl.DataFrame(
         rows,
         schema={
+            "commodity": pl.Int64,
             "origin": pl.Utf8,
             "destination": pl.Utf8,
             "cargo_class": pl.Utf8,

@@ -3,10 +3,18 @@
 Where they come from, by default:
 
 - **Links**: ``capacity_teu_per_week`` of ``links.csv`` (infrastructure or fleet capacity of the hop), and, for
-  services of the modes in ``service_modes`` (default: ferry and sea), the sailings: departures per week ×
-  ``capacity_teu_per_departure``. When both exist, the smaller binds. Rail families are not capped by their
-  timetable by default: a headway in ``services.csv`` is a frequency assumption (trains are added when cargo
-  is there), while a ship's sailings really are the fleet.
+  services of the modes in ``service_modes``, the timetable: departures per week × ``capacity_teu_per_departure``
+  (weekly timetables count their departures, headway services ``168 / headway_h``). When both exist, the smaller
+  binds. **Default: rail, ferry and sea** (:data:`DEFAULT_SERVICE_MODES`) — the same departures the shipment
+  planner (:func:`engine.optimize.plan_shipment`) fills one by one, so a train that is full in the plan is full
+  in the assignment too. Road and air are not capped by their timetable by default (trucks are dispatched on
+  demand; air capacity is in kg). Pass ``service_modes`` (``AssignRequest.capacity_modes``) to cap only some
+  modes, e.g. ``{ferry, sea}`` for the earlier "rail is a frequency assumption" reading.
+
+  Where the two models differ: the planner claims a departure's capacity where cargo boards and lets it ride on
+  through the service's later nodes; the assignment caps every link of the service at the weekly departures ×
+  capacity, so cargo boarding mid-route shares the downstream links with through cargo. On a single-link
+  service (a ferry, a border shuttle) the two are the same.
 - **Terminals**: ``capacity_teu_per_week`` of ``nodes.csv`` ("transshipment / handling capacity") limits the TEU
   **lifted** there — moved between kinds of vehicle (wagon ↔ vessel ↔ truck) or between gauges, which is what a
   container terminal or a gauge-change yard does. Cargo staying on its train, wagons rolling onto a rail ferry
@@ -25,13 +33,17 @@ from engine.errors import FieldProblem, InvalidRequest
 from engine.network.model import Mode, Network, ServiceKind
 from engine.optimize.values import MAX_TEU_PER_WEEK
 
-DEFAULT_SERVICE_MODES = frozenset({Mode.FERRY, Mode.SEA})
+DEFAULT_SERVICE_MODES = frozenset({Mode.RAIL, Mode.FERRY, Mode.SEA})
+"""Modes whose timetables (departures × capacity per departure) cap their links in the assignment."""
+
+BASIS_BY_MODE = {Mode.RAIL: "departures", Mode.FERRY: "sailings", Mode.SEA: "sailings"}
+"""The ``capacity_basis`` reported for a timetable cap (ships sail, trains depart)."""
 
 
 @dataclass(frozen=True)
 class Capacities:
-    """TEU/week per capacitated link and node, and why (``basis``: ``link``, ``sailings``, ``node`` or
-    ``override``)."""
+    """TEU/week per capacitated link and node, and why (``basis``: ``link``, ``sailings`` (ferry, sea),
+    ``departures`` (rail), ``node`` or ``override``)."""
 
     link_teu_per_week: Mapping[str, float]
     node_teu_per_week: Mapping[str, float]
@@ -63,7 +75,8 @@ def weekly_capacities(
             and service.kind is not ServiceKind.CONTINUOUS
             and service.capacity_teu_per_departure is not None
         ):
-            candidates.append((service.departures_per_week * service.capacity_teu_per_departure, "sailings"))
+            weekly = service.departures_per_week * service.capacity_teu_per_departure
+            candidates.append((weekly, BASIS_BY_MODE.get(service.mode, "departures")))
         if candidates:
             value, why = min(candidates)
             links[link.id] = value

@@ -22,6 +22,11 @@ Stopping rule: the Lagrangian bound ``LB = z + Σ_k d_k · min(0, min(pen_k, SP_
 optimum) is a lower bound on the full LP for any duals; the loop stops when ``(z − LB) / max(1, |z|) ≤ gap``
 ("gap"), or when no column prices out ("optimal": the master optimum is the LP optimum within the tolerance), or
 at ``max_iterations`` / ``time_limit_s``. The reported gap always bounds how far the answer can be from the optimum.
+
+Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
+A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
+(+``TIE_BREAK_TOLERANCE`` relative), so the per-OD split is the least-CO2e optimum rather than whichever vertex
+the solver met first; the duals reported stay the first pass's.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from engine.optimize.transfer_graph import FloatArray, IntArray, TransferGraph
 DEFAULT_GAP = 1e-6
 DEFAULT_REDUCED_COST_TOLERANCE = 1e-9
 DEFAULT_MAX_ITERATIONS = 500
+TIE_BREAK_TOLERANCE = 1e-12
+"""Relative slack on the optimal generalized cost allowed to the tie-break pass (LP round-off, not a trade-off)."""
 
 
 @dataclass(frozen=True)
@@ -126,11 +133,16 @@ class _Master:
         self.link_rows: dict[int, mathopt.LinearConstraint] = {}
         self.node_rows: dict[int, mathopt.LinearConstraint] = {}
         self.column_vars: list[mathopt.Variable] = []
+        self.cost_row: mathopt.LinearConstraint | None = None
         self.lp = IncrementalLP(self.model, solver_order(solver, LP_SOLVERS, "solver"))
 
     def add(self, column: Column) -> None:
         x = self.model.add_variable(lb=0.0, name=f"x{len(self.column_vars)}")
-        self.model.objective.set_linear_coefficient(x, column.cost)
+        if self.cost_row is None:
+            self.model.objective.set_linear_coefficient(x, column.cost)
+        else:  # the tie-break pass: least CO2e among the assignments that cost no more than the optimum
+            self.model.objective.set_linear_coefficient(x, column.co2e_kg)
+            self.cost_row.set_coefficient(x, column.cost)
         row = self.demand_rows[column.commodity]
         assert row is not None
         row.set_coefficient(x, 1.0)
@@ -149,6 +161,22 @@ class _Master:
                     self.node_rows[node] = node_row
                 node_row.set_coefficient(x, node_row.get_coefficient(x) + 1.0)
         self.column_vars.append(x)
+
+    def fix_cost(self, columns: Sequence[Column], commodities: Sequence[Commodity], bound: float) -> None:
+        """Switch to the tie-break objective (CO2e kg/week) with generalized cost ≤ ``bound`` as a row."""
+        self.cost_row = self.model.add_linear_constraint(ub=bound, name="cost")
+        for x, column in zip(self.column_vars, columns, strict=True):
+            self.model.objective.set_linear_coefficient(x, column.co2e_kg)
+            self.cost_row.set_coefficient(x, column.cost)
+        for u, commodity in zip(self.unserved_vars, commodities, strict=True):
+            if u is not None:
+                self.model.objective.set_linear_coefficient(u, 0.0)
+                self.cost_row.set_coefficient(u, commodity.penalty)
+
+    def cost_dual(self, result: mathopt.SolveResult) -> float:
+        """``−θ ≥ 0``, the dual of the cost row (CO2e kg saved per USD of extra cost allowed)."""
+        assert self.cost_row is not None
+        return max(0.0, -float(result.dual_values([self.cost_row])[0]))
 
     def solve(self) -> tuple[float, FloatArray, FloatArray, FloatArray, mathopt.SolveResult]:
         result = self.lp.solve()
@@ -180,8 +208,14 @@ def solve_path_lp(
     time_limit_s: float | None = None,
     solver: str = "highs",
     on_iteration: Callable[[IterationInfo], None] | None = None,
+    tie_break: bool = True,
 ) -> PathSolution:
-    """Solve the path LP by column generation (module docstring). Capacities are ``inf`` where there is none."""
+    """Solve the path LP by column generation (module docstring). Capacities are ``inf`` where there is none.
+
+    With ``tie_break`` a second pass picks, among the flows that cost no more than the optimum (within
+    ``TIE_BREAK_TOLERANCE`` relative), the one with the least CO2e, by column generation on its own (exact) LP;
+    the duals reported are the first pass's (any optimal dual is complementary to any optimal flow).
+    """
     master = _Master(commodities, link_cap, node_cap, solver)
     pricer = _Pricer(graphs, commodities, usd_per_hour)
     pools: list[set[tuple[int, ...]]] = [set() for _ in commodities]
@@ -226,6 +260,9 @@ def solve_path_lp(
             columns.append(column)
         iteration += 1
 
+    if tie_break and columns:
+        limit = None if time_limit_s is None else max(0.0, time_limit_s - (time.monotonic() - started))
+        result = _least_co2e(master, pricer, commodities, columns, pools, z, max_iterations, limit)
     flows = np.array(result.variable_values(master.column_vars)) if columns else np.zeros(0)
     unserved = np.zeros(len(commodities))
     present = [(k, u) for k, u in enumerate(master.unserved_vars) if u is not None]
@@ -245,6 +282,48 @@ def solve_path_lp(
         link_dual=mu,
         node_dual=nu,
     )
+
+
+def _least_co2e(
+    master: _Master,
+    pricer: _Pricer,
+    commodities: Sequence[Commodity],
+    columns: list[Column],
+    pools: list[set[tuple[int, ...]]],
+    optimum: float,
+    max_iterations: int,
+    time_limit_s: float | None,
+) -> mathopt.SolveResult:
+    """The tie-break pass: min CO2e s.t. the first pass's rows and generalized cost ≤ the optimum (+ tolerance).
+
+    Its pricing problem is a shortest path too: a path's reduced cost is ``e_p − π_k − Σ μ − Σ ν − θ c_p`` with
+    ``θ ≤ 0`` the cost row's dual, so arc weights ``e_a + (−θ) c_a − μ_l − ν_v`` are non-negative.
+    """
+    master.fix_cost(columns, commodities, optimum + TIE_BREAK_TOLERANCE * max(1.0, abs(optimum)))
+    started = time.monotonic()
+    iteration = 0
+    while True:
+        _, pi, mu, nu, result = master.solve()
+        theta = master.cost_dual(result)
+        weights = [g.co2e_kg + theta * base for g, base in zip(pricer.graphs, pricer.base, strict=True)]
+        shortest, found = pricer.price(-mu, -nu, weights)
+        reduced = shortest - pi
+        entering = [
+            column
+            for k, column in enumerate(found)
+            if column is not None
+            and commodities[k].demand > 0
+            and reduced[k] < -DEFAULT_REDUCED_COST_TOLERANCE * max(1.0, abs(pi[k]))
+            and column.links not in pools[k]
+        ]
+        out_of_time = time_limit_s is not None and time.monotonic() - started > time_limit_s
+        if not entering or iteration >= max_iterations or out_of_time:
+            return result  # the flows of this solve are feasible and cost no more than the optimum
+        for column in entering:
+            pools[column.commodity].add(column.links)
+            master.add(column)
+            columns.append(column)
+        iteration += 1
 
 
 class _Pricer:
@@ -268,7 +347,11 @@ class _Pricer:
             (c.segment, c.destination): graphs[c.segment].arrival_vertices(c.destination) for c in commodities
         }
 
-    def price(self, link_surcharge: FloatArray, node_surcharge: FloatArray) -> tuple[FloatArray, list[Column | None]]:
+    def price(
+        self, link_surcharge: FloatArray, node_surcharge: FloatArray, weights: Sequence[FloatArray] | None = None
+    ) -> tuple[FloatArray, list[Column | None]]:
+        """Cheapest path per commodity under arc ``weights`` per segment (default: generalized cost) plus the
+        surcharges; the columns carry their generalized cost whatever the weights."""
         shortest = np.full(len(self.commodities), np.inf)
         found: list[Column | None] = [None] * len(self.commodities)
         padded_nodes = np.append(node_surcharge, 0.0)  # index -1 (no transfer) reads the 0 at the end
@@ -276,8 +359,9 @@ class _Pricer:
             members = self.by_segment[s]
             if not members:
                 continue
-            weights = self.base[s] + link_surcharge[graph.link] + padded_nodes[graph.lift_node]
-            dist, pred = graph.shortest(weights, self.origins[s])
+            base = self.base[s] if weights is None else weights[s]
+            arc_weights = base + link_surcharge[graph.link] + padded_nodes[graph.lift_node]
+            dist, pred = graph.shortest(arc_weights, self.origins[s])
             for k in members:
                 commodity = self.commodities[k]
                 arrivals = self.arrivals[(s, commodity.destination)]

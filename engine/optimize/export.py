@@ -106,6 +106,9 @@ def assignment_summary(result: Assignment) -> dict[str, object]:
         "columns": result.columns,
         "solver": result.solver,
         "usd_per_teu_day": result.usd_per_teu_day,
+        "weeks_per_year": result.weeks_per_year,
+        # the generalized cost in its parts (real cost is money; time value and unserved penalty are notional)
+        "cost_split": result.cost_split(),
     }
 
 
@@ -123,5 +126,6 @@ def selection_to_json(selection: TerminalSelection) -> dict[str, object]:
         "spent_usd": selection.spent_usd,
         "predicted_saving_usd_per_week": selection.predicted_saving_usd_per_week,
         "saving_usd_per_week": selection.saving_usd_per_week,
+        "saving_split": selection.saving_split(),
         "combined": None if selection.combined is None else assignment_summary(selection.combined),
     }

@@ -28,6 +28,7 @@ from engine.optimize.transfer_graph import DEFAULT_KG_PER_TEU, DEFAULT_LOT_TEU
 from engine.optimize.values import (
     DEFAULT_UNSERVED_USD_PER_TEU,
     DEFAULT_USD_PER_TEU_DAY,
+    DEFAULT_WEEKS_PER_YEAR,
     MAX_USD_PER_TEU,
     MAX_USD_PER_TEU_DAY,
 )
@@ -157,7 +158,11 @@ class AssignRequest:
     """Weekly OD demand to assign under capacities (see :func:`engine.optimize.assign_demand` for each field).
 
     Money is USD, demand and capacities TEU per week. ``capacities`` overrides capacities by link or node id
-    (``None`` removes one); ``capacity_modes`` are the modes whose sailings cap their links.
+    (``None`` removes one); ``capacity_modes`` are the modes whose timetables (departures × capacity per
+    departure) cap their links (default rail, ferry and sea). ``tie_break`` (default on) makes per-OD flows
+    reproducible and meaningful: rows are solved in a canonical order and, among the least-cost assignments, the
+    one with the least CO2e is returned (an exact second LP pass). ``weeks_per_year`` annualises the weekly
+    figures of :meth:`Assignment.cost_split` (default 52).
     """
 
     demand: tuple[Demand, ...]
@@ -170,6 +175,8 @@ class AssignRequest:
     max_iterations: int = DEFAULT_MAX_ITERATIONS
     time_limit_s: float | None = None
     solver: str = "highs"
+    tie_break: bool = True
+    weeks_per_year: float = DEFAULT_WEEKS_PER_YEAR
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "demand", tuple(self.demand))
@@ -186,6 +193,9 @@ class AssignRequest:
             problems.append(FieldProblem("gap", f"must be in [0, 1), got {self.gap!r}"))
         if not (isinstance(self.max_iterations, int) and self.max_iterations >= 0):
             problems.append(FieldProblem("max_iterations", f"must be a whole number >= 0, got {self.max_iterations!r}"))
+        weeks = self.weeks_per_year
+        if isinstance(weeks, bool) or not (isinstance(weeks, int | float) and 0 < weeks <= 53):
+            problems.append(FieldProblem("weeks_per_year", f"must be > 0 and <= 53, got {weeks!r}"))
         if problems:
             raise InvalidRequest(problems)
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -53,6 +53,7 @@ from engine.network.model import Network
 from engine.network.scenario import apply_edits
 from engine.optimize.assign import Assignment, assign_demand
 from engine.optimize.requests import Candidate, SelectRequest
+from engine.optimize.savings import SAVING_PARTS, saving_split
 from engine.optimize.solver import MIP_SOLVERS, solve_with_fallback, solver_order
 
 
@@ -73,6 +74,9 @@ class CandidateEvaluation:
     delta_teu_hours_per_week: float
     delta_co2e_kg_per_week: float
     delta_unserved_teu_per_week: float
+    saving_split: dict[str, float] = field(default_factory=dict, compare=False)
+    """:func:`engine.optimize.savings.saving_split`: the saving as real cost, time value and unserved penalty,
+    weekly and per year — report these apart; only ``real_cost`` is money."""
 
     @property
     def payback_weeks(self) -> float | None:
@@ -124,6 +128,14 @@ class TerminalSelection:
     solver: str
     sets_measured: int = 0
 
+    def saving_split(self) -> dict[str, float]:
+        """What the chosen set saves (``combined`` against ``baseline``) as real cost, time value and unserved
+        penalty, weekly and per year (:func:`engine.optimize.savings.saving_split`); zeros when nothing is
+        chosen."""
+        if self.combined is None:
+            return saving_split(self.baseline, self.baseline)
+        return saving_split(self.baseline, self.combined)
+
     def ranking(self) -> pl.DataFrame:
         """The evaluations as a frame, best saving first, with payback in weeks and whether chosen."""
         return pl.DataFrame(
@@ -138,6 +150,11 @@ class TerminalSelection:
                 "delta_teu_hours_per_week": [e.delta_teu_hours_per_week for e in self.evaluations],
                 "delta_co2e_kg_per_week": [e.delta_co2e_kg_per_week for e in self.evaluations],
                 "delta_unserved_teu_per_week": [e.delta_unserved_teu_per_week for e in self.evaluations],
+                **{
+                    f"saving_{part}_{unit}": [e.saving_split[f"saving_{part}_{unit}"] for e in self.evaluations]
+                    for part in SAVING_PARTS
+                    for unit in ("usd_per_week", "usd_per_year")
+                },
                 "chosen": [e.id in self.chosen for e in self.evaluations],
             },
             schema_overrides={"payback_weeks": pl.Float64},
@@ -272,6 +289,7 @@ def _evaluate(candidate: Candidate, baseline: Assignment, variant: Assignment) -
         delta_teu_hours_per_week=_change(variant.teu_hours_per_week, baseline.teu_hours_per_week),
         delta_co2e_kg_per_week=_change(variant.co2e_kg_per_week, baseline.co2e_kg_per_week),
         delta_unserved_teu_per_week=_change(variant.unserved_teu_per_week, baseline.unserved_teu_per_week),
+        saving_split=saving_split(baseline, variant),
     )
 
 

@@ -12,12 +12,16 @@ the cost of the cargo going another way that the demand segment excludes (or not
 capacity is worth: a TEU left unserved is never cheaper than ``penalty`` minus the cheapest route's cost. The
 default US$10,000 is about twice the generalized cost of the most expensive Middle Corridor routes in the shipped
 network (~US$4,500 freight plus ~33 days × US$20), so capacity, not price, decides what is unserved.
+
+``DEFAULT_WEEKS_PER_YEAR`` — what annualises the weekly figures (savings split, study comparisons): 52, a year
+of weekly timetables without allowing for holidays or closures; a study or request may set its own.
 """
 
 from __future__ import annotations
 
 DEFAULT_USD_PER_TEU_DAY = 20.0
 DEFAULT_UNSERVED_USD_PER_TEU = 10_000.0
+DEFAULT_WEEKS_PER_YEAR = 52.0
 
 # Upper bounds on what a caller may ask for. Far beyond any real corridor (all China–Europe rail moved ~40,000
 # TEU a week in 2024), they keep the LP's coefficients within the range HiGHS and GLOP solve reliably: with

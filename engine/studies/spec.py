@@ -38,6 +38,7 @@ from engine.errors import DataProblem, InputFileError, InvalidRequest
 from engine.network.model import CargoClass, Mode
 from engine.network.scenario import read_text_file, read_yaml
 from engine.routing import MAX_ROUTES_LIMIT, Constraints, Objective, Shipment
+from engine.studies.assign_spec import StudyAssign, parse_assign
 
 KEYS = (
     "name",
@@ -53,6 +54,7 @@ KEYS = (
     "max_routes",
     "shipment",
     "constraints",
+    "assign",
 )
 CONSTRAINT_KEYS = (
     "avoid_countries",
@@ -119,6 +121,8 @@ class Study:
     shipment: Shipment
     constraints: Constraints
     network_dir: Path | None = None
+    assign: StudyAssign | None = None
+    """The demand assignment run per scenario by ``study run --assign`` (:mod:`engine.studies.assignment`)."""
 
     @property
     def all_scenarios(self) -> tuple[StudyScenario, ...]:
@@ -187,6 +191,11 @@ class _Reader:
         max_routes = self.max_routes()
         shipment = self.shipment()
         constraints = self.constraints()
+        assign = parse_assign(
+            self.doc.get("assign"),
+            self.base,
+            lambda key, message: self.problems.append(DataProblem(self.file, self.line("assign"), key, message)),
+        )
         network_dir = None
         if self.doc.get("network") is not None:
             network_dir = (self.base / str(self.doc["network"])).resolve()
@@ -211,6 +220,7 @@ class _Reader:
             shipment=shipment,
             constraints=constraints,
             network_dir=network_dir,
+            assign=assign,
         )
 
     def od_pairs(self) -> tuple[StudyOD, ...]:

@@ -21,6 +21,8 @@ from tests.optimize.arc_lp import mean_wait_min, solve_arc_lp
 from tests.routing.generators import random_network
 
 NO_SERVICE_CAPS: frozenset[Mode] = frozenset()
+SHIPS = frozenset({Mode.FERRY, Mode.SEA})
+"""The timetable caps before rail was capped: the Caspian story of the shipped network (rail would bind first)."""
 
 
 def random_instance(seed: int) -> tuple[Network, list[Demand], dict[str, float], dict[str, float]]:
@@ -102,6 +104,9 @@ def test_toy_network_matches_the_arc_lp_with_default_capacities(toy_network: Net
     assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6)
     # the feeder's sailings (2 a week x 300 TEU) bind; hazmat may not use it at all
     assert "F-PORT_KZ-PORT_AZ" in result.binding_links
+    # rail is capped by its timetable too, and the oracle agrees with it binding (one 80-TEU train a week)
+    assert caps.basis["R-PORT_AZ-DEST"] == "departures"
+    assert "R-PORT_AZ-DEST" in result.binding_links
     hazmat = result.commodities.filter(pl.col("cargo_class") == "hazmat")
     assert hazmat["served_teu_per_week"].item() == 0.0
 
@@ -156,18 +161,20 @@ def test_shadow_price_equals_the_change_on_the_shipped_network(
     shipped_network: Network, shipped_demand: list[Demand]
 ) -> None:
     """Adding one TEU/week to the Kuryk–Alat wagon ferry lowers the weekly cost by exactly its shadow price."""
-    base = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
+    base = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0, capacity_modes=SHIPS))
     row = base.shadow_prices.filter(pl.col("id") == "F-KURYK-ALAT-W")
     capacity, price = row["capacity_teu_per_week"].item(), row["shadow_price_usd_per_teu"].item()
     assert price > 0
-    more = assign_demand(shipped_network, AssignRequest(shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0))
+    more = assign_demand(
+        shipped_network, AssignRequest(shipped_demand, {"F-KURYK-ALAT-W": capacity + 1}, gap=0.0, capacity_modes=SHIPS)
+    )
     assert base.objective_usd_per_week - more.objective_usd_per_week == pytest.approx(price, rel=1e-6)
 
 
 def test_caspian_binds_on_the_shipped_demand_and_is_reported(
     shipped_network: Network, shipped_demand: list[Demand]
 ) -> None:
-    result = assign_demand(shipped_network, AssignRequest(shipped_demand))
+    result = assign_demand(shipped_network, AssignRequest(shipped_demand, capacity_modes=SHIPS))
     # The container feeder and the wagon decks bind. Since issue 10 added the southern route through Iran, the
     # overflow that used to fill the truck decks (F-KURYK-ALAT-T, F-TMB-ALAT-T) goes by rail via Tehran instead,
     # until the Lake Van rail ferry (700 TEU/week) binds in turn.
@@ -198,8 +205,11 @@ def test_gap_stopping_rule_is_honest(shipped_network: Network, shipped_demand: l
     exact = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
     assert loose.status in ("gap", "optimal")
     assert loose.gap <= 0.05
-    assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + 1e-6
-    assert exact.objective_usd_per_week <= loose.objective_usd_per_week + 1e-6
+    # LP round-off: the objective is re-totalled from the flows (flows under 1e-6 TEU/week reported as 0), and the
+    # tie-break pass's flow may differ from the first pass's by that much (5e-11 relative seen on 3e7 USD/week)
+    slack = 1e-9 * exact.objective_usd_per_week
+    assert loose.lower_bound_usd_per_week <= exact.objective_usd_per_week + slack
+    assert exact.objective_usd_per_week <= loose.objective_usd_per_week + slack
     assert all(a.lower_bound <= b.lower_bound + 1e-6 for a, b in itertools.pairwise(trace))
 
 

@@ -58,6 +58,9 @@ def test_assign_with_edits_and_csv_output(tmp_path: Path, capsys: pytest.Capture
     edits = tmp_path / "edits.yaml"
     edits.write_text(
         "edits:\n  - op: scale_capacity\n    service: CASPIAN-FEEDER\n    factor: 3\n    sources: ESTIMATE\n"
+        "    notes: 'factor: assumed'\n"
+        # the Chinese train (daily, 100 TEU) caps at 700 TEU/week since rail is capped like ferries
+        "  - op: scale_capacity\n    service: CN-TRAIN\n    factor: 2\n    sources: ESTIMATE\n"
         "    notes: 'factor: assumed'\n",
         encoding="utf-8",
     )
@@ -84,6 +87,12 @@ def test_capacity_override_on_the_command_line(tmp_path: Path, capsys: pytest.Ca
         str(tmp_path / "o"),
         "--capacity",
         "F-PORT_KZ-PORT_AZ=none",
+        "--capacity",
+        "R-ORIGIN-BORDER=none",
+        "--capacity",
+        "R-BORDER-GAUGE=none",
+        "--capacity",
+        "R-PORT_AZ-DEST=none",
     ]
     assert main(args) == 0
     assert "No capacity binds" in capsys.readouterr().out

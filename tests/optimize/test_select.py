@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from engine.errors import InputFileError, InvalidRequest
-from engine.network import Network
+from engine.network import Mode, Network
 from engine.network.scenario import apply_edits
 from engine.optimize import (
     AssignRequest,
@@ -171,7 +171,13 @@ def test_shipped_feeders_lower_unserved_demand_or_cost(
     ids = {c.id for c in shipped_candidates}
     assert {"ALATAU_DRY_PORT", "EXTRA_AKTAU_ALAT_FEEDERS", "FASTER_GEORGIAN_BORDER"} <= ids
     selection = select_terminals(
-        shipped_network, SelectRequest(shipped_candidates, 100e6, AssignRequest(shipped_demand), interactions=False)
+        shipped_network,
+        SelectRequest(
+            shipped_candidates,
+            100e6,
+            AssignRequest(shipped_demand, capacity_modes=frozenset({Mode.FERRY, Mode.SEA})),
+            interactions=False,
+        ),
     )
     feeders = next(e for e in selection.evaluations if e.id == "EXTRA_AKTAU_ALAT_FEEDERS")
     assert feeders.saving_usd_per_week > 0
@@ -232,3 +238,24 @@ def test_bad_budget_and_solver(toy_network: Network) -> None:
         select_terminals(toy_network, SelectRequest(candidates, -1.0, AssignRequest(TOY_DEMAND)))
     with pytest.raises(InvalidRequest, match="solver"):
         select_terminals(toy_network, SelectRequest(candidates, 1.0, AssignRequest(TOY_DEMAND), solver="cp_sat"))
+
+
+def test_savings_are_split_into_real_cost_time_value_and_penalty(toy_network: Network) -> None:
+    """Every saving is reported in three parts that sum to it; only the real cost is money."""
+    candidates = parse_candidates(TOY_CANDIDATES, "toy.yaml", toy_network)
+    selection = select_terminals(
+        toy_network, SelectRequest(candidates, 100.0, AssignRequest(TOY_DEMAND, weeks_per_year=48))
+    )
+    parts = ("real_cost", "time_value", "unserved_penalty")
+    assert any(e.saving_split["saving_unserved_penalty_usd_per_week"] != 0 for e in selection.evaluations)
+    for e in selection.evaluations:
+        weekly = sum(e.saving_split[f"saving_{p}_usd_per_week"] for p in parts)
+        assert weekly == pytest.approx(e.saving_usd_per_week, rel=1e-9, abs=1e-3)
+        assert e.saving_split["saving_real_cost_usd_per_week"] == pytest.approx(-e.delta_freight_usd_per_week, abs=1e-3)
+        assert e.saving_split["saving_generalized_cost_usd_per_year"] == pytest.approx(
+            48 * e.saving_split["saving_generalized_cost_usd_per_week"]
+        )
+    total = selection.saving_split()
+    assert sum(total[f"saving_{p}_usd_per_week"] for p in parts) == pytest.approx(selection.saving_usd_per_week)
+    ranking = selection.ranking()
+    assert {f"saving_{p}_usd_per_year" for p in parts} <= set(ranking.columns)

@@ -78,7 +78,7 @@ colour: red
     )
     assert problems == [
         "s.yaml:9: colour: unknown key; a study has name, title, network, od_pairs, origins, destinations, ready, "
-        "baseline, scenarios, objective, max_routes, shipment, constraints",
+        "baseline, scenarios, objective, max_routes, shipment, constraints, assign",
         "s.yaml:1: od_pairs: item 0 must be [origin, destination] or a mapping with 'origin' and 'destination', "
         "got ['XIAN']",
         "s.yaml:3: dates: must carry a time zone (e.g. Z for UTC), got '2027-01-04'",
