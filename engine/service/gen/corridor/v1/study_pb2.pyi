@@ -68,9 +68,8 @@ class _CorridorEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Corridor.Val
 
 class Corridor(_Corridor, metaclass=_CorridorEnumTypeWrapper):
     """----------------------------------------------------------------------------------------------------------------
-    Corridor studies (OD pairs × ready times × scenarios), the messages of the coming StudyService.RunStudy
-    (server streaming) and StudyService.CompareScenarios RPCs; the library side is engine/studies. The RPCs are
-    added with their servicer.
+    Corridor studies (OD pairs × ready times × scenarios): the messages of StudyService.RunStudy (server
+    streaming) and StudyService.CompareScenarios; the library side is engine/studies.
 
     Which corridor a route takes, derived from its countries and modes (rule: engine/studies/corridor.py).
     """
