@@ -167,3 +167,28 @@ def test_deadline_stops_the_study_and_the_server_goes_on(stub: study_pb2_grpc.St
     # The stopped study's chunks were dropped: a small study right after it is answered promptly.
     messages = list(stub.RunStudy(small_request(), timeout=120))
     assert messages[-1].queries_done == messages[-1].queries_total
+
+
+def test_cancel_stops_the_study(server: ServerProcess, stub: study_pb2_grpc.StudyServiceStub) -> None:
+    request = small_request()
+    request.request_id = "to-cancel"
+    del request.ready_times[:]
+    start = int(datetime(2027, 1, 4, tzinfo=UTC).timestamp())
+    request.ready_times.extend(Timestamp(seconds=start + 3600 * 7 * i) for i in range(200))
+    call = stub.RunStudy(request, timeout=300)
+    first = next(call)
+    assert first.queries_total == 1200
+    call.cancel()
+    with pytest.raises(grpc.RpcError) as caught:
+        list(call)
+    assert caught.value.code() == grpc.StatusCode.CANCELLED
+    messages = list(stub.RunStudy(small_request(), timeout=120))
+    assert messages[-1].queries_done == messages[-1].queries_total
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        records = [r for r in server.log_records() if r.get("method") == "/corridor.v1.StudyService/RunStudy"]
+        if any(r["status"] == "CANCELLED_OR_DEADLINE" and r["request_id"] == "to-cancel" for r in records):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the cancelled study was not logged as cancelled")
