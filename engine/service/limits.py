@@ -8,6 +8,7 @@ allowed``. The table (also in ``docs/OPERATIONS.md``):
 |---|---|---|
 | a whole request message | 16 MiB (``MAX_MESSAGE_BYTES`` in ``server.py``) | gRPC: RESOURCE_EXHAUSTED |
 | ``edits_yaml`` (also in a study) | 256 Ki characters, then the bounds of ``engine.network.yaml_guard`` | here |
+| ``study_yaml`` (RunStudy, CompareScenarios) | 256 Ki characters, then the same YAML bounds | here |
 | ``request_id`` | 128 characters | here |
 | ``query`` (ListNodes), ``page_token`` | 256 characters | here |
 | any other string: node ids, countries, operators, services, link ids, segments, map keys | 128 characters | here |
@@ -41,7 +42,7 @@ log = logging.getLogger("corridor.service")
 MAX_VIOLATIONS = 20
 """Field violations reported for one request; a hostile request with a million bad entries gets twenty."""
 DEFAULT_MAX_CHARS = 128
-MAX_CHARS = {"edits_yaml": 256 * 1024, "request_id": 128, "query": 256, "page_token": 256}
+MAX_CHARS = {"edits_yaml": 256 * 1024, "study_yaml": 256 * 1024, "request_id": 128, "query": 256, "page_token": 256}
 DEFAULT_MAX_ENTRIES = 1000
 MAX_ENTRIES = {"demand": 50_000, "capacity_teu_per_week": 10_000, "via": 16, "scenarios": 32, "ready_times": 520}
 

@@ -192,3 +192,60 @@ def test_cancel_stops_the_study(server: ServerProcess, stub: study_pb2_grpc.Stud
         time.sleep(0.2)
     else:
         pytest.fail("the cancelled study was not logged as cancelled")
+
+
+def text_request(
+    frame_format: study_pb2.FrameFormat.ValueType = study_pb2.FRAME_FORMAT_ARROW_IPC,
+) -> study_pb2.RunStudyRequest:
+    """The small study as the text of its file, its scenario files' edits inline by name."""
+    study = parse_study(SMALL_STUDY, "small.yaml", base_dir=STUDIES)
+    return study_pb2.RunStudyRequest(
+        study_yaml=SMALL_STUDY,
+        scenarios=[
+            study_pb2.StudyScenario(name=s.name, edits_yaml=s.file.read_text(encoding="utf-8"))
+            for s in study.scenarios
+            if s.file is not None
+        ],
+        format=frame_format,
+        request_id="small-text",
+    )
+
+
+def test_study_as_file_text_equals_the_in_process_rows(
+    stub: study_pb2_grpc.StudyServiceStub, in_process: pl.DataFrame
+) -> None:
+    messages = list(stub.RunStudy(text_request(), timeout=300))
+    served = pl.concat([pl.read_ipc_stream(m.frame.arrow_ipc) for m in messages[1:]])
+    assert served.sort(SORT, nulls_last=False).equals(in_process.sort(SORT, nulls_last=False))
+
+
+def test_study_text_problems_are_located_at_their_line(stub: study_pb2_grpc.StudyServiceStub) -> None:
+    request = text_request()
+    del request.scenarios[1]  # georgia_border's edits are missing
+    request.study_yaml += "network: /etc\n"
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.RunStudy(request, timeout=60))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    found = violations(caught.value)
+    fields = [field for field, _ in found]
+    assert "study_yaml:9: georgia_border" in fields, found  # the line of the scenarios mapping naming it
+    assert any(f.startswith("study_yaml:") and f.endswith("network") for f in fields), found
+    escape = text_request()
+    escape.study_yaml = escape.study_yaml.replace("scenarios/georgia_border.yaml", "../../etc/passwd")
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.RunStudy(escape, timeout=60))
+    assert any("must be a relative path" in d for _, d in violations(caught.value))
+    both = text_request()
+    both.max_routes = 2
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.RunStudy(both, timeout=60))
+    assert [f for f, _ in violations(caught.value)] == ["study_yaml"]
+
+
+def test_unknown_node_in_study_text_is_located(stub: study_pb2_grpc.StudyServiceStub) -> None:
+    request = text_request()
+    request.study_yaml = request.study_yaml.replace("ISTANBUL", "NOWHERE_AT_ALL")
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.RunStudy(request, timeout=60))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in violations(caught.value)] == ["study_yaml:4: destination"]

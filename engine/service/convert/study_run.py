@@ -8,6 +8,7 @@ per request field, scenario edit problems at their line (``scenarios[1].edits_ya
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -31,9 +32,10 @@ from engine.service.convert.common import (
     constraints_from_proto,
     time_from_proto,
 )
+from engine.service.convert.study_text import inline_edits, study_from_text
 from engine.studies.corridor import Corridor
 from engine.studies.frame import Row, rows_frame
-from engine.studies.run import StudyNetworks
+from engine.studies.run import StudyNetworks, resolve_ods
 from engine.studies.spec import MAX_READY_TIMES, Study, StudyOD, StudyScenario
 
 DEFAULT_BASELINE = "baseline"
@@ -120,9 +122,11 @@ def study_call_from_proto(request: study_pb2.RunStudyRequest, network: Network) 
         Naming every bad field (``od_pairs[2].origin``, ``scenarios[1].edits_yaml:3: op``, ``constraints.arrive_by``)
         or a study above :data:`MAX_STUDY_QUERIES` queries.
     """
-    problems: list[FieldProblem] = []
     if request.format not in study_pb2.FrameFormat.values():
-        problems.append(FieldProblem("format", f"must be one of {', '.join(study_pb2.FrameFormat.keys())}"))
+        raise InvalidRequest([FieldProblem("format", f"must be one of {', '.join(study_pb2.FrameFormat.keys())}")])
+    if request.study_yaml.strip():
+        return _text_call(request, network)
+    problems: list[FieldProblem] = []
     baseline = (
         _scenario(request.baseline, "baseline", problems)
         if request.HasField("baseline")
@@ -147,21 +151,12 @@ def study_call_from_proto(request: study_pb2.RunStudyRequest, network: Network) 
     shipment = _shipment(request, problems)
     ready_times = _ready_times(request, problems)
     od_pairs = _od_pairs(request, network, problems)
-    queries = len(od_pairs) * len(ready_times) * (1 + len(request.scenarios))
-    if queries > MAX_STUDY_QUERIES:
-        message = (
-            f"the study has {len(od_pairs):,} OD pairs × {len(ready_times):,} ready times × "
-            f"{1 + len(request.scenarios)} scenarios = {queries:,} queries; at most {MAX_STUDY_QUERIES:,} per call "
-            "(split it, or run `corridor study run` with --cluster)"
-        )
-        problems.append(FieldProblem("od_pairs", message))
+    _check_size(len(od_pairs), len(ready_times), 1 + len(request.scenarios), "od_pairs", problems)
     if problems:
         raise InvalidRequest(problems)
     assert baseline is not None and objective is not None and shipment is not None and constraints is not None
     edits = {baseline.name: request.baseline.edits_yaml}
     edits.update({s.name: m.edits_yaml for s, m in zip(scenarios, request.scenarios, strict=True) if s})
-    fields = {baseline.name: "baseline.edits_yaml"}
-    fields.update({s.name: f"scenarios[{i}].edits_yaml" for i, s in enumerate(scenarios) if s})
     study = Study(
         name=request.request_id or "study",
         title="",
@@ -175,10 +170,41 @@ def study_call_from_proto(request: study_pb2.RunStudyRequest, network: Network) 
         shipment=shipment,
         constraints=constraints,
     )
+    return _call(study, edits, request, network)
+
+
+def _check_size(ods: int, ready_times: int, scenarios: int, field: str, problems: list[FieldProblem]) -> None:
+    queries = ods * ready_times * scenarios
+    if queries > MAX_STUDY_QUERIES:
+        message = (
+            f"the study has {ods:,} OD pairs × {ready_times:,} ready times × {scenarios} scenarios = {queries:,} "
+            f"queries; at most {MAX_STUDY_QUERIES:,} per call (split it, or run `corridor study run` with --cluster)"
+        )
+        problems.append(FieldProblem(field, message))
+
+
+def _call(study: Study, edits: Mapping[str, str], request: study_pb2.RunStudyRequest, network: Network) -> StudyCall:
+    """Apply each scenario's inline edits (problems located at the request field that carried them)."""
+    fields = {study.baseline.name: "baseline.edits_yaml"}
+    fields.update({m.name.strip(): f"scenarios[{i}].edits_yaml" for i, m in enumerate(request.scenarios)})
     networks = StudyNetworks(
-        {name: scenario_network(network, name, text, fields[name]) for name, text in edits.items()}, baseline.name
+        {name: scenario_network(network, name, text, fields.get(name, "edits_yaml")) for name, text in edits.items()},
+        study.baseline.name,
     )
-    return StudyCall(study, networks, edits, request.format, request.request_id)
+    return StudyCall(study, networks, dict(edits), request.format, request.request_id)
+
+
+def _text_call(request: study_pb2.RunStudyRequest, network: Network) -> StudyCall:
+    """A study given as ``study_yaml`` (:mod:`engine.service.convert.study_text`)."""
+    study = study_from_text(request)
+    edits = inline_edits(study, request)
+    ods = resolve_ods(study, network)  # unknown names are located at their line of the text
+    problems: list[FieldProblem] = []
+    _check_size(len(ods), len(study.ready_times), len(study.all_scenarios), "study_yaml", problems)
+    if problems:
+        raise InvalidRequest(problems)
+    resolved = tuple(StudyOD(origin, destination, 0) for origin, destination in ods)
+    return _call(dataclasses.replace(study, od_pairs=resolved), edits, request, network)
 
 
 def scenario_network(network: Network, name: str, edits_yaml: str, field: str = "edits_yaml") -> Network:
