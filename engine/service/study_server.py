@@ -17,7 +17,7 @@ import contextlib
 import pickle
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from corridor.v1 import study_pb2
@@ -61,10 +61,23 @@ class StudyHandlers:
         plan: StudyPlan = pickle.loads(answer)
         return plan
 
-    async def _chunks(self, plan: StudyPlan, deadline: float | None) -> AsyncIterator[tuple[bytes, int]]:
-        """Each chunk's serialized rows and query count as it completes, one chunk per worker in flight."""
+    async def _chunks(
+        self, plan: StudyPlan, deadline: float | None, context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> AsyncIterator[tuple[bytes, int]]:
+        """Each chunk's serialized rows and query count as it completes, one chunk per worker in flight.
+
+        The chunks in flight are also cancelled when the call ends: a streaming handler cancelled while grpc
+        writes its message is closed with GeneratorExit (or only collected later), which must not leave them
+        running.
+        """
         waiting = iter(plan.chunks)
         running: dict[asyncio.Task[bytes], int] = {}
+
+        def stop_running(_context: grpc.aio.ServicerContext[bytes, bytes]) -> None:
+            for task in list(running):
+                task.cancel()  # WorkerPool.call drops a queued job and stops a running one
+
+        context.add_done_callback(cast(Any, stop_running))  # the stubs type callbacks as a class, not a Protocol
         try:
             while True:
                 while len(running) < max(1, self._pool.workers) and (item := next(waiting, None)) is not None:
@@ -86,6 +99,9 @@ class StudyHandlers:
         """RunStudy: a first message with the number of queries, then rows and progress per completed chunk."""
         started = time.perf_counter()
         deadline = _deadline(context)
+        # Read before any await: after a cancellation the cleanup awaits the workers, and grpc may have released
+        # the call by then (suspected cause of one SIGSEGV of the server after a cancelled RunStudy).
+        peer = context.peer()
         status, request_id = "OK", ""
         failure: Failure | None = None
         try:
@@ -93,10 +109,10 @@ class StudyHandlers:
             request_id = plan.request_id
             done = 0
             yield _progress(plan, done)
-            async for rows, queries in self._chunks(plan, deadline):
+            async for rows, queries in self._chunks(plan, deadline, context):
                 done += queries
                 yield rows + _progress(plan, done)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):  # GeneratorExit: cancelled while grpc wrote a message
             status = "CANCELLED_OR_DEADLINE"
             raise
         except _Failed as exc:
@@ -109,7 +125,7 @@ class StudyHandlers:
             if failure is not None:
                 status = failure.status
             extra = failure.correlation_id if failure else ""
-            self._log_call(f"/{STUDY_SERVICE}/RunStudy", status, started, request_id, context.peer(), extra)
+            self._log_call(f"/{STUDY_SERVICE}/RunStudy", status, started, request_id, peer, extra)
         if failure is not None:
             grpc_status = rich_status(failure)
             await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
@@ -118,6 +134,9 @@ class StudyHandlers:
         """CompareScenarios: run the study's chunks, then compare the frames in a worker."""
         started = time.perf_counter()
         deadline = _deadline(context)
+        # Read before any await: after a cancellation the cleanup awaits the workers, and grpc may have released
+        # the call by then (suspected cause of one SIGSEGV of the server after a cancelled RunStudy).
+        peer = context.peer()
         status, request_id = "OK", ""
         failure: Failure | None = None
         try:
@@ -125,7 +144,7 @@ class StudyHandlers:
             request_id = plan.request_id
             frames = [
                 study_pb2.RunStudyResponse.FromString(rows).frame.arrow_ipc
-                async for rows, _queries in self._chunks(plan, deadline)
+                async for rows, _queries in self._chunks(plan, deadline, context)
             ]
             return await self._answer("study_compare", compare_payload(plan, frames), deadline)
         except asyncio.CancelledError:
@@ -141,7 +160,7 @@ class StudyHandlers:
             if failure is not None:
                 status = failure.status
             extra = failure.correlation_id if failure else ""
-            self._log_call(f"/{STUDY_SERVICE}/CompareScenarios", status, started, request_id, context.peer(), extra)
+            self._log_call(f"/{STUDY_SERVICE}/CompareScenarios", status, started, request_id, peer, extra)
         assert failure is not None
         grpc_status = rich_status(failure)
         await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)

@@ -191,7 +191,8 @@ def test_cancel_stops_the_study(server: ServerProcess, stub: study_pb2_grpc.Stud
             break
         time.sleep(0.2)
     else:
-        pytest.fail("the cancelled study was not logged as cancelled")
+        shown = [(r["request_id"], r["status"]) for r in records]
+        pytest.fail(f"the cancelled study was not logged as cancelled: {shown}")
 
 
 def text_request(
