@@ -250,3 +250,17 @@ def test_unknown_node_in_study_text_is_located(stub: study_pb2_grpc.StudyService
         list(stub.RunStudy(request, timeout=60))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in violations(caught.value)] == ["study_yaml:4: destination"]
+
+
+def test_garbage_body_is_invalid_argument(server: ServerProcess) -> None:
+    channel = server.channel()
+    garbage = b"\n\x02\xff\xfe"
+    run_study = channel.unary_stream("/corridor.v1.StudyService/RunStudy")
+    compare = channel.unary_unary("/corridor.v1.StudyService/CompareScenarios")
+    with pytest.raises(grpc.RpcError) as streamed:
+        list(run_study(garbage, timeout=30))
+    with pytest.raises(grpc.RpcError) as unary:
+        compare(garbage, timeout=30)
+    for caught in (streamed, unary):
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert [f for f, _ in violations(caught.value)] == ["request"]
