@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -67,6 +68,9 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     output = route.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--geojson", type=Path, metavar="FILE", help="also write the routes as GeoJSON LineStrings")
+    route.add_argument(
+        "--map", type=Path, metavar="FILE.html", help="also draw the routes on a map: one self-contained HTML file"
+    )
     route.set_defaults(handler=_cmd_route)
 
 
@@ -94,6 +98,11 @@ def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
     if args.geojson is not None:
         args.geojson.write_text(json.dumps(routes_to_geojson(result), ensure_ascii=False), encoding="utf-8")
         print(f"wrote {args.geojson}: {len(result.routes)} route(s)", file=out)
+    if args.map is not None:
+        from engine.studies.report import write_route_map  # Altair loads only for a map
+
+        write_route_map(result, network, args.map)
+        print(f"wrote {args.map}: {len(result.routes)} route(s) on a map", file=sys.stderr if args.json else out)
     return 0 if result.routes else 3
 
 

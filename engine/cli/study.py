@@ -194,11 +194,17 @@ def _progress_bar(total: int) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    import polars as pl
+
     from engine.studies import read_frame
     from engine.studies.report import write_report
 
     frame = read_frame(args.results)
     network = load_network(args.network or default_network_dir())
-    written = write_report(frame, network, args.out)
-    print(f"wrote {args.out} and {len(written) - 1} PNG charts beside it", file=out)
+    # A capacity-aware study (`study run --assign`) writes its link utilisation beside the rows.
+    utilisation_file = args.results.with_name(f"{args.results.stem}.utilisation.parquet")
+    utilisation = pl.read_parquet(utilisation_file) if utilisation_file.exists() else None
+    written = write_report(frame, network, args.out, utilisation)
+    shown = f" (link utilisation from {utilisation_file.name})" if utilisation is not None else ""
+    print(f"wrote {args.out}{shown} and {len(written) - 1} PNG charts beside it", file=out)
     return 0

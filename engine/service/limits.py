@@ -7,13 +7,16 @@ allowed``. The table (also in ``docs/OPERATIONS.md``):
 | what | limit | enforced by |
 |---|---|---|
 | a whole request message | 16 MiB (``MAX_MESSAGE_BYTES`` in ``server.py``) | gRPC: RESOURCE_EXHAUSTED |
-| ``edits_yaml`` | 256 Ki characters, then the YAML bounds of ``engine.network.yaml_guard`` | here |
+| ``edits_yaml`` (also in a study) | 256 Ki characters, then the bounds of ``engine.network.yaml_guard`` | here |
+| ``study_yaml`` (RunStudy, CompareScenarios) | 256 Ki characters, then the same YAML bounds | here |
 | ``request_id`` | 128 characters | here |
 | ``query`` (ListNodes), ``page_token`` | 256 characters | here |
 | any other string: node ids, countries, operators, services, link ids, segments, map keys | 128 characters | here |
 | ``demand`` (AssignDemand rows) | 50,000 | here |
 | ``capacity_teu_per_week`` (map entries) | 10,000 | here |
 | ``constraints.via`` | 16 | here |
+| ``scenarios`` (RunStudy, CompareScenarios) | 32 | here |
+| ``ready_times`` (RunStudy, CompareScenarios) | 520 (ten years of weeks) | here |
 | any other repeated field (``avoid_nodes``, ``avoid_countries``, ``bookings``, …) | 1,000 | here |
 
 The limits sit far above what the shipped network can use (a few hundred nodes, ~20 countries) and far below what
@@ -39,9 +42,9 @@ log = logging.getLogger("corridor.service")
 MAX_VIOLATIONS = 20
 """Field violations reported for one request; a hostile request with a million bad entries gets twenty."""
 DEFAULT_MAX_CHARS = 128
-MAX_CHARS = {"edits_yaml": 256 * 1024, "request_id": 128, "query": 256, "page_token": 256}
+MAX_CHARS = {"edits_yaml": 256 * 1024, "study_yaml": 256 * 1024, "request_id": 128, "query": 256, "page_token": 256}
 DEFAULT_MAX_ENTRIES = 1000
-MAX_ENTRIES = {"demand": 50_000, "capacity_teu_per_week": 10_000, "via": 16}
+MAX_ENTRIES = {"demand": 50_000, "capacity_teu_per_week": 10_000, "via": 16, "scenarios": 32, "ready_times": 520}
 
 
 def _check_text(path: str, name: str, value: str, problems: list[FieldProblem]) -> None:

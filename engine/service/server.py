@@ -41,6 +41,7 @@ from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
 from engine.service.served import ServedNetworks, served_networks
 from engine.service.status import Failure, failure_from_exception, rich_status
+from engine.service.study_server import StudyHandlers
 from engine.service.work_limits import ByteBudget
 
 log = logging.getLogger("corridor.service")
@@ -260,7 +261,9 @@ def build_server(
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
         interceptors=[*interceptors(access), RequestGuard()],
     )
-    routing = RoutingHandlers(pool, ByteBudget(MAX_BYTES_IN_FLIGHT))
+    budget = ByteBudget(MAX_BYTES_IN_FLIGHT)
+    routing = RoutingHandlers(pool, budget)
+    studies = StudyHandlers(pool, budget, _log_call)
     network_service = NetworkServicer(network)
     server.add_generic_rpc_handlers(
         (
@@ -273,7 +276,12 @@ def build_server(
                 },
             ),
             grpc.method_handlers_generic_handler(
-                STUDY_SERVICE, {"AssignDemand": grpc.unary_unary_rpc_method_handler(routing.assign_demand)}
+                STUDY_SERVICE,
+                {
+                    "AssignDemand": grpc.unary_unary_rpc_method_handler(routing.assign_demand),
+                    "RunStudy": grpc.unary_stream_rpc_method_handler(studies.run_study),
+                    "CompareScenarios": grpc.unary_unary_rpc_method_handler(studies.compare_scenarios),
+                },
             ),
             grpc.method_handlers_generic_handler(
                 NETWORK_SERVICE,

@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.network import Network
 from engine.routing.model import compile_network
-from engine.service import jobs
+from engine.service import jobs, study_jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
 from engine.service.jobs import Answer, Outcome, StopHook
 from engine.service.served import ServedNetworks, as_served
@@ -110,7 +110,7 @@ def _dispatch(job: Answer) -> Callable[[bytes, float | None, int], Outcome]:
 
 
 JOBS: dict[str, Callable[[bytes, float | None, int], Outcome]] = {
-    kind: _dispatch(job) for kind, job in jobs.JOBS.items()
+    kind: _dispatch(job) for kind, job in {**jobs.JOBS, **study_jobs.JOBS}.items()
 }
 """Job kind → the worker's answer to ``(payload, deadline, slot)``; what each kind does is :data:`jobs.JOBS`."""
 

@@ -22,7 +22,10 @@ import altair as alt
 import polars as pl
 
 from engine.network.model import Network
+from engine.routing import RouteResult
 from engine.studies.compare import comparison_frame, comparison_summary, corridor_shares
+from engine.studies.frame import routes_frame
+from engine.studies.geometry import LinkLines
 
 CORRIDOR_COLOURS = {
     "Middle": "#d95f02",
@@ -51,16 +54,18 @@ def _first_week(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("route_rank").is_not_null() & (pl.col("shifted_weeks") == 0))
 
 
-def map_chart(frame: pl.DataFrame, network: Network, scenario: str) -> alt.LayerChart | alt.FacetChart:
-    """Country outlines, the network's links, and ``scenario``'s distinct rank-1 routes coloured by corridor."""
+def _projection() -> dict[str, Any]:
+    return dict(alt.Projection(type="mercator", center=[64, 42], scale=215).to_dict())
+
+
+def _land_layer() -> alt.Chart:
     outlines = alt.Data(values=country_outlines()["features"])
-    projection = alt.Projection(type="mercator", center=[64, 42], scale=215)
-    land = (
-        alt.Chart(outlines)
-        .mark_geoshape(fill="#f2efe9", stroke="#b5b0a8", strokeWidth=0.5)
-        .project(**projection.to_dict())
-    )
-    links = []
+    return alt.Chart(outlines).mark_geoshape(fill="#f2efe9", stroke="#b5b0a8", strokeWidth=0.5).project(**_projection())
+
+
+def _network_layer(network: Network, lines: LinkLines) -> alt.Chart:
+    """Every link once (either direction), on its recorded line where it has one."""
+    points = []
     seen: set[tuple[str, str]] = set()
     for link in network.links.values():
         a, b = network.nodes[link.from_id], network.nodes[link.to_id]
@@ -68,24 +73,74 @@ def map_chart(frame: pl.DataFrame, network: Network, scenario: str) -> alt.Layer
         if key in seen:
             continue
         seen.add(key)
-        links.append({"lon": a.lon, "lat": a.lat, "lon2": b.lon, "lat2": b.lat, "mode": link.mode.value})
-    network_layer = (
-        alt.Chart(alt.Data(values=links))
-        .mark_rule(color="#c9c9c9", strokeWidth=0.6)
-        .encode(longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q")
-        .project(**projection.to_dict())
+        for order, (lon, lat) in enumerate(lines.step((a.lon, a.lat), (b.lon, b.lat))):
+            points.append({"link": link.id, "order": order, "lon": lon, "lat": lat})
+    return (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(color="#c9c9c9", strokeWidth=0.6)
+        .encode(longitude="lon:Q", latitude="lat:Q", detail="link:N", order="order:Q")
+        .project(**_projection())
     )
-    routes = (
-        _first_week(frame)
-        .filter((pl.col("scenario") == scenario) & (pl.col("route_rank") == 1))
-        .unique(subset=["origin", "destination", "countries", "path_lon", "path_lat"], maintain_order=True)
-    )
+
+
+def utilisation_layer(network: Network, lines: LinkLines, utilisation: pl.DataFrame) -> alt.Chart:
+    """Links coloured (and widened) by utilisation, 0 to 1 and over: the capacity-aware study's flows."""
     points = []
-    for number, row in enumerate(routes.iter_rows(named=True)):
-        for order, (lon, lat) in enumerate(zip(row["path_lon"], row["path_lat"], strict=True)):
+    for row in utilisation.iter_rows(named=True):
+        link = network.links.get(row["link_id"])
+        share = row["utilisation"]
+        if link is None or share is None or not share > 0:
+            continue
+        a, b = network.nodes[link.from_id], network.nodes[link.to_id]
+        for order, (lon, lat) in enumerate(lines.step((a.lon, a.lat), (b.lon, b.lat))):
+            points.append(
+                {"link": link.id, "order": order, "lon": lon, "lat": lat, "utilisation": min(float(share), 1.5)}
+            )
+    return (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(opacity=0.85)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            detail="link:N",
+            order="order:Q",
+            color=alt.Color(
+                "utilisation:Q",
+                scale=alt.Scale(scheme="yelloworangered", domain=[0, 1], clamp=True),
+                title="link utilisation",
+            ),
+            size=alt.Size("utilisation:Q", scale=alt.Scale(domain=[0, 1], range=[1, 5], clamp=True), legend=None),
+            tooltip=["link:N", alt.Tooltip("utilisation:Q", format=".0%")],
+        )
+        .project(**_projection())
+    )
+
+
+def _route_layer(points: list[dict[str, Any]], colour: str = "corridor") -> alt.Chart:
+    scale = _corridor_scale() if colour == "corridor" else alt.Undefined
+    return (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(strokeWidth=2.5, opacity=0.85)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            detail="route:N",
+            order="order:Q",
+            color=alt.Color(f"{colour}:N", scale=scale),
+            tooltip=["od:N", "route:N", "corridor:N"],
+        )
+        .project(**_projection())
+    )
+
+
+def _route_points(routes: pl.DataFrame, lines: LinkLines, label: str = "number") -> list[dict[str, Any]]:
+    points = []
+    for number, row in enumerate(routes.iter_rows(named=True), start=1):
+        name = f"route {row['route_rank']}" if label == "rank" else str(number)
+        for order, (lon, lat) in enumerate(lines.path(row["path_lon"], row["path_lat"])):
             points.append(
                 {
-                    "route": number,
+                    "route": name,
                     "order": order,
                     "lon": lon,
                     "lat": lat,
@@ -93,22 +148,68 @@ def map_chart(frame: pl.DataFrame, network: Network, scenario: str) -> alt.Layer
                     "od": f"{row['origin']} → {row['destination']}",
                 }
             )
-    route_layer = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(strokeWidth=2, opacity=0.8)
-        .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
-            detail="route:N",
-            order="order:Q",
-            color=alt.Color("corridor:N", scale=_corridor_scale()),
-            tooltip=["od:N", "corridor:N"],
-        )
-        .project(**projection.to_dict())
+    return points
+
+
+def map_chart(
+    frame: pl.DataFrame, network: Network, scenario: str, utilisation: pl.DataFrame | None = None
+) -> alt.LayerChart | alt.FacetChart:
+    """Country outlines, the network's links (by utilisation when ``utilisation`` has rows for ``scenario``), and
+    ``scenario``'s distinct rank-1 routes coloured by corridor, each step on its link's recorded line if any."""
+    lines = LinkLines(network)
+    routes = (
+        _first_week(frame)
+        .filter((pl.col("scenario") == scenario) & (pl.col("route_rank") == 1))
+        .unique(subset=["origin", "destination", "countries", "path_lon", "path_lat"], maintain_order=True)
     )
-    return alt.layer(land, network_layer, route_layer).properties(
-        width=MAP_WIDTH, height=MAP_HEIGHT, title=f"{scenario}: rank-1 routes"
+    layers: list[Any] = [_land_layer(), _network_layer(network, lines)]
+    title = f"{scenario}: rank-1 routes"
+    if utilisation is not None:
+        mine = utilisation_of(utilisation, scenario)
+        if mine.height:
+            layers.append(utilisation_layer(network, lines, mine))
+            title += " and link utilisation"
+    layers.append(_route_layer(_route_points(routes, lines)))
+    return (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(width=MAP_WIDTH, height=MAP_HEIGHT, title=title)
     )
+
+
+def utilisation_of(utilisation: pl.DataFrame, scenario: str) -> pl.DataFrame:
+    """One scenario's rows of a utilisation frame (all rows when it has no ``scenario`` column), as columns
+    ``link_id`` and ``utilisation`` (the highest over its rows per link).
+
+    Accepted columns: a link id (``link_id`` or ``link``), a utilisation share (``utilisation``, flow ÷ capacity,
+    or ``utilisation_share``), optionally ``scenario``.
+    """
+    frame = utilisation
+    if "scenario" in frame.columns:
+        frame = frame.filter(pl.col("scenario") == scenario)
+    link = next((c for c in ("link_id", "link") if c in frame.columns), None)
+    share = next((c for c in ("utilisation", "utilisation_share") if c in frame.columns), None)
+    if link is None or share is None:
+        found = ", ".join(utilisation.columns)
+        message = f"a utilisation frame needs a link_id and a utilisation column, got {found}"
+        raise ValueError(message)
+    return (
+        frame.select(pl.col(link).cast(pl.String).alias("link_id"), pl.col(share).cast(pl.Float64).alias("utilisation"))
+        .group_by("link_id", maintain_order=True)
+        .agg(pl.col("utilisation").max())
+    )
+
+
+def route_map_chart(frame: pl.DataFrame, network: Network, title: str) -> alt.LayerChart | alt.FacetChart:
+    """Every route of one query (a :func:`engine.studies.routes_frame` frame), coloured by rank."""
+    lines = LinkLines(network)
+    routes = frame.filter(pl.col("route_rank").is_not_null()).sort("route_rank")
+    layers = [
+        _land_layer(),
+        _network_layer(network, lines),
+        _route_layer(_route_points(routes, lines, "rank"), "route"),
+    ]
+    return alt.layer(*layers).properties(width=MAP_WIDTH, height=MAP_HEIGHT, title=title)
 
 
 def pareto_chart(frame: pl.DataFrame) -> alt.FacetChart:
@@ -187,31 +288,28 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def write_report(frame: pl.DataFrame, network: Network, out: str | Path) -> list[Path]:
+def write_report(
+    frame: pl.DataFrame, network: Network, out: str | Path, utilisation: pl.DataFrame | None = None
+) -> list[Path]:
     """Write the HTML report of a study frame to ``out`` and one PNG per chart beside it.
+
+    Parameters
+    ----------
+    utilisation
+        Link utilisation of a capacity-aware study (``study run --assign``): see :func:`utilisation_of` for the
+        columns. Each scenario's map then colours links by utilisation.
 
     Returns
     -------
     list[pathlib.Path]
         The HTML file first, then the PNGs (``<stem>-<chart>.png``).
     """
-    import vl_convert as vlc
-
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     scenarios = frame.select("scenario").unique(maintain_order=True)["scenario"].to_list()
-    charts: dict[str, Any] = {f"map-{name}": map_chart(frame, network, name) for name in scenarios}
+    charts: dict[str, Any] = {f"map-{name}": map_chart(frame, network, name, utilisation) for name in scenarios}
     charts["pareto"] = pareto_chart(frame)
     charts["shares"] = shares_chart(frame)
     charts["transit"] = transit_chart(frame)
-    specs = {name: chart.to_dict() for name, chart in charts.items()}
-
-    written = [out]
-    for name, spec in specs.items():
-        png = out.with_name(f"{out.stem}-{name}.png")
-        png.write_bytes(vlc.vegalite_to_png(spec, scale=1))
-        written.append(png)
-
     comparison = comparison_frame(frame).filter(pl.col("ready") == pl.col("ready").min().over("scenario"))
     tables = _table(comparison_summary(frame), "Per scenario: mean change against the baseline") + _table(
         comparison.select(
@@ -227,22 +325,58 @@ def write_report(frame: pl.DataFrame, network: Network, out: str | Path) -> list
         ),
         "Per OD pair, first ready time: best values of the scenario minus the baseline's",
     )
+    title = f"Study report — {', '.join(scenarios)}"
+    intro = f"Network {network.label}; {frame.height} route rows."
+    return write_page(charts, title, intro, out, tables=tables, pngs=True)
+
+
+def write_page(
+    charts: dict[str, Any], title: str, intro: str, out: Path, *, tables: str = "", pngs: bool = False
+) -> list[Path]:
+    """One self-contained HTML page of Altair charts (Vega code and data inline, nothing loaded from the
+    network); with ``pngs`` also ``<stem>-<chart>.png`` beside it. Returns the files written, the page first."""
+    import vl_convert as vlc
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    specs = {name: chart.to_dict() for name, chart in charts.items()}
+    written = [out]
+    if pngs:
+        for name, spec in specs.items():
+            png = out.with_name(f"{out.stem}-{name}.png")
+            png.write_bytes(vlc.vegalite_to_png(spec, scale=1))
+            written.append(png)
     divs = "".join(f'<div class="chart" id="{name}"></div>' for name in specs)
     script = vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").replace("</script", "<\\/script")
     calls = "".join(
         f"vegaEmbed({json.dumps('#' + name)}, {json.dumps(spec)}, {{actions: false, renderer: 'svg'}});"
         for name, spec in specs.items()
     ).replace("</", "<\\/")
-    title = html.escape(f"Study report — {', '.join(scenarios)}")
+    heading = html.escape(title)
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{heading}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} .chart{{margin:1em 0}}
 table{{border-collapse:collapse;margin:1em 0;font-size:0.85em}} td,th{{border:1px solid #ccc;padding:2px 6px}}
 caption{{text-align:left;font-weight:bold}}</style>
 <script>{script}</script></head>
-<body><h1>{title}</h1><p>Network {html.escape(network.label)}; {frame.height} route rows.</p>
+<body><h1>{heading}</h1><p>{html.escape(intro)}</p>
 {divs}{tables}
 <script>{calls}</script></body></html>
 """
     out.write_text(page, encoding="utf-8")
     return written
+
+
+def write_route_map(result: RouteResult, network: Network, out: str | Path) -> Path:
+    """Draw one query's routes (every route returned, coloured by rank) as a self-contained HTML map."""
+    frame = routes_frame([result])
+    query = result.query
+    title = f"{query.origin} → {query.destination}, ready {query.ready_utc:%Y-%m-%d %H:%M} UTC"
+    lines = []
+    for row in frame.filter(pl.col("route_rank").is_not_null()).iter_rows(named=True):
+        lines.append(
+            f"route {row['route_rank']}: {row['cost_usd']:,.0f} USD, {row['transit_days']:.1f} days, "
+            f"{row['corridor']} corridor via {row['countries'].replace('|', '-')}"
+        )
+    intro = "; ".join(lines) if lines else f"No route: {result.explanation}"
+    chart = route_map_chart(frame, network, title)
+    return write_page({"route-map": chart}, title, intro, Path(out))[0]

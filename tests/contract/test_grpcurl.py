@@ -111,3 +111,30 @@ def test_a_scenario_the_server_does_not_hold_is_not_found(server: ServerProcess)
     assert result.returncode != 0
     assert "Code: NotFound" in result.stderr
     assert "unknown scenario 'red_sea_closed'; the server holds: none" in result.stderr
+
+
+def test_run_study_call(server: ServerProcess) -> None:
+    body = {
+        "od_pairs": [{"origin": "XIAN", "destination": "DUISBURG"}],
+        "ready_times": ["2027-01-04T08:00:00Z", "2027-01-11T08:00:00Z"],
+        "max_routes": 1,
+        "request_id": "grpcurl-study",
+    }
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.StudyService/RunStudy"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    decoder = json.JSONDecoder()
+    messages, text = [], result.stdout.strip()
+    while text:  # grpcurl prints one JSON object per streamed message
+        message, end = decoder.raw_decode(text)
+        messages.append(message)
+        text = text[end:].strip()
+    assert messages[0]["queries_total"] == 2
+    assert messages[-1]["queries_done"] == 2
+    rows = [row for message in messages for row in message.get("rows", [])]
+    assert [row["ready"] for row in rows] == ["2027-01-04T08:00:00Z", "2027-01-11T08:00:00Z"]
+    assert rows[1]["shifted_weeks"] == 1  # the second week is the first one shifted, and says so

@@ -49,3 +49,11 @@ def test_node_client(server: ServerProcess) -> None:
         {"request_id": "s1", "routes": 2, "error": ""},
         {"request_id": "s2", "routes": -1, "error": "NOT_FOUND"},
     ]
+    progress = out["study"]["progress"]
+    assert progress[0] == [0, 12, "node-study"]
+    assert progress[-1] == [12, 12, "node-study"]
+    assert [done for done, _, _ in progress] == sorted(done for done, _, _ in progress)
+    rows = out["study"]["rows"]
+    assert len(rows) == 12  # one route per query: 2 OD pairs x 3 weeks x 2 scenarios
+    assert all(row[3].startswith("CORRIDOR_") and row[3] != "CORRIDOR_UNSPECIFIED" for row in rows)
+    assert not any(row[3] == "CORRIDOR_NORTHERN" for row in rows if row[0] == "no_ru_by")

@@ -186,3 +186,20 @@ def test_progress_bar_on_a_terminal_only(small_study_file: Path, tmp_path: Path)
     assert b"study" in done.stdout
     assert b"18/18" in drawn
     assert b"query" in drawn
+
+
+def test_report_colours_links_by_utilisation_beside_the_rows(results: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "small.parquet"
+    copy.write_bytes(results.read_bytes())
+    frame = pl.read_parquet(results)
+    scenarios = frame["scenario"].unique(maintain_order=True).to_list()
+    utilisation = pl.DataFrame(
+        {"scenario": scenarios, "link_id": ["R-XIAN-LANZHOU"] * len(scenarios), "utilisation": [0.97] * 3}
+    )
+    utilisation.write_parquet(tmp_path / "small.utilisation.parquet")
+    report = tmp_path / "report.html"
+    code, text, err = _corridor("study", "report", str(copy), "--out", str(report))
+    assert code == 0, err
+    assert "link utilisation from small.utilisation.parquet" in text
+    page = report.read_text(encoding="utf-8")
+    assert page.count("rank-1 routes and link utilisation") == len(scenarios)

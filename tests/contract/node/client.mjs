@@ -10,11 +10,12 @@ const [address, protoDir, googleDir] = process.argv.slice(2);
 const options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true,
                   includeDirs: [protoDir, googleDir] };
 const definition = protoLoader.loadSync(
-  ["corridor/v1/routing.proto", "corridor/v1/network.proto", "google/rpc/status.proto",
+  ["corridor/v1/routing.proto", "corridor/v1/network.proto", "corridor/v1/study.proto", "google/rpc/status.proto",
    "google/rpc/error_details.proto"], options);
 const api = grpc.loadPackageDefinition(definition);
 const routing = new api.corridor.v1.RoutingService(address, grpc.credentials.createInsecure());
 const network = new api.corridor.v1.NetworkService(address, grpc.credentials.createInsecure());
+const studies = new api.corridor.v1.StudyService(address, grpc.credentials.createInsecure());
 const deadline = () => new Date(Date.now() + 30000);
 
 function call(client, method, request) {
@@ -75,5 +76,23 @@ for (const [i, destination] of ["DUISBURG", "WARSAW", "NOWHERE"].entries()) {
 stream.end();
 await done;
 out.stream = answers.sort((a, b) => a.request_id.localeCompare(b.request_id));
+// RunStudy: server streaming, rows and progress per completed chunk.
+const week = 7 * 24 * 3600;
+const study = studies.RunStudy({
+  od_pairs: [{ origin: "XIAN", destination: "DUISBURG" }, { origin: "CHONGQING", destination: "ISTANBUL" }],
+  ready_times: [0, 1, 2].map((i) => ({ seconds: ready.seconds + i * week, nanos: 0 })),
+  scenarios: [{ name: "no_ru_by", edits_yaml: ["edits:", ...[["KZ", "RU"], ["RU", "BY"], ["BY", "PL"]].map(
+    ([a, b]) => `  - op: close_border\n    countries: [${a}, ${b}]`)].join("\n") }],
+  max_routes: 1, format: "FRAME_FORMAT_ROWS", request_id: "node-study",
+}, { deadline: deadline() });
+const progress = [];
+const studyRows = [];
+const studyDone = new Promise((resolve, reject) => { study.on("end", resolve); study.on("error", reject); });
+study.on("data", (message) => {
+  progress.push([message.queries_done, message.queries_total, message.request_id]);
+  studyRows.push(...message.rows.map((row) => [row.scenario, row.origin, row.route_rank, row.corridor]));
+});
+await studyDone;
+out.study = { progress, rows: studyRows.sort() };
 console.log(JSON.stringify(out));
 process.exit(0);

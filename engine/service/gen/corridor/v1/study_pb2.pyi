@@ -68,9 +68,8 @@ class _CorridorEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Corridor.Val
 
 class Corridor(_Corridor, metaclass=_CorridorEnumTypeWrapper):
     """----------------------------------------------------------------------------------------------------------------
-    Corridor studies (OD pairs × ready times × scenarios), the messages of the coming StudyService.RunStudy
-    (server streaming) and StudyService.CompareScenarios RPCs; the library side is engine/studies. The RPCs are
-    added with their servicer.
+    Corridor studies (OD pairs × ready times × scenarios): the messages of StudyService.RunStudy (server
+    streaming) and StudyService.CompareScenarios; the library side is engine/studies.
 
     Which corridor a route takes, derived from its countries and modes (rule: engine/studies/corridor.py).
     """
@@ -728,6 +727,7 @@ class RunStudyRequest(_message.Message):
     SEARCH_REPEATS_FIELD_NUMBER: _builtins.int
     FORMAT_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    STUDY_YAML_FIELD_NUMBER: _builtins.int
     objective: _types_pb2.Objective.ValueType
     """What "best" means; unspecified = PARETO. WEIGHTED is not allowed in a study."""
     max_routes: _builtins.int
@@ -738,6 +738,13 @@ class RunStudyRequest(_message.Message):
     """How rows are returned."""
     request_id: _builtins.str
     """Client-chosen id, echoed in every response message."""
+    study_yaml: _builtins.str
+    """The study as the text of a study file (the YAML format of `corridor study run`), instead of od_pairs,
+    ready_times, objective, max_routes, shipment and constraints (leave those unset). The server reads no file:
+    each scenario the text names (and a baseline with a file) takes its edits from the `scenarios` (or
+    `baseline`) entry of this request with the same name; `network:` is refused. Problems are located at their
+    line, e.g. `study_yaml:7: origin`. Limits: 256 Ki characters and the YAML bounds of the server.
+    """
     @_builtins.property
     def od_pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___StudyOdPair]:
         """The OD pairs (at least one)."""
@@ -776,10 +783,11 @@ class RunStudyRequest(_message.Message):
         search_repeats: _builtins.bool = ...,
         format: Global___FrameFormat.ValueType = ...,
         request_id: _builtins.str = ...,
+        study_yaml: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["baseline", b"baseline", "constraints", b"constraints", "shipment", b"shipment"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["baseline", b"baseline", "constraints", b"constraints", "format", b"format", "max_routes", b"max_routes", "objective", b"objective", "od_pairs", b"od_pairs", "ready_times", b"ready_times", "request_id", b"request_id", "scenarios", b"scenarios", "search_repeats", b"search_repeats", "shipment", b"shipment"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["baseline", b"baseline", "constraints", b"constraints", "format", b"format", "max_routes", b"max_routes", "objective", b"objective", "od_pairs", b"od_pairs", "ready_times", b"ready_times", "request_id", b"request_id", "scenarios", b"scenarios", "search_repeats", b"search_repeats", "shipment", b"shipment", "study_yaml", b"study_yaml"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -40,6 +40,16 @@ class StudyServiceStub:
                 request_serializer=corridor_dot_v1_dot_study__pb2.AssignDemandRequest.SerializeToString,
                 response_deserializer=corridor_dot_v1_dot_study__pb2.AssignDemandResponse.FromString,
                 _registered_method=True)
+        self.RunStudy = channel.unary_stream(
+                '/corridor.v1.StudyService/RunStudy',
+                request_serializer=corridor_dot_v1_dot_study__pb2.RunStudyRequest.SerializeToString,
+                response_deserializer=corridor_dot_v1_dot_study__pb2.RunStudyResponse.FromString,
+                _registered_method=True)
+        self.CompareScenarios = channel.unary_unary(
+                '/corridor.v1.StudyService/CompareScenarios',
+                request_serializer=corridor_dot_v1_dot_study__pb2.CompareScenariosRequest.SerializeToString,
+                response_deserializer=corridor_dot_v1_dot_study__pb2.CompareScenariosResponse.FromString,
+                _registered_method=True)
 
 
 class StudyServiceServicer:
@@ -57,6 +67,27 @@ class StudyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunStudy(self, request, context):
+        """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
+        message with the progress so far (queries_done of queries_total); the first message carries no rows and says
+        how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
+        are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
+        (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
+        limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
+        are dropped, running ones stop within milliseconds).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareScenarios(self, request, context):
+        """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
+        of `corridor study run`'s comparison). Errors as RunStudy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StudyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -64,6 +95,16 @@ def add_StudyServiceServicer_to_server(servicer, server):
                     servicer.AssignDemand,
                     request_deserializer=corridor_dot_v1_dot_study__pb2.AssignDemandRequest.FromString,
                     response_serializer=corridor_dot_v1_dot_study__pb2.AssignDemandResponse.SerializeToString,
+            ),
+            'RunStudy': grpc.unary_stream_rpc_method_handler(
+                    servicer.RunStudy,
+                    request_deserializer=corridor_dot_v1_dot_study__pb2.RunStudyRequest.FromString,
+                    response_serializer=corridor_dot_v1_dot_study__pb2.RunStudyResponse.SerializeToString,
+            ),
+            'CompareScenarios': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareScenarios,
+                    request_deserializer=corridor_dot_v1_dot_study__pb2.CompareScenariosRequest.FromString,
+                    response_serializer=corridor_dot_v1_dot_study__pb2.CompareScenariosResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -94,6 +135,60 @@ class StudyService:
             '/corridor.v1.StudyService/AssignDemand',
             corridor_dot_v1_dot_study__pb2.AssignDemandRequest.SerializeToString,
             corridor_dot_v1_dot_study__pb2.AssignDemandResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunStudy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/corridor.v1.StudyService/RunStudy',
+            corridor_dot_v1_dot_study__pb2.RunStudyRequest.SerializeToString,
+            corridor_dot_v1_dot_study__pb2.RunStudyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareScenarios(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/corridor.v1.StudyService/CompareScenarios',
+            corridor_dot_v1_dot_study__pb2.CompareScenariosRequest.SerializeToString,
+            corridor_dot_v1_dot_study__pb2.CompareScenariosResponse.FromString,
             options,
             channel_credentials,
             insecure,

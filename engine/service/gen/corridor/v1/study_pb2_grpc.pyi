@@ -40,6 +40,19 @@ class StudyServiceStub:
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
     edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
     """
+    RunStudy: _grpc.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]
+    """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
+    message with the progress so far (queries_done of queries_total); the first message carries no rows and says
+    how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
+    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
+    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
+    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
+    are dropped, running ones stop within milliseconds).
+    """
+    CompareScenarios: _grpc.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]
+    """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
+    of `corridor study run`'s comparison). Errors as RunStudy.
+    """
 
 @_typing.type_check_only
 class StudyServiceAsyncStub(StudyServiceStub):
@@ -52,6 +65,19 @@ class StudyServiceAsyncStub(StudyServiceStub):
     unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
     edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+    """
+    RunStudy: _aio.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]  # type: ignore[assignment]
+    """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
+    message with the progress so far (queries_done of queries_total); the first message carries no rows and says
+    how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
+    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
+    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
+    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
+    are dropped, running ones stop within milliseconds).
+    """
+    CompareScenarios: _aio.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]  # type: ignore[assignment]
+    """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
+    of `corridor study run`'s comparison). Errors as RunStudy.
     """
 
 class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -68,6 +94,31 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
         edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
         edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+        """
+
+    @_abc_1.abstractmethod
+    def RunStudy(
+        self,
+        request: _study_pb2.RunStudyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_study_pb2.RunStudyResponse], _abc.AsyncIterator[_study_pb2.RunStudyResponse]]:
+        """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
+        message with the progress so far (queries_done of queries_total); the first message carries no rows and says
+        how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
+        are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
+        (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
+        limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
+        are dropped, running ones stop within milliseconds).
+        """
+
+    @_abc_1.abstractmethod
+    def CompareScenarios(
+        self,
+        request: _study_pb2.CompareScenariosRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_study_pb2.CompareScenariosResponse, _abc.Awaitable[_study_pb2.CompareScenariosResponse]]:
+        """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
+        of `corridor study run`'s comparison). Errors as RunStudy.
         """
 
 def add_StudyServiceServicer_to_server(servicer: StudyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,237 @@
+"""What a worker does for StudyService.RunStudy and CompareScenarios: plan a study, search one chunk, compare.
+
+The server never parses a study itself (the event loop only moves bytes). A call goes:
+
+1. ``study_plan`` (one worker): validate the request against the served network, apply every scenario's inline
+   edits (so a bad edit fails the call before any search), find the weekly repeats and cut the searched queries
+   into the chunks ``engine/studies/run.py`` would cut for a runner with one slot per worker. The answer is the
+   list of chunk payloads.
+2. ``study_chunk`` (any worker, one chunk at a time per worker): search the chunk's queries, derive the rows of
+   their weekly repeats (searching a repeat whose source has no route, as :func:`engine.studies.run_study` does),
+   and answer a ``RunStudyResponse`` with the rows, progress left for the server to fill in.
+3. ``study_compare`` (CompareScenarios only): the chunks' Arrow frames in study order → comparison and shares.
+
+Chunk payloads are pickles made by the server's own plan job (never by a client); a worker keeps the last few
+scenario networks it built, keyed by base version and edit text, so the chunks of one study apply each edit once
+per worker.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from corridor.v1 import study_pb2
+
+from engine.errors import SearchInterrupted
+from engine.network import Network
+from engine.routing import RouteQuery, find_routes
+from engine.service.convert.common import proto_field_names
+from engine.service.convert.study_run import compare_response, rows_response, scenario_network, study_call_from_proto
+from engine.service.jobs import Answer, Outcome, StopHook
+from engine.service.limits import MAX_CHARS, check_request_limits
+from engine.service.served import ServedNetworks, as_served
+from engine.service.status import failure_from_exception
+from engine.studies.compare import comparison_frame, corridor_shares
+from engine.studies.frame import Row, result_rows, shifted_rows
+from engine.studies.run import DEFAULT_CHUNK_SIZE, QuerySettings, StudyTask, chunked, plan_queries
+
+SCENARIO_CACHE_SIZE = 8
+"""Scenario networks a worker keeps (a study rarely has more; each is a copy of the network, a few MB)."""
+_scenario_cache: collections.OrderedDict[tuple[str, str, str], Network] = collections.OrderedDict()
+
+
+@dataclass(frozen=True)
+class StudyChunk:
+    """One chunk of a study: the queries to search, each with its weekly repeats (query, whole weeks later)."""
+
+    baseline: str
+    edits: dict[str, str]
+    settings: QuerySettings
+    items: list[tuple[StudyTask, list[tuple[StudyTask, int]]]]
+    frame_format: study_pb2.FrameFormat.ValueType
+
+    @property
+    def queries(self) -> int:
+        """Queries answered by this chunk, repeats included."""
+        return sum(1 + len(repeats) for _, repeats in self.items)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What the server needs to run a study: chunk payloads (with their query counts) and the scenario order."""
+
+    request_id: str
+    queries_total: int
+    chunks: list[tuple[bytes, int]]
+    scenario_order: list[str]
+    frame_format: study_pb2.FrameFormat.ValueType
+
+
+def plan_payload(request: bytes, compare: bool, workers: int) -> bytes:
+    """The ``study_plan`` payload the server sends: the client's bytes, which message they are, the pool size."""
+    return pickle.dumps((request, compare, workers))
+
+
+def _parse(request: bytes, compare: bool) -> tuple[study_pb2.RunStudyRequest, Any]:
+    if compare:
+        outer = study_pb2.CompareScenariosRequest.FromString(request)
+        return outer.study, outer
+    study = study_pb2.RunStudyRequest.FromString(request)
+    return study, study
+
+
+def study_plan(payload: bytes, network: Network, should_stop: StopHook, _deadline: float | None) -> Outcome:
+    """Validate a study and cut it into chunks (see the module docstring); the answer is a pickled StudyPlan."""
+    request_id = ""
+    try:
+        raw, compare, workers = pickle.loads(payload)
+        request, whole = _parse(raw, compare)
+        request_id = request.request_id[: MAX_CHARS["request_id"]]
+        check_request_limits(whole)
+        with proto_field_names():
+            call = study_call_from_proto(request, network)
+        if (reason := should_stop()) is not None:
+            raise SearchInterrupted(reason)
+        study = call.study
+        ods = [(od.origin, od.destination) for od in study.od_pairs]
+        searched, repeats = plan_queries(study, call.networks, ods)
+        repeats_of: dict[StudyTask, list[tuple[StudyTask, int]]] = {}
+        for task, (source, weeks) in repeats.items():
+            repeats_of.setdefault(source, []).append((task, weeks))
+        size = max(1, min(DEFAULT_CHUNK_SIZE, math.ceil(len(searched) / (4 * max(1, workers)))))
+        settings = QuerySettings(study.shipment, study.objective, study.constraints, study.max_routes)
+        frame_format = study_pb2.FRAME_FORMAT_ARROW_IPC if compare else call.frame_format
+        chunks = []
+        for tasks in chunked(searched, size):
+            names = {task.scenario for task in tasks}
+            chunk = StudyChunk(
+                study.baseline.name,
+                {name: text for name, text in call.edits.items() if name in names},
+                settings,
+                [(task, repeats_of.get(task, [])) for task in tasks],
+                frame_format,
+            )
+            chunks.append((pickle.dumps(chunk), chunk.queries))
+        plan = StudyPlan(
+            request_id,
+            len(searched) + len(repeats),
+            chunks,
+            [s.name for s in study.all_scenarios],
+            call.frame_format,
+        )
+        return pickle.dumps(plan), None, request_id
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), request_id
+
+
+def _network_of(network: Network, scenario: str, edits: str) -> Network:
+    key = (network.version, scenario, edits)
+    if key in _scenario_cache:
+        _scenario_cache.move_to_end(key)
+        return _scenario_cache[key]
+    built = scenario_network(network, scenario, edits)
+    _scenario_cache[key] = built
+    while len(_scenario_cache) > SCENARIO_CACHE_SIZE:
+        _scenario_cache.popitem(last=False)
+    return built
+
+
+def search_task(network: Network, chunk: StudyChunk, task: StudyTask, should_stop: StopHook) -> list[Row]:
+    """The frame rows of one query of ``chunk`` (as :func:`engine.studies.run.search_chunk` makes them)."""
+    settings = chunk.settings
+    query = RouteQuery(
+        task.origin,
+        task.destination,
+        task.ready,
+        settings.shipment,
+        objective=settings.objective,
+        constraints=settings.constraints,
+        max_routes=settings.max_routes,
+    )
+    scenario_net = _network_of(network, task.scenario, chunk.edits.get(task.scenario, ""))
+    result = find_routes(scenario_net, query, should_stop=should_stop)
+    if result.explanation and (reason := should_stop()) is not None:
+        raise SearchInterrupted(reason)  # a stopped search is not a "no route" answer
+    return result_rows(
+        result, scenario=task.scenario, scenario_hash=scenario_net.version, baseline=task.scenario == chunk.baseline
+    )
+
+
+def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> list[Row]:
+    """Every row of ``chunk``: its searched queries and their weekly repeats."""
+    rows: list[Row] = []
+    for task, repeats in chunk.items:
+        if (reason := should_stop()) is not None:
+            raise SearchInterrupted(reason)
+        searched = search_task(network, chunk, task, should_stop)
+        rows.extend(searched)
+        for repeat, weeks in repeats:
+            if searched[0].get("route_rank") is None:  # the explanation names absolute times: search it
+                rows.extend(search_task(network, chunk, repeat, should_stop))
+            else:
+                rows.extend(shifted_rows(searched, repeat.ready, weeks))
+    return rows
+
+
+def study_chunk(payload: bytes, network: Network, should_stop: StopHook, _deadline: float | None) -> Outcome:
+    """Search one chunk; the answer is a serialized RunStudyResponse with its rows (progress not set)."""
+    try:
+        chunk: StudyChunk = pickle.loads(payload)
+        rows = chunk_rows(network, chunk, should_stop)
+        return rows_response(rows, chunk.frame_format).SerializeToString(), None, ""
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), ""
+
+
+def compare_payload(plan: StudyPlan, frames: Sequence[bytes]) -> bytes:
+    """The ``study_compare`` payload: the plan's id, format and scenario order, and every chunk's Arrow frame."""
+    return pickle.dumps((plan.request_id, plan.frame_format, plan.scenario_order, list(frames)))
+
+
+def study_frame(frames: Sequence[bytes], scenario_order: Sequence[str]) -> pl.DataFrame:
+    """The chunks' Arrow frames as one study frame in :func:`engine.studies.run_study`'s row order."""
+    frame = pl.concat([pl.read_ipc_stream(f) for f in frames], how="vertical")
+    order = pl.DataFrame({"scenario": list(scenario_order), "scenario_order": range(len(scenario_order))})
+    return (
+        frame.join(order, on="scenario", how="left")
+        .sort("scenario_order", "origin", "destination", "ready", pl.col("route_rank").fill_null(0))
+        .drop("scenario_order")
+    )
+
+
+def study_compare(payload: bytes, _network: Network, _should_stop: StopHook, _deadline: float | None) -> Outcome:
+    """Compare the scenarios of a finished study; the answer is a serialized CompareScenariosResponse."""
+    request_id = ""
+    try:
+        request_id, frame_format, scenario_order, frames = pickle.loads(payload)
+        frame = study_frame(frames, scenario_order)
+        response = compare_response(comparison_frame(frame), corridor_shares(frame), request_id, frame_format)
+        return response.SerializeToString(), None, request_id
+    except Exception as exc:  # every failure becomes a status; the worker must survive
+        return None, failure_from_exception(exc), request_id
+
+
+def _on_base(job: Callable[[bytes, Network, StopHook, float | None], Outcome]) -> Answer:
+    """A study job runs on the base network the server holds; a study's scenarios travel inside the request
+    (server-loaded named scenarios in studies are not supported yet)."""
+
+    def run(
+        payload: bytes, networks: Network | ServedNetworks, should_stop: StopHook, deadline: float | None
+    ) -> Outcome:
+        return job(payload, as_served(networks).base, should_stop, deadline)
+
+    return run
+
+
+JOBS: dict[str, Answer] = {
+    "study_plan": _on_base(study_plan),
+    "study_chunk": _on_base(study_chunk),
+    "study_compare": _on_base(study_compare),
+}
+"""Job kind → how a worker answers it (merged into the worker's table with :data:`engine.service.jobs.JOBS`)."""
