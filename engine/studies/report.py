@@ -181,12 +181,15 @@ def utilisation_of(utilisation: pl.DataFrame, scenario: str) -> pl.DataFrame:
     """One scenario's rows of a utilisation frame (all rows when it has no ``scenario`` column), as columns
     ``link_id`` and ``utilisation`` (the highest over its rows per link).
 
-    Accepted columns: a link id (``link_id`` or ``link``), a utilisation share (``utilisation``, flow ÷ capacity,
-    or ``utilisation_share``), optionally ``scenario``.
+    Accepted columns: a link id (``link_id`` or ``link``, or ``id`` with ``element`` = ``link`` as
+    ``corridor study run --assign`` writes it), a utilisation share (``utilisation``, flow ÷ capacity, or
+    ``utilisation_share``), optionally ``scenario``.
     """
     frame = utilisation
     if "scenario" in frame.columns:
         frame = frame.filter(pl.col("scenario") == scenario)
+    if "element" in frame.columns and "id" in frame.columns and "link_id" not in frame.columns:
+        frame = frame.filter(pl.col("element") == "link").rename({"id": "link_id"})
     link = next((c for c in ("link_id", "link") if c in frame.columns), None)
     share = next((c for c in ("utilisation", "utilisation_share") if c in frame.columns), None)
     if link is None or share is None:

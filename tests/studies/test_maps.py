@@ -78,6 +78,16 @@ def test_utilisation_colours_the_map(shipped_network: Network) -> None:
     assert utilisation_of(no_scenario, "any").height == 3
     with pytest.raises(ValueError, match="link_id and a utilisation column"):
         utilisation_of(pl.DataFrame({"flow": [1.0]}), "baseline")
+    # the frame `corridor study run --assign` writes: links and terminals by `id`, told apart by `element`
+    assigned = pl.DataFrame(
+        {
+            "scenario": ["baseline"] * 3,
+            "element": ["link", "node", "link"],
+            "id": [links[0], "ALTYNKOL", links[1]],
+            "utilisation": [0.5, 1.0, 1.0],
+        }
+    )
+    assert utilisation_of(assigned, "baseline")["link_id"].to_list() == links[:2]
     frame = pl.DataFrame(
         schema={
             "scenario": pl.String,
