@@ -17,6 +17,16 @@ from engine.routing.costing import QueryContext
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import EPOCH
 
+MAX_STEPS = 300_000
+"""Link steps one enumeration may take. Random networks are small, but the number of state-simple routes grows
+exponentially with their density; now and then hypothesis draws one that would run for many minutes. Such an
+example is refused (see :class:`EnumerationTooLarge`) rather than judged."""
+
+
+class EnumerationTooLarge(Exception):
+    """The network has too many routes to enumerate within :data:`MAX_STEPS`; the test rejects the example."""
+
+
 Vector = tuple[int, int, int, int]
 State = tuple[int, int, int, bool, int]  # node, service, previous node, loose, via index
 
@@ -45,14 +55,19 @@ def all_route_vectors(network: Network, query: RouteQuery) -> list[Vector]:
 def _walks(ctx: QueryContext) -> Iterator[Vector]:
     compiled = ctx.compiled
     n_via = len(ctx.via)
+    steps = 0
 
     def extend(
         node: int, came_from: int, service: int, loose: bool, via: int, vector: Vector, seen: set[State]
     ) -> Iterator[Vector]:
+        nonlocal steps
         arrive, cost, transfers, co2e = vector
         for link in compiled.out_links[node]:
             if not ctx.usable(link):
                 continue
+            steps += 1
+            if steps > MAX_STEPS:
+                raise EnumerationTooLarge(steps)
             step = ctx.step(node, arrive, service, loose, link, came_from)
             if step is None:
                 continue
