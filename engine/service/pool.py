@@ -31,7 +31,7 @@ from typing import Any
 
 from engine.network import Network
 from engine.service.served import ServedNetworks
-from engine.service.status import Failure
+from engine.service.status import CallFailed, Failure
 from engine.service.transport import (
     CancelFlags,
     FrameProtocol,
@@ -55,12 +55,8 @@ MEMORY_KILL_FACTOR = 2.0
 """A worker is recycled after a job once it holds more than the memory bound, killed mid-job beyond this factor."""
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(CallFailed):
     """The worker running a job was lost before answering; ``failure`` is what the client should be told."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
 
 
 @dataclass(eq=False)

@@ -40,7 +40,7 @@ from engine.service.limits import RequestGuard
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
 from engine.service.served import ServedNetworks, served_networks
-from engine.service.status import Failure, failure_from_exception, rich_status
+from engine.service.status import Failure, abort_with, failure_from_exception
 from engine.service.study_server import StudyHandlers
 from engine.service.work_limits import ByteBudget
 
@@ -150,18 +150,14 @@ class RoutingHandlers:
         except asyncio.CancelledError:
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except WorkerDied as exc:
-            failure = exc.failure
-        except Exception as exc:  # never let a request take the server down
+        except Exception as exc:  # never let a request take the server down (a lost worker included)
             failure = failure_from_exception(exc)
         finally:
             if failure is not None:
                 status = failure.status
             _log_call(method, status, started, request_id, context.peer(), failure.correlation_id if failure else "")
         assert failure is not None
-        grpc_status = rich_status(failure)
-        await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
-        raise AssertionError("abort returns only by raising")  # pragma: no cover
+        return await abort_with(context, failure)  # abort_with never returns
 
     async def stream_routes(
         self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext[bytes, bytes]

@@ -21,6 +21,7 @@ import logging
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2
@@ -69,6 +70,15 @@ trailers, which gRPC caps at 8 KiB (soft) and 16 KiB (hard); past those the clie
 "metadata size exceeds hard limit" instead of the error. These bounds keep the worst case near 6 KiB."""
 
 
+class CallFailed(Exception):
+    """A call whose answer is already known: ``failure`` is what the client is told (a worker lost before it
+    answered, a job that answered with a failure). :func:`failure_from_exception` passes it through."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
 def _cut(text: str, limit: int) -> str:
     encoded = text.encode()
     if len(encoded) <= limit:
@@ -93,6 +103,8 @@ def failure_from_exception(exc: BaseException) -> Failure:
 
 
 def _failure(exc: BaseException) -> Failure:
+    if isinstance(exc, CallFailed):
+        return exc.failure
     if isinstance(exc, UnknownNode | UnknownScenario):
         return Failure("NOT_FOUND", str(exc), tuple((p.field, p.message) for p in exc.problems))
     if isinstance(exc, InvalidRequest):
@@ -115,6 +127,13 @@ def _failure(exc: BaseException) -> Failure:
         "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
     )
     return Failure("INTERNAL", f"internal error (correlation id {correlation_id})", correlation_id=correlation_id)
+
+
+async def abort_with(context: grpc.aio.ServicerContext[Any, Any], failure: Failure) -> NoReturn:
+    """End the call with ``failure`` as its status (``google.rpc`` details in the trailers)."""
+    grpc_status = rich_status(failure)
+    await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
+    raise AssertionError("abort returns only by raising")  # pragma: no cover
 
 
 def rich_status(failure: Failure) -> grpc.Status:

@@ -22,18 +22,12 @@ from typing import Any, cast
 import grpc
 from corridor.v1 import study_pb2
 
-from engine.service.pool import WorkerDied, WorkerPool
-from engine.service.status import Failure, failure_from_exception, rich_status
+from engine.service.pool import WorkerPool
+from engine.service.status import CallFailed, Failure, abort_with, failure_from_exception
 from engine.service.study_jobs import StudyPlan, compare_payload, plan_payload
 from engine.service.work_limits import ByteBudget
 
 STUDY_SERVICE = "corridor.v1.StudyService"
-
-
-class _Failed(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
 
 
 def _deadline(context: grpc.aio.ServicerContext[Any, Any]) -> float | None:
@@ -52,7 +46,7 @@ class StudyHandlers:
     async def _answer(self, job: str, payload: bytes, deadline: float | None) -> bytes:
         response, failure, _request_id = await self._pool.call(job, payload, deadline)
         if failure is not None:
-            raise _Failed(failure)
+            raise CallFailed(failure)
         return bytes(response)
 
     async def _plan(self, payload: bytes, compare: bool, deadline: float | None) -> StudyPlan:
@@ -115,11 +109,7 @@ class StudyHandlers:
         except (asyncio.CancelledError, GeneratorExit):  # GeneratorExit: cancelled while grpc wrote a message
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except _Failed as exc:
-            failure = exc.failure
-        except WorkerDied as exc:
-            failure = exc.failure
-        except Exception as exc:  # never let a request take the server down
+        except Exception as exc:  # never let a request take the server down (a failed job or lost worker included)
             failure = failure_from_exception(exc)
         finally:
             if failure is not None:
@@ -127,8 +117,7 @@ class StudyHandlers:
             extra = failure.correlation_id if failure else ""
             self._log_call(f"/{STUDY_SERVICE}/RunStudy", status, started, request_id, peer, extra)
         if failure is not None:
-            grpc_status = rich_status(failure)
-            await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
+            await abort_with(context, failure)
 
     async def compare_scenarios(self, payload: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         """CompareScenarios: run the study's chunks, then compare the frames in a worker."""
@@ -150,11 +139,7 @@ class StudyHandlers:
         except asyncio.CancelledError:
             status = "CANCELLED_OR_DEADLINE"
             raise
-        except _Failed as exc:
-            failure = exc.failure
-        except WorkerDied as exc:
-            failure = exc.failure
-        except Exception as exc:  # never let a request take the server down
+        except Exception as exc:  # never let a request take the server down (a failed job or lost worker included)
             failure = failure_from_exception(exc)
         finally:
             if failure is not None:
@@ -162,9 +147,7 @@ class StudyHandlers:
             extra = failure.correlation_id if failure else ""
             self._log_call(f"/{STUDY_SERVICE}/CompareScenarios", status, started, request_id, peer, extra)
         assert failure is not None
-        grpc_status = rich_status(failure)
-        await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
-        raise AssertionError("abort returns only by raising")  # pragma: no cover
+        return await abort_with(context, failure)  # abort_with never returns
 
 
 def _progress(plan: StudyPlan, done: int) -> bytes:
