@@ -30,6 +30,7 @@ from engine.routing import (
     RouteResult,
     Shipment,
     Weights,
+    emissions_text,
     find_routes,
     result_to_json,
     routes_to_geojson,
@@ -69,6 +70,12 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--geojson", type=Path, metavar="FILE", help="also write the routes as GeoJSON LineStrings")
     route.add_argument(
+        "--emissions-report",
+        action="store_true",
+        help="also print each route's ISO 14083 / GLEC emissions breakdown: per leg distance, mass, factor and "
+        "source, TTW and WTW; per hub; totals (JSON always carries it)",
+    )
+    route.add_argument(
         "--map", type=Path, metavar="FILE.html", help="also draw the routes on a map: one self-contained HTML file"
     )
     route.set_defaults(handler=_cmd_route)
@@ -95,6 +102,10 @@ def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(scenario_line(network))
         out.write(format_result(network, result))
+        if args.emissions_report:
+            for rank, found in enumerate(result.routes, 1):
+                if found.emissions is not None:
+                    out.write(f"\nRoute {rank}\n{emissions_text(found.emissions)}\n")
     if args.geojson is not None:
         args.geojson.write_text(json.dumps(routes_to_geojson(result), ensure_ascii=False), encoding="utf-8")
         print(f"wrote {args.geojson}: {len(result.routes)} route(s)", file=out)

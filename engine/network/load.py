@@ -19,10 +19,12 @@ from engine.network.link_geometry import GEOMETRY_FILE, MAX_FILE_BYTES, attach_g
 from engine.network.model import (
     ESTIMATE,
     EmissionFactor,
+    HubEmissionFactor,
     Link,
     Mode,
     Network,
     Node,
+    NodeKind,
     Provenance,
     Service,
     Source,
@@ -41,7 +43,16 @@ from engine.network.rules import (
     check_service,
     parse_cells,
 )
-from engine.network.schema import EMISSION_FACTORS, LINKS, METADATA_FILE, NODES, SERVICES, SOURCES, TABLES
+from engine.network.schema import (
+    EMISSION_FACTORS,
+    HUB_EMISSION_FACTORS,
+    LINKS,
+    METADATA_FILE,
+    NODES,
+    SERVICES,
+    SOURCES,
+    TABLES,
+)
 from engine.network.validate import check_network
 
 FACTOR_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -81,6 +92,9 @@ def load_network(directory: str | Path) -> Network:
     services, counts[SERVICES.file] = _read_services(directory, sources, problems)
     nodes, counts[NODES.file] = _read_nodes(directory, sources, problems)
     links, counts[LINKS.file] = _read_links(directory, sources, problems)
+    hubs: dict[NodeKind, HubEmissionFactor] = {}
+    if (directory / HUB_EMISSION_FACTORS.file).is_file():
+        hubs, counts[HUB_EMISSION_FACTORS.file] = _read_hub_emission_factors(directory, sources, problems)
 
     if problems:
         raise NetworkDataError(problems.items)
@@ -123,6 +137,7 @@ def load_network(directory: str | Path) -> Network:
         destinations=destinations,
         warnings=tuple(warnings),
         sourced_share=share,
+        hub_emission_factors=hubs,
     )
 
 
@@ -214,6 +229,12 @@ def _read_emission_factors(
         mode = row.choice("mode", Mode)
         description = row.text("description", required=True)
         intensity = row.number("g_co2e_per_tkm_wtw", required=True, gt=0)
+        ttw = row.number("g_co2e_per_tkm_ttw", ge=0)
+        if ttw is not None and intensity is not None and ttw > intensity:
+            row.problem(
+                "g_co2e_per_tkm_ttw",
+                f"tank-to-wheel {ttw:g} exceeds well-to-wheel {intensity:g}; WTW = TTW + WTT, so TTW ≤ WTW",
+            )
         provenance = read_provenance(row, table.numeric_columns, sources)
         provenances.append((row, provenance))
         if factor_id in factors:
@@ -221,8 +242,30 @@ def _read_emission_factors(
             continue
         if row.failed or factor_id is None or mode is None or description is None or intensity is None:
             continue
-        factors[factor_id] = EmissionFactor(factor_id, mode, description, intensity, provenance, row.line)
+        factors[factor_id] = EmissionFactor(factor_id, mode, description, intensity, provenance, row.line, ttw)
     return factors, count_cells(provenances, table.numeric_columns)
+
+
+def _read_hub_emission_factors(
+    directory: Path, sources: dict[str, Source], problems: Problems
+) -> tuple[dict[NodeKind, HubEmissionFactor], dict[str, tuple[int, int]]]:
+    """Hub (transshipment) factors per node kind, in file order, which is the priority among a node's kinds."""
+    table = HUB_EMISSION_FACTORS
+    hubs: dict[NodeKind, HubEmissionFactor] = {}
+    provenances: list[tuple[Row, Provenance]] = []
+    for row in iter_rows(read_table(directory, table, problems)):
+        kind = row.choice("kind", NodeKind)
+        description = row.text("description", required=True)
+        kg = row.number("kg_co2e_per_container_wtw", required=True, ge=0)
+        provenance = read_provenance(row, table.numeric_columns, sources)
+        provenances.append((row, provenance))
+        if kind is not None and kind in hubs:
+            row.problem("kind", f"duplicate kind {kind.value!r}, first defined on line {hubs[kind].line}")
+            continue
+        if row.failed or kind is None or description is None or kg is None:
+            continue
+        hubs[kind] = HubEmissionFactor(kind, description, kg, provenance, row.line)
+    return hubs, count_cells(provenances, table.numeric_columns)
 
 
 def _read_services(

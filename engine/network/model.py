@@ -225,12 +225,31 @@ class Service:
 
 @dataclass(frozen=True)
 class EmissionFactor:
-    """Well-to-wheel CO2e intensity of one vehicle class, in g CO2e per tonne-km."""
+    """CO2e intensity of one vehicle class, in g CO2e per tonne-km: well-to-wheel and tank-to-wheel (ISO 14083).
+
+    ``g_co2e_per_tkm_ttw`` is ``None`` where the network does not give the tank-to-wheel part.
+    """
 
     id: str
     mode: Mode
     description: str
     g_co2e_per_tkm_wtw: float
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+    g_co2e_per_tkm_ttw: float | None = None
+
+
+@dataclass(frozen=True)
+class HubEmissionFactor:
+    """Well-to-wheel CO2e of handling one container at a node of one kind (a transshipment hub), in kg.
+
+    A node's factor is the first row of ``hub_emission_factors.csv`` whose kind the node has (file order is the
+    priority: a seaport that is also a rail terminal handles as a seaport).
+    """
+
+    kind: NodeKind
+    description: str
+    kg_co2e_per_container_wtw: float
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 
@@ -298,6 +317,9 @@ class Network:
     scenarios: tuple[str, ...] = ()
     """Names of the scenarios applied to the loaded network, in order (``engine.network.scenario.apply_scenarios``);
     they appear in :attr:`label` so every answer says which network it comes from."""
+    hub_emission_factors: Mapping[NodeKind, HubEmissionFactor] = field(default_factory=dict)
+    """Per node kind, in priority order: kg CO2e per container handled at a transfer with a lift (empty: no hub
+    emissions)."""
     views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
     """Everything derived from this snapshot alone, kept with it (:mod:`engine.network.views`): empty in a copy
     made by ``dataclasses.replace`` and after pickling, bounded by bytes."""
@@ -349,7 +371,17 @@ class Network:
         return {link.mode for link in self.links.values()}
 
 
-RECORD_TYPES: tuple[type, ...] = (Network, Node, Link, Service, EmissionFactor, Source, Provenance, SourcedShare)
+RECORD_TYPES: tuple[type, ...] = (
+    Network,
+    Node,
+    Link,
+    Service,
+    EmissionFactor,
+    HubEmissionFactor,
+    Source,
+    Provenance,
+    SourcedShare,
+)
 """The snapshot and its records: views refer to them but do not own them, so their bytes are not counted."""
 
 

@@ -129,6 +129,7 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         warnings=tuple(warnings),
         sourced_share=network.sourced_share,
         scenarios=network.scenarios,  # edits on top of a named scenario still name it (the hash says the rest)
+        hub_emission_factors=network.hub_emission_factors,
     )
 
 

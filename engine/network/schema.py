@@ -140,9 +140,16 @@ SERVICES = TableSchema(
 
 EMISSION_FACTORS = TableSchema(
     file="emission_factors.csv",
-    columns=("id", "mode", "description", "g_co2e_per_tkm_wtw", "sources", "notes"),
+    columns=("id", "mode", "description", "g_co2e_per_tkm_wtw", "sources", "notes", "g_co2e_per_tkm_ttw"),
     required_columns=("id", "mode", "description", "g_co2e_per_tkm_wtw", "sources"),
-    numeric_columns=("g_co2e_per_tkm_wtw",),
+    numeric_columns=("g_co2e_per_tkm_wtw", "g_co2e_per_tkm_ttw"),
+)
+
+HUB_EMISSION_FACTORS = TableSchema(
+    file="hub_emission_factors.csv",
+    columns=("kind", "description", "kg_co2e_per_container_wtw", "sources", "notes"),
+    required_columns=("kind", "description", "kg_co2e_per_container_wtw", "sources"),
+    numeric_columns=("kg_co2e_per_container_wtw",),
 )
 
 SOURCES = TableSchema(
@@ -153,5 +160,6 @@ SOURCES = TableSchema(
     has_provenance=False,
 )
 
-TABLES: tuple[TableSchema, ...] = (SOURCES, EMISSION_FACTORS, SERVICES, NODES, LINKS)
+TABLES: tuple[TableSchema, ...] = (SOURCES, EMISSION_FACTORS, SERVICES, NODES, LINKS, HUB_EMISSION_FACTORS)
+"""Every table; all but ``hub_emission_factors.csv`` (optional: no file, no hub emissions) are required."""
 METADATA_FILE = "network.toml"

@@ -6,6 +6,14 @@ optimizer). Other layers import nothing else from ``engine.routing``: the search
 """
 
 from engine.routing.api import find_routes
+from engine.routing.emissions import (
+    EmissionsReport,
+    FactorUsed,
+    HubEmission,
+    LegEmission,
+    emissions_text,
+    emissions_to_dict,
+)
 from engine.routing.export import result_to_json, route_to_json, routes_to_geojson
 from engine.routing.query import (
     MAX_ROUTES_LIMIT,
@@ -34,8 +42,12 @@ __all__ = [
     "Co2eFactor",
     "Constraints",
     "CostBreakdown",
+    "EmissionsReport",
+    "FactorUsed",
     "Hop",
+    "HubEmission",
     "Leg",
+    "LegEmission",
     "Objective",
     "Route",
     "RouteQuery",
@@ -45,6 +57,8 @@ __all__ = [
     "Transfer",
     "Weights",
     "constraints_from",
+    "emissions_text",
+    "emissions_to_dict",
     "find_routes",
     "result_to_json",
     "route_to_json",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.network.model import CargoClass, LoadUnit, Mode, Network
+from engine.network.model import CargoClass, HubEmissionFactor, LoadUnit, Mode, Network, Node
 from engine.routing.timetable import Departures
 
 MODES = tuple(Mode)
@@ -67,6 +67,10 @@ class CompiledNetwork:
     smallest_capacity_teu: float
     smallest_capacity_kg: float
     smallest_max_gross_kg_per_teu: float
+    link_g_per_tonne_ttw: tuple[float, ...]
+    """Tank-to-wheel grams of CO2e per tonne carried over the whole link (``link_g_per_tonne`` is well-to-wheel)."""
+    hub_g_per_container: tuple[float, ...]
+    """Per node: well-to-wheel grams of CO2e per container lifted there at a transfer (0: no hub factor)."""
 
     def usable_nodes(self, avoid_countries: frozenset[str], avoid_nodes: frozenset[str]) -> tuple[bool, ...]:
         """Per node index: not avoided by country or id (a view of the snapshot, per filter)."""
@@ -91,6 +95,16 @@ _COMPILED = ("routing.compiled",)
 def compile_network(network: Network) -> CompiledNetwork:
     """The solver arrays of ``network``: compiled on first use, then kept in ``network.views``."""
     return network.views.get(_COMPILED, lambda: _compile(network))
+
+
+def hub_factor(network: Network, node: Node) -> HubEmissionFactor | None:
+    """The hub emission factor of ``node``: the first kind of ``hub_emission_factors.csv`` (file order) it has."""
+    return next((f for kind, f in network.hub_emission_factors.items() if kind in node.kinds), None)
+
+
+def _hub_kg(network: Network, node: Node) -> float:
+    factor = hub_factor(network, node)
+    return 0.0 if factor is None else factor.kg_co2e_per_container_wtw
 
 
 def _minutes(hours: float | None) -> int:
@@ -192,6 +206,11 @@ def _compile(network: Network) -> CompiledNetwork:
             (link.max_gross_kg_per_teu for link in links if link.max_gross_kg_per_teu is not None),
             default=float("inf"),
         ),
+        link_g_per_tonne_ttw=tuple(
+            (network.emission_factors[link.emission_class].g_co2e_per_tkm_ttw or 0.0) * link.distance_km
+            for link in links
+        ),
+        hub_g_per_container=tuple(_hub_kg(network, node) * 1000 for node in nodes),
         # By territory: avoiding YE must not close Bab el-Mandeb (a sea passage is avoided by its id).
         nodes_by_country={
             country: tuple(i for i, n in enumerate(nodes) if n.territory == country)

@@ -19,6 +19,10 @@ vehicle), containerised or loose, having come from node ``u``. Taking link ``l``
    ready (FIFO). Arrival = departure + ``run_h`` (+ entry dwell).
 5. Freight: ``usd_per_teu`` × TEU, ``usd_per_kg`` × kg, or ``usd_per_truck`` × trucks (containers: ceil(TEU /
    ``teu_per_truck``); loose cargo: ceil(kg / 24,000)). CO2e = factor (g/t-km, WTW) × tonnes × km.
+6. Hub emissions (ISO 14083 hub operations): a transfer with a lift of containers adds the node's hub factor (kg
+   CO2e per container, :func:`engine.routing.compiled.hub_factor`) × containers handled. ``co2e_g`` is the step's
+   well-to-wheel total (link + hub), the search's CO2e criterion; ``hub_co2e_g`` is the hub part of it and
+   ``co2e_ttw_g`` the link's tank-to-wheel grams (hub factors are well-to-wheel only: site energy is not split).
 
 Money is integer cents, time integer minutes, CO2e integer grams, so sums are exact and comparisons are stable.
 """
@@ -37,6 +41,15 @@ LOOSE_KG_PER_TRUCK = 24_000.0
 """Payload of one truck carrying loose cargo (kg): a 13.6 m curtain-sider, a documented assumption."""
 
 LOOSE_LOAD_UNITS = frozenset({LoadUnit.TRUCK, LoadUnit.AIRCRAFT})
+
+
+def containers_handled(teu: int) -> int:
+    """Containers in a shipment of ``teu`` TEU for hub emissions: 2 TEU = one 40', an odd TEU adds one 20'.
+
+    >>> containers_handled(2), containers_handled(3)
+    (1, 2)
+    """
+    return teu // 2 + teu % 2
 
 
 class Step(NamedTuple):
@@ -61,6 +74,8 @@ class Step(NamedTuple):
     co2e_g: int
     loose_after: bool
     link: int
+    co2e_ttw_g: int
+    hub_co2e_g: int
 
 
 _new_step = tuple.__new__  # positional construction of the Step tuple without NamedTuple's keyword handling
@@ -99,6 +114,8 @@ class QueryContext:
         self.freight_loose: list[int | None] = [None] * len(compiled.link_ids)
         self._loose_priced = [False] * len(compiled.link_ids)
         self._grams_per_tonne = compiled.link_g_per_tonne
+        self._grams_per_tonne_ttw = compiled.link_g_per_tonne_ttw
+        self.containers = containers_handled(self.teu)
         self.co2e_g = _LazyCo2e(self._grams_per_tonne, self.tonnes)
 
     def usable(self, link: int) -> bool:
@@ -231,6 +248,8 @@ class QueryContext:
         freight = self.loose_freight(link) if loose_after else self.freight_container[link]
         if freight is None:
             return None
+        # Containers lifted here (also when unstuffed to fly); loose cargo has no per-tonne hub factor.
+        hub_g = round(c.hub_g_per_container[node] * self.containers) if lift and not loose else 0
 
         exit_min = c.link_border_exit_min[link]
         entry_min = c.link_border_entry_min[link]
@@ -255,9 +274,11 @@ class QueryContext:
                 entry_min,
                 border_cents,
                 freight,
-                round(self._grams_per_tonne[link] * self.tonnes),
+                round(self._grams_per_tonne[link] * self.tonnes) + hub_g,
                 loose_after,
                 link,
+                round(self._grams_per_tonne_ttw[link] * self.tonnes),
+                hub_g,
             ),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.routing.emissions import emissions_to_dict
 from engine.routing.result import Leg, Route, RouteResult
 
 
@@ -34,6 +35,7 @@ def _leg(leg: Leg) -> dict[str, Any]:
             "deconsolidation_usd": leg.cost.deconsolidation_usd,
         },
         "co2e_kg": leg.co2e_kg,
+        "co2e_ttw_kg": leg.co2e_ttw_kg,
         "co2e_factors": [
             {
                 "emission_class": f.emission_class,
@@ -92,6 +94,7 @@ def route_to_json(route: Route) -> dict[str, Any]:
         "distance_km": route.distance_km,
         "legs": [_leg(leg) for leg in route.legs],
         "geometry": [list(point) for point in route.geometry],
+        "emissions": None if route.emissions is None else emissions_to_dict(route.emissions),
     }
 
 

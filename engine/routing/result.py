@@ -4,7 +4,7 @@ Small records (hops, transfers, border crossings, cost breakdowns) are named tup
 by the thousand; legs, routes and results are frozen dataclasses.
 
 Units: times are timezone-aware UTC datetimes, durations hours (``_h``), money US dollars (``_usd``), CO2e
-kilograms (``_kg``, well-to-wheel), distances kilometres (``_km``).
+kilograms (``_kg``, well-to-wheel unless ``_ttw``), distances kilometres (``_km``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import NamedTuple
 from engine.network.model import LoadUnit, Mode, Network
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import Step
+from engine.routing.emissions import EmissionsReport, emissions_report
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.timetable import from_minutes, to_minutes
 
@@ -78,6 +79,8 @@ class Leg:
     cost: CostBreakdown
     co2e_kg: float
     hops: tuple[Hop, ...]
+    co2e_ttw_kg: float = 0.0
+    """Tank-to-wheel CO2e of the leg's links (kg); ``co2e_kg`` is well-to-wheel, including the hub before it."""
 
     @property
     def cost_usd(self) -> float:
@@ -140,6 +143,8 @@ class Route:
     geometry: tuple[tuple[float, float], ...]
     best_for: tuple[str, ...] = ()
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
+    emissions: EmissionsReport | None = None
+    """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`)."""
 
     @property
     def cost_usd(self) -> float:
@@ -386,6 +391,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                 ),
                 co2e_kg=co2e / 1000,
                 hops=tuple(hops),
+                co2e_ttw_kg=sum(step.co2e_ttw_g for step in group) / 1000,
             )
         )
         arrive_at_node = last_step.arrive
@@ -411,6 +417,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             *(point for step in steps for point in (*facts[step.link].inner_lat_lon, facts[step.link].to_lat_lon)),
         ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
+        emissions=emissions_report(network, compiled, query.shipment.teu, query.shipment.tonnes, steps),
     )
 
 

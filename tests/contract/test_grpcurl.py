@@ -63,6 +63,17 @@ def test_find_routes_call(server: ServerProcess) -> None:
     assert answer["objective"] == "OBJECTIVE_CHEAPEST"
     modes = {leg["mode"] for leg in answer["routes"][0]["legs"]}
     assert "MODE_SEA" in modes
+    route = answer["routes"][0]
+    emissions = route["emissions"]  # the ISO 14083 breakdown, as reflection describes it
+    assert emissions["method"].startswith("ISO 14083:2023")
+    sea = [leg for leg in emissions["legs"] if leg["mode"] == "MODE_SEA"]
+    assert sea
+    assert sea[0]["factor"]["emission_class"] == "sea_container_deep"
+    assert "HHLA-CO2" in sea[0]["factor"]["sources"]
+    assert 0 < sea[0]["g_co2e_per_tkm_ttw"] < sea[0]["factor"]["g_co2e_per_tkm_wtw"]
+    assert "hubs" not in emissions  # one vessel from port to port: no transfer, no hub (empty lists are omitted)
+    assert sum(leg["co2e_wtw_kg"] for leg in emissions["legs"]) == pytest.approx(route["co2e_kg"], abs=1e-6)
+    assert emissions["co2e_ttw_kg"] < emissions["co2e_wtw_kg"]
 
 
 def test_health_check(server: ServerProcess) -> None:

@@ -37,6 +37,16 @@ def test_node_client(server: ServerProcess) -> None:
     assert out["route"]["request_id"] == "node-1"
     assert not {"RU", "BY"} & set(out["route"]["countries"])
     assert "MODE_FERRY" in out["route"]["modes"]
+    emissions = out["route"]["emissions"]  # Route.emissions: the breakdown sums to the route's CO2e
+    assert emissions["method"].startswith("ISO 14083:2023 / GLEC Framework v3")
+    assert emissions["wtw"] == pytest.approx(out["route"]["co2e_kg"])
+    legs_wtw = sum(wtw for _, _, wtw in emissions["legs"])
+    hubs_wtw = sum(kg for _, _, _, kg in emissions["hubs"])
+    assert legs_wtw + hubs_wtw == pytest.approx(emissions["wtw"], abs=1e-6)
+    assert sum(ttw for _, ttw, _ in emissions["legs"]) == pytest.approx(emissions["ttw"], abs=1e-6)
+    assert sum(out["route"]["leg_ttw_kg"]) == pytest.approx(emissions["ttw"], abs=1e-6)
+    assert 0 < emissions["ttw"] < emissions["wtw"]
+    assert all(containers == 1 and kg > 0 for _, _, containers, kg in emissions["hubs"])
     assert out["error"]["code"] == 3  # INVALID_ARGUMENT
     assert out["scenario"]["code"] == 5  # NOT_FOUND: this server holds no named scenario
     assert "unknown scenario 'red_sea_closed'; the server holds: none" in out["scenario"]["details"]

@@ -97,6 +97,29 @@ def test_results_over_grpc_equal_the_library(
     assert first.cost.total_usd == pytest.approx(sum(leg.cost_usd for leg in first.legs))
 
 
+def test_every_route_carries_an_emissions_report_that_sums_to_its_co2e(
+    stub: routing_pb2_grpc.RoutingServiceStub,
+) -> None:
+    response = stub.FindRoutes(request(max_routes=8), timeout=30)
+    hubs = 0
+    for route in response.routes:
+        report = route.emissions
+        assert report.method.startswith("ISO 14083:2023 / GLEC Framework v3")
+        legs, rows = sum(row.co2e_wtw_kg for row in report.legs), sum(hub.co2e_wtw_kg for hub in report.hubs)
+        assert legs + rows == pytest.approx(route.co2e_kg, abs=1e-6)
+        assert report.co2e_wtw_kg == pytest.approx(route.co2e_kg)
+        assert sum(row.co2e_ttw_kg for row in report.legs) == pytest.approx(report.co2e_ttw_kg, abs=1e-6)
+        assert sum(leg.co2e_ttw_kg for leg in route.legs) == pytest.approx(report.co2e_ttw_kg, abs=1e-6)
+        assert report.co2e_ttw_kg <= report.co2e_wtw_kg
+        for row in report.legs:
+            assert row.factor.sources, "every factor names its sources or ESTIMATE"
+            assert row.HasField("g_co2e_per_tkm_ttw")
+        lifts = [t.node for t in route.transfers if t.lift]
+        assert [hub.node for hub in report.hubs] == lifts  # every lift on this network is at a node with a factor
+        hubs += len(report.hubs)
+    assert hubs, "the Xi'an–Duisburg routes change gauge"
+
+
 def test_same_request_same_bytes(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
     answers = {stub.FindRoutes(request(max_routes=8), timeout=30).SerializeToString() for _ in range(4)}
     assert len(answers) == 1

@@ -38,8 +38,13 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
         if n:
             assert leg.from_id == route.legs[n - 1].to_id
         node = network.nodes[leg.from_id]
+        hub_kg = 0.0
         if n:
             assert node.handling_h is not None, f"transfer at {node.id}, which has no handling"
+            if route.transfers[n - 1].lift and not loose:  # containers lifted: the node's hub factor per container
+                hub = next((f for k, f in network.hub_emission_factors.items() if k in node.kinds), None)
+                containers = shipment.teu // 2 + shipment.teu % 2
+                hub_kg = 0.0 if hub is None else hub.kg_co2e_per_container_wtw * containers
         if leg.mode is Mode.AIR:
             assert shipment.cargo_class is not CargoClass.HAZMAT, "hazmat never flies"
             if not loose:
@@ -51,6 +56,7 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
             assert leg.load_unit in (LoadUnit.TRUCK, LoadUnit.AIRCRAFT)
         handling += leg.cost.handling_usd
         t = leg.hops[0].depart
+        leg_ttw = 0.0
         assert t >= previous_arrive + timedelta(hours=(node.handling_h or 0) if n else 0) - timedelta(minutes=1)
         for k, hop in enumerate(leg.hops):
             link = network.links[hop.link_id]
@@ -90,12 +96,16 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
             assert abs(hop.border_usd - expected_border) < EPS
             border += expected_border
             factor = network.emission_factors[link.emission_class].g_co2e_per_tkm_wtw
-            expected_co2e = factor * shipment.gross_weight_kg / 1000 * link.distance_km / 1000
+            expected_co2e = factor * shipment.gross_weight_kg / 1000 * link.distance_km / 1000 + (0 if k else hub_kg)
             assert abs(hop.co2e_kg - expected_co2e) < 0.002
             co2e += expected_co2e
+            ttw = network.emission_factors[link.emission_class].g_co2e_per_tkm_ttw or 0.0
+            leg_ttw += ttw * shipment.gross_weight_kg / 1000 * link.distance_km / 1000
             visited.append(link.to_id)
+        assert abs(leg.co2e_ttw_kg - leg_ttw) < 0.002 * len(leg.hops)
         previous_arrive = leg.arrive
     assert route.arrive == previous_arrive
+    assert_emissions_add_up(route)
     assert abs(route.cost.freight_usd - freight) < EPS * len(route.legs) * 4
     assert abs(route.cost.border_usd - border) < EPS * len(route.legs) * 4
     assert abs(route.cost.deconsolidation_usd - decons) < EPS * 2
@@ -116,3 +126,21 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
         assert route.cost_usd <= c.max_cost_usd + EPS
     if c.max_co2e_kg is not None:
         assert route.co2e_kg <= c.max_co2e_kg + 0.001
+
+
+def assert_emissions_add_up(route: Route) -> None:
+    """The emissions report's rows sum to its totals and to the route's CO2e: legs + hubs = WTW, TTW ≤ WTW."""
+    report = route.emissions
+    assert report is not None
+    assert report.co2e_wtw_g == route.criteria[3]
+    assert report.co2e_wtw_kg == route.co2e_kg
+    legs_wtw = sum(leg.co2e_wtw_kg for leg in report.legs)
+    hubs_wtw = sum(hub.co2e_wtw_kg for hub in report.hubs)
+    assert abs(legs_wtw + hubs_wtw - report.co2e_wtw_kg) < 1e-6
+    assert abs(sum(leg.co2e_ttw_kg for leg in report.legs) - report.co2e_ttw_kg) < 1e-6
+    assert abs(sum(leg.co2e_ttw_kg for leg in route.legs) - report.co2e_ttw_kg) < 1e-6
+    assert report.co2e_ttw_kg <= report.co2e_wtw_kg
+    assert abs(sum(row.distance_km for row in report.legs) - route.distance_km) < 0.1 * len(report.legs) + 1e-6
+    for row in report.legs:
+        assert row.co2e_ttw_kg <= row.co2e_wtw_kg + 1e-9
+        assert 0 <= row.leg_index < len(route.legs)

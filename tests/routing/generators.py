@@ -7,6 +7,7 @@ import random
 from engine.network.model import (
     CargoClass,
     EmissionFactor,
+    HubEmissionFactor,
     Link,
     LoadUnit,
     Mode,
@@ -115,8 +116,20 @@ def random_network(seed: int, n_nodes: int = 6, n_services: int = 5, n_links: in
             refused_cargo=frozenset({CargoClass.HAZMAT}) if rng.random() < 0.2 else frozenset(),
         )
     factors = {
-        m.value: EmissionFactor(m.value, m, m.value, g)
-        for m, g in ((Mode.RAIL, 20.0), (Mode.FERRY, 195.3), (Mode.ROAD, 80.0), (Mode.AIR, 880.0), (Mode.SEA, 10.0))
+        m.value: EmissionFactor(m.value, m, m.value, g, g_co2e_per_tkm_ttw=ttw)
+        for m, g, ttw in (
+            (Mode.RAIL, 20.0, 0.0),
+            (Mode.FERRY, 195.3, 166.4),
+            (Mode.ROAD, 80.0, 64.3),
+            (Mode.AIR, 880.0, 720.0),
+            (Mode.SEA, 10.0, 8.7),
+        )
+    }
+    # Hub emissions at lifts (airports first, so they differ from the other nodes); no draw from rng, so the
+    # networks stay those the seeds always gave.
+    hubs = {
+        NodeKind.AIRPORT: HubEmissionFactor(NodeKind.AIRPORT, "airport", 12.0),
+        NodeKind.GAUGE_CHANGE: HubEmissionFactor(NodeKind.GAUGE_CHANGE, "gauge change", 7.0),
     }
     return Network(
         name=f"random-{seed}",
@@ -127,4 +140,5 @@ def random_network(seed: int, n_nodes: int = 6, n_services: int = 5, n_links: in
         services=services,
         emission_factors=factors,
         sources={},
+        hub_emission_factors=hubs,
     )

@@ -19,6 +19,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, LoadUnit, Mode, NodeKind
 from engine.routing import Constraints, CostBreakdown, Leg, Objective, Route, constraints_from
+from engine.service.convert.emissions import emissions_to_proto
 
 T = TypeVar("T")
 
@@ -158,6 +159,7 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
         cost_usd=leg.cost_usd,
         cost=_cost(leg.cost),
         co2e_kg=leg.co2e_kg,
+        co2e_ttw_kg=leg.co2e_ttw_kg,
     )
     seen: set[str] = set()
     for hop in leg.hops:
@@ -232,6 +234,7 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         best_for=route.best_for,
         transfer_count=route.transfer_count,
         wait_h=route.wait_h,
+        emissions=None if route.emissions is None else emissions_to_proto(route.emissions, MODE_TO_PROTO),
     )
 
 

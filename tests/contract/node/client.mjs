@@ -53,7 +53,13 @@ const found = await call(routing, "FindRoutes", {
 });
 const route = found.response.routes[0];
 out.route = { request_id: found.response.request_id, countries: route.countries,
-              modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd };
+              modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd, co2e_kg: route.co2e_kg,
+              leg_ttw_kg: route.legs.map((leg) => leg.co2e_ttw_kg),
+              emissions: {
+                method: route.emissions.method, ttw: route.emissions.co2e_ttw_kg, wtw: route.emissions.co2e_wtw_kg,
+                legs: route.emissions.legs.map((leg) => [leg.factor.emission_class, leg.co2e_ttw_kg, leg.co2e_wtw_kg]),
+                hubs: route.emissions.hubs.map((hub) => [hub.node, hub.kind, hub.containers, hub.co2e_wtw_kg]),
+              } };
 
 const unknownScenario = await call(routing, "FindRoutes", {
   origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",

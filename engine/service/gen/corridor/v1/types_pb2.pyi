@@ -529,6 +529,7 @@ class Leg(_message.Message):
     CO2E_KG_FIELD_NUMBER: _builtins.int
     CO2E_FACTORS_FIELD_NUMBER: _builtins.int
     HOPS_FIELD_NUMBER: _builtins.int
+    CO2E_TTW_KG_FIELD_NUMBER: _builtins.int
     from_node: _builtins.str
     """Boarding node."""
     to_node: _builtins.str
@@ -551,6 +552,8 @@ class Leg(_message.Message):
     """Everything this leg costs, in USD: freight, border, and the handling and de-consolidation before boarding."""
     co2e_kg: _builtins.float
     """Well-to-wheel CO2e in kg."""
+    co2e_ttw_kg: _builtins.float
+    """Tank-to-wheel CO2e of this leg's links in kg (co2e_kg is well-to-wheel and includes the hub before the leg)."""
     @_builtins.property
     def through_nodes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Nodes passed on the same vehicle."""
@@ -595,10 +598,11 @@ class Leg(_message.Message):
         co2e_kg: _builtins.float = ...,
         co2e_factors: _abc.Iterable[Global___Co2eFactor] | None = ...,
         hops: _abc.Iterable[Global___Hop] | None = ...,
+        co2e_ttw_kg: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "depart", b"depart"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "depart", b"depart", "distance_km", b"distance_km", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "through_nodes", b"through_nodes", "to_node", b"to_node", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "co2e_ttw_kg", b"co2e_ttw_kg", "cost", b"cost", "cost_usd", b"cost_usd", "depart", b"depart", "distance_km", b"distance_km", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "through_nodes", b"through_nodes", "to_node", b"to_node", "wait_h", b"wait_h"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -762,6 +766,7 @@ class Route(_message.Message):
     BEST_FOR_FIELD_NUMBER: _builtins.int
     TRANSFER_COUNT_FIELD_NUMBER: _builtins.int
     WAIT_H_FIELD_NUMBER: _builtins.int
+    EMISSIONS_FIELD_NUMBER: _builtins.int
     duration_h: _builtins.float
     """Hours from ready to arrival."""
     cost_usd: _builtins.float
@@ -818,6 +823,12 @@ class Route(_message.Message):
         "lowest_co2e" (or the single objective asked for).
         """
 
+    @_builtins.property
+    def emissions(self) -> Global___EmissionsReport:
+        """The emissions breakdown a shipper files (ISO 14083 / GLEC Framework v3): per leg and hub, TTW and WTW.
+        Always present; its co2e_wtw_kg equals co2e_kg.
+        """
+
     def __init__(
         self,
         *,
@@ -837,14 +848,169 @@ class Route(_message.Message):
         best_for: _abc.Iterable[_builtins.str] | None = ...,
         transfer_count: _builtins.int = ...,
         wait_h: _builtins.float = ...,
+        emissions: Global___EmissionsReport | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "depart", b"depart", "ready", b"ready"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "depart", b"depart", "emissions", b"emissions", "ready", b"ready"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "duration_h", b"duration_h", "geometry", b"geometry", "legs", b"legs", "ready", b"ready", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "duration_h", b"duration_h", "emissions", b"emissions", "geometry", b"geometry", "legs", b"legs", "ready", b"ready", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Route: _TypeAlias = Route  # noqa: Y015
+
+@_typing.final
+class EmissionsReport(_message.Message):
+    """A route's emissions by leg and hub (ISO 14083:2023 / GLEC Framework v3). Rows sum to the totals:
+    sum of legs' co2e_wtw_kg + sum of hubs' co2e_wtw_kg = co2e_wtw_kg; sum of legs' co2e_ttw_kg = co2e_ttw_kg.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    METHOD_FIELD_NUMBER: _builtins.int
+    LEGS_FIELD_NUMBER: _builtins.int
+    HUBS_FIELD_NUMBER: _builtins.int
+    CO2E_TTW_KG_FIELD_NUMBER: _builtins.int
+    CO2E_WTW_KG_FIELD_NUMBER: _builtins.int
+    method: _builtins.str
+    """The method in words, e.g. "ISO 14083:2023 / GLEC Framework v3: ... WTW = TTW + WTT ..."."""
+    co2e_ttw_kg: _builtins.float
+    """Tank-to-wheel total in kg CO2e (legs only: hub energy is not split into TTW)."""
+    co2e_wtw_kg: _builtins.float
+    """Well-to-wheel total in kg CO2e, legs and hubs (equals Route.co2e_kg)."""
+    @_builtins.property
+    def legs(self) -> _containers.RepeatedCompositeFieldContainer[Global___LegEmission]:
+        """One row per leg, or per part of a leg run under one emission class, in order."""
+
+    @_builtins.property
+    def hubs(self) -> _containers.RepeatedCompositeFieldContainer[Global___HubEmission]:
+        """One row per transfer where containers were lifted at a node with a hub factor, in order."""
+
+    def __init__(
+        self,
+        *,
+        method: _builtins.str = ...,
+        legs: _abc.Iterable[Global___LegEmission] | None = ...,
+        hubs: _abc.Iterable[Global___HubEmission] | None = ...,
+        co2e_ttw_kg: _builtins.float = ...,
+        co2e_wtw_kg: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["co2e_ttw_kg", b"co2e_ttw_kg", "co2e_wtw_kg", b"co2e_wtw_kg", "hubs", b"hubs", "legs", b"legs", "method", b"method"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EmissionsReport: _TypeAlias = EmissionsReport  # noqa: Y015
+
+@_typing.final
+class LegEmission(_message.Message):
+    """Emissions of one leg (or the part of it under one emission class)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEG_INDEX_FIELD_NUMBER: _builtins.int
+    FROM_NODE_FIELD_NUMBER: _builtins.int
+    TO_NODE_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    DISTANCE_KM_FIELD_NUMBER: _builtins.int
+    TONNES_FIELD_NUMBER: _builtins.int
+    FACTOR_FIELD_NUMBER: _builtins.int
+    G_CO2E_PER_TKM_TTW_FIELD_NUMBER: _builtins.int
+    CO2E_TTW_KG_FIELD_NUMBER: _builtins.int
+    CO2E_WTW_KG_FIELD_NUMBER: _builtins.int
+    leg_index: _builtins.int
+    """Index of the leg in Route.legs (0-based)."""
+    from_node: _builtins.str
+    """First node of the row."""
+    to_node: _builtins.str
+    """Last node of the row."""
+    mode: Global___Mode.ValueType
+    """Mode."""
+    distance_km: _builtins.float
+    """Distance in km."""
+    tonnes: _builtins.float
+    """Mass carried in tonnes (the shipment's gross weight)."""
+    g_co2e_per_tkm_ttw: _builtins.float
+    """Tank-to-wheel intensity in g CO2e per tonne-km (0 for electric traction); absent when the network has none."""
+    co2e_ttw_kg: _builtins.float
+    """Tank-to-wheel CO2e in kg."""
+    co2e_wtw_kg: _builtins.float
+    """Well-to-wheel CO2e in kg."""
+    @_builtins.property
+    def factor(self) -> Global___Co2eFactor:
+        """The emission class applied, with its intensities (g CO2e per tonne-km) and sources."""
+
+    def __init__(
+        self,
+        *,
+        leg_index: _builtins.int = ...,
+        from_node: _builtins.str = ...,
+        to_node: _builtins.str = ...,
+        mode: Global___Mode.ValueType = ...,
+        distance_km: _builtins.float = ...,
+        tonnes: _builtins.float = ...,
+        factor: Global___Co2eFactor | None = ...,
+        g_co2e_per_tkm_ttw: _builtins.float | None = ...,
+        co2e_ttw_kg: _builtins.float = ...,
+        co2e_wtw_kg: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_g_co2e_per_tkm_ttw", b"_g_co2e_per_tkm_ttw", "factor", b"factor", "g_co2e_per_tkm_ttw", b"g_co2e_per_tkm_ttw"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_g_co2e_per_tkm_ttw", b"_g_co2e_per_tkm_ttw", "co2e_ttw_kg", b"co2e_ttw_kg", "co2e_wtw_kg", b"co2e_wtw_kg", "distance_km", b"distance_km", "factor", b"factor", "from_node", b"from_node", "g_co2e_per_tkm_ttw", b"g_co2e_per_tkm_ttw", "leg_index", b"leg_index", "mode", b"mode", "to_node", b"to_node", "tonnes", b"tonnes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__g_co2e_per_tkm_ttw: _TypeAlias = _typing.Literal["g_co2e_per_tkm_ttw"]  # noqa: Y015
+    _WhichOneofArgType__g_co2e_per_tkm_ttw: _TypeAlias = _typing.Literal["_g_co2e_per_tkm_ttw", b"_g_co2e_per_tkm_ttw"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__g_co2e_per_tkm_ttw) -> _WhichOneofReturnType__g_co2e_per_tkm_ttw | None: ...
+
+Global___LegEmission: _TypeAlias = LegEmission  # noqa: Y015
+
+@_typing.final
+class HubEmission(_message.Message):
+    """Emissions of handling the containers at one transfer (hub operations, well-to-wheel)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CONTAINERS_FIELD_NUMBER: _builtins.int
+    KG_CO2E_PER_CONTAINER_WTW_FIELD_NUMBER: _builtins.int
+    SOURCES_FIELD_NUMBER: _builtins.int
+    ESTIMATE_FIELD_NUMBER: _builtins.int
+    CO2E_WTW_KG_FIELD_NUMBER: _builtins.int
+    node: _builtins.str
+    """Node where the containers were lifted."""
+    kind: _builtins.str
+    """Node kind whose factor applied (e.g. "seaport", "gauge_change")."""
+    containers: _builtins.int
+    """Containers handled (2 TEU = one 40', an odd TEU one 20')."""
+    kg_co2e_per_container_wtw: _builtins.float
+    """Factor in kg CO2e per container handled (well-to-wheel)."""
+    estimate: _builtins.bool
+    """True when the factor is an estimate."""
+    co2e_wtw_kg: _builtins.float
+    """Well-to-wheel CO2e in kg."""
+    @_builtins.property
+    def sources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Source keys of the factor ("ESTIMATE" when nobody published it)."""
+
+    def __init__(
+        self,
+        *,
+        node: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        containers: _builtins.int = ...,
+        kg_co2e_per_container_wtw: _builtins.float = ...,
+        sources: _abc.Iterable[_builtins.str] | None = ...,
+        estimate: _builtins.bool = ...,
+        co2e_wtw_kg: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["co2e_wtw_kg", b"co2e_wtw_kg", "containers", b"containers", "estimate", b"estimate", "kg_co2e_per_container_wtw", b"kg_co2e_per_container_wtw", "kind", b"kind", "node", b"node", "sources", b"sources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HubEmission: _TypeAlias = HubEmission  # noqa: Y015
 
 @_typing.final
 class FieldViolation(_message.Message):
