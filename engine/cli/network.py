@@ -5,6 +5,8 @@
 - ``corridor network nodes [DIR] [--search Q] [--country CC] [--kind KIND]`` — find nodes.
 - ``corridor network nearest LAT LON|PLACE [--kinds K,...] [--limit N] [--radius-km R]`` — nearest nodes, km.
 - ``corridor network export [DIR] --geojson FILE`` — write the network as GeoJSON.
+- ``corridor network calibrate [DIR] [--json] [--only ID,…]`` — published figures vs the engine
+  (:mod:`engine.cli.calibrate`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from engine.cli.args import (
     load_network_with_scenarios,
     network_dir,
 )
+from engine.cli.calibrate import add_calibrate_command
 from engine.cli.text import table
 from engine.errors import FieldProblem, InvalidRequest, NetworkDataError
 from engine.network import NodeKind, load_network
@@ -90,6 +93,8 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         help="write an RFC 7946 FeatureCollection here ('-' for standard output)",
     )
     export.set_defaults(handler=_cmd_export)
+
+    add_calibrate_command(network_commands)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from engine.network.views import ViewCache
@@ -298,6 +299,11 @@ class Network:
     scenarios: tuple[str, ...] = ()
     """Names of the scenarios applied to the loaded network, in order (``engine.network.scenario.apply_scenarios``);
     they appear in :attr:`label` so every answer says which network it comes from."""
+    as_of: date | None = None
+    """The date the network's figures were last checked against their sources (``as_of`` in ``network.toml``);
+    every answer carries it."""
+    sources_cited_elsewhere: frozenset[str] = frozenset()
+    """Source keys cited outside the five tables (the ``source`` column of ``calibration.csv``)."""
     views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
     """Everything derived from this snapshot alone, kept with it (:mod:`engine.network.views`): empty in a copy
     made by ``dataclasses.replace`` and after pickling, bounded by bytes."""

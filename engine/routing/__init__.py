@@ -7,6 +7,13 @@ optimizer). Other layers import nothing else from ``engine.routing``: the search
 
 from engine.routing.api import find_routes
 from engine.routing.export import result_to_json, route_to_json, routes_to_geojson
+from engine.routing.provenance import (
+    BorderProvenance,
+    FigureProvenance,
+    LegProvenance,
+    RouteProvenance,
+    TransferProvenance,
+)
 from engine.routing.query import (
     MAX_ROUTES_LIMIT,
     Constraints,
@@ -31,18 +38,23 @@ from engine.routing.result import (
 __all__ = [
     "MAX_ROUTES_LIMIT",
     "BorderCrossing",
+    "BorderProvenance",
     "Co2eFactor",
     "Constraints",
     "CostBreakdown",
+    "FigureProvenance",
     "Hop",
     "Leg",
+    "LegProvenance",
     "Objective",
     "Route",
+    "RouteProvenance",
     "RouteQuery",
     "RouteResult",
     "SearchStats",
     "Shipment",
     "Transfer",
+    "TransferProvenance",
     "Weights",
     "constraints_from",
     "find_routes",

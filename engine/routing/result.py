@@ -17,6 +17,7 @@ from typing import NamedTuple
 from engine.network.model import LoadUnit, Mode, Network
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import Step
+from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.timetable import from_minutes, to_minutes
 
@@ -78,6 +79,8 @@ class Leg:
     cost: CostBreakdown
     co2e_kg: float
     hops: tuple[Hop, ...]
+    provenance: LegProvenance | None = None
+    """Source keys or ESTIMATE behind each figure (:mod:`engine.routing.provenance`)."""
 
     @property
     def cost_usd(self) -> float:
@@ -140,6 +143,8 @@ class Route:
     geometry: tuple[tuple[float, float], ...]
     best_for: tuple[str, ...] = ()
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
+    provenance: RouteProvenance | None = None
+    """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of."""
 
     @property
     def cost_usd(self) -> float:
@@ -299,9 +304,11 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, [facts[step.link] for step in steps])
+    leg_provenance, provenance = route_provenance(network, compiled, groups)
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
+    border_steps: list[Step] = []
     step_index = 0
     totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
     ready = to_minutes(query.ready)
@@ -338,6 +345,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             left, entered = crossed[step_index]
             step_index += 1
             if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
+                border_steps.append(step)
                 borders.append(
                     BorderCrossing(
                         link_id=fact.link_id,
@@ -386,6 +394,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                 ),
                 co2e_kg=co2e / 1000,
                 hops=tuple(hops),
+                provenance=leg_provenance[n],
             )
         )
         arrive_at_node = last_step.arrive
@@ -411,6 +420,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             *(point for step in steps for point in (*facts[step.link].inner_lat_lon, facts[step.link].to_lat_lon)),
         ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
+        provenance=provenance._replace(border_crossings=border_provenance(network, compiled, border_steps)),
     )
 
 
