@@ -63,6 +63,13 @@ def test_find_routes_call(server: ServerProcess) -> None:
     assert answer["objective"] == "OBJECTIVE_CHEAPEST"
     modes = {leg["mode"] for leg in answer["routes"][0]["legs"]}
     assert "MODE_SEA" in modes
+    # Provenance as a client reads it from reflection alone (zero values omitted).
+    route = answer["routes"][0]
+    assert route["network_as_of"] == "2026-12-01"
+    assert 0 < route["cost"]["total_provenance"]["sourced_share"] < 1
+    assert "DCN-WCI" in route["cost"]["freight_provenance"]["sources"]  # the Drewry index behind the sea fare
+    assert 0 < route["time_provenance"]["sourced_share"] <= 1
+    assert all("time_provenance" in leg for leg in route["legs"])
 
 
 def test_health_check(server: ServerProcess) -> None:

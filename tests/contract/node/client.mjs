@@ -43,7 +43,8 @@ function decodeDetails(error) {
 
 const out = {};
 const info = await call(network, "GetNetworkInfo", {});
-out.network = { name: info.response.name, nodes: info.response.node_count, modes: info.response.modes };
+out.network = { name: info.response.name, nodes: info.response.node_count, modes: info.response.modes,
+                as_of: info.response.as_of };
 
 const ready = { seconds: Date.UTC(2026, 11, 1) / 1000, nanos: 0 };
 const found = await call(routing, "FindRoutes", {
@@ -52,8 +53,16 @@ const found = await call(routing, "FindRoutes", {
   request_id: "node-1",
 });
 const route = found.response.routes[0];
+const figure = (f) => [f.sources, f.estimate, f.sourced_share];
 out.route = { request_id: found.response.request_id, countries: route.countries,
-              modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd };
+              modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd,
+              provenance: { network_as_of: route.network_as_of, cost: figure(route.cost.total_provenance),
+                            freight: figure(route.cost.freight_provenance), time: figure(route.time_provenance),
+                            co2e: figure(route.co2e_provenance), distance: figure(route.distance_provenance),
+                            legs: route.legs.map((leg) => [figure(leg.cost.total_provenance),
+                                                           figure(leg.time_provenance)]),
+                            transfers: route.transfers.map((t) => figure(t.handling_cost_provenance)),
+                            borders: route.border_crossings.map((b) => figure(b.entry_dwell_provenance)) } };
 
 const unknownScenario = await call(routing, "FindRoutes", {
   origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",
