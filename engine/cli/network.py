@@ -24,7 +24,6 @@ from engine.cli.args import (
     load_network_with_scenarios,
     network_dir,
 )
-from engine.cli.calibrate import add_calibrate_command
 from engine.cli.text import table
 from engine.errors import FieldProblem, InvalidRequest, NetworkDataError
 from engine.network import NodeKind, load_network
@@ -41,8 +40,11 @@ from engine.network.places import (
 from engine.network.summary import NetworkSummary, summarise
 
 
-def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``network`` and its subcommands to the top-level subcommands."""
+def add_network_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add ``network`` and its subcommands to the top-level subcommands; return its subcommands (``calibrate`` is
+    added there by :mod:`engine.cli.calibrate`)."""
     network = commands.add_parser("network", help="inspect, validate and export a network")
     network_commands = network.add_subparsers(title="network commands", metavar="COMMAND")
 
@@ -93,8 +95,7 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         help="write an RFC 7946 FeatureCollection here ('-' for standard output)",
     )
     export.set_defaults(handler=_cmd_export)
-
-    add_calibrate_command(network_commands)
+    return network_commands
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -4,6 +4,7 @@ figure, ratio rows, and a malformed calibration file reported by file and line."
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from engine.cli import main
 from engine.cli.query_args import route_query_from_argv
 from engine.errors import InputFileError
 from engine.network import Network
+from engine.network.paths import default_network_dir
 from engine.studies.calibration import Verdict, judge, run_calibration
 from engine.studies.calibration_file import CALIBRATION, CalibrationRow, FigureKind, Measure, read_calibration
 
@@ -190,3 +192,13 @@ def test_cli_prints_published_engine_ratio_and_verdict(
     assert {r["id"]: r["verdict"] for r in rows}["COST-LOW"] == "low"
     assert main(["network", "calibrate", str(toy_copy), "--file", str(tmp_path / "missing.csv")]) == 1
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_readme_documents_every_calibration_column() -> None:
+    readme = (default_network_dir() / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"## `{CALIBRATION.file}`", 1)[1].split("\n## ", 1)[0]
+    documented: set[str] = set()
+    for cell in re.findall(r"^\| ([^|]+) \|", section, flags=re.MULTILINE):
+        documented.update(re.findall(r"`([a-z0-9_]+)`", cell))
+    documented.discard("column")
+    assert documented == set(CALIBRATION.columns)
