@@ -65,8 +65,8 @@ def format_calibration(label: str, results: tuple[CalibrationResult, ...]) -> st
         band = f"{_number(row.accept_low, row.measure)}–{_number(row.accept_high, row.measure)}"
         ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
         verdict = "ok" if r.passed else r.verdict.value.upper()
-        rows.append((row.id, row.measure.value, row.kind.value, published, band, engine, ratio, verdict))
-    header = ("id", "measure", "kind", "published", "accepted", "engine (P10/P50/P90)", "ratio", "verdict")
+        rows.append((row.id, row.measure.value, row.kind.value, row.source, published, band, engine, ratio, verdict))
+    header = ("id", "measure", "kind", "source", "published", "accepted", "engine (P10/P50/P90)", "ratio", "verdict")
     passed = sum(r.passed for r in results)
     lines = [f"Calibration of {label}: {passed} of {len(results)} rows within their band", ""]
     lines += table(header, rows)

@@ -183,7 +183,8 @@ def format_summary(summary: NetworkSummary) -> str:
             for t, c, s, e in sorted(summary.sourced_by_column, key=lambda r: (r[0], -(r[2] + r[3]), r[1]))
         ],
     )
-    lines.append(f"{summary.sources} sources cited.")
+    as_of = "" if summary.as_of is None else f" Figures as of {summary.as_of.isoformat()}."
+    lines.append(f"{summary.sources} sources cited.{as_of}")
     if summary.warnings:
         lines.append("")
         lines.append(f"{len(summary.warnings)} warning(s):")

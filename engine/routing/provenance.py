@@ -117,6 +117,97 @@ class RouteProvenance(NamedTuple):
         return self.time.sourced_share
 
 
+class _Cell(NamedTuple):
+    """The cells one part is computed from, resolved: whether all cite a real source, and their real keys."""
+
+    sourced: bool
+    keys: tuple[str, ...]
+
+
+def _cell(*cells: tuple[str, ...]) -> _Cell:
+    """Combine the keys of ``cells`` (each the keys of one cell): sourced when every cell has a real key."""
+    real = dict.fromkeys(k for keys in cells for k in keys if k != ESTIMATE)
+    sourced = bool(cells) and all(any(k != ESTIMATE for k in keys) for keys in cells)
+    return _Cell(sourced, tuple(real))
+
+
+class _LinkCells(NamedTuple):
+    freight_container: _Cell
+    freight_loose: _Cell
+    run: _Cell
+    distance: _Cell
+    co2e: _Cell
+    crosses: bool  # the costing's border rule: the hop changes the country column
+    exit_dwell: _Cell | None  # None where the node has no value (nothing is charged)
+    entry_dwell: _Cell | None
+    exit_fee: _Cell | None
+    entry_fee: _Cell | None
+    exit_usd: float
+    entry_usd: float
+
+
+class _NodeCells(NamedTuple):
+    handling_h: _Cell
+    handling_usd_per_teu: _Cell
+    handling_usd_per_kg: _Cell
+    deconsolidation_h: _Cell
+    deconsolidation_usd_per_teu: _Cell
+
+
+class _Cells(NamedTuple):
+    """Every cell a route's figures can rest on, per link, node and service index of the compiled network."""
+
+    links: tuple[_LinkCells, ...]
+    nodes: tuple[_NodeCells, ...]
+    timetables: tuple[_Cell | None, ...]  # None: a continuous service (no wait to source)
+
+
+def _cells(network: Network, compiled: CompiledNetwork) -> _Cells:
+    return network.views.get(("routing.provenance_cells",), lambda: _resolve_cells(network, compiled))
+
+
+def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
+    def node_cells(node_id: str) -> _NodeCells:
+        p = network.nodes[node_id].provenance
+        return _NodeCells(*(_cell(p.keys_for(c)) for c in _NodeCells._fields))
+
+    def fee(p: Provenance, column: str, value: float | None) -> _Cell | None:
+        return None if value is None else _cell(p.keys_for(column))
+
+    links = []
+    for link_id in compiled.link_ids:
+        link = network.links[link_id]
+        lp = link.provenance
+        start, end = network.nodes[link.from_id], network.nodes[link.to_id]
+        per_teu, per_truck, per_kg = (_cell(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
+        truck_container = _cell(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
+        distance = lp.keys_for("distance_km")
+        factor = network.emission_factors[link.emission_class].provenance.keys_for("g_co2e_per_tkm_wtw")
+        links.append(
+            _LinkCells(
+                freight_container=truck_container if link.usd_per_truck is not None else per_teu,
+                freight_loose=per_kg if link.usd_per_kg is not None else per_truck if link.usd_per_truck else per_teu,
+                run=_cell(lp.keys_for("run_h")),
+                distance=_cell(distance),
+                co2e=_cell(factor, distance),
+                crosses=start.country != end.country,
+                exit_dwell=fee(start.provenance, "border_exit_h", start.border_exit_h),
+                entry_dwell=fee(end.provenance, "border_entry_h", end.border_entry_h),
+                exit_fee=fee(start.provenance, "border_exit_usd_per_teu", start.border_exit_usd_per_teu or None),
+                entry_fee=fee(end.provenance, "border_entry_usd_per_teu", end.border_entry_usd_per_teu or None),
+                exit_usd=start.border_exit_usd_per_teu or 0.0,
+                entry_usd=end.border_entry_usd_per_teu or 0.0,
+            )
+        )
+    timetable = {ServiceKind.WEEKLY: "weekly_departures", ServiceKind.HEADWAY: "headway_h"}
+    services = [network.services[s] for s in compiled.service_ids]
+    return _Cells(
+        tuple(links),
+        tuple(node_cells(n) for n in compiled.node_ids),
+        tuple(_cell(s.provenance.keys_for(timetable[s.kind])) if s.kind in timetable else None for s in services),
+    )
+
+
 class _Tally:
     """Accumulates the parts of one figure: keys in first-use order, sourced and total amounts."""
 
@@ -128,18 +219,15 @@ class _Tally:
         self.sourced = 0
         self.total = 0
 
-    def add(self, amount: int, cells: Sequence[tuple[str, ...]]) -> None:
-        """Add a part of ``amount`` computed from ``cells`` (each the keys of one cell)."""
-        sourced = bool(cells)
-        for keys in cells:
-            real = [k for k in keys if k != ESTIMATE]
-            sourced = sourced and bool(real)
-            self.keys.update(dict.fromkeys(real))
+    def add(self, amount: int, cell: _Cell) -> None:
+        """Add a part of ``amount`` computed from ``cell``."""
         self.total += amount
-        if sourced:
+        if cell.sourced:
             self.sourced += amount
         else:
             self.estimate = True
+        for key in cell.keys:
+            self.keys[key] = None
 
     def merge(self, *others: _Tally) -> _Tally:
         for other in others:
@@ -154,10 +242,6 @@ class _Tally:
         vacuous = 0.0 if self.estimate else 1.0
         share = self.sourced / self.total if self.total else vacuous
         return FigureProvenance(tuple(self.keys), self.estimate, round(share, 4))
-
-
-def _keys(provenance: Provenance, column: str) -> tuple[str, ...]:
-    return provenance.keys_for(column)
 
 
 class _LegTally:
@@ -208,7 +292,8 @@ def route_provenance(
 ) -> tuple[tuple[LegProvenance, ...], RouteProvenance]:
     """The provenance of each leg and of the route whose steps are ``legs`` (one list of steps per vehicle); the
     route's ``border_crossings`` are left empty for :func:`border_provenance`."""
-    leg_tallies = [_leg_tally(network, compiled, group) for group in legs]
+    cells = _cells(network, compiled)
+    leg_tallies = [_leg_tally(cells, compiled, group) for group in legs]
     transfers = tuple(
         TransferProvenance(t.handling_time.figure(), t.handling.figure(), t.decons_time.figure(), t.decons.figure())
         for t in leg_tallies[1:]
@@ -237,65 +322,51 @@ def border_provenance(
     network: Network, compiled: CompiledNetwork, border_steps: Sequence[Step]
 ) -> tuple[BorderProvenance, ...]:
     """The provenance of each border crossing, given the steps that crossed, in order."""
+    cells = _cells(network, compiled)
     borders = []
     for step in border_steps:
-        tally = _LegTally()
-        _add_border(network, compiled, step, tally)
-        borders.append(BorderProvenance(tally.exit_dwell.figure(), tally.entry_dwell.figure(), tally.border.figure()))
+        exit_dwell, entry_dwell, fee = _Tally(), _Tally(), _Tally()
+        _add_border(cells.links[step.link], step, exit_dwell, entry_dwell, fee)
+        borders.append(BorderProvenance(exit_dwell.figure(), entry_dwell.figure(), fee.figure()))
     return tuple(borders)
 
 
-def _leg_tally(network: Network, compiled: CompiledNetwork, steps: Sequence[Step]) -> _LegTally:
+def _leg_tally(cells: _Cells, compiled: CompiledNetwork, steps: Sequence[Step]) -> _LegTally:
     tally = _LegTally()
     first = steps[0]
-    boarding = network.nodes[network.links[compiled.link_ids[first.link]].from_id].provenance
-    service = network.services[compiled.service_ids[compiled.link_service[first.link]]]
+    boarding = cells.nodes[compiled.link_from[first.link]]
     if first.transfer:
-        tally.handling_time.add(first.handling_min, [_keys(boarding, "handling_h")])
+        tally.handling_time.add(first.handling_min, boarding.handling_h)
     if first.lift:
-        column = "handling_usd_per_kg" if first.loose_after else "handling_usd_per_teu"
-        tally.handling.add(first.handling_cents, [_keys(boarding, column)])
+        cost_cell = boarding.handling_usd_per_kg if first.loose_after else boarding.handling_usd_per_teu
+        tally.handling.add(first.handling_cents, cost_cell)
     if first.deconsolidation_min or first.deconsolidation_cents:
-        tally.decons_time.add(first.deconsolidation_min, [_keys(boarding, "deconsolidation_h")])
-        tally.decons.add(first.deconsolidation_cents, [_keys(boarding, "deconsolidation_usd_per_teu")])
-    timetable = {ServiceKind.WEEKLY: "weekly_departures", ServiceKind.HEADWAY: "headway_h"}.get(service.kind)
+        tally.decons_time.add(first.deconsolidation_min, boarding.deconsolidation_h)
+        tally.decons.add(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)
+    timetable = cells.timetables[compiled.link_service[first.link]]
     if timetable is not None:  # a continuous service departs when the cargo is ready: no wait to source
-        tally.wait.add(first.wait_min, [_keys(service.provenance, timetable)])
+        tally.wait.add(first.wait_min, timetable)
     for step in steps:
-        link = network.links[compiled.link_ids[step.link]]
-        if step.loose_after and link.usd_per_kg is not None:
-            tariff = [_keys(link.provenance, "usd_per_kg")]
-        elif link.usd_per_truck is not None:
-            tariff = [_keys(link.provenance, "usd_per_truck")]
-            if not step.loose_after:
-                tariff.append(_keys(link.provenance, "teu_per_truck"))
-        else:
-            tariff = [_keys(link.provenance, "usd_per_teu")]
-        tally.freight.add(step.freight_cents, tariff)
-        tally.run.add(compiled.link_run_min[step.link], [_keys(link.provenance, "run_h")])
-        distance = [_keys(link.provenance, "distance_km")]
-        tally.distance.add(round(link.distance_km * 1000), distance)
-        factor = network.emission_factors[link.emission_class].provenance
-        tally.co2e.add(step.co2e_g, [_keys(factor, "g_co2e_per_tkm_wtw"), *distance])
-        _add_border(network, compiled, step, tally)
+        link = cells.links[step.link]
+        tally.freight.add(step.freight_cents, link.freight_loose if step.loose_after else link.freight_container)
+        tally.run.add(compiled.link_run_min[step.link], link.run)
+        tally.distance.add(round(compiled.link_distance_km[step.link] * 1000), link.distance)
+        tally.co2e.add(step.co2e_g, link.co2e)
+        _add_border(link, step, tally.exit_dwell, tally.entry_dwell, tally.border)
     return tally
 
 
-def _add_border(network: Network, compiled: CompiledNetwork, step: Step, tally: _LegTally) -> None:
+def _add_border(link: _LinkCells, step: Step, exit_dwell: _Tally, entry_dwell: _Tally, fee: _Tally) -> None:
     """The border dwell and cost of one step, split into exit (start node) and entry (end node) parts."""
-    link = network.links[compiled.link_ids[step.link]]
-    exit_node, entry_node = network.nodes[link.from_id], network.nodes[link.to_id]
-    if exit_node.country == entry_node.country:  # the costing's border rule: a change of the country column
+    if not link.crosses:
         return
-    if exit_node.border_exit_h is not None:
-        tally.exit_dwell.add(step.border_exit_min, [_keys(exit_node.provenance, "border_exit_h")])
-    if entry_node.border_entry_h is not None:
-        tally.entry_dwell.add(step.border_entry_min, [_keys(entry_node.provenance, "border_entry_h")])
-    exit_usd = exit_node.border_exit_usd_per_teu or 0.0
-    entry_usd = entry_node.border_entry_usd_per_teu or 0.0
+    if link.exit_dwell is not None:
+        exit_dwell.add(step.border_exit_min, link.exit_dwell)
+    if link.entry_dwell is not None:
+        entry_dwell.add(step.border_entry_min, link.entry_dwell)
     if step.border_cents:
-        exit_cents = round(step.border_cents * exit_usd / (exit_usd + entry_usd))
-        if exit_usd:
-            tally.border.add(exit_cents, [_keys(exit_node.provenance, "border_exit_usd_per_teu")])
-        if entry_usd:
-            tally.border.add(step.border_cents - exit_cents, [_keys(entry_node.provenance, "border_entry_usd_per_teu")])
+        exit_cents = round(step.border_cents * link.exit_usd / (link.exit_usd + link.entry_usd))
+        if link.exit_fee is not None:
+            fee.add(exit_cents, link.exit_fee)
+        if link.entry_fee is not None:
+            fee.add(step.border_cents - exit_cents, link.entry_fee)
