@@ -12,7 +12,15 @@ import pytest
 from engine.cli import main
 from engine.errors import NetworkDataError
 from engine.network import Network, load_network
-from engine.routing import FigureProvenance, Route, RouteQuery, Shipment, find_routes, result_to_json
+from engine.routing import (
+    FigureProvenance,
+    Route,
+    RouteQuery,
+    Shipment,
+    constraints_from,
+    find_routes,
+    result_to_json,
+)
 
 READY = datetime(2026, 12, 1, tzinfo=UTC)
 SOURCED = FigureProvenance((), False, 1.0)  # a figure of zero with no estimate behind it
@@ -116,3 +124,29 @@ def test_shipped_answers_name_the_as_of_date(shipped_network: Network) -> None:
         assert route.provenance.network_as_of == shipped_network.as_of is not None
         assert 0 < route.provenance.cost_sourced_share < 1
         assert json.dumps(result_to_json(result))  # plain JSON all the way down
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "teu"),
+    [("XIAN", "DUISBURG", 2), ("SHANGHAI", "ROTTERDAM", 1), ("CHONGQING", "ISTANBUL", 4), ("XIAN", "FRA", 0)],
+)
+def test_legs_add_up_to_the_route(shipped_network: Network, origin: str, destination: str, teu: int) -> None:
+    """The legs' figures cover the route's: weighting each leg's sourced share by its cost (or its minutes, from
+    the previous arrival to its own) gives the route's share, so no minute or cent is counted twice or lost."""
+    shipment = Shipment(teu, 10_000 * max(teu, 1))
+    query = RouteQuery(origin, destination, READY, shipment, constraints=constraints_from(allow_deconsolidation=True))
+    for route in find_routes(shipped_network, query).routes:
+        p = route.provenance
+        assert p is not None
+        legs = [leg.provenance for leg in route.legs]
+        assert all(leg is not None for leg in legs)
+        cost = sum(leg.cost_usd * lp.cost.sourced_share for leg, lp in zip(route.legs, legs, strict=True) if lp)
+        assert cost / route.cost_usd == pytest.approx(p.cost_sourced_share, abs=1e-3)
+        before = [route.ready, *(leg.arrive for leg in route.legs[:-1])]
+        minutes = [(leg.arrive - start).total_seconds() / 60 for leg, start in zip(route.legs, before, strict=True)]
+        assert sum(minutes) == route.duration_h * 60
+        sourced = sum(m * lp.time.sourced_share for m, lp in zip(minutes, legs, strict=True) if lp)
+        assert sourced / sum(minutes) == pytest.approx(p.time_sourced_share, abs=1e-3)
+        keys = {k for lp in legs if lp for k in lp.cost.sources}
+        assert keys == set(p.cost.sources)
+        assert keys <= set(shipped_network.sources)
