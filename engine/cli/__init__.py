@@ -2,7 +2,8 @@
 
 One module per command group, each adding its subcommands to the parser:
 
-- :mod:`engine.cli.network` — ``corridor network validate|show|nodes|export``.
+- :mod:`engine.cli.network` — ``corridor network validate|show|nodes|export``; :mod:`engine.cli.calibrate` adds
+  ``corridor network calibrate``.
 - :mod:`engine.cli.route` — ``corridor route``.
 - :mod:`engine.cli.optimize` — ``corridor plan``, ``assign`` and ``select-terminals`` (OR-Tools is imported by
   the handlers, so ``corridor --help`` and the other commands start without it).
@@ -11,8 +12,9 @@ One module per command group, each adding its subcommands to the parser:
 - :mod:`engine.cli.scenario` — ``corridor scenario validate|diff``.
 - :mod:`engine.cli.serve` — ``corridor serve`` (grpc is imported only when serving).
 
-Shared argument helpers are in :mod:`engine.cli.args`, text building blocks in :mod:`engine.cli.text`; command
-modules import those, never each other.
+Shared argument helpers are in :mod:`engine.cli.args` (and the route question's parser in
+:mod:`engine.cli.query_args`), text building blocks in :mod:`engine.cli.text`; command modules import those,
+never each other.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from engine.cli.calibrate import add_calibrate_command
 from engine.cli.network import add_network_commands
 from engine.cli.optimize import add_optimize_commands
 from engine.cli.route import add_route_command
@@ -54,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="corridor", description="Middle Corridor freight routing engine")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    add_network_commands(commands)
+    add_calibrate_command(add_network_commands(commands))
     add_route_command(commands)
     add_optimize_commands(commands)
     add_study_commands(commands)

@@ -5,6 +5,8 @@
 - ``corridor network nodes [DIR] [--search Q] [--country CC] [--kind KIND]`` — find nodes.
 - ``corridor network nearest LAT LON|PLACE [--kinds K,...] [--limit N] [--radius-km R]`` — nearest nodes, km.
 - ``corridor network export [DIR] --geojson FILE`` — write the network as GeoJSON.
+- ``corridor network calibrate [DIR] [--json] [--only ID,…]`` — published figures vs the engine
+  (:mod:`engine.cli.calibrate`).
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ from engine.network.places import (
 from engine.network.summary import NetworkSummary, summarise
 
 
-def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``network`` and its subcommands to the top-level subcommands."""
+def add_network_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add ``network`` and its subcommands to the top-level subcommands; return its subcommands (``calibrate`` is
+    added there by :mod:`engine.cli.calibrate`)."""
     network = commands.add_parser("network", help="inspect, validate and export a network")
     network_commands = network.add_subparsers(title="network commands", metavar="COMMAND")
 
@@ -90,6 +95,7 @@ def add_network_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         help="write an RFC 7946 FeatureCollection here ('-' for standard output)",
     )
     export.set_defaults(handler=_cmd_export)
+    return network_commands
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -177,7 +183,8 @@ def format_summary(summary: NetworkSummary) -> str:
             for t, c, s, e in sorted(summary.sourced_by_column, key=lambda r: (r[0], -(r[2] + r[3]), r[1]))
         ],
     )
-    lines.append(f"{summary.sources} sources cited.")
+    as_of = "" if summary.as_of is None else f" Figures as of {summary.as_of.isoformat()}."
+    lines.append(f"{summary.sources} sources cited.{as_of}")
     if summary.warnings:
         lines.append("")
         lines.append(f"{len(summary.warnings)} warning(s):")

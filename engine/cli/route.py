@@ -12,32 +12,19 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.args import (
-    add_constraint_options,
-    add_network_option,
-    add_scenario_option,
-    constraints_from_args,
-    load_network_option,
-    parse_time,
-    resolve_node,
-    scenario_line,
-)
+from engine.cli.args import add_network_option, add_scenario_option, load_network_option, scenario_line
+from engine.cli.query_args import add_query_arguments, route_query_from_args
 from engine.cli.text import format_time, table
-from engine.network import CargoClass, Network
+from engine.network import Network
 from engine.routing import (
-    Objective,
-    RouteQuery,
+    FigureProvenance,
     RouteResult,
     Shipment,
-    Weights,
     emissions_text,
     find_routes,
     result_to_json,
     routes_to_geojson,
 )
-
-DEFAULT_KG_PER_TEU = 10_000.0
-"""Gross weight assumed per TEU when ``--weight-kg`` is not given (loose cargo counts as one TEU's worth)."""
 
 
 def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,24 +35,9 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         description="Find routes. ORIGIN and DEST may be ids, names, aliases or LOCODEs "
         "(case- and accent-insensitive).",
     )
-    route.add_argument("origin", metavar="ORIGIN")
-    route.add_argument("destination", metavar="DEST")
     add_network_option(route)
     add_scenario_option(route)
-    route.add_argument(
-        "--ready", required=True, help="when the cargo is ready, ISO 8601 with a zone, e.g. 2026-12-01T00:00Z"
-    )
-    route.add_argument(
-        "--teu", type=int, default=2, help="containers in TEU (a 40ft box is 2); 0 = loose cargo (default 2)"
-    )
-    route.add_argument("--weight-kg", type=float, default=None, help="gross weight in kg (default 10,000 per TEU)")
-    route.add_argument("--cargo-class", choices=[c.value for c in CargoClass], default="general")
-    route.add_argument("--objective", choices=[o.value for o in Objective], default="pareto")
-    route.add_argument("--max-routes", type=int, default=5)
-    add_constraint_options(route, search_limits=True)
-    route.add_argument("--usd-per-hour", type=float, default=0.0, help="value of time for --objective weighted")
-    route.add_argument("--usd-per-transfer", type=float, default=0.0)
-    route.add_argument("--usd-per-kg-co2e", type=float, default=0.0)
+    add_query_arguments(route)
     output = route.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--geojson", type=Path, metavar="FILE", help="also write the routes as GeoJSON LineStrings")
@@ -83,18 +55,7 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
     network = load_network_option(args)
-    weight = args.weight_kg if args.weight_kg is not None else DEFAULT_KG_PER_TEU * max(args.teu, 1)
-    constraints = constraints_from_args(args, network)
-    query = RouteQuery(
-        origin=resolve_node(network, args.origin, "origin"),
-        destination=resolve_node(network, args.destination, "destination"),
-        ready=parse_time(args.ready, "ready"),
-        shipment=Shipment(args.teu, weight, CargoClass(args.cargo_class)),
-        objective=Objective(args.objective),
-        constraints=constraints,
-        max_routes=args.max_routes,
-        weights=Weights(args.usd_per_hour, args.usd_per_transfer, args.usd_per_kg_co2e),
-    )
+    query = route_query_from_args(args, network)
     result = find_routes(network, query)
     if args.json:
         json.dump(result_to_json(result), out, ensure_ascii=False, indent=1)
@@ -145,13 +106,14 @@ def format_result(network: Network, result: RouteResult) -> str:
                 leg.mode.value,
                 leg.service_id,
                 format_time(leg.depart),
-                format_time(leg.arrive),
-                f"{leg.wait_h:.1f}",
-                f"{leg.distance_km:,.0f}",
-                f"{leg.cost_usd:,.0f}",
-                f"{leg.co2e_kg:,.0f}",
+                format_time(leg.arrive) + _mark(p and p.time),
+                f"{leg.wait_h:.1f}" + _mark(p and p.wait),
+                f"{leg.distance_km:,.0f}" + _mark(p and p.distance),
+                f"{leg.cost_usd:,.0f}" + _mark(p and p.cost),
+                f"{leg.co2e_kg:,.0f}" + _mark(p and p.co2e),
             )
             for leg in route.legs
+            for p in [leg.provenance]
         ]
         lines += table(("from", "to", "mode", "service", "depart", "arrive", "wait h", "km", "USD", "kg CO2e"), rows)
         c = route.cost
@@ -176,7 +138,27 @@ def format_result(network: Network, result: RouteResult) -> str:
                     for b in route.border_crossings
                 )
             )
+        if route.provenance is not None:
+            rp = route.provenance
+            as_of = "" if rp.network_as_of is None else f"; network as of {rp.network_as_of.isoformat()}"
+            lines.append(
+                f"  sourced: {rp.cost_sourced_share:.0%} of the cost, {rp.time_sourced_share:.0%} of the time, "
+                f"{rp.co2e.sourced_share:.0%} of the CO2e rest on published sources{as_of}"
+            )
+    if any(route.provenance is not None for route in result.routes):
+        lines.append("")
+        lines.append(MARKER_LEGEND)
     return "\n".join(lines) + "\n"
+
+
+MARKER_LEGEND = "~ partly estimated, * estimated: no published source behind the figure (see --json provenance)"
+
+
+def _mark(figure: FigureProvenance | None) -> str:
+    """``*`` for a figure that rests wholly on estimates, ``~`` partly, a space when fully sourced (or unknown)."""
+    if figure is None or not figure.estimate:
+        return " "
+    return "*" if figure.sourced_share == 0 else "~"
 
 
 def _shipment_text(shipment: Shipment) -> str:

@@ -6,11 +6,14 @@ problem found (file, line, column, what is wrong, what is allowed); nothing half
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from engine.errors import NetworkDataError, quote
@@ -115,7 +118,8 @@ def load_network(directory: str | Path) -> Network:
 
     origins = tuple(meta.origins)
     destinations = tuple(meta.destinations)
-    warnings = check_network(nodes, links, services, factors, sources, origins, destinations, problems)
+    cited_elsewhere = _calibration_sources(directory)
+    warnings = check_network(nodes, links, services, factors, sources, origins, destinations, problems, cited_elsewhere)
     if problems:
         raise NetworkDataError(problems.items)
 
@@ -138,7 +142,26 @@ def load_network(directory: str | Path) -> Network:
         warnings=tuple(warnings),
         sourced_share=share,
         hub_emission_factors=hubs,
+        as_of=meta.as_of,
+        sources_cited_elsewhere=cited_elsewhere,
     )
+
+
+CALIBRATION_FILE = "calibration.csv"
+"""Published figures the engine is held against (``engine.studies.calibration_file`` reads and checks it)."""
+
+
+def _calibration_sources(directory: Path) -> frozenset[str]:
+    """The keys in the ``source`` column of ``calibration.csv``, read leniently: they only keep the sources they
+    name from being reported as unused (the harness checks the file itself)."""
+    path = directory / CALIBRATION_FILE
+    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        return frozenset()
+    try:
+        rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        return frozenset(key.strip() for row in rows if isinstance(key := row.get("source"), str) and key.strip())
+    except (UnicodeDecodeError, csv.Error):
+        return frozenset()
 
 
 def _content_hash(directory: Path) -> str:
@@ -157,6 +180,7 @@ class _Metadata:
     title: str | None = None
     origins: tuple[str, ...] = ()
     destinations: tuple[str, ...] = ()
+    as_of: date | None = None
 
 
 def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
@@ -188,8 +212,13 @@ def _read_metadata(directory: Path, problems: Problems) -> _Metadata:
             problems.add(METADATA_FILE, None, f"connectivity.{key}", "must be a list of node ids")
             value = []
         endpoints[key] = tuple(value)
+    as_of = document.get("as_of")
+    if as_of is not None and (not isinstance(as_of, date) or isinstance(as_of, datetime)):
+        problems.add(METADATA_FILE, None, "as_of", f"must be a TOML date like 2026-12-01, got {quote(as_of)}")
+        as_of = None
     name, title = document.get("name"), document.get("title")
     return _Metadata(
+        as_of=as_of,
         name=name if isinstance(name, str) else None,
         title=title if isinstance(title, str) else None,
         origins=endpoints["origins"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from engine.network.views import ViewCache
@@ -320,6 +321,11 @@ class Network:
     hub_emission_factors: Mapping[NodeKind, HubEmissionFactor] = field(default_factory=dict)
     """Per node kind, in priority order: kg CO2e per container handled at a transfer with a lift (empty: no hub
     emissions)."""
+    as_of: date | None = None
+    """The date the network's figures were last checked against their sources (``as_of`` in ``network.toml``);
+    every answer carries it."""
+    sources_cited_elsewhere: frozenset[str] = frozenset()
+    """Source keys cited outside the five tables (the ``source`` column of ``calibration.csv``)."""
     views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
     """Everything derived from this snapshot alone, kept with it (:mod:`engine.network.views`): empty in a copy
     made by ``dataclasses.replace`` and after pickling, bounded by bytes."""

@@ -110,6 +110,7 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         tuple(n for n in network.origins if n in tables.nodes),  # a closure may remove an origin's node
         tuple(n for n in network.destinations if n in tables.nodes),
         checks,
+        network.sources_cited_elsewhere,
     )
     if checks:
         raise InputFileError([_relocate(p, tables) for p in checks.items])
@@ -128,6 +129,8 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         destinations=tuple(n for n in network.destinations if n in tables.nodes),
         warnings=tuple(warnings),
         sourced_share=network.sourced_share,
+        as_of=network.as_of,
+        sources_cited_elsewhere=network.sources_cited_elsewhere,
         scenarios=network.scenarios,  # edits on top of a named scenario still name it (the hash says the rest)
         hub_emission_factors=network.hub_emission_factors,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import Mode, Network, ServiceKind
@@ -47,6 +48,8 @@ class NetworkSummary:
     sourced_by_column: tuple[tuple[str, str, int, int], ...]  # (table, column, sourced, estimated), file order
     sources: int
     warnings: tuple[str, ...]
+    as_of: date | None = None
+    """The date the figures were last checked against their sources (``network.toml`` ``as_of``)."""
 
     @property
     def sourced_share(self) -> float:
@@ -99,4 +102,5 @@ def summarise(network: Network) -> NetworkSummary:
         ),
         sources=len(network.sources),
         warnings=network.warnings,
+        as_of=network.as_of,
     )

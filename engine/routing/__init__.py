@@ -15,6 +15,13 @@ from engine.routing.emissions import (
     emissions_to_dict,
 )
 from engine.routing.export import result_to_json, route_to_json, routes_to_geojson
+from engine.routing.provenance import (
+    BorderProvenance,
+    FigureProvenance,
+    LegProvenance,
+    RouteProvenance,
+    TransferProvenance,
+)
 from engine.routing.query import (
     MAX_ROUTES_LIMIT,
     Constraints,
@@ -39,22 +46,27 @@ from engine.routing.result import (
 __all__ = [
     "MAX_ROUTES_LIMIT",
     "BorderCrossing",
+    "BorderProvenance",
     "Co2eFactor",
     "Constraints",
     "CostBreakdown",
     "EmissionsReport",
     "FactorUsed",
+    "FigureProvenance",
     "Hop",
     "HubEmission",
     "Leg",
     "LegEmission",
+    "LegProvenance",
     "Objective",
     "Route",
+    "RouteProvenance",
     "RouteQuery",
     "RouteResult",
     "SearchStats",
     "Shipment",
     "Transfer",
+    "TransferProvenance",
     "Weights",
     "constraints_from",
     "emissions_text",

@@ -6,7 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from engine.routing.emissions import emissions_to_dict
+from engine.routing.provenance import BorderProvenance, FigureProvenance, LegProvenance, TransferProvenance
 from engine.routing.result import Leg, Route, RouteResult
+
+
+def _figure(figure: FigureProvenance) -> dict[str, Any]:
+    return {"sources": list(figure.sources), "estimate": figure.estimate, "sourced_share": figure.sourced_share}
+
+
+def _figures(record: LegProvenance | TransferProvenance | BorderProvenance | None) -> dict[str, Any] | None:
+    """A provenance record (a named tuple of figures) as ``{figure: {sources, estimate, sourced_share}}``."""
+    if record is None:
+        return None
+    return {name: _figure(value) for name, value in zip(record._fields, record, strict=True)}
 
 
 def _time(moment: datetime) -> str:
@@ -47,6 +59,20 @@ def _leg(leg: Leg) -> dict[str, Any]:
             for f in leg.co2e_factors
         ],
         "links": [h.link_id for h in leg.hops],
+        "provenance": _figures(leg.provenance),
+    }
+
+
+def _route_provenance(route: Route) -> dict[str, Any] | None:
+    p = route.provenance
+    if p is None:
+        return None
+    figures = {name: _figure(getattr(p, name)) for name in p._fields if isinstance(getattr(p, name), FigureProvenance)}
+    return {
+        **figures,
+        "cost_sourced_share": p.cost_sourced_share,
+        "time_sourced_share": p.time_sourced_share,
+        "network_as_of": None if p.network_as_of is None else p.network_as_of.isoformat(),
     }
 
 
@@ -74,8 +100,9 @@ def route_to_json(route: Route) -> dict[str, Any]:
                 "handling_usd": t.handling_usd,
                 "gauge_break": t.gauge_break,
                 "deconsolidation": t.deconsolidation,
+                **({} if route.provenance is None else {"provenance": _figures(route.provenance.transfers[n])}),
             }
-            for t in route.transfers
+            for n, t in enumerate(route.transfers)
         ],
         "border_crossings": [
             {
@@ -86,8 +113,9 @@ def route_to_json(route: Route) -> dict[str, Any]:
                 "to_country": b.to_country,
                 "dwell_h": round(b.exit_dwell_h + b.entry_dwell_h, 2),
                 "cost_usd": b.cost_usd,
+                **({} if route.provenance is None else {"provenance": _figures(route.provenance.border_crossings[n])}),
             }
-            for b in route.border_crossings
+            for n, b in enumerate(route.border_crossings)
         ],
         "countries": list(route.countries),
         "co2e_kg": route.co2e_kg,
@@ -95,6 +123,7 @@ def route_to_json(route: Route) -> dict[str, Any]:
         "legs": [_leg(leg) for leg in route.legs],
         "geometry": [list(point) for point in route.geometry],
         "emissions": None if route.emissions is None else emissions_to_dict(route.emissions),
+        "provenance": _route_provenance(route),
     }
 
 

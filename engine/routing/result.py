@@ -18,6 +18,7 @@ from engine.network.model import LoadUnit, Mode, Network
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import Step
 from engine.routing.emissions import EmissionsReport, emissions_report
+from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.timetable import from_minutes, to_minutes
 
@@ -81,6 +82,8 @@ class Leg:
     hops: tuple[Hop, ...]
     co2e_ttw_kg: float = 0.0
     """Tank-to-wheel CO2e of the leg's links (kg); ``co2e_kg`` is well-to-wheel, including the hub before it."""
+    provenance: LegProvenance | None = None
+    """Source keys or ESTIMATE behind each figure (:mod:`engine.routing.provenance`)."""
 
     @property
     def cost_usd(self) -> float:
@@ -145,6 +148,8 @@ class Route:
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
     emissions: EmissionsReport | None = None
     """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`)."""
+    provenance: RouteProvenance | None = None
+    """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of."""
 
     @property
     def cost_usd(self) -> float:
@@ -304,9 +309,11 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, [facts[step.link] for step in steps])
+    leg_provenance, provenance = route_provenance(network, compiled, groups)
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
+    border_steps: list[Step] = []
     step_index = 0
     totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
     ready = to_minutes(query.ready)
@@ -343,6 +350,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             left, entered = crossed[step_index]
             step_index += 1
             if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
+                border_steps.append(step)
                 borders.append(
                     BorderCrossing(
                         link_id=fact.link_id,
@@ -392,6 +400,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                 co2e_kg=co2e / 1000,
                 hops=tuple(hops),
                 co2e_ttw_kg=sum(step.co2e_ttw_g for step in group) / 1000,
+                provenance=leg_provenance[n],
             )
         )
         arrive_at_node = last_step.arrive
@@ -418,6 +427,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
         emissions=emissions_report(network, compiled, query.shipment.teu, query.shipment.tonnes, steps),
+        provenance=provenance._replace(border_crossings=border_provenance(network, compiled, border_steps)),
     )
 
 

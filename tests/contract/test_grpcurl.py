@@ -74,6 +74,13 @@ def test_find_routes_call(server: ServerProcess) -> None:
     assert "hubs" not in emissions  # one vessel from port to port: no transfer, no hub (empty lists are omitted)
     assert sum(leg["co2e_wtw_kg"] for leg in emissions["legs"]) == pytest.approx(route["co2e_kg"], abs=1e-6)
     assert emissions["co2e_ttw_kg"] < emissions["co2e_wtw_kg"]
+    # Provenance as a client reads it from reflection alone (zero values omitted).
+    route = answer["routes"][0]
+    assert route["network_as_of"] == "2026-12-01"
+    assert 0 < route["cost"]["total_provenance"]["sourced_share"] < 1
+    assert "DCN-WCI" in route["cost"]["freight_provenance"]["sources"]  # the Drewry index behind the sea fare
+    assert 0 < route["time_provenance"]["sourced_share"] <= 1
+    assert all("time_provenance" in leg for leg in route["legs"])
 
 
 def test_health_check(server: ServerProcess) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from google.rpc import status_pb2
 
+from engine.network import load_network
+from engine.network.paths import default_network_dir
+from engine.routing import FigureProvenance, Objective, RouteQuery, Shipment, constraints_from, find_routes
 from tests.contract.conftest import ServerProcess
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -20,6 +24,38 @@ pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
     reason="Node.js or its packages are not installed (make setup installs them when npm is present)",
 )
+
+
+def _figure(f: FigureProvenance) -> list[object]:
+    return [list(f.sources), f.estimate, f.sourced_share]
+
+
+def _same_provenance_as_in_process(seen: dict[str, object]) -> None:
+    """The provenance the Node client read equals the library's for the same question."""
+    query = RouteQuery(
+        "XIAN",
+        "DUISBURG",
+        datetime(2026, 12, 1, tzinfo=UTC),
+        Shipment(2, 20_000),
+        Objective.FASTEST,
+        constraints_from(avoid_countries=["RU", "BY"]),
+        max_routes=1,
+    )
+    route = find_routes(load_network(default_network_dir()), query).routes[0]
+    p = route.provenance
+    assert p is not None
+    assert seen == {
+        "network_as_of": "2026-12-01",
+        "cost": _figure(p.cost),
+        "freight": _figure(p.freight),
+        "time": _figure(p.time),
+        "co2e": _figure(p.co2e),
+        "distance": _figure(p.distance),
+        "legs": [[_figure(leg.provenance.cost), _figure(leg.provenance.time)] for leg in route.legs if leg.provenance],
+        "transfers": [_figure(t.handling_cost) for t in p.transfers],
+        "borders": [_figure(b.entry_dwell) for b in p.border_crossings],
+    }
+    assert 0 < p.cost_sourced_share < 1
 
 
 def test_node_client(server: ServerProcess) -> None:
@@ -35,6 +71,8 @@ def test_node_client(server: ServerProcess) -> None:
     assert out["network"]["name"] == "middle_corridor"
     assert out["network"]["modes"] == ["MODE_RAIL", "MODE_FERRY", "MODE_SEA", "MODE_ROAD", "MODE_AIR"]
     assert out["route"]["request_id"] == "node-1"
+    assert out["network"]["as_of"] == "2026-12-01"
+    _same_provenance_as_in_process(out["route"]["provenance"])
     assert not {"RU", "BY"} & set(out["route"]["countries"])
     assert "MODE_FERRY" in out["route"]["modes"]
     emissions = out["route"]["emissions"]  # Route.emissions: the breakdown sums to the route's CO2e

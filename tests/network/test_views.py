@@ -37,6 +37,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.bounds",
         "routing.link_facts",
         "routing.emission_factors_used",
+        "routing.provenance_cells",
     }
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
 

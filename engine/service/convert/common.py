@@ -20,6 +20,7 @@ from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, LoadUnit, Mode, NodeKind
 from engine.routing import Constraints, CostBreakdown, Leg, Objective, Route, constraints_from
 from engine.service.convert.emissions import emissions_to_proto
+from engine.service.convert.provenance import add_leg_provenance, add_route_provenance
 
 T = TypeVar("T")
 
@@ -186,12 +187,14 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
                 co2e_kg=hop.co2e_kg,
                 emission_class=factor.emission_class,
             )
+    add_leg_provenance(message, leg.provenance)
     return message
 
 
 def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
-    """One route as a protobuf message (with every leg's links when ``include_hops``)."""
-    return types_pb2.Route(
+    """One route as a protobuf message (with every leg's links when ``include_hops``) and the provenance of its
+    figures."""
+    message = types_pb2.Route(
         legs=[_leg(leg, include_hops) for leg in route.legs],
         transfers=[
             types_pb2.Transfer(
@@ -236,6 +239,8 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         wait_h=route.wait_h,
         emissions=None if route.emissions is None else emissions_to_proto(route.emissions, MODE_TO_PROTO),
     )
+    add_route_provenance(message, route.provenance)
+    return message
 
 
 def _proto_field(field: str) -> str:

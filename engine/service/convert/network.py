@@ -43,6 +43,7 @@ def network_info(network: Network) -> network_pb2.GetNetworkInfoResponse:
         destinations=network.destinations,
         sourced_share=summary.sourced_share,
         source_count=summary.sources,
+        as_of="" if network.as_of is None else network.as_of.isoformat(),
     )
 
 

@@ -43,7 +43,8 @@ function decodeDetails(error) {
 
 const out = {};
 const info = await call(network, "GetNetworkInfo", {});
-out.network = { name: info.response.name, nodes: info.response.node_count, modes: info.response.modes };
+out.network = { name: info.response.name, nodes: info.response.node_count, modes: info.response.modes,
+                as_of: info.response.as_of };
 
 const ready = { seconds: Date.UTC(2026, 11, 1) / 1000, nanos: 0 };
 const found = await call(routing, "FindRoutes", {
@@ -52,6 +53,7 @@ const found = await call(routing, "FindRoutes", {
   request_id: "node-1",
 });
 const route = found.response.routes[0];
+const figure = (f) => [f.sources, f.estimate, f.sourced_share];
 out.route = { request_id: found.response.request_id, countries: route.countries,
               modes: route.legs.map((leg) => leg.mode), cost_usd: route.cost_usd, co2e_kg: route.co2e_kg,
               leg_ttw_kg: route.legs.map((leg) => leg.co2e_ttw_kg),
@@ -59,7 +61,14 @@ out.route = { request_id: found.response.request_id, countries: route.countries,
                 method: route.emissions.method, ttw: route.emissions.co2e_ttw_kg, wtw: route.emissions.co2e_wtw_kg,
                 legs: route.emissions.legs.map((leg) => [leg.factor.emission_class, leg.co2e_ttw_kg, leg.co2e_wtw_kg]),
                 hubs: route.emissions.hubs.map((hub) => [hub.node, hub.kind, hub.containers, hub.co2e_wtw_kg]),
-              } };
+              },
+              provenance: { network_as_of: route.network_as_of, cost: figure(route.cost.total_provenance),
+                            freight: figure(route.cost.freight_provenance), time: figure(route.time_provenance),
+                            co2e: figure(route.co2e_provenance), distance: figure(route.distance_provenance),
+                            legs: route.legs.map((leg) => [figure(leg.cost.total_provenance),
+                                                           figure(leg.time_provenance)]),
+                            transfers: route.transfers.map((t) => figure(t.handling_cost_provenance)),
+                            borders: route.border_crossings.map((b) => figure(b.entry_dwell_provenance)) } };
 
 const unknownScenario = await call(routing, "FindRoutes", {
   origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",

@@ -54,6 +54,7 @@ class GetNetworkInfoResponse(_message.Message):
     DESTINATIONS_FIELD_NUMBER: _builtins.int
     SOURCED_SHARE_FIELD_NUMBER: _builtins.int
     SOURCE_COUNT_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Network name, e.g. "middle_corridor"."""
     title: _builtins.str
@@ -70,6 +71,10 @@ class GetNetworkInfoResponse(_message.Message):
     """Share of numeric cells backed by a published source (0–1); the rest are marked estimates."""
     source_count: _builtins.int
     """Number of sources cited."""
+    as_of: _builtins.str
+    """The date the network's figures were last checked against their sources, ISO 8601 (YYYY-MM-DD); empty when
+    the network does not say (network.toml as_of).
+    """
     @_builtins.property
     def modes(self) -> _containers.RepeatedScalarFieldContainer[_types_pb2.Mode.ValueType]:
         """Modes present."""
@@ -101,10 +106,11 @@ class GetNetworkInfoResponse(_message.Message):
         destinations: _abc.Iterable[_builtins.str] | None = ...,
         sourced_share: _builtins.float = ...,
         source_count: _builtins.int = ...,
+        as_of: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries", "destinations", b"destinations", "link_count", b"link_count", "modes", b"modes", "name", b"name", "node_count", b"node_count", "origins", b"origins", "service_count", b"service_count", "source_count", b"source_count", "sourced_share", b"sourced_share", "title", b"title", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "countries", b"countries", "destinations", b"destinations", "link_count", b"link_count", "modes", b"modes", "name", b"name", "node_count", b"node_count", "origins", b"origins", "service_count", b"service_count", "source_count", b"source_count", "sourced_share", b"sourced_share", "title", b"title", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -367,6 +367,43 @@ class Weights(_message.Message):
 Global___Weights: _TypeAlias = Weights  # noqa: Y015
 
 @_typing.final
+class FigureProvenance(_message.Message):
+    """Where one figure of an answer comes from. A figure is a sum of parts (a hop's freight, a border's dwell …), each
+    computed from cells of the network's tables; a part is sourced when every cell it is computed from cites a
+    published source (the rule `corridor network show` counts cells by), otherwise it rests on an estimate.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCES_FIELD_NUMBER: _builtins.int
+    ESTIMATE_FIELD_NUMBER: _builtins.int
+    SOURCED_SHARE_FIELD_NUMBER: _builtins.int
+    estimate: _builtins.bool
+    """True when at least one part rests on a cell with no published source."""
+    sourced_share: _builtins.float
+    """Fraction (0–1) of the figure's amount computed only from sourced cells, counted in cents, minutes, grams or
+    metres; 1 for a figure of zero with no estimate behind it.
+    """
+    @_builtins.property
+    def sources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Keys of the network's sources table behind the figure, first use first ("ESTIMATE" is never listed)."""
+
+    def __init__(
+        self,
+        *,
+        sources: _abc.Iterable[_builtins.str] | None = ...,
+        estimate: _builtins.bool = ...,
+        sourced_share: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["estimate", b"estimate", "sourced_share", b"sourced_share", "sources", b"sources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FigureProvenance: _TypeAlias = FigureProvenance  # noqa: Y015
+
+@_typing.final
 class CostBreakdown(_message.Message):
     """Cost of a route or leg by component, in USD."""
 
@@ -377,6 +414,11 @@ class CostBreakdown(_message.Message):
     BORDER_USD_FIELD_NUMBER: _builtins.int
     DECONSOLIDATION_USD_FIELD_NUMBER: _builtins.int
     TOTAL_USD_FIELD_NUMBER: _builtins.int
+    FREIGHT_PROVENANCE_FIELD_NUMBER: _builtins.int
+    HANDLING_PROVENANCE_FIELD_NUMBER: _builtins.int
+    BORDER_PROVENANCE_FIELD_NUMBER: _builtins.int
+    DECONSOLIDATION_PROVENANCE_FIELD_NUMBER: _builtins.int
+    TOTAL_PROVENANCE_FIELD_NUMBER: _builtins.int
     freight_usd: _builtins.float
     """Link tariffs (per TEU, per kg, per truck)."""
     handling_usd: _builtins.float
@@ -387,6 +429,28 @@ class CostBreakdown(_message.Message):
     """Unstuffing containers into air cargo at airports."""
     total_usd: _builtins.float
     """Sum of the components."""
+    @_builtins.property
+    def freight_provenance(self) -> Global___FigureProvenance:
+        """Where each component comes from (provenance of the figures, see FigureProvenance)."""
+
+    @_builtins.property
+    def handling_provenance(self) -> Global___FigureProvenance:
+        """Provenance of handling_usd."""
+
+    @_builtins.property
+    def border_provenance(self) -> Global___FigureProvenance:
+        """Provenance of border_usd."""
+
+    @_builtins.property
+    def deconsolidation_provenance(self) -> Global___FigureProvenance:
+        """Provenance of deconsolidation_usd."""
+
+    @_builtins.property
+    def total_provenance(self) -> Global___FigureProvenance:
+        """Provenance of total_usd: its sourced_share is the cents of the cost whose driving cells cite a published
+        source, divided by all cents.
+        """
+
     def __init__(
         self,
         *,
@@ -395,10 +459,15 @@ class CostBreakdown(_message.Message):
         border_usd: _builtins.float = ...,
         deconsolidation_usd: _builtins.float = ...,
         total_usd: _builtins.float = ...,
+        freight_provenance: Global___FigureProvenance | None = ...,
+        handling_provenance: Global___FigureProvenance | None = ...,
+        border_provenance: Global___FigureProvenance | None = ...,
+        deconsolidation_provenance: Global___FigureProvenance | None = ...,
+        total_provenance: Global___FigureProvenance | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "deconsolidation_provenance", b"deconsolidation_provenance", "freight_provenance", b"freight_provenance", "handling_provenance", b"handling_provenance", "total_provenance", b"total_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_usd", b"border_usd", "deconsolidation_usd", b"deconsolidation_usd", "freight_usd", b"freight_usd", "handling_usd", b"handling_usd", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "border_usd", b"border_usd", "deconsolidation_provenance", b"deconsolidation_provenance", "deconsolidation_usd", b"deconsolidation_usd", "freight_provenance", b"freight_provenance", "freight_usd", b"freight_usd", "handling_provenance", b"handling_provenance", "handling_usd", b"handling_usd", "total_provenance", b"total_provenance", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -530,6 +599,10 @@ class Leg(_message.Message):
     CO2E_FACTORS_FIELD_NUMBER: _builtins.int
     HOPS_FIELD_NUMBER: _builtins.int
     CO2E_TTW_KG_FIELD_NUMBER: _builtins.int
+    TIME_PROVENANCE_FIELD_NUMBER: _builtins.int
+    WAIT_PROVENANCE_FIELD_NUMBER: _builtins.int
+    DISTANCE_PROVENANCE_FIELD_NUMBER: _builtins.int
+    CO2E_PROVENANCE_FIELD_NUMBER: _builtins.int
     from_node: _builtins.str
     """Boarding node."""
     to_node: _builtins.str
@@ -578,6 +651,24 @@ class Leg(_message.Message):
     def hops(self) -> _containers.RepeatedCompositeFieldContainer[Global___Hop]:
         """The links of this leg, in order (only when the request set include_hops)."""
 
+    @_builtins.property
+    def time_provenance(self) -> Global___FigureProvenance:
+        """Provenance of the leg's time: the minutes from the cargo's arrival at from_node to its arrival at to_node
+        (handling, de-consolidation, wait, border dwell, run). The cost's is in cost.
+        """
+
+    @_builtins.property
+    def wait_provenance(self) -> Global___FigureProvenance:
+        """Provenance of wait_h (the service's timetable)."""
+
+    @_builtins.property
+    def distance_provenance(self) -> Global___FigureProvenance:
+        """Provenance of distance_km."""
+
+    @_builtins.property
+    def co2e_provenance(self) -> Global___FigureProvenance:
+        """Provenance of co2e_kg (emission factors and distances)."""
+
     def __init__(
         self,
         *,
@@ -599,10 +690,14 @@ class Leg(_message.Message):
         co2e_factors: _abc.Iterable[Global___Co2eFactor] | None = ...,
         hops: _abc.Iterable[Global___Hop] | None = ...,
         co2e_ttw_kg: _builtins.float = ...,
+        time_provenance: Global___FigureProvenance | None = ...,
+        wait_provenance: Global___FigureProvenance | None = ...,
+        distance_provenance: Global___FigureProvenance | None = ...,
+        co2e_provenance: Global___FigureProvenance | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "depart", b"depart"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "depart", b"depart", "distance_provenance", b"distance_provenance", "time_provenance", b"time_provenance", "wait_provenance", b"wait_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "co2e_ttw_kg", b"co2e_ttw_kg", "cost", b"cost", "cost_usd", b"cost_usd", "depart", b"depart", "distance_km", b"distance_km", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "through_nodes", b"through_nodes", "to_node", b"to_node", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "co2e_ttw_kg", b"co2e_ttw_kg", "cost", b"cost", "cost_usd", b"cost_usd", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "through_nodes", b"through_nodes", "time_provenance", b"time_provenance", "to_node", b"to_node", "wait_h", b"wait_h", "wait_provenance", b"wait_provenance"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -624,6 +719,10 @@ class Transfer(_message.Message):
     GAUGE_BREAK_FIELD_NUMBER: _builtins.int
     DECONSOLIDATION_FIELD_NUMBER: _builtins.int
     DECONSOLIDATION_USD_FIELD_NUMBER: _builtins.int
+    HANDLING_TIME_PROVENANCE_FIELD_NUMBER: _builtins.int
+    HANDLING_COST_PROVENANCE_FIELD_NUMBER: _builtins.int
+    DECONSOLIDATION_TIME_PROVENANCE_FIELD_NUMBER: _builtins.int
+    DECONSOLIDATION_COST_PROVENANCE_FIELD_NUMBER: _builtins.int
     node: _builtins.str
     """Node where the cargo changes vehicle."""
     from_service: _builtins.str
@@ -646,6 +745,22 @@ class Transfer(_message.Message):
     def arrive(self) -> _timestamp_pb2.Timestamp:
         """When the cargo arrived at the node."""
 
+    @_builtins.property
+    def handling_time_provenance(self) -> Global___FigureProvenance:
+        """Provenance of handling_h (the node's handling_h)."""
+
+    @_builtins.property
+    def handling_cost_provenance(self) -> Global___FigureProvenance:
+        """Provenance of handling_usd."""
+
+    @_builtins.property
+    def deconsolidation_time_provenance(self) -> Global___FigureProvenance:
+        """Provenance of the de-consolidation time (the airport's deconsolidation_h)."""
+
+    @_builtins.property
+    def deconsolidation_cost_provenance(self) -> Global___FigureProvenance:
+        """Provenance of deconsolidation_usd."""
+
     def __init__(
         self,
         *,
@@ -659,10 +774,14 @@ class Transfer(_message.Message):
         gauge_break: _builtins.bool = ...,
         deconsolidation: _builtins.bool = ...,
         deconsolidation_usd: _builtins.float = ...,
+        handling_time_provenance: Global___FigureProvenance | None = ...,
+        handling_cost_provenance: Global___FigureProvenance | None = ...,
+        deconsolidation_time_provenance: Global___FigureProvenance | None = ...,
+        deconsolidation_cost_provenance: Global___FigureProvenance | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "deconsolidation_cost_provenance", b"deconsolidation_cost_provenance", "deconsolidation_time_provenance", b"deconsolidation_time_provenance", "handling_cost_provenance", b"handling_cost_provenance", "handling_time_provenance", b"handling_time_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "deconsolidation", b"deconsolidation", "deconsolidation_usd", b"deconsolidation_usd", "from_service", b"from_service", "gauge_break", b"gauge_break", "handling_h", b"handling_h", "handling_usd", b"handling_usd", "lift", b"lift", "node", b"node", "to_service", b"to_service"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "deconsolidation", b"deconsolidation", "deconsolidation_cost_provenance", b"deconsolidation_cost_provenance", "deconsolidation_time_provenance", b"deconsolidation_time_provenance", "deconsolidation_usd", b"deconsolidation_usd", "from_service", b"from_service", "gauge_break", b"gauge_break", "handling_cost_provenance", b"handling_cost_provenance", "handling_h", b"handling_h", "handling_time_provenance", b"handling_time_provenance", "handling_usd", b"handling_usd", "lift", b"lift", "node", b"node", "to_service", b"to_service"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -682,6 +801,9 @@ class BorderCrossing(_message.Message):
     EXIT_DWELL_H_FIELD_NUMBER: _builtins.int
     ENTRY_DWELL_H_FIELD_NUMBER: _builtins.int
     COST_USD_FIELD_NUMBER: _builtins.int
+    EXIT_DWELL_PROVENANCE_FIELD_NUMBER: _builtins.int
+    ENTRY_DWELL_PROVENANCE_FIELD_NUMBER: _builtins.int
+    COST_PROVENANCE_FIELD_NUMBER: _builtins.int
     link_id: _builtins.str
     """Link id."""
     from_node: _builtins.str
@@ -698,6 +820,18 @@ class BorderCrossing(_message.Message):
     """Entry dwell in hours."""
     cost_usd: _builtins.float
     """Border cost in USD."""
+    @_builtins.property
+    def exit_dwell_provenance(self) -> Global___FigureProvenance:
+        """Provenance of exit_dwell_h."""
+
+    @_builtins.property
+    def entry_dwell_provenance(self) -> Global___FigureProvenance:
+        """Provenance of entry_dwell_h."""
+
+    @_builtins.property
+    def cost_provenance(self) -> Global___FigureProvenance:
+        """Provenance of cost_usd."""
+
     def __init__(
         self,
         *,
@@ -709,10 +843,13 @@ class BorderCrossing(_message.Message):
         exit_dwell_h: _builtins.float = ...,
         entry_dwell_h: _builtins.float = ...,
         cost_usd: _builtins.float = ...,
+        exit_dwell_provenance: Global___FigureProvenance | None = ...,
+        entry_dwell_provenance: Global___FigureProvenance | None = ...,
+        cost_provenance: Global___FigureProvenance | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cost_provenance", b"cost_provenance", "entry_dwell_provenance", b"entry_dwell_provenance", "exit_dwell_provenance", b"exit_dwell_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cost_usd", b"cost_usd", "entry_dwell_h", b"entry_dwell_h", "exit_dwell_h", b"exit_dwell_h", "from_country", b"from_country", "from_node", b"from_node", "link_id", b"link_id", "to_country", b"to_country", "to_node", b"to_node"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cost_provenance", b"cost_provenance", "cost_usd", b"cost_usd", "entry_dwell_h", b"entry_dwell_h", "entry_dwell_provenance", b"entry_dwell_provenance", "exit_dwell_h", b"exit_dwell_h", "exit_dwell_provenance", b"exit_dwell_provenance", "from_country", b"from_country", "from_node", b"from_node", "link_id", b"link_id", "to_country", b"to_country", "to_node", b"to_node"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -767,6 +904,10 @@ class Route(_message.Message):
     TRANSFER_COUNT_FIELD_NUMBER: _builtins.int
     WAIT_H_FIELD_NUMBER: _builtins.int
     EMISSIONS_FIELD_NUMBER: _builtins.int
+    TIME_PROVENANCE_FIELD_NUMBER: _builtins.int
+    DISTANCE_PROVENANCE_FIELD_NUMBER: _builtins.int
+    CO2E_PROVENANCE_FIELD_NUMBER: _builtins.int
+    NETWORK_AS_OF_FIELD_NUMBER: _builtins.int
     duration_h: _builtins.float
     """Hours from ready to arrival."""
     cost_usd: _builtins.float
@@ -779,6 +920,10 @@ class Route(_message.Message):
     """Number of transfers."""
     wait_h: _builtins.float
     """Hours spent waiting for departures."""
+    network_as_of: _builtins.str
+    """The date the network's figures were last checked against their sources, ISO 8601 (YYYY-MM-DD); empty when
+    the network does not say.
+    """
     @_builtins.property
     def legs(self) -> _containers.RepeatedCompositeFieldContainer[Global___Leg]:
         """Legs in order."""
@@ -829,6 +974,20 @@ class Route(_message.Message):
         Always present; its co2e_wtw_kg equals co2e_kg.
         """
 
+    @_builtins.property
+    def time_provenance(self) -> Global___FigureProvenance:
+        """Provenance of duration_h: its sourced_share is the minutes from ready to arrival whose driving cell cites a
+        published source, divided by all minutes. The cost's is in cost (cost.total_provenance).
+        """
+
+    @_builtins.property
+    def distance_provenance(self) -> Global___FigureProvenance:
+        """Provenance of distance_km."""
+
+    @_builtins.property
+    def co2e_provenance(self) -> Global___FigureProvenance:
+        """Provenance of co2e_kg."""
+
     def __init__(
         self,
         *,
@@ -849,10 +1008,14 @@ class Route(_message.Message):
         transfer_count: _builtins.int = ...,
         wait_h: _builtins.float = ...,
         emissions: Global___EmissionsReport | None = ...,
+        time_provenance: Global___FigureProvenance | None = ...,
+        distance_provenance: Global___FigureProvenance | None = ...,
+        co2e_provenance: Global___FigureProvenance | None = ...,
+        network_as_of: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "depart", b"depart", "emissions", b"emissions", "ready", b"ready"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "depart", b"depart", "distance_provenance", b"distance_provenance", "emissions", b"emissions", "ready", b"ready", "time_provenance", b"time_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "duration_h", b"duration_h", "emissions", b"emissions", "geometry", b"geometry", "legs", b"legs", "ready", b"ready", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "duration_h", b"duration_h", "emissions", b"emissions", "geometry", b"geometry", "legs", b"legs", "network_as_of", b"network_as_of", "ready", b"ready", "time_provenance", b"time_provenance", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
