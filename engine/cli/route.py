@@ -22,7 +22,7 @@ from engine.cli.args import (
     resolve_node,
     scenario_line,
 )
-from engine.cli.text import format_time, table
+from engine.cli.text import band_text, format_time, table
 from engine.network import CargoClass, Network
 from engine.routing import (
     Objective,
@@ -123,7 +123,7 @@ def format_result(network: Network, result: RouteResult) -> str:
         lines.append("")
         lines.append(
             f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days "
-            f"(arrive {format_time(route.arrive)}), "
+            f"(arrive {format_time(route.arrive)}{band_text(route)}), "
             f"{route.transfer_count} transfers, {route.co2e_kg:,.0f} kg CO2e, {route.distance_km:,.0f} km, "
             f"via {'-'.join(route.countries)}"
         )

@@ -126,7 +126,8 @@ def _compile(network: Network) -> CompiledNetwork:
         node_index=node_index,
         country=tuple(n.country for n in nodes),
         allows_transfer=tuple(n.allows_transfer for n in nodes),
-        handling_min=tuple(_minutes(n.handling_h) for n in nodes),
+        # A port's queue for a berth or a sailing slot (P50) is part of the time a transfer there takes.
+        handling_min=tuple(_minutes(n.handling_h) + _minutes(n.port_queue_h) for n in nodes),
         handling_usd_per_teu=tuple(n.handling_usd_per_teu or 0.0 for n in nodes),
         handling_usd_per_kg=tuple(n.handling_usd_per_kg for n in nodes),
         decons_min=tuple(None if n.deconsolidation_h is None else _minutes(n.deconsolidation_h) for n in nodes),

@@ -1,0 +1,241 @@
+"""Arrival bands: a seeded Monte-Carlo replay of a route's steps through the timetable (docs/RELIABILITY.md).
+
+The search optimises the **P50 model**: every dwell at its typical value (the ``border_exit_h``, ``border_entry_h``,
+``handling_h`` and ``port_queue_h`` columns) and every departure sailing. A route found that way is then replayed
+:data:`SAMPLES` times with the dwells drawn from their P10/P50/P90 (``*_p10_h`` / ``*_p90_h`` node columns) and
+departures cancelled with their service's ``cancel_probability``: cargo that reaches a port late misses its sailing
+and waits for the next one the timetable offers (:meth:`Departures.next_array`), and a cancelled sailing sends it
+to the one after. That is what gives the Caspian crossing its tail. The replay keeps the route's links and services
+(cargo does not re-route when late), so the band describes the route the answer shows.
+
+**Distribution from three quantiles.** A dwell with P10 ``a`` ≤ P50 ``m`` ≤ P90 ``b`` is a shifted log-normal
+``c + exp(μ + σ·z)`` through the three points (``c = (m² − a·b) / (2m − a − b)``, ``μ = ln(m − c)``,
+``σ = ln((b − c)/(m − c)) / 1.2816``): right-skewed when ``b − m > m − a`` (queues and inspections have long upper
+tails), mirrored when skewed left, normal when symmetric; where the shift degenerates (``a = m`` or ``m = b``) a
+split normal (half-normals of scales ``(m − a)/1.2816`` and ``(b − m)/1.2816``) is used. Every form hits the three
+quantiles exactly; draws are clipped to ``z ∈ [−4, 4]`` and at 0 h. A dwell without a spread stays at its P50.
+
+**Seed.** Derived from the request and the route (origin, destination, ready minute and the route's link ids) by
+BLAKE2b, never from process state: the same request gives the same band in-process, in a gRPC worker or on Dask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.network.model import Network, Node, ServiceKind
+from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.costing import Step
+from engine.routing.query import RouteQuery
+from engine.routing.timetable import from_minutes, to_minutes
+
+SAMPLES = 1000
+"""Replays per route. The standard error of an estimated probability is at most √(0.25/1000) ≈ 1.6 points, of
+the P10 or P90 rank ≈ 1 point (√(0.09/1000)); a replay costs one vector operation per dwell and departure of the
+route, so 1,000 keeps the band's cost well under the search's (docs/RELIABILITY.md has the measurement)."""
+
+Z10 = 1.2815515655446004
+"""The standard normal's 90th percentile: P10 and P90 sit at z = ∓Z10."""
+
+Z_CLIP = 4.0
+MAX_CANCELLED_IN_A_ROW = 32
+"""Cancelled departures followed in a row before the sample takes the next one regardless (at the largest
+allowed ``cancel_probability`` of 0.9 that happens with probability 0.9³² ≈ 3 %; at the shipped network's it is
+below 10⁻²⁰)."""
+
+Array = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ArrivalBand:
+    """The spread of a route's arrival: P10, P50 and P90 of the replays (UTC) and, with a deadline, the share of
+    replays arriving by it."""
+
+    p10: datetime
+    p50: datetime
+    p90: datetime
+    on_time_probability: float | None
+
+
+@dataclass(frozen=True)
+class Dwell:
+    """One varying dwell: P10, P50 and P90 in hours."""
+
+    p10: float
+    p50: float
+    p90: float
+
+    def minutes(self, z: npt.NDArray[np.float64]) -> Array:
+        """Draws at standard normal values ``z``, in whole minutes (≥ 0)."""
+        minutes: Array = np.rint(np.maximum(self.hours(np.clip(z, -Z_CLIP, Z_CLIP)), 0.0) * 60).astype(np.int64)
+        return minutes
+
+    def hours(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The quantile function at ``Φ(z)`` (hours), unclipped."""
+        a, m, b = self.p10, self.p50, self.p90
+        low, high = m - a, b - m
+        if math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-9):
+            return m + z * (low / Z10)
+        if low <= 1e-9 or high <= 1e-9:
+            return np.where(z < 0, m + z * (low / Z10), m + z * (high / Z10))
+        if high > low:
+            return _shifted_lognormal(a, m, b, z)
+        return -_shifted_lognormal(-b, -m, -a, z)
+
+
+def _shifted_lognormal(a: float, m: float, b: float, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Right-skewed: ``c + exp(μ + σz)`` with quantiles ``a``, ``m``, ``b`` at z = −Z10, 0, Z10."""
+    c = (m * m - a * b) / (2 * m - a - b)
+    mu = math.log(m - c)
+    sigma = math.log((b - c) / (m - c)) / Z10
+    return c + np.exp(mu + sigma * z)
+
+
+def node_dwell(node: Node, component: str) -> Dwell | None:
+    """The spread of ``component`` (``border_exit``, ``border_entry``, ``handling``, ``port_queue``) at ``node``;
+    ``None`` where the node gives no P10/P90 for it (the dwell then stays at its P50)."""
+    p10 = getattr(node, f"{component}_p10_h")
+    p90 = getattr(node, f"{component}_p90_h")
+    p50 = getattr(node, "port_queue_h" if component == "port_queue" else f"{component}_h")
+    if p10 is None or p90 is None or p50 is None:
+        return None
+    return Dwell(p10, p50, p90)
+
+
+def request_seed(query: RouteQuery, link_ids: Sequence[str]) -> int:
+    """A 64-bit seed from the request and the route: the same on every process and machine (no ``hash()``)."""
+    text = "|".join((query.origin, query.destination, str(to_minutes(query.ready)), ",".join(link_ids)))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def arrival_band(network: Network, query: RouteQuery, steps: Sequence[Step], samples: int = SAMPLES) -> ArrivalBand:
+    """Replay ``steps`` ``samples`` times with sampled dwells and cancellations and summarise the arrivals.
+
+    Parameters
+    ----------
+    network
+        The snapshot the steps were taken on.
+    query
+        The query they answer: its ready time starts every replay, its ``arrive_by`` (if any) gives
+        ``on_time_probability``, and it seeds the generator together with the route's links.
+    steps
+        The route as the search took it (at least one step).
+    samples
+        Number of replays.
+
+    Returns
+    -------
+    ArrivalBand
+        P10, P50 and P90 of the replayed arrivals (whole minutes, UTC); ``on_time_probability`` is the share
+        arriving at or before ``arrive_by`` (``None`` without a deadline).
+    """
+    compiled = compile_network(network)
+    if not varies(compiled, steps):  # nothing to sample: every replay is the P50 model's arrival
+        samples = 1
+        arrivals = replay(compiled, query, steps, samples, typical=True)
+    else:
+        arrivals = replay(compiled, query, steps, samples)
+    p10, p50, p90 = (int(v) for v in np.quantile(arrivals, (0.1, 0.5, 0.9), method="inverted_cdf"))
+    deadline = query.constraints.arrive_by
+    on_time = None if deadline is None else float(np.count_nonzero(arrivals <= to_minutes(deadline)) / samples)
+    return ArrivalBand(from_minutes(p10), from_minutes(p50), from_minutes(p90), on_time)
+
+
+def replay(
+    compiled: CompiledNetwork, query: RouteQuery, steps: Sequence[Step], samples: int, *, typical: bool = False
+) -> Array:
+    """Arrival minute of each replay of ``steps`` (``typical``: every dwell at its P50 and nothing cancelled — the
+    P50 model, which reproduces the search's arrival exactly)."""
+    network = compiled.network
+    rng = np.random.default_rng(request_seed(query, [compiled.link_ids[s.link] for s in steps]))
+    t = np.full(samples, to_minutes(query.ready), dtype=np.int64)
+    service = -1
+
+    def dwell(node: Node, component: str, p50_min: int) -> Array | int:
+        spread = None if typical else node_dwell(node, component)
+        if spread is None:
+            return p50_min
+        return spread.minutes(rng.standard_normal(samples))
+
+    for step in steps:
+        link = step.link
+        src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
+        new_service = compiled.link_service[link]
+        if step.transfer:
+            queue_min = _minutes(src.port_queue_h)
+            t = t + dwell(src, "handling", step.handling_min - queue_min) + dwell(src, "port_queue", queue_min)
+        t = t + step.deconsolidation_min
+        if step.border_exit_min:
+            t = t + dwell(src, "border_exit", step.border_exit_min)
+        if new_service != service:
+            t = _board(compiled, new_service, t, rng, typical=typical)
+        service = new_service
+        t = t + compiled.link_run_min[link]
+        if step.border_entry_min:
+            dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
+            t = t + dwell(dst, "border_entry", step.border_entry_min)
+    return t
+
+
+def varies(compiled: CompiledNetwork, steps: Sequence[Step]) -> bool:
+    """Whether any dwell or departure of the route has a spread (else every replay is the same)."""
+    network = compiled.network
+    service = -1
+    for step in steps:
+        link = step.link
+        src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
+        new_service = compiled.link_service[link]
+        if step.transfer and (node_dwell(src, "handling") or node_dwell(src, "port_queue")):
+            return True
+        if step.border_exit_min and node_dwell(src, "border_exit"):
+            return True
+        dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
+        if step.border_entry_min and node_dwell(dst, "border_entry"):
+            return True
+        if new_service != service and (network.services[compiled.service_ids[new_service]].cancel_probability or 0) > 0:
+            return True
+        service = new_service
+    return False
+
+
+def _board(compiled: CompiledNetwork, service: int, ready: Array, rng: np.random.Generator, *, typical: bool) -> Array:
+    """Departure of each sample: the first at or after it is ready, skipping cancelled ones."""
+    departures = compiled.departures[service]
+    depart = departures.next_array(ready)
+    record = compiled.network.services[compiled.service_ids[service]]
+    p = record.cancel_probability or 0.0
+    if typical or p <= 0 or record.kind is ServiceKind.CONTINUOUS:
+        return depart
+    waiting = np.ones(depart.shape[0], dtype=bool)  # samples whose departure has not yet been seen to sail
+    for _ in range(MAX_CANCELLED_IN_A_ROW):
+        waiting &= rng.random(depart.shape[0]) < p  # this departure is cancelled: try the next one
+        if not waiting.any():
+            break
+        depart = np.where(waiting, departures.next_array(depart + 1), depart)
+    return depart
+
+
+def _minutes(hours: float | None) -> int:
+    return 0 if hours is None else round(hours * 60)
+
+
+def reliability_order(bands: Sequence[ArrivalBand], vectors: Sequence[tuple[int, ...]]) -> list[int]:
+    """Indexes of routes from most to least reliable: highest ``on_time_probability`` first (when a deadline gives
+    one), then earliest P90, then earliest P50, then the P50 model's (arrival, cost, transfers, CO2e) — so ties are
+    broken the same way every time."""
+    return sorted(
+        range(len(bands)),
+        key=lambda i: (
+            -(bands[i].on_time_probability or 0.0),
+            bands[i].p90,
+            bands[i].p50,
+            vectors[i],
+        ),
+    )
