@@ -11,9 +11,10 @@ to the one after. That is what gives the Caspian crossing its tail. The replay k
 **Distribution from three quantiles.** A dwell with P10 ``a`` ≤ P50 ``m`` ≤ P90 ``b`` is a shifted log-normal
 ``c + exp(μ + σ·z)`` through the three points (``c = (m² − a·b) / (2m − a − b)``, ``μ = ln(m − c)``,
 ``σ = ln((b − c)/(m − c)) / 1.2816``): right-skewed when ``b − m > m − a`` (queues and inspections have long upper
-tails), mirrored when skewed left, normal when symmetric; where the shift degenerates (``a = m`` or ``m = b``) a
-split normal (half-normals of scales ``(m − a)/1.2816`` and ``(b − m)/1.2816``) is used. Every form hits the three
-quantiles exactly; draws are clipped to ``z ∈ [−4, 4]`` and at 0 h. A dwell without a spread stays at its P50.
+tails), mirrored when skewed left, normal when symmetric; where the shift degenerates (one side under 0.1 % of
+``b − a``, e.g. ``a = m``) a split normal (half-normals of scales ``(m − a)/1.2816`` and ``(b − m)/1.2816``) is used.
+Every form hits the three quantiles exactly; draws are clipped to ``z ∈ [−4, 4]`` and to [0 h, 90 d]. A dwell
+without a spread stays at its P50.
 
 **Seed.** Derived from the request and the route (origin, destination, ready minute and the route's link ids) by
 BLAKE2b, never from process state: the same request gives the same band in-process, in a gRPC worker or on Dask.
@@ -45,6 +46,8 @@ Z10 = 1.2815515655446004
 """The standard normal's 90th percentile: P10 and P90 sit at z = ∓Z10."""
 
 Z_CLIP = 4.0
+MAX_DWELL_H = 90 * 24.0
+"""No single dwell draw exceeds 90 days (a guard against a fitted tail running away; the shipped P90s are ≤ 10 d)."""
 MAX_CANCELLED_IN_A_ROW = 32
 """Cancelled departures followed in a row before the sample takes the next one regardless (at the largest
 allowed ``cancel_probability`` of 0.9 that happens with probability 0.9³² ≈ 3 %; at the shipped network's it is
@@ -74,7 +77,8 @@ class Dwell:
 
     def minutes(self, z: npt.NDArray[np.float64]) -> Array:
         """Draws at standard normal values ``z``, in whole minutes (≥ 0)."""
-        minutes: Array = np.rint(np.maximum(self.hours(np.clip(z, -Z_CLIP, Z_CLIP)), 0.0) * 60).astype(np.int64)
+        hours = np.clip(self.hours(np.clip(z, -Z_CLIP, Z_CLIP)), 0.0, MAX_DWELL_H)
+        minutes: Array = np.rint(hours * 60).astype(np.int64)
         return minutes
 
     def hours(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -83,11 +87,11 @@ class Dwell:
         low, high = m - a, b - m
         if math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-9):
             return m + z * (low / Z10)
-        if low <= 1e-9 or high <= 1e-9:
+        if min(low, high) < 1e-3 * (b - a):  # a side (nearly) without spread: the shift would run off to ±inf
             return np.where(z < 0, m + z * (low / Z10), m + z * (high / Z10))
         if high > low:
             return _shifted_lognormal(a, m, b, z)
-        return -_shifted_lognormal(-b, -m, -a, z)
+        return -_shifted_lognormal(-b, -m, -a, -z)  # the mirror image of a right skew
 
 
 def _shifted_lognormal(a: float, m: float, b: float, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
