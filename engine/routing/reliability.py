@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +36,7 @@ from engine.network.model import Network, Node, ServiceKind
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import Step
 from engine.routing.query import RouteQuery
-from engine.routing.timetable import from_minutes, to_minutes
+from engine.routing.timetable import Departures, from_minutes, to_minutes
 
 SAMPLES = 1000
 """Replays per route. The standard error of an estimated probability is at most √(0.25/1000) ≈ 1.6 points, of
@@ -146,10 +147,54 @@ def arrival_band(network: Network, query: RouteQuery, steps: Sequence[Step], sam
         arrivals = replay(compiled, query, steps, samples, typical=True)
     else:
         arrivals = replay(compiled, query, steps, samples)
-    p10, p50, p90 = (int(v) for v in np.quantile(arrivals, (0.1, 0.5, 0.9), method="inverted_cdf"))
+    # The inverted-CDF quantile (a sample value, whole minutes): the ceil(q·n)-th smallest arrival.
+    ranks = [max(0, math.ceil(q * samples) - 1) for q in (0.1, 0.5, 0.9)]
+    p10, p50, p90 = (int(v) for v in np.partition(arrivals, ranks)[ranks])
     deadline = query.constraints.arrive_by
     on_time = None if deadline is None else float(np.count_nonzero(arrivals <= to_minutes(deadline)) / samples)
     return ArrivalBand(from_minutes(p10), from_minutes(p50), from_minutes(p90), on_time)
+
+
+class _LinkSpread(NamedTuple):
+    """What varies when a link is taken: the dwells of its end nodes and its service's cancellations."""
+
+    handling: Dwell | None  # at the start node, on a transfer
+    queue: Dwell | None  # port queue at the start node, on a transfer
+    queue_min: int  # the queue's P50 (part of the step's handling minutes)
+    border_exit: Dwell | None
+    border_entry: Dwell | None
+    cancel_probability: float  # of the link's service (0 for a continuous one)
+
+    @property
+    def varies(self) -> bool:
+        """Whether anything about taking the link varies."""
+        return self.cancel_probability > 0 or any((self.handling, self.queue, self.border_exit, self.border_entry))
+
+
+def _link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
+    """Per link index, resolved once per snapshot (kept in its view cache like the route builder's link facts)."""
+    return compiled.network.views.get(("routing.reliability",), lambda: _resolve_link_spreads(compiled))
+
+
+def _resolve_link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
+    network = compiled.network
+    spreads = []
+    for link in range(len(compiled.link_ids)):
+        src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
+        dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
+        service = network.services[compiled.service_ids[compiled.link_service[link]]]
+        continuous = service.kind is ServiceKind.CONTINUOUS
+        spreads.append(
+            _LinkSpread(
+                handling=node_dwell(src, "handling"),
+                queue=node_dwell(src, "port_queue"),
+                queue_min=_minutes(src.port_queue_h),
+                border_exit=node_dwell(src, "border_exit"),
+                border_entry=node_dwell(dst, "border_entry"),
+                cancel_probability=0.0 if continuous else service.cancel_probability or 0.0,
+            )
+        )
+    return tuple(spreads)
 
 
 def replay(
@@ -157,69 +202,67 @@ def replay(
 ) -> Array:
     """Arrival minute of each replay of ``steps`` (``typical``: every dwell at its P50 and nothing cancelled — the
     P50 model, which reproduces the search's arrival exactly)."""
-    network = compiled.network
+    spreads = _link_spreads(compiled)
     rng = np.random.default_rng(request_seed(query, [compiled.link_ids[s.link] for s in steps]))
     t = np.full(samples, to_minutes(query.ready), dtype=np.int64)
+    fixed = 0  # minutes every sample spends alike, added to ``t`` only where the samples part (one vector op, not 40)
     service = -1
 
-    def dwell(node: Node, component: str, p50_min: int) -> Array | int:
-        spread = None if typical else node_dwell(node, component)
-        if spread is None:
-            return p50_min
-        return spread.minutes(rng.standard_normal(samples))
+    def dwell(spread: Dwell | None, p50_min: int) -> None:
+        nonlocal t, fixed
+        if spread is None or typical:
+            fixed += p50_min
+        else:
+            t = t + spread.minutes(rng.standard_normal(samples))
 
     for step in steps:
         link = step.link
-        src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
+        spread = spreads[link]
         new_service = compiled.link_service[link]
         if step.transfer:
-            queue_min = _minutes(src.port_queue_h)
-            t = t + dwell(src, "handling", step.handling_min - queue_min) + dwell(src, "port_queue", queue_min)
-        t = t + step.deconsolidation_min
+            dwell(spread.handling, step.handling_min - spread.queue_min)
+            dwell(spread.queue, spread.queue_min)
+        fixed += step.deconsolidation_min
         if step.border_exit_min:
-            t = t + dwell(src, "border_exit", step.border_exit_min)
+            dwell(spread.border_exit, step.border_exit_min)
         if new_service != service:
-            t = _board(compiled, new_service, t, rng, typical=typical)
+            cancel = 0.0 if typical else spread.cancel_probability
+            t = _board(compiled.departures[new_service], t + fixed, cancel, rng)
+            fixed = 0
         service = new_service
-        t = t + compiled.link_run_min[link]
+        fixed += compiled.link_run_min[link]
         if step.border_entry_min:
-            dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
-            t = t + dwell(dst, "border_entry", step.border_entry_min)
-    return t
+            dwell(spread.border_entry, step.border_entry_min)
+    arrive: Array = t + fixed
+    return arrive
 
 
 def varies(compiled: CompiledNetwork, steps: Sequence[Step]) -> bool:
     """Whether any dwell or departure of the route has a spread (else every replay is the same)."""
-    network = compiled.network
+    spreads = _link_spreads(compiled)
     service = -1
     for step in steps:
-        link = step.link
-        src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
-        new_service = compiled.link_service[link]
-        if step.transfer and (node_dwell(src, "handling") or node_dwell(src, "port_queue")):
-            return True
-        if step.border_exit_min and node_dwell(src, "border_exit"):
-            return True
-        dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
-        if step.border_entry_min and node_dwell(dst, "border_entry"):
-            return True
-        if new_service != service and (network.services[compiled.service_ids[new_service]].cancel_probability or 0) > 0:
+        spread = spreads[step.link]
+        new_service = compiled.link_service[step.link]
+        if spread.varies and (
+            (step.transfer and (spread.handling or spread.queue))
+            or (step.border_exit_min and spread.border_exit)
+            or (step.border_entry_min and spread.border_entry)
+            or (new_service != service and spread.cancel_probability > 0)
+        ):
             return True
         service = new_service
     return False
 
 
-def _board(compiled: CompiledNetwork, service: int, ready: Array, rng: np.random.Generator, *, typical: bool) -> Array:
+def _board(departures: Departures, ready: Array, cancel_probability: float, rng: np.random.Generator) -> Array:
     """Departure of each sample: the first at or after it is ready, skipping cancelled ones."""
-    departures = compiled.departures[service]
     depart = departures.next_array(ready)
-    record = compiled.network.services[compiled.service_ids[service]]
-    p = record.cancel_probability or 0.0
-    if typical or p <= 0 or record.kind is ServiceKind.CONTINUOUS:
+    if cancel_probability <= 0:
         return depart
     waiting = np.ones(depart.shape[0], dtype=bool)  # samples whose departure has not yet been seen to sail
     for _ in range(MAX_CANCELLED_IN_A_ROW):
-        waiting &= rng.random(depart.shape[0]) < p  # this departure is cancelled: try the next one
+        waiting &= rng.random(depart.shape[0]) < cancel_probability  # cancelled: try the next departure
         if not waiting.any():
             break
         depart = np.where(waiting, departures.next_array(depart + 1), depart)
