@@ -36,6 +36,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.container_freight",
         "routing.bounds",
         "routing.link_facts",
+        "routing.reliability",
     }
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
 

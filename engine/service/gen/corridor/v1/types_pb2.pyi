@@ -847,13 +847,17 @@ class Route(_message.Message):
         """Arrival band from 1,000 seeded Monte-Carlo replays of this route through the timetable with dwells drawn from
         their P10/P50/P90 and cancelled sailings (docs/RELIABILITY.md): 10th, 50th and 90th percentile of the arrival
         time (UTC, whole minutes). The same request always gives the same band. `arrive` stays the deterministic
-        arrival of the P50 model the search optimises.
+        arrival of the P50 model the search optimises. This is the 10th percentile (UTC).
         """
 
     @_builtins.property
-    def arrival_p50(self) -> _timestamp_pb2.Timestamp: ...
+    def arrival_p50(self) -> _timestamp_pb2.Timestamp:
+        """50th percentile of the replayed arrivals (UTC)."""
+
     @_builtins.property
-    def arrival_p90(self) -> _timestamp_pb2.Timestamp: ...
+    def arrival_p90(self) -> _timestamp_pb2.Timestamp:
+        """90th percentile of the replayed arrivals (UTC): the Caspian's tail shows here."""
+
     def __init__(
         self,
         *,
