@@ -16,8 +16,9 @@ tails), mirrored when skewed left, normal when symmetric; where the shift degene
 Every form hits the three quantiles exactly; draws are clipped to ``z ∈ [−4, 4]`` and to [0 h, 90 d]. A dwell
 without a spread stays at its P50.
 
-**Seed.** Derived from the request and the route (origin, destination, ready minute and the route's link ids) by
-BLAKE2b, never from process state: the same request gives the same band in-process, in a gRPC worker or on Dask.
+**Seed.** Derived from the request and the route (origin, destination, the ready time's minute of the week and the
+route's link ids) by BLAKE2b, never from process state: the same request gives the same band in-process, in a gRPC
+worker or on Dask.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from engine.network.model import Network, Node, ServiceKind
+from engine.network.model import MINUTES_PER_WEEK, Network, Node, ServiceKind
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import Step
 from engine.routing.query import RouteQuery
-from engine.routing.timetable import Departures, from_minutes, to_minutes
+from engine.routing.timetable import MONDAY_OFFSET_MIN, Departures, from_minutes, to_minutes
 
 SAMPLES = 1000
 """Replays per route. The standard error of an estimated probability is at most √(0.25/1000) ≈ 1.6 points, of
@@ -115,8 +116,13 @@ def node_dwell(node: Node, component: str) -> Dwell | None:
 
 
 def request_seed(query: RouteQuery, link_ids: Sequence[str]) -> int:
-    """A 64-bit seed from the request and the route: the same on every process and machine (no ``hash()``)."""
-    text = "|".join((query.origin, query.destination, str(to_minutes(query.ready)), ",".join(link_ids)))
+    """A 64-bit seed from the request and the route: the same on every process and machine (no ``hash()``).
+
+    The ready time enters as its minute of the week: timetables and dwells repeat weekly, so the same route ready a
+    whole number of weeks later gets exactly the same band shifted by those weeks (what a study's weekly repeats
+    rely on, ``engine/studies/run.py``)."""
+    minute_of_week = (to_minutes(query.ready) - MONDAY_OFFSET_MIN) % MINUTES_PER_WEEK
+    text = "|".join((query.origin, query.destination, str(minute_of_week), ",".join(link_ids)))
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 

@@ -285,3 +285,18 @@ def shipped_network_dir() -> Path:
     from engine.network.paths import default_network_dir
 
     return default_network_dir()
+
+
+def test_a_route_ready_whole_weeks_later_gets_the_same_band_shifted(shipped_network: Network) -> None:
+    """Timetables and dwells repeat weekly and the seed takes the minute of the week: a study's weekly repeats
+    (``shifted_weeks``) are exact for the band too."""
+    constraints = Constraints(avoid_countries=frozenset({"RU", "BY"}))
+    first = find_routes(shipped_network, RouteQuery("XIAN", "BUDAPEST", MONDAY, TWO_TEU, constraints=constraints))
+    later = find_routes(
+        shipped_network, RouteQuery("XIAN", "BUDAPEST", MONDAY + timedelta(weeks=3), TWO_TEU, constraints=constraints)
+    )
+    week3 = timedelta(weeks=3)
+    assert [(r.criteria[1:], r.arrival_p10, r.arrival_p90) for r in later.routes] == [
+        (r.criteria[1:], r.arrival_p10 and r.arrival_p10 + week3, r.arrival_p90 and r.arrival_p90 + week3)
+        for r in first.routes
+    ]
