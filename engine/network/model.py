@@ -137,7 +137,7 @@ class Node:
     reefer_plugs: bool | None
     capacity_teu_per_week: float | None = None
     # The time model's spread (hours; docs/RELIABILITY.md): P10/P90 of a dwell whose P50 is the column above, and
-    # the port queue before a vessel (its P50 ``port_queue_h`` is added to every transfer's handling here).
+    # the port queue for a vessel slot (its P50 ``port_queue_h`` is added to a transfer onto a ferry or sea vessel).
     border_exit_p10_h: float | None = None
     border_exit_p90_h: float | None = None
     border_entry_p10_h: float | None = None

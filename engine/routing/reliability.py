@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.network.model import MINUTES_PER_WEEK, Network, Node, ServiceKind
-from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.compiled import VESSEL_MODES, CompiledNetwork, compile_network
 from engine.routing.costing import Step
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import MONDAY_OFFSET_MIN, Departures, from_minutes, to_minutes
@@ -165,8 +165,8 @@ class _LinkSpread(NamedTuple):
     """What varies when a link is taken: the dwells of its end nodes and its service's cancellations."""
 
     handling: Dwell | None  # at the start node, on a transfer
-    queue: Dwell | None  # port queue at the start node, on a transfer
-    queue_min: int  # the queue's P50 (part of the step's handling minutes)
+    queue: Dwell | None  # port queue at the start node, on a transfer onto this vessel (None for other modes)
+    queue_min: int  # the queue's P50 (part of the step's handling minutes; 0 unless the link is a vessel's)
     border_exit: Dwell | None
     border_entry: Dwell | None
     cancel_probability: float  # of the link's service (0 for a continuous one)
@@ -190,11 +190,12 @@ def _resolve_link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
         dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
         service = network.services[compiled.service_ids[compiled.link_service[link]]]
         continuous = service.kind is ServiceKind.CONTINUOUS
+        vessel = compiled.link_mode[link] in VESSEL_MODES
         spreads.append(
             _LinkSpread(
                 handling=node_dwell(src, "handling"),
-                queue=node_dwell(src, "port_queue"),
-                queue_min=_minutes(src.port_queue_h),
+                queue=node_dwell(src, "port_queue") if vessel else None,
+                queue_min=compiled.port_queue_min[compiled.link_from[link]] if vessel else 0,
                 border_exit=node_dwell(src, "border_exit"),
                 border_entry=node_dwell(dst, "border_entry"),
                 cancel_probability=0.0 if continuous else service.cancel_probability or 0.0,
@@ -273,10 +274,6 @@ def _board(departures: Departures, ready: Array, cancel_probability: float, rng:
             break
         depart = np.where(waiting, departures.next_array(depart + 1), depart)
     return depart
-
-
-def _minutes(hours: float | None) -> int:
-    return 0 if hours is None else round(hours * 60)
 
 
 def reliability_order(bands: Sequence[ArrivalBand], vectors: Sequence[tuple[int, ...]]) -> list[int]:
