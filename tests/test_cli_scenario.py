@@ -158,7 +158,7 @@ def test_shipped_scenarios_do_what_they_say(capsys: pytest.CaptureFixture[str]) 
     ]
     code, out, _ = _run(["scenario", "diff", *files], capsys)
     assert code == 0
-    assert "  node GARDABANI (GE): border dwell entry (h) 20.3 → 10.15 (×0.5)" in out.splitlines()
+    assert "  node GARDABANI (GE): border dwell entry (h) 1 → 0.5 (×0.5)" in out.splitlines()
     assert "TBILISI_AIRPORT" not in out  # the Georgian border edits are rail and road only
     assert "MOSCOW" in out
     assert "BAB_EL_MANDEB" in out

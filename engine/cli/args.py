@@ -149,9 +149,20 @@ def add_constraint_options(parser: argparse.ArgumentParser, *, search_limits: bo
         parser.add_argument("--max-cost-usd", type=float, default=None)
         parser.add_argument("--max-co2e-kg", type=float, default=None)
         parser.add_argument("--allow-deconsolidation", action="store_true", help="containers may be unstuffed to fly")
+        parser.add_argument(
+            "--min-on-time-probability",
+            type=float,
+            default=None,
+            help="keep Pareto routes arriving by --arrive-by in at least this share (0-1) of the reliability replays",
+        )
     else:
         parser.set_defaults(
-            via="", max_transfers=None, max_cost_usd=None, max_co2e_kg=None, allow_deconsolidation=False
+            via="",
+            max_transfers=None,
+            max_cost_usd=None,
+            max_co2e_kg=None,
+            allow_deconsolidation=False,
+            min_on_time_probability=None,
         )
 
 
@@ -179,4 +190,5 @@ def constraints_from_args(args: argparse.Namespace, network: Network) -> Constra
         max_cost_usd=args.max_cost_usd,
         max_co2e_kg=args.max_co2e_kg,
         allow_deconsolidation=args.allow_deconsolidation,
+        min_on_time_probability=args.min_on_time_probability,
     )

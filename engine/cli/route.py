@@ -14,7 +14,7 @@ from typing import TextIO
 
 from engine.cli.args import add_network_option, add_scenario_option, load_network_option, scenario_line
 from engine.cli.query_args import add_query_arguments, route_query_from_args
-from engine.cli.text import format_time, table
+from engine.cli.text import band_text, format_time, table
 from engine.network import Network
 from engine.routing import (
     FigureProvenance,
@@ -95,7 +95,7 @@ def format_result(network: Network, result: RouteResult) -> str:
         lines.append("")
         lines.append(
             f"Route {n}{tags}: {route.cost_usd:,.0f} USD, {route.duration_h / 24:.1f} days "
-            f"(arrive {format_time(route.arrive)}), "
+            f"(arrive {format_time(route.arrive)}{band_text(route)}), "
             f"{route.transfer_count} transfers, {route.co2e_kg:,.0f} kg CO2e, {route.distance_km:,.0f} km, "
             f"via {'-'.join(route.countries)}"
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from engine.routing import Route
+
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Lines of an aligned table, indented two spaces; columns whose cells all look numeric align right."""
@@ -29,3 +31,12 @@ def _is_numberish(text: str) -> bool:
 def format_time(moment: datetime) -> str:
     """A time as ``YYYY-MM-DD HH:MMZ`` (UTC), as every command prints it."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def band_text(route: Route) -> str:
+    """The arrival band after the arrival, e.g. ``" (P10 01-01 / P90 01-09, 84% on time)"``; empty without one."""
+    if route.arrival_p10 is None or route.arrival_p90 is None:
+        return ""
+    low, high = route.arrival_p10.astimezone(UTC), route.arrival_p90.astimezone(UTC)
+    on_time = "" if route.on_time_probability is None else f", {route.on_time_probability:.0%} on time"
+    return f" (P10 {low:%m-%d} / P90 {high:%m-%d}{on_time})"

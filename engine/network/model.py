@@ -137,6 +137,17 @@ class Node:
     border_entry_usd_per_teu: float | None
     reefer_plugs: bool | None
     capacity_teu_per_week: float | None = None
+    # The time model's spread (hours; docs/RELIABILITY.md): P10/P90 of a dwell whose P50 is the column above, and
+    # the port queue for a vessel slot (its P50 ``port_queue_h`` is added to a transfer onto a ferry or sea vessel).
+    border_exit_p10_h: float | None = None
+    border_exit_p90_h: float | None = None
+    border_entry_p10_h: float | None = None
+    border_entry_p90_h: float | None = None
+    handling_p10_h: float | None = None
+    handling_p90_h: float | None = None
+    port_queue_h: float | None = None
+    port_queue_p10_h: float | None = None
+    port_queue_p90_h: float | None = None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 
@@ -210,6 +221,9 @@ class Service:
     headway_anchor_min: int
     capacity_teu_per_departure: float | None
     capacity_kg_per_departure: float | None
+    cancel_probability: float | None = None
+    """Share of departures that do not sail (weather, no vessel): the reliability model's cancellations; the search
+    ignores it (its P50 model assumes every departure runs)."""
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 

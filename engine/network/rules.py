@@ -42,6 +42,19 @@ LINK_ID = re.compile(r"[A-Z][A-Z0-9_-]*")
 SERVICE_ID = LINK_ID
 LOCODE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}")
 TARIFF_COLUMNS = ("usd_per_teu", "usd_per_kg", "usd_per_truck")
+SPREAD_COLUMNS = (
+    "border_exit_p10_h",
+    "border_exit_p90_h",
+    "border_entry_p10_h",
+    "border_entry_p90_h",
+    "handling_p10_h",
+    "handling_p90_h",
+    "port_queue_h",
+    "port_queue_p10_h",
+    "port_queue_p90_h",
+)
+"""Node columns of the time model's spread (hours): P10/P90 of the border, handling and port-queue dwells, and the
+port queue's P50."""
 
 CellParser = Callable[[Row], Any]
 
@@ -156,6 +169,7 @@ NODE_CELLS: Mapping[str, CellParser] = {
     },
     "reefer_plugs": lambda row: row.flag("reefer_plugs"),
     "capacity_teu_per_week": _number("capacity_teu_per_week", gt=0),
+    **{column: _number(column, ge=0) for column in SPREAD_COLUMNS},
     "aliases": lambda row: tuple(split_list(row.raw("aliases"))),
 }
 LINK_CELLS: Mapping[str, CellParser] = {
@@ -187,6 +201,8 @@ SERVICE_CELLS: Mapping[str, CellParser] = {
     "capacity_teu_per_departure": _number("capacity_teu_per_departure", gt=0),
     "capacity_kg_per_departure": _number("capacity_kg_per_departure", gt=0),
     "operator": lambda row: row.text("operator"),
+    # A sure cancellation would be no service at all: below 1, so a cancelled departure has a next one.
+    "cancel_probability": _number("cancel_probability", ge=0, le=0.9),
 }
 
 # Column → record attribute where the names differ (units or a reserved word).
@@ -303,6 +319,8 @@ def service_rules(
     if kind is not ServiceKind.HEADWAY and (fields.given("headway_h") or fields.given("headway_anchor")):
         column = "headway_h" if fields.given("headway_h") else "headway_anchor"
         fields.problem(column, f"only headway services have a headway; this one is {kind}")
+    if kind is ServiceKind.CONTINUOUS and fields.given("cancel_probability"):
+        fields.problem("cancel_probability", "a continuous service has no departures to cancel")
     if kind is ServiceKind.CONTINUOUS and (capacity_teu is not None or capacity_kg is not None):
         fields.problem("capacity_teu_per_departure", "a continuous service has no departures to size")
     if kind in (ServiceKind.WEEKLY, ServiceKind.HEADWAY) and mode is not None:
@@ -318,6 +336,36 @@ def service_rules(
 def check_node(fields: Fields, values: Mapping[str, Any]) -> None:
     """Record rules of a node given its typed column values."""
     node_rules(fields, values["kinds"], values["gauge_mm"])
+    spread_rules(fields, values)
+
+
+SPREADS: Mapping[str, tuple[str, str, str]] = {
+    "border_exit": ("border_exit_p10_h", "border_exit_h", "border_exit_p90_h"),
+    "border_entry": ("border_entry_p10_h", "border_entry_h", "border_entry_p90_h"),
+    "handling": ("handling_p10_h", "handling_h", "handling_p90_h"),
+    "port_queue": ("port_queue_p10_h", "port_queue_h", "port_queue_p90_h"),
+}
+"""Per varying dwell of a node: its P10, P50 and P90 columns (hours). The P50 column is the one the search uses."""
+
+
+def spread_rules(fields: Fields, values: Mapping[str, Any]) -> None:
+    """A dwell's P10 and P90 come together, with its P50, and in order: P10 <= P50 <= P90."""
+    for p10_column, p50_column, p90_column in SPREADS.values():
+        p10, p50, p90 = values.get(p10_column), values.get(p50_column), values.get(p90_column)
+        if (p10 is None) != (p90 is None):
+            missing = p90_column if p90 is None else p10_column
+            fields.problem(missing, f"is required when {p10_column if p90 is None else p90_column} is given")
+            continue
+        if p10 is None or p90 is None:
+            continue
+        if p50 is None:
+            fields.problem(p50_column, f"is required when {p10_column} and {p90_column} give its spread")
+        elif not p10 <= p50 <= p90:
+            fields.problem(
+                p10_column if p10 > p50 else p90_column,
+                f"must satisfy P10 <= P50 <= P90, got {p10:g} <= {p50:g} <= {p90:g} ({p10_column}, {p50_column},"
+                f" {p90_column})",
+            )
 
 
 def check_link(fields: Fields, values: dict[str, Any]) -> None:
@@ -383,6 +431,8 @@ __all__ = [
     "SERVICE_ATTRIBUTES",
     "SERVICE_CELLS",
     "SERVICE_ID",
+    "SPREADS",
+    "SPREAD_COLUMNS",
     "Fields",
     "build_link",
     "build_node",
@@ -396,4 +446,5 @@ __all__ = [
     "parse_cells",
     "record_values",
     "service_rules",
+    "spread_rules",
 ]

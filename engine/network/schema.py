@@ -45,6 +45,15 @@ NODES = TableSchema(
         "reefer_plugs",
         "sources",
         "notes",
+        "border_exit_p10_h",
+        "border_exit_p90_h",
+        "border_entry_p10_h",
+        "border_entry_p90_h",
+        "handling_p10_h",
+        "handling_p90_h",
+        "port_queue_h",
+        "port_queue_p10_h",
+        "port_queue_p90_h",
     ),
     required_columns=("id", "name", "country", "lat", "lon", "kinds", "sources"),
     numeric_columns=(
@@ -61,6 +70,15 @@ NODES = TableSchema(
         "border_exit_usd_per_teu",
         "border_entry_usd_per_teu",
         "capacity_teu_per_week",
+        "border_exit_p10_h",
+        "border_exit_p90_h",
+        "border_entry_p10_h",
+        "border_entry_p90_h",
+        "handling_p10_h",
+        "handling_p90_h",
+        "port_queue_h",
+        "port_queue_p10_h",
+        "port_queue_p90_h",
     ),
 )
 
@@ -127,6 +145,7 @@ SERVICES = TableSchema(
         "capacity_kg_per_departure",
         "sources",
         "notes",
+        "cancel_probability",
     ),
     required_columns=("id", "mode", "kind", "sources"),
     numeric_columns=(
@@ -135,6 +154,7 @@ SERVICES = TableSchema(
         "headway_anchor",
         "capacity_teu_per_departure",
         "capacity_kg_per_departure",
+        "cancel_probability",
     ),
 )
 

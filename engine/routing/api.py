@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC
 
 from engine.network.model import Network
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
 from engine.routing.query import Objective, RouteQuery
+from engine.routing.reliability import ArrivalBand, arrival_band, reliability_order
 from engine.routing.result import Route, RouteResult, SearchStats, build_route
 from engine.routing.search import Label, search
 from engine.routing.select import (
@@ -76,7 +78,10 @@ def find_routes(
     compiled = compile_network(network)
     ctx = QueryContext(compiled, query)
     objective = query.objective
-    single = objective in LEXICOGRAPHIC_ORDERS and query.max_routes == 1
+    min_on_time = query.constraints.min_on_time_probability
+    single = objective in LEXICOGRAPHIC_ORDERS and query.max_routes == 1 and min_on_time is None
+    bands: dict[int, ArrivalBand] = {}  # by label id, so a band is replayed once per route
+    filtered_out = None
 
     if single:
         outcome = search(ctx, LEXICOGRAPHIC_ORDERS[objective], pareto=False, on_label=on_label, should_stop=should_stop)
@@ -86,13 +91,23 @@ def find_routes(
     else:
         outcome = search(ctx, PARETO_ORDER, pareto=True, on_label=on_label, should_stop=should_stop)
         labels = list(outcome.labels)
-        vectors = [label.vector for label in labels]
         pareto_size = len(labels)
+        if min_on_time is not None or objective is Objective.MOST_RELIABLE:
+            for label in labels:
+                bands[id(label)] = arrival_band(network, query, _steps(label))
+        if min_on_time is not None and labels:
+            kept = [label for label in labels if (bands[id(label)].on_time_probability or 0.0) >= min_on_time]
+            if not kept:
+                filtered_out = _unreliable(query, [bands[id(label)] for label in labels])
+            labels = kept
+        vectors = [label.vector for label in labels]
         names = best_for(vectors) if labels else {}
         if objective is Objective.PARETO:
             indexes = representative(vectors, query.max_routes)
         else:
-            if objective is Objective.WEIGHTED:
+            if objective is Objective.MOST_RELIABLE:
+                ranked = reliability_order([bands[id(label)] for label in labels], vectors)
+            elif objective is Objective.WEIGHTED:
                 scores = weighted_scores(vectors, ctx.ready_min, query.weights)
                 pareto_key = order_key(PARETO_ORDER)
                 ranked = sorted(range(len(labels)), key=lambda i: (scores[i], pareto_key(vectors[i])))
@@ -104,8 +119,10 @@ def find_routes(
         chosen = [labels[i] for i in indexes]
         tags = {n: names.get(i, "") for n, i in enumerate(indexes)}
 
-    routes = tuple(_tagged(_route(network, query, label), tags.get(n, "")) for n, label in enumerate(chosen))
-    explanation = None if routes else explain_no_route(network, query, should_stop)
+    routes = tuple(
+        _tagged(_route(network, query, label, bands.get(id(label))), tags.get(n, "")) for n, label in enumerate(chosen)
+    )
+    explanation = None if routes else (filtered_out or explain_no_route(network, query, should_stop))
     return RouteResult(
         query=query,
         network=network.label,
@@ -117,8 +134,8 @@ def find_routes(
     )
 
 
-def _route(network: Network, query: RouteQuery, end: Label) -> Route:
-    """The route of the search label ``end``: the steps along its parents, from the origin."""
+def _steps(end: Label) -> list[Step]:
+    """The steps along the parents of the search label ``end``, from the origin."""
     steps: list[Step] = []
     label = end
     while label.parent is not None:
@@ -126,9 +143,34 @@ def _route(network: Network, query: RouteQuery, end: Label) -> Route:
         steps.append(label.step)
         label = label.parent
     steps.reverse()
+    return steps
+
+
+def _route(network: Network, query: RouteQuery, end: Label, band: ArrivalBand | None) -> Route:
+    """The route of the search label ``end`` with its arrival band (replayed here unless given)."""
+    steps = _steps(end)
     route = build_route(network, query, steps)
     assert route.criteria == end.vector, "route rebuild disagrees with the search"
-    return route
+    band = band or arrival_band(network, query, steps)
+    return replace(
+        route,
+        arrival_p10=band.p10,
+        arrival_p50=band.p50,
+        arrival_p90=band.p90,
+        on_time_probability=band.on_time_probability,
+    )
+
+
+def _unreliable(query: RouteQuery, bands: list[ArrivalBand]) -> str:
+    """Why ``min_on_time_probability`` left no route: the best share any Pareto route reaches."""
+    deadline = query.constraints.arrive_by
+    assert deadline is not None and query.constraints.min_on_time_probability is not None
+    best = max(band.on_time_probability or 0.0 for band in bands)
+    return (
+        f"no route arrives by {deadline.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')} in at least "
+        f"{query.constraints.min_on_time_probability:.0%} of replays; the most reliable of the {len(bands)} Pareto "
+        f"routes does in {best:.1%}"
+    )
 
 
 def _tagged(route: Route, tag: str) -> Route:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.network.model import CargoClass, Mode
-from engine.routing.compiled import CompiledNetwork
+from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, LOOSE_LOAD_UNITS, QueryContext
 
 INF = 1 << 62
@@ -182,7 +182,8 @@ def _state_bounds(ctx: QueryContext, mode: str) -> _StateBounds:
                 lift = (per_kg or 0.0) * 100
             else:
                 lift = c.handling_usd_per_teu[node] * 100
-        return (float(c.handling_min[node]), lift, 1.0)
+        queue = c.port_queue_min[node] if c.link_mode[link] in VESSEL_MODES else 0
+        return (float(c.handling_min[node] + queue), lift, 1.0)
 
     per_link = _reverse_state_dijkstra(c, ctx.destination, weights, transition)
     return _StateBounds(per_link=per_link, first_weights=weights)

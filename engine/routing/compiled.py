@@ -13,6 +13,8 @@ from engine.network.model import CargoClass, HubEmissionFactor, LoadUnit, Mode, 
 from engine.routing.timetable import Departures
 
 MODES = tuple(Mode)
+VESSEL_MODES = frozenset({Mode.FERRY, Mode.SEA})
+"""Modes whose boarding at a port waits in the port's queue (``port_queue_h``): ferries, feeders and liners."""
 LOAD_UNITS = tuple(LoadUnit)
 
 
@@ -26,6 +28,7 @@ class CompiledNetwork:
     country: tuple[str, ...]
     allows_transfer: tuple[bool, ...]
     handling_min: tuple[int, ...]
+    port_queue_min: tuple[int, ...]  # P50 queue for a vessel slot: added to a transfer onto a VESSEL_MODES link
     handling_usd_per_teu: tuple[float, ...]
     handling_usd_per_kg: tuple[float | None, ...]
     decons_min: tuple[int | None, ...]
@@ -141,6 +144,7 @@ def _compile(network: Network) -> CompiledNetwork:
         country=tuple(n.country for n in nodes),
         allows_transfer=tuple(n.allows_transfer for n in nodes),
         handling_min=tuple(_minutes(n.handling_h) for n in nodes),
+        port_queue_min=tuple(_minutes(n.port_queue_h) for n in nodes),
         handling_usd_per_teu=tuple(n.handling_usd_per_teu or 0.0 for n in nodes),
         handling_usd_per_kg=tuple(n.handling_usd_per_kg for n in nodes),
         decons_min=tuple(None if n.deconsolidation_h is None else _minutes(n.deconsolidation_h) for n in nodes),

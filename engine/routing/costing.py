@@ -9,8 +9,9 @@ vehicle), containerised or loose, having come from node ``u``. Taking link ``l``
 0. A vehicle does not turn straight back to ``u`` with the cargo aboard (``s' == s`` and ``l`` ends at ``u``).
 
 1. If ``s' != s`` and ``s`` is a vehicle, that is a **transfer**: the node must allow it (``handling_h``), the cargo
-   waits ``handling_h``, and a lift is charged when the vehicle kind changes (load unit or gauge): per TEU for
-   containers, per kg for loose cargo. Boarding the first vehicle at the origin is not a transfer and is free.
+   waits ``handling_h`` (plus the port's ``port_queue_h`` when it boards a ferry or sea vessel), and a lift is
+   charged when the vehicle kind changes (load unit or gauge): per TEU for containers, per kg for loose cargo.
+   Boarding the first vehicle at the origin is not a transfer and is free.
 2. A container boarding an aircraft is first **de-consolidated** (airport ``deconsolidation_h`` and cost per TEU,
    only where the query allows it); from then on the cargo is loose and may travel only by air and road.
 3. If the link crosses a border, the exit dwell of ``v`` and the entry dwell of the link's end node are added
@@ -33,7 +34,7 @@ import math
 from typing import NamedTuple
 
 from engine.network.model import CargoClass, LoadUnit, Mode
-from engine.routing.compiled import CompiledNetwork
+from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import to_minutes
 
@@ -228,6 +229,8 @@ class QueryContext:
             if self.cargo_class is CargoClass.REEFER and not c.reefer_ok[node]:
                 return None
             handling_min = c.handling_min[node]
+            if c.link_mode[link] in VESSEL_MODES:  # boarding a vessel: the port's queue for a berth or slot
+                handling_min += c.port_queue_min[node]
             lift = c.service_vehicle[service] != c.link_vehicle[link]
         if load_unit is LoadUnit.AIRCRAFT and not loose:
             decons = c.decons_min[node]

@@ -89,6 +89,10 @@ def route_to_json(route: Route) -> dict[str, Any]:
         },
         "depart": _time(route.depart),
         "arrive": _time(route.arrive),
+        "arrival_p10": None if route.arrival_p10 is None else _time(route.arrival_p10),
+        "arrival_p50": None if route.arrival_p50 is None else _time(route.arrival_p50),
+        "arrival_p90": None if route.arrival_p90 is None else _time(route.arrival_p90),
+        "on_time_probability": route.on_time_probability,
         "duration_h": route.duration_h,
         "wait_h": route.wait_h,
         "transfers": [

@@ -33,6 +33,8 @@ class Objective(enum.StrEnum):
     FEWEST_TRANSFERS = "fewest_transfers"
     LOWEST_CO2E = "lowest_co2e"
     WEIGHTED = "weighted"
+    MOST_RELIABLE = "most_reliable"
+    """Rank the exact Pareto set of the P50 model by its arrival bands (docs/RELIABILITY.md)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ class Constraints:
         Budget (USD) and CO2e cap (kg, well-to-wheel).
     allow_deconsolidation
         Whether containers may be unstuffed at an airport to fly as loose cargo.
+    min_on_time_probability
+        Keep only routes of the P50 model's Pareto set whose replays arrive by ``arrive_by`` at least this often
+        (0–1; needs ``arrive_by``). Unlike the other limits it filters the Pareto set after the search.
     """
 
     avoid_countries: frozenset[str] = frozenset()
@@ -138,9 +143,25 @@ class Constraints:
     max_cost_usd: float | None = None
     max_co2e_kg: float | None = None
     allow_deconsolidation: bool = False
+    min_on_time_probability: float | None = None
 
     def __post_init__(self) -> None:
         problems: list[FieldProblem] = []
+        probability = self.min_on_time_probability
+        if probability is not None:
+            if not (isinstance(probability, int | float) and math.isfinite(probability) and 0 < probability <= 1):
+                problems.append(
+                    FieldProblem(
+                        "constraints.min_on_time_probability", f"must be a share in (0, 1], got {probability!r}"
+                    )
+                )
+            elif self.arrive_by is None:
+                problems.append(
+                    FieldProblem(
+                        "constraints.min_on_time_probability",
+                        f"{probability!r} needs constraints.arrive_by (on time means by that deadline)",
+                    )
+                )
         for code in sorted(self.avoid_countries):
             if code not in COUNTRY_NAMES:
                 problems.append(
@@ -191,6 +212,7 @@ def constraints_from(
     max_cost_usd: float | None = None,
     max_co2e_kg: float | None = None,
     allow_deconsolidation: bool = False,
+    min_on_time_probability: float | None = None,
 ) -> Constraints:
     """Constraints from plain values as a caller typed them: the one builder the CLI and the service share.
 
@@ -215,6 +237,8 @@ def constraints_from(
         Budget in USD and CO2e cap in kg (well-to-wheel).
     allow_deconsolidation
         Whether containers may be unstuffed at an airport to fly as loose cargo.
+    min_on_time_probability
+        Least share of replays arriving by ``arrive_by`` (0–1).
 
     Raises
     ------
@@ -237,6 +261,7 @@ def constraints_from(
         max_cost_usd=max_cost_usd,
         max_co2e_kg=max_co2e_kg,
         allow_deconsolidation=allow_deconsolidation,
+        min_on_time_probability=min_on_time_probability,
     )
 
 

@@ -150,6 +150,13 @@ class Route:
     """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`)."""
     provenance: RouteProvenance | None = None
     """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of."""
+    # The arrival's spread (engine/routing/reliability.py): P10/P50/P90 of the seeded Monte-Carlo replays; ``arrive``
+    # stays the P50 model's deterministic arrival. ``None`` where no band was computed (optimizer plans).
+    arrival_p10: datetime | None = None
+    arrival_p50: datetime | None = None
+    arrival_p90: datetime | None = None
+    on_time_probability: float | None = None
+    """Share of replays arriving by ``constraints.arrive_by`` (0–1); ``None`` without a deadline."""
 
     @property
     def cost_usd(self) -> float:

@@ -11,6 +11,9 @@ import math
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
 from engine.network.model import MINUTES_PER_WEEK, Service, ServiceKind
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,6 +68,16 @@ class Departures:
         if i < len(self._weekly):
             return week_start + self._weekly[i]
         return week_start + MINUTES_PER_WEEK + self._weekly[0]
+
+    def next_array(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """:meth:`next` of every element of ``t`` (minutes), vectorised for the reliability model's samples."""
+        if self._kind is ServiceKind.CONTINUOUS:
+            return t.copy()
+        if self._kind is ServiceKind.HEADWAY:
+            return self._anchor + (-((self._anchor - t) // self._headway)) * self._headway
+        week_start = t - (t - MONDAY_OFFSET_MIN) % MINUTES_PER_WEEK
+        weekly = np.asarray((*self._weekly, MINUTES_PER_WEEK + self._weekly[0]), dtype=np.int64)
+        return week_start + weekly[np.searchsorted(weekly, t - week_start, side="left")]
 
     def within(self, start: int, end: int) -> list[int]:
         """Every departure in ``[start, end]`` (for time-expanded planning)."""

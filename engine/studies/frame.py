@@ -12,7 +12,7 @@ route_rank            1 for the first route the objective chose, 2 … after it;
 best_for              the criteria this route is best on (``cost,co2e``), empty for the others
 cost_usd              total cost (USD)
 departure, arrival    first departure from the origin and arrival at the destination
-arrival_p10/p50/p90   arrival band (null until the network carries time distributions)
+arrival_p10/p50/p90   arrival band: P10/P50/P90 of the route's seeded Monte-Carlo replays (docs/RELIABILITY.md)
 transit_days          days from ready to arrival
 transfers             changes of vehicle
 co2e_kg               CO2e, well to wheel (kg)
@@ -110,6 +110,9 @@ def result_rows(
                 "cost_usd": route.cost_usd,
                 "departure": route.depart,
                 "arrival": route.arrive,
+                "arrival_p10": route.arrival_p10,
+                "arrival_p50": route.arrival_p50,
+                "arrival_p90": route.arrival_p90,
                 "transit_days": (route.arrive - ready) / timedelta(days=1),
                 "transfers": route.transfer_count,
                 "co2e_kg": route.co2e_kg,

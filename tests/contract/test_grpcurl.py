@@ -83,6 +83,33 @@ def test_find_routes_call(server: ServerProcess) -> None:
     assert all("time_provenance" in leg for leg in route["legs"])
 
 
+def test_find_routes_reliability_fields(server: ServerProcess) -> None:
+    """grpcurl sends the reliability objective and constraint and reads the band back (original field names)."""
+    body = {
+        "origin": "XIAN",
+        "destination": "DUISBURG",
+        "departure": "2026-12-01T00:00:00Z",
+        "shipment": {"teu": 2, "gross_weight_kg": 20000},
+        "objective": "OBJECTIVE_MOST_RELIABLE",
+        "max_routes": 2,
+        "constraints": {"arrive_by": "2027-01-10T00:00:00Z", "min_on_time_probability": 0.5},
+    }
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.RoutingService/FindRoutes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    assert answer["objective"] == "OBJECTIVE_MOST_RELIABLE"
+    assert answer["routes"]
+    for route in answer["routes"]:
+        band = [route["arrival_p10"], route["arrival_p50"], route["arrival_p90"]]
+        assert band == sorted(band)  # RFC 3339 UTC strings of one format sort as times
+        assert 0.5 <= route["on_time_probability"] <= 1
+
+
 def test_health_check(server: ServerProcess) -> None:
     result = subprocess.run(
         [GRPCURL, "-plaintext", server.address, "grpc.health.v1.Health/Check"],

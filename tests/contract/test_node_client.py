@@ -7,13 +7,14 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.rpc import status_pb2
 
 from engine.network import load_network
 from engine.network.paths import default_network_dir
-from engine.routing import FigureProvenance, Objective, RouteQuery, Shipment, constraints_from, find_routes
+from engine.routing import Constraints, FigureProvenance, Objective, RouteQuery, Shipment, constraints_from, find_routes
 from tests.contract.conftest import ServerProcess
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -85,6 +86,7 @@ def test_node_client(server: ServerProcess) -> None:
     assert sum(out["route"]["leg_ttw_kg"]) == pytest.approx(emissions["ttw"], abs=1e-6)
     assert 0 < emissions["ttw"] < emissions["wtw"]
     assert all(containers == 1 and kg > 0 for _, _, containers, kg in emissions["hubs"])
+    _check_reliable(out["reliable"])
     assert out["error"]["code"] == 3  # INVALID_ARGUMENT
     assert out["scenario"]["code"] == 5  # NOT_FOUND: this server holds no named scenario
     assert "unknown scenario 'red_sea_closed'; the server holds: none" in out["scenario"]["details"]
@@ -105,3 +107,36 @@ def test_node_client(server: ServerProcess) -> None:
     assert len(rows) == 12  # one route per query: 2 OD pairs x 3 weeks x 2 scenarios
     assert all(row[3].startswith("CORRIDOR_") and row[3] != "CORRIDOR_UNSPECIFIED" for row in rows)
     assert not any(row[3] == "CORRIDOR_NORTHERN" for row in rows if row[0] == "no_ru_by")
+
+
+def _check_reliable(reliable: dict[str, Any]) -> None:
+    """The Node client reads the band fields, and they equal the library's band for the same request (seeded)."""
+    assert reliable["objective"] == "OBJECTIVE_MOST_RELIABLE"
+    ready, deadline = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 10, tzinfo=UTC)
+    query = RouteQuery(
+        "XIAN",
+        "DUISBURG",
+        ready,
+        Shipment(teu=2, gross_weight_kg=20000),
+        objective=Objective.MOST_RELIABLE,
+        max_routes=3,
+        constraints=Constraints(
+            avoid_countries=frozenset({"RU", "BY"}), arrive_by=deadline, min_on_time_probability=0.5
+        ),
+    )
+    expected = find_routes(load_network(default_network_dir()), query).routes
+    assert reliable["routes"] == [
+        {
+            "arrive": int(r.arrive.timestamp()),
+            "p10": int(r.arrival_p10.timestamp()),
+            "p50": int(r.arrival_p50.timestamp()),
+            "p90": int(r.arrival_p90.timestamp()),
+            "on_time": r.on_time_probability,
+        }
+        for r in expected
+        if r.arrival_p10 and r.arrival_p50 and r.arrival_p90
+    ]
+    assert reliable["routes"], "the deadline leaves routes"
+    for route in reliable["routes"]:
+        assert route["p10"] <= route["p50"] <= route["p90"]
+        assert 0.5 <= route["on_time"] <= 1

@@ -71,6 +71,16 @@ QUERIES = [
         destination="BUDAPEST",
     ),
     request(
+        request_id="reliable",  # the seeded bands: the same request gives the same band in a worker process
+        objective=types_pb2.OBJECTIVE_MOST_RELIABLE,
+        constraints=types_pb2.Constraints(
+            avoid_countries=["RU", "BY"],
+            arrive_by=stamp(datetime(2027, 1, 10, tzinfo=UTC)),
+            min_on_time_probability=0.5,
+        ),
+        max_routes=3,
+    ),
+    request(
         request_id="hops",
         include_hops=True,
         origin="SHANGHAI",
@@ -95,6 +105,10 @@ def test_results_over_grpc_equal_the_library(
     assert first.legs[0].from_node == query.origin
     assert first.legs[-1].to_node == query.destination
     assert first.cost.total_usd == pytest.approx(sum(leg.cost_usd for leg in first.legs))
+    for route in response.routes:
+        band = (route.arrival_p10.ToDatetime(), route.arrival_p50.ToDatetime(), route.arrival_p90.ToDatetime())
+        assert band == tuple(sorted(band))
+        assert route.HasField("on_time_probability") == query.constraints.HasField("arrive_by")
 
 
 def test_every_route_carries_an_emissions_report_that_sums_to_its_co2e(

@@ -38,6 +38,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.link_facts",
         "routing.emission_factors_used",
         "routing.provenance_cells",
+        "routing.reliability",
     }
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
 

@@ -34,7 +34,11 @@ def test_one_row_per_route_with_the_route_figures(shipped_network: Network) -> N
         assert row["countries"] == "|".join(route.countries)
         assert row["scenario"] == "baseline"
         assert row["scenario_hash"] == shipped_network.label
-        assert row["arrival_p50"] is None
+        assert (row["arrival_p10"], row["arrival_p50"], row["arrival_p90"]) == (
+            route.arrival_p10,
+            route.arrival_p50,
+            route.arrival_p90,
+        )
         assert row["shifted_weeks"] == 0
         assert len(row["path_lon"]) == len(route.geometry)
     assert set(frame["corridor"]) <= {"Middle", "Northern", "Southern", "Sea", "Air", "Other"}

@@ -84,7 +84,8 @@ colour: red
         "s.yaml:3: dates: must carry a time zone (e.g. Z for UTC), got '2027-01-04'",
         f"s.yaml:5: fast: scenario file 'scenarios/missing.yaml' not found (looked for "
         f"{(STUDIES / 'scenarios/missing.yaml').resolve()})",
-        "s.yaml:6: objective: must be one of pareto, cheapest, fastest, fewest_transfers, lowest_co2e, got 'quickest'",
+        "s.yaml:6: objective: must be one of pareto, cheapest, fastest, fewest_transfers, lowest_co2e, most_reliable, "
+        "got 'quickest'",
         "s.yaml:7: max_routes: must be a whole number from 1 to 100, got 0",
         "s.yaml:8: teu: must be a whole number >= 0 (0 = loose cargo by weight), got -1",
     ]

@@ -51,6 +51,7 @@ OBJECTIVES: dict[types_pb2.Objective.ValueType, Objective] = {
     types_pb2.OBJECTIVE_FEWEST_TRANSFERS: Objective.FEWEST_TRANSFERS,
     types_pb2.OBJECTIVE_LOWEST_CO2E: Objective.LOWEST_CO2E,
     types_pb2.OBJECTIVE_WEIGHTED: Objective.WEIGHTED,
+    types_pb2.OBJECTIVE_MOST_RELIABLE: Objective.MOST_RELIABLE,
 }
 OBJECTIVE_TO_PROTO = {o: n for n, o in OBJECTIVES.items() if n != types_pb2.OBJECTIVE_UNSPECIFIED}
 LOAD_UNITS = {
@@ -123,6 +124,7 @@ def constraints_from_proto(c: types_pb2.Constraints, problems: list[FieldProblem
             max_cost_usd=c.max_cost_usd if c.HasField("max_cost_usd") else None,
             max_co2e_kg=c.max_co2e_kg if c.HasField("max_co2e_kg") else None,
             allow_deconsolidation=c.allow_deconsolidation,
+            min_on_time_probability=(c.min_on_time_probability if c.HasField("min_on_time_probability") else None),
         ),
     )
 
@@ -238,6 +240,10 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         transfer_count=route.transfer_count,
         wait_h=route.wait_h,
         emissions=None if route.emissions is None else emissions_to_proto(route.emissions, MODE_TO_PROTO),
+        arrival_p10=None if route.arrival_p10 is None else stamp(route.arrival_p10),
+        arrival_p50=None if route.arrival_p50 is None else stamp(route.arrival_p50),
+        arrival_p90=None if route.arrival_p90 is None else stamp(route.arrival_p90),
+        on_time_probability=route.on_time_probability,
     )
     add_route_provenance(message, route.provenance)
     return message

@@ -70,6 +70,17 @@ out.route = { request_id: found.response.request_id, countries: route.countries,
                             transfers: route.transfers.map((t) => figure(t.handling_cost_provenance)),
                             borders: route.border_crossings.map((b) => figure(b.entry_dwell_provenance)) } };
 
+// The reliability fields: arrival bands, on-time probability, OBJECTIVE_MOST_RELIABLE, min_on_time_probability.
+const reliable = await call(routing, "FindRoutes", {
+  origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2, gross_weight_kg: 20000 },
+  objective: "OBJECTIVE_MOST_RELIABLE", max_routes: 3,
+  constraints: { avoid_countries: ["RU", "BY"], arrive_by: { seconds: Date.UTC(2027, 0, 10) / 1000, nanos: 0 },
+                 min_on_time_probability: 0.5 },
+});
+out.reliable = { objective: reliable.response.objective, routes: reliable.response.routes.map((r) => ({
+  arrive: Number(r.arrive.seconds), p10: Number(r.arrival_p10.seconds), p50: Number(r.arrival_p50.seconds),
+  p90: Number(r.arrival_p90.seconds), on_time: r.on_time_probability })) };
+
 const unknownScenario = await call(routing, "FindRoutes", {
   origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",
 });

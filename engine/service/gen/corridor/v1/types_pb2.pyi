@@ -111,6 +111,10 @@ class _ObjectiveEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Objective.V
     """Lowest well-to-wheel CO2e, then lowest cost."""
     OBJECTIVE_WEIGHTED: _Objective.ValueType  # 6
     """Lowest weighted score in USD (see Weights)."""
+    OBJECTIVE_MOST_RELIABLE: _Objective.ValueType  # 7
+    """The exact Pareto set of the P50 time model, ranked by its arrival bands: highest on_time_probability first
+    (when constraints.arrive_by is set), then earliest arrival_p90, then earliest arrival_p50 (docs/RELIABILITY.md).
+    """
 
 class Objective(_Objective, metaclass=_ObjectiveEnumTypeWrapper):
     """What "best" means for a routing query."""
@@ -131,6 +135,10 @@ OBJECTIVE_LOWEST_CO2E: Objective.ValueType  # 5
 """Lowest well-to-wheel CO2e, then lowest cost."""
 OBJECTIVE_WEIGHTED: Objective.ValueType  # 6
 """Lowest weighted score in USD (see Weights)."""
+OBJECTIVE_MOST_RELIABLE: Objective.ValueType  # 7
+"""The exact Pareto set of the P50 time model, ranked by its arrival bands: highest on_time_probability first
+(when constraints.arrive_by is set), then earliest arrival_p90, then earliest arrival_p50 (docs/RELIABILITY.md).
+"""
 Global___Objective: _TypeAlias = Objective  # noqa: Y015
 
 class _LoadUnit:
@@ -271,6 +279,7 @@ class Constraints(_message.Message):
     MAX_COST_USD_FIELD_NUMBER: _builtins.int
     MAX_CO2E_KG_FIELD_NUMBER: _builtins.int
     ALLOW_DECONSOLIDATION_FIELD_NUMBER: _builtins.int
+    MIN_ON_TIME_PROBABILITY_FIELD_NUMBER: _builtins.int
     max_transfers: _builtins.int
     """At most this many changes of vehicle (unset = no limit)."""
     max_cost_usd: _builtins.float
@@ -279,6 +288,10 @@ class Constraints(_message.Message):
     """Cap on well-to-wheel CO2e in kg (unset = no cap)."""
     allow_deconsolidation: _builtins.bool
     """Whether containers may be unstuffed at an airport to fly as loose cargo."""
+    min_on_time_probability: _builtins.float
+    """Keep only routes of the P50 model's Pareto set that arrive by arrive_by in at least this share of the
+    reliability replays (0 < x <= 1, a probability, not a percentage; needs arrive_by; unset = no filter).
+    """
     @_builtins.property
     def avoid_countries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """ISO 3166-1 alpha-2 codes the route must not touch, e.g. "RU", "BY"."""
@@ -316,10 +329,11 @@ class Constraints(_message.Message):
         max_cost_usd: _builtins.float | None = ...,
         max_co2e_kg: _builtins.float | None = ...,
         allow_deconsolidation: _builtins.bool = ...,
+        min_on_time_probability: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_co2e_kg", b"_max_co2e_kg", "_max_cost_usd", b"_max_cost_usd", "_max_transfers", b"_max_transfers", "arrive_by", b"arrive_by", "max_co2e_kg", b"max_co2e_kg", "max_cost_usd", b"max_cost_usd", "max_transfers", b"max_transfers"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_co2e_kg", b"_max_co2e_kg", "_max_cost_usd", b"_max_cost_usd", "_max_transfers", b"_max_transfers", "_min_on_time_probability", b"_min_on_time_probability", "arrive_by", b"arrive_by", "max_co2e_kg", b"max_co2e_kg", "max_cost_usd", b"max_cost_usd", "max_transfers", b"max_transfers", "min_on_time_probability", b"min_on_time_probability"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_co2e_kg", b"_max_co2e_kg", "_max_cost_usd", b"_max_cost_usd", "_max_transfers", b"_max_transfers", "allow_deconsolidation", b"allow_deconsolidation", "arrive_by", b"arrive_by", "avoid_countries", b"avoid_countries", "avoid_modes", b"avoid_modes", "avoid_nodes", b"avoid_nodes", "avoid_operators", b"avoid_operators", "max_co2e_kg", b"max_co2e_kg", "max_cost_usd", b"max_cost_usd", "max_transfers", b"max_transfers", "via", b"via"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_co2e_kg", b"_max_co2e_kg", "_max_cost_usd", b"_max_cost_usd", "_max_transfers", b"_max_transfers", "_min_on_time_probability", b"_min_on_time_probability", "allow_deconsolidation", b"allow_deconsolidation", "arrive_by", b"arrive_by", "avoid_countries", b"avoid_countries", "avoid_modes", b"avoid_modes", "avoid_nodes", b"avoid_nodes", "avoid_operators", b"avoid_operators", "max_co2e_kg", b"max_co2e_kg", "max_cost_usd", b"max_cost_usd", "max_transfers", b"max_transfers", "min_on_time_probability", b"min_on_time_probability", "via", b"via"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_co2e_kg: _TypeAlias = _typing.Literal["max_co2e_kg"]  # noqa: Y015
     _WhichOneofArgType__max_co2e_kg: _TypeAlias = _typing.Literal["_max_co2e_kg", b"_max_co2e_kg"]  # noqa: Y015
@@ -327,12 +341,16 @@ class Constraints(_message.Message):
     _WhichOneofArgType__max_cost_usd: _TypeAlias = _typing.Literal["_max_cost_usd", b"_max_cost_usd"]  # noqa: Y015
     _WhichOneofReturnType__max_transfers: _TypeAlias = _typing.Literal["max_transfers"]  # noqa: Y015
     _WhichOneofArgType__max_transfers: _TypeAlias = _typing.Literal["_max_transfers", b"_max_transfers"]  # noqa: Y015
+    _WhichOneofReturnType__min_on_time_probability: _TypeAlias = _typing.Literal["min_on_time_probability"]  # noqa: Y015
+    _WhichOneofArgType__min_on_time_probability: _TypeAlias = _typing.Literal["_min_on_time_probability", b"_min_on_time_probability"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__max_co2e_kg) -> _WhichOneofReturnType__max_co2e_kg | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__max_cost_usd) -> _WhichOneofReturnType__max_cost_usd | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__max_transfers) -> _WhichOneofReturnType__max_transfers | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_on_time_probability) -> _WhichOneofReturnType__min_on_time_probability | None: ...
 
 Global___Constraints: _TypeAlias = Constraints  # noqa: Y015
 
@@ -908,6 +926,10 @@ class Route(_message.Message):
     DISTANCE_PROVENANCE_FIELD_NUMBER: _builtins.int
     CO2E_PROVENANCE_FIELD_NUMBER: _builtins.int
     NETWORK_AS_OF_FIELD_NUMBER: _builtins.int
+    ARRIVAL_P10_FIELD_NUMBER: _builtins.int
+    ARRIVAL_P50_FIELD_NUMBER: _builtins.int
+    ARRIVAL_P90_FIELD_NUMBER: _builtins.int
+    ON_TIME_PROBABILITY_FIELD_NUMBER: _builtins.int
     duration_h: _builtins.float
     """Hours from ready to arrival."""
     cost_usd: _builtins.float
@@ -924,6 +946,8 @@ class Route(_message.Message):
     """The date the network's figures were last checked against their sources, ISO 8601 (YYYY-MM-DD); empty when
     the network does not say.
     """
+    on_time_probability: _builtins.float
+    """Share of the replays arriving at or before constraints.arrive_by (0 to 1); unset without a deadline."""
     @_builtins.property
     def legs(self) -> _containers.RepeatedCompositeFieldContainer[Global___Leg]:
         """Legs in order."""
@@ -988,6 +1012,22 @@ class Route(_message.Message):
     def co2e_provenance(self) -> Global___FigureProvenance:
         """Provenance of co2e_kg."""
 
+    @_builtins.property
+    def arrival_p10(self) -> _timestamp_pb2.Timestamp:
+        """Arrival band from 1,000 seeded Monte-Carlo replays of this route through the timetable with dwells drawn from
+        their P10/P50/P90 and cancelled sailings (docs/RELIABILITY.md): 10th, 50th and 90th percentile of the arrival
+        time (UTC, whole minutes). The same request always gives the same band. `arrive` stays the deterministic
+        arrival of the P50 model the search optimises. This is the 10th percentile (UTC).
+        """
+
+    @_builtins.property
+    def arrival_p50(self) -> _timestamp_pb2.Timestamp:
+        """50th percentile of the replayed arrivals (UTC)."""
+
+    @_builtins.property
+    def arrival_p90(self) -> _timestamp_pb2.Timestamp:
+        """90th percentile of the replayed arrivals (UTC): the Caspian's tail shows here."""
+
     def __init__(
         self,
         *,
@@ -1012,12 +1052,18 @@ class Route(_message.Message):
         distance_provenance: Global___FigureProvenance | None = ...,
         co2e_provenance: Global___FigureProvenance | None = ...,
         network_as_of: _builtins.str = ...,
+        arrival_p10: _timestamp_pb2.Timestamp | None = ...,
+        arrival_p50: _timestamp_pb2.Timestamp | None = ...,
+        arrival_p90: _timestamp_pb2.Timestamp | None = ...,
+        on_time_probability: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "depart", b"depart", "distance_provenance", b"distance_provenance", "emissions", b"emissions", "ready", b"ready", "time_provenance", b"time_provenance"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_on_time_probability", b"_on_time_probability", "arrival_p10", b"arrival_p10", "arrival_p50", b"arrival_p50", "arrival_p90", b"arrival_p90", "arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "depart", b"depart", "distance_provenance", b"distance_provenance", "emissions", b"emissions", "on_time_probability", b"on_time_probability", "ready", b"ready", "time_provenance", b"time_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "duration_h", b"duration_h", "emissions", b"emissions", "geometry", b"geometry", "legs", b"legs", "network_as_of", b"network_as_of", "ready", b"ready", "time_provenance", b"time_provenance", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_on_time_probability", b"_on_time_probability", "arrival_p10", b"arrival_p10", "arrival_p50", b"arrival_p50", "arrival_p90", b"arrival_p90", "arrive", b"arrive", "best_for", b"best_for", "border_crossings", b"border_crossings", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "cost_usd", b"cost_usd", "countries", b"countries", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "duration_h", b"duration_h", "emissions", b"emissions", "geometry", b"geometry", "legs", b"legs", "network_as_of", b"network_as_of", "on_time_probability", b"on_time_probability", "ready", b"ready", "time_provenance", b"time_provenance", "transfer_count", b"transfer_count", "transfers", b"transfers", "wait_h", b"wait_h"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__on_time_probability: _TypeAlias = _typing.Literal["on_time_probability"]  # noqa: Y015
+    _WhichOneofArgType__on_time_probability: _TypeAlias = _typing.Literal["_on_time_probability", b"_on_time_probability"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__on_time_probability) -> _WhichOneofReturnType__on_time_probability | None: ...
 
 Global___Route: _TypeAlias = Route  # noqa: Y015
 
