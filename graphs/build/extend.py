@@ -3,9 +3,10 @@
 Each new node copies the numbers, sources and method notes of a template node of the same type and region (a
 Chinese inland terminal, an EU terminal reached across an internal border, …); each new hop copies a template hop
 of the same service, with its distance first set to great circle × the template's detour factor (ESTIMATE) and
-its run time and tariff recomputed by the template's own rules. Overrides in ``coverage.py`` replace single cells
-with their own source and note. ``build_network.py`` then replaces coordinates and distances with the open-data
-figures. Rows whose id already exists are left alone, so rerunning adds nothing.
+its run time and tariff recomputed by the template's own rules. Overrides in ``coverage.py`` and
+``coverage_ports.py`` replace single cells with their own source and note. ``build_network.py`` then replaces
+coordinates and distances with the open-data figures. Rows whose id already exists are left alone, so rerunning
+adds nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import coverage
+import coverage_ports
 from build_network import LINK_NUMERIC, NODE_NUMERIC, _km, _rescale, read_table, write_table
 from cells import Provenance
-from coordinates import _cities_cached, haversine_km
-from coverage import LINKS, NODES, SERVICES, SOURCES
+from coordinates import GEONAMES_KEY, _cities_cached, haversine_km
+
+NODES = coverage.NODES + coverage_ports.NODES
+LINKS = coverage.LINKS + coverage_ports.LINKS
+SERVICES = coverage.SERVICES + coverage_ports.SERVICES
+SOURCES = coverage.SOURCES + coverage_ports.SOURCES
 
 HERE = Path(__file__).resolve().parent
 _FACTOR = re.compile(r"great-circle × ([\d.]+)")
@@ -58,6 +65,10 @@ def _override(row: dict[str, str], prov: Provenance, overrides: dict[str, Any]) 
     for column, value in overrides.items():
         if column == "border":
             _border_proxy(row, prov, value)
+        elif value is None:  # a template's number that does not hold here: left empty
+            row[column] = ""
+            prov.keys.pop(column, None)
+            prov.notes.pop(column, None)
         elif isinstance(value, tuple):  # (value, key, note): a number with its provenance
             row[column] = value[0]
             prov.cite(column, value[1], value[2])
@@ -87,6 +98,8 @@ def add_nodes(node_rows: list[dict[str, str]], nodes: dict[str, dict[str, str]])
             gid = _geonames_id(country, place)
             city = _cities_cached()[gid]
             row.update(lat=f"{city['latitude']:.4f}", lon=f"{city['longitude']:.4f}")
+            for column in ("lat", "lon"):  # the template may cite its own published position (Turkmenbashi)
+                prov.cite(column, GEONAMES_KEY, f"GeoNames point of {city['name']} (geonameid {gid})")
             new_places.append((node_id, "geonames", gid, str(city["name"])))
         if nodes[template]["border_entry_h"] == "0":  # an EU terminal entered across an internal border
             for column in _BORDER:
@@ -122,6 +135,8 @@ def add_links(link_rows: list[dict[str, str]], nodes: dict[str, dict[str, str]])
         row.update({"id": link_id, "from": src, "to": dst, "distance_km": _km(km), "capacity_teu_per_week": ""})
         detour = "sea" if row["mode"] == "ferry" else row["mode"]
         prov.cite("distance_km", "ESTIMATE", f"great-circle × {factor} {detour} detour factor (assumed)")
+        if "distance_km" in overrides:  # a published or derived distance: run time and tariff follow it
+            km = float(overrides["distance_km"][0])
         prov.keys.pop("capacity_teu_per_week", None)
         prov.notes.pop("capacity_teu_per_week", None)
         if (speed := overrides.pop("speed", None)) is not None:

@@ -141,8 +141,9 @@ def test_assign_demand_on_a_scenario(study: study_pb2_grpc.StudyServiceStub, shi
     candidates = yaml.safe_load((STUDIES / "candidates.yaml").read_text(encoding="utf-8"))["candidates"]
     feeders = next(c for c in candidates if c["id"] == "EXTRA_AKTAU_ALAT_FEEDERS")
     edits = yaml.safe_dump({"name": "extra feeders", "edits": feeders["edits"]}, allow_unicode=True)
-    # cargo that starts at the Caspian, so the feeders matter (the shipped matrix is held up in China, rail capped)
-    caspian = [study_pb2.DemandRow(origin="AKTAU", destination="POTI", teu_per_week=1500)]
+    # cargo that starts at the Caspian, so the feeders matter (the shipped matrix is held up in China, rail capped);
+    # more than the detours round the feeder (Aktau–Anzali, Novorossiysk–Samsun) can take as well
+    caspian = [study_pb2.DemandRow(origin="AKTAU", destination="POTI", teu_per_week=2500)]
     base = study.AssignDemand(study_pb2.AssignDemandRequest(demand=caspian), timeout=300)
     what_if = study.AssignDemand(study_pb2.AssignDemandRequest(demand=caspian, edits_yaml=edits), timeout=300)
     assert what_if.network != base.network  # the scenario is a new snapshot

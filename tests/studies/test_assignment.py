@@ -14,8 +14,9 @@ from engine.studies import load_study, parse_study
 from tests.studies.conftest import SMALL_STUDY, STUDIES
 
 # Cargo that must cross the Caspian and Georgia: the Aktau–Alat feeder (1,400 TEU/week) and the Georgian trains
-# (490 TEU/week) bind; the caspian_feeders scenario adds sailings, so the feeder's price falls.
-DEMAND = "origin,destination,teu_per_week\nAKTAU,POTI,1500\nXIAN,DUISBURG,300\n"
+# (490 TEU/week) bind; the caspian_feeders scenario adds sailings, so the feeder's price falls. 2,500 TEU/week, more
+# than the detours round the feeder can take too (Aktau–Anzali and via Novorossiysk–Samsun, a few hundred TEU each).
+DEMAND = "origin,destination,teu_per_week\nAKTAU,POTI,2500\nXIAN,DUISBURG,300\n"
 
 
 @pytest.fixture(scope="module")
