@@ -18,6 +18,7 @@ from engine.cli.args import (
     add_scenario_option,
     constraints_from_args,
     load_network_option,
+    parse_containers,
     parse_time,
     resolve_node,
     scenario_line,
@@ -26,6 +27,7 @@ from engine.cli.text import format_time, table
 from engine.network import CargoClass, Network
 from engine.routing import (
     Objective,
+    Route,
     RouteQuery,
     RouteResult,
     Shipment,
@@ -57,6 +59,12 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     route.add_argument(
         "--teu", type=int, default=2, help="containers in TEU (a 40ft box is 2); 0 = loose cargo (default 2)"
     )
+    route.add_argument(
+        "--containers",
+        default=None,
+        metavar="TYPE:N,...",
+        help="boxes by type, e.g. 40ft:1,20ft:2 (types 20ft, 40ft, 40ft_hc, 40ft_reefer); replaces --teu",
+    )
     route.add_argument("--weight-kg", type=float, default=None, help="gross weight in kg (default 10,000 per TEU)")
     route.add_argument("--cargo-class", choices=[c.value for c in CargoClass], default="general")
     route.add_argument("--objective", choices=[o.value for o in Objective], default="pareto")
@@ -76,13 +84,15 @@ def add_route_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def _cmd_route(args: argparse.Namespace, out: TextIO) -> int:
     network = load_network_option(args)
-    weight = args.weight_kg if args.weight_kg is not None else DEFAULT_KG_PER_TEU * max(args.teu, 1)
+    containers = () if args.containers is None else parse_containers(args.containers)
+    teu = sum(kind.teu * count for kind, count in containers) if containers else args.teu
+    weight = args.weight_kg if args.weight_kg is not None else DEFAULT_KG_PER_TEU * max(teu, 1)
     constraints = constraints_from_args(args, network)
     query = RouteQuery(
         origin=resolve_node(network, args.origin, "origin"),
         destination=resolve_node(network, args.destination, "destination"),
         ready=parse_time(args.ready, "ready"),
-        shipment=Shipment(args.teu, weight, CargoClass(args.cargo_class)),
+        shipment=Shipment(teu, weight, CargoClass(args.cargo_class), containers),
         objective=Objective(args.objective),
         constraints=constraints,
         max_routes=args.max_routes,
@@ -146,8 +156,11 @@ def format_result(network: Network, result: RouteResult) -> str:
         c = route.cost
         lines.append(
             f"  cost: freight {c.freight_usd:,.0f} + handling {c.handling_usd:,.0f} + border {c.border_usd:,.0f}"
-            f" + de-consolidation {c.deconsolidation_usd:,.0f} USD"
+            f" + de-consolidation {c.deconsolidation_usd:,.0f}"
+            + (f" + surcharges {c.surcharge_usd:,.0f}" if c.surcharge_usd else "")
+            + " USD"
         )
+        lines.extend(pricing_lines(route))
         if route.transfers:
             lines.append(
                 "  transfers: "
@@ -168,6 +181,23 @@ def format_result(network: Network, result: RouteResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pricing_lines(route: Route) -> list[str]:
+    """Surcharges paid and the as-of dates of dated fares, one line each (none when there are neither)."""
+    lines = []
+    for leg in route.legs:
+        for s in leg.surcharges:
+            valid = f", valid {s.valid_from or '…'}–{s.valid_to or '…'}" if s.valid_from or s.valid_to else ""
+            lines.append(f"  surcharge {s.surcharge_id} ({s.kind}, per {s.unit.value}{valid}): {s.usd:,.0f} USD")
+        if leg.dated_price is not None:
+            p = leg.dated_price
+            lines.append(
+                f"  {leg.service_id} fare as of {p.as_of.isoformat()}: index {p.value:,g} {p.unit} "
+                f"(× {p.multiplier:.3f} of the published fare; {', '.join(p.source_keys)})"
+            )
+    return lines
+
+
 def _shipment_text(shipment: Shipment) -> str:
-    what = "loose cargo" if shipment.is_loose else f"{shipment.teu} TEU"
+    boxes = ", ".join(f"{count}×{kind.value}" for kind, count in shipment.containers)
+    what = "loose cargo" if shipment.is_loose else f"{shipment.teu} TEU" + (f" ({boxes})" if boxes else "")
     return f"{what}, {shipment.gross_weight_kg:,.0f} kg {shipment.cargo_class.value}"

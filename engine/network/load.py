@@ -41,7 +41,20 @@ from engine.network.rules import (
     check_service,
     parse_cells,
 )
-from engine.network.schema import EMISSION_FACTORS, LINKS, METADATA_FILE, NODES, SERVICES, SOURCES, TABLES
+from engine.network.schema import (
+    EMISSION_FACTORS,
+    LINKS,
+    METADATA_FILE,
+    NODES,
+    OPTIONAL_TABLES,
+    RATE_SERIES,
+    SERVICES,
+    SOURCES,
+    SURCHARGES,
+    TABLES,
+    THROUGH_TARIFFS,
+)
+from engine.network.tariffs import read_rate_series, read_surcharges, read_through_tariffs
 from engine.network.validate import check_network
 
 FACTOR_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -102,6 +115,9 @@ def load_network(directory: str | Path) -> Network:
     origins = tuple(meta.origins)
     destinations = tuple(meta.destinations)
     warnings = check_network(nodes, links, services, factors, sources, origins, destinations, problems)
+    surcharges, counts[SURCHARGES.file] = read_surcharges(directory, nodes, links, services, sources, problems)
+    rate_series, counts[RATE_SERIES.file] = read_rate_series(directory, services, sources, problems)
+    through, counts[THROUGH_TARIFFS.file] = read_through_tariffs(directory, links, sources, problems)
     if problems:
         raise NetworkDataError(problems.items)
 
@@ -123,12 +139,15 @@ def load_network(directory: str | Path) -> Network:
         destinations=destinations,
         warnings=tuple(warnings),
         sourced_share=share,
+        surcharges=surcharges,
+        rate_series=rate_series,
+        through_tariffs=through,
     )
 
 
 def _content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in (METADATA_FILE, *(t.file for t in TABLES)):
+    for name in (METADATA_FILE, *(t.file for t in (*TABLES, *OPTIONAL_TABLES))):
         path = directory / name
         if path.is_file():
             digest.update(name.encode())
@@ -309,8 +328,17 @@ def _read_links(
 
 
 def reverse_link(link: Link) -> Link:
-    """The reverse hop of a bidirectional link: same attributes, id ``<id>.R``."""
-    return replace(link, id=link.id + REVERSE_SUFFIX, from_id=link.to_id, to_id=link.from_id, reverse_of=link.id)
+    """The reverse hop of a bidirectional link: same attributes, id ``<id>.R``; a directional fare
+    (``reverse_fare``) replaces the tariff in the same unit."""
+    reverse = replace(link, id=link.id + REVERSE_SUFFIX, from_id=link.to_id, to_id=link.from_id, reverse_of=link.id)
+    fare = link.reverse_fare
+    if fare is None:
+        return reverse
+    if link.usd_per_teu is not None:
+        return replace(reverse, usd_per_teu=fare)
+    if link.usd_per_kg is not None:
+        return replace(reverse, usd_per_kg=fare)
+    return replace(reverse, usd_per_truck=fare)
 
 
 def link_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Link | None, Provenance, bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from engine.network.views import ViewCache
@@ -70,6 +71,21 @@ class CargoClass(enum.StrEnum):
     GENERAL = "general"
     REEFER = "reefer"
     HAZMAT = "hazmat"
+
+
+class FeeUnit(enum.StrEnum):
+    """What a fee is charged per, as its source publishes it (handling, border and surcharge fees).
+
+    ``wagon`` counts one wagon per 40ft box or per two 20ft boxes (:func:`engine.routing.pricing.wagons`);
+    ``consignment`` is once per shipment (documents, a declaration); ``container_day`` (surcharges only) is per box
+    and day of running time.
+    """
+
+    TEU = "teu"
+    CONTAINER = "container"
+    WAGON = "wagon"
+    CONSIGNMENT = "consignment"
+    CONTAINER_DAY = "container_day"
 
 
 class ServiceKind(enum.StrEnum):
@@ -138,6 +154,10 @@ class Node:
     capacity_teu_per_week: float | None = None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
+    handling_unit: FeeUnit | None = None
+    """What ``handling_usd_per_teu`` is charged per (``None`` = per TEU, the historical unit)."""
+    border_unit: FeeUnit | None = None
+    """What ``border_exit_usd_per_teu`` and ``border_entry_usd_per_teu`` are charged per (``None`` = per TEU)."""
 
     @property
     def allows_transfer(self) -> bool:
@@ -187,6 +207,8 @@ class Link:
     line: int = field(default=0, compare=False, repr=False)
     reverse_of: str | None = None
     geometry: tuple[tuple[float, float], ...] | None = field(default=None, compare=False, repr=False)
+    reverse_fare: float | None = None
+    """Fare of the reverse direction (the ``.R`` link), in the unit of this link's tariff; ``None`` = symmetric."""
     """The track or sea lane as (lon, lat) degrees from ``from_id`` to ``to_id`` (``geometry.geojson``); ``None``
     = a straight segment between the nodes."""
 
@@ -211,6 +233,8 @@ class Service:
     capacity_kg_per_departure: float | None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
+    feu_factor: float | None = None
+    """Price of a 40ft box ÷ price of a 20ft box on this service's per-TEU tariffs (``None`` = 2, i.e. per TEU)."""
 
     @property
     def departures_per_week(self) -> float:
@@ -231,6 +255,76 @@ class EmissionFactor:
     mode: Mode
     description: str
     g_co2e_per_tkm_wtw: float
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+
+class SurchargeScope(enum.StrEnum):
+    """Where a surcharge is charged (``surcharges.csv`` ``applies_to`` = ``scope:target``)."""
+
+    LINK = "link"  # on taking this link (ids as in links.csv, reverse hops end in .R)
+    SERVICE = "service"  # on every link of this service
+    MODE = "mode"  # on every link of this mode (e.g. mode:ferry for reefer gensets)
+    VIA = "via"  # on every link arriving at this node (a canal or strait passage, e.g. via:BAB_EL_MANDEB)
+    TRANSFER = "transfer"  # when the cargo changes vehicle at this node (e.g. reefer plugs while handled)
+
+
+@dataclass(frozen=True)
+class Surcharge:
+    """A fee added to the tariffs: reefer power, hazmat, war risk, canal transit, peak season (``surcharges.csv``).
+
+    ``usd`` is per ``unit``; ``cargo_class`` limits it to reefer or hazmat cargo (``None``: all cargo);
+    ``valid_from``/``valid_to`` (inclusive, either may be open) are compared with the query's ready date.
+    """
+
+    id: str
+    kind: str
+    scope: SurchargeScope
+    target: str
+    cargo_class: CargoClass | None
+    usd: float
+    unit: FeeUnit
+    valid_from: date | None
+    valid_to: date | None
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the surcharge applies to cargo ready on ``day``."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """One dated value of a published rate index for a service (``rate_series.csv``).
+
+    The service's link fares are the ones published at the ``base`` point; a query ready on day ``d`` pays them ×
+    (value of the latest point on or before ``d``) ÷ (base value). Before the first point, the first point applies.
+    """
+
+    service_id: str
+    as_of: date
+    value: float
+    unit: str
+    base: bool
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ThroughTariff:
+    """A published through rate for riding a whole product (``through_tariffs.csv``), e.g. a TITR agreed rate.
+
+    It replaces the sum of the segment tariffs, border and handling fees of ``link_ids`` (a path, in order) when a
+    route rides the whole product; elsewhere the segments add up. ``usd_20ft``/``usd_40ft`` are per box (40ft also
+    prices high cube and reefer boxes); a missing price means the product does not carry that size.
+    """
+
+    id: str
+    operator: str | None
+    link_ids: tuple[str, ...]
+    usd_20ft: float | None
+    usd_40ft: float | None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 
@@ -296,6 +390,10 @@ class Network:
     warnings: tuple[str, ...] = ()
     sourced_share: SourcedShare = field(default=SourcedShare({}, {}), compare=False)
     scenarios: tuple[str, ...] = ()
+    surcharges: tuple[Surcharge, ...] = ()
+    rate_series: Mapping[str, tuple[RatePoint, ...]] = field(default_factory=dict)
+    """Service id → its dated rate points, oldest first."""
+    through_tariffs: tuple[ThroughTariff, ...] = ()
     """Names of the scenarios applied to the loaded network, in order (``engine.network.scenario.apply_scenarios``);
     they appear in :attr:`label` so every answer says which network it comes from."""
     views: ViewCache = field(default_factory=lambda: _new_views(), init=False, repr=False, compare=False)
@@ -349,7 +447,19 @@ class Network:
         return {link.mode for link in self.links.values()}
 
 
-RECORD_TYPES: tuple[type, ...] = (Network, Node, Link, Service, EmissionFactor, Source, Provenance, SourcedShare)
+RECORD_TYPES: tuple[type, ...] = (
+    Network,
+    Node,
+    Link,
+    Service,
+    EmissionFactor,
+    Source,
+    Provenance,
+    SourcedShare,
+    Surcharge,
+    RatePoint,
+    ThroughTariff,
+)
 """The snapshot and its records: views refer to them but do not own them, so their bytes are not counted."""
 
 

@@ -45,6 +45,8 @@ NODES = TableSchema(
         "reefer_plugs",
         "sources",
         "notes",
+        "handling_unit",
+        "border_unit",
     ),
     required_columns=("id", "name", "country", "lat", "lon", "kinds", "sources"),
     numeric_columns=(
@@ -88,6 +90,7 @@ LINKS = TableSchema(
         "bidirectional",
         "sources",
         "notes",
+        "reverse_fare",
     ),
     required_columns=(
         "id",
@@ -110,6 +113,7 @@ LINKS = TableSchema(
         "teu_per_truck",
         "capacity_teu_per_week",
         "max_gross_kg_per_teu",
+        "reverse_fare",
     ),
 )
 
@@ -127,6 +131,7 @@ SERVICES = TableSchema(
         "capacity_kg_per_departure",
         "sources",
         "notes",
+        "feu_factor",
     ),
     required_columns=("id", "mode", "kind", "sources"),
     numeric_columns=(
@@ -135,6 +140,7 @@ SERVICES = TableSchema(
         "headway_anchor",
         "capacity_teu_per_departure",
         "capacity_kg_per_departure",
+        "feu_factor",
     ),
 )
 
@@ -153,5 +159,39 @@ SOURCES = TableSchema(
     has_provenance=False,
 )
 
+SURCHARGES = TableSchema(
+    file="surcharges.csv",
+    columns=(
+        "id",
+        "kind",
+        "applies_to",
+        "cargo_class",
+        "usd",
+        "unit",
+        "valid_from",
+        "valid_to",
+        "sources",
+        "notes",
+    ),
+    required_columns=("id", "kind", "applies_to", "usd", "unit", "sources"),
+    numeric_columns=("usd",),
+)
+
+RATE_SERIES = TableSchema(
+    file="rate_series.csv",
+    columns=("service", "as_of", "value", "unit", "base", "sources", "notes"),
+    required_columns=("service", "as_of", "value", "unit", "sources"),
+    numeric_columns=("value",),
+)
+
+THROUGH_TARIFFS = TableSchema(
+    file="through_tariffs.csv",
+    columns=("id", "operator", "links", "usd_20ft", "usd_40ft", "sources", "notes"),
+    required_columns=("id", "links", "sources"),
+    numeric_columns=("usd_20ft", "usd_40ft"),
+)
+
 TABLES: tuple[TableSchema, ...] = (SOURCES, EMISSION_FACTORS, SERVICES, NODES, LINKS)
+OPTIONAL_TABLES: tuple[TableSchema, ...] = (SURCHARGES, RATE_SERIES, THROUGH_TARIFFS)
+"""Tables a network may leave out (no surcharges, no dated rates)."""
 METADATA_FILE = "network.toml"

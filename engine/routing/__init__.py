@@ -10,6 +10,7 @@ from engine.routing.export import result_to_json, route_to_json, routes_to_geojs
 from engine.routing.query import (
     MAX_ROUTES_LIMIT,
     Constraints,
+    ContainerType,
     Objective,
     RouteQuery,
     Shipment,
@@ -33,6 +34,7 @@ __all__ = [
     "BorderCrossing",
     "Co2eFactor",
     "Constraints",
+    "ContainerType",
     "CostBreakdown",
     "Hop",
     "Leg",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from engine.network.model import Network
-from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
 from engine.routing.query import Objective, RouteQuery
@@ -21,6 +21,7 @@ from engine.routing.select import (
     representative,
     weighted_scores,
 )
+from engine.routing.through import compile_routing
 
 
 def find_routes(
@@ -73,7 +74,7 @@ def find_routes(
     ['rail', 'rail', 'ferry', 'rail'] ('cheapest', 'lowest_co2e')
     """
     query.check_against(network)
-    compiled = compile_network(network)
+    compiled = compile_routing(network)
     ctx = QueryContext(compiled, query)
     objective = query.objective
     single = objective in LEXICOGRAPHIC_ORDERS and query.max_routes == 1

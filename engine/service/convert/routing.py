@@ -25,6 +25,7 @@ from engine.service.convert.common import (
     OBJECTIVES,
     collect_problems,
     constraints_from_proto,
+    containers_from_proto,
     route_to_proto,
     stamp,
     time_from_proto,
@@ -72,7 +73,10 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
         if cargo_class is None:
             problems.append(FieldProblem("shipment.cargo_class", f"unknown value {s.cargo_class}"))
         else:
-            shipment = collect_problems(problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class))
+            boxes = containers_from_proto(s.containers, "shipment.containers", problems)
+            shipment = collect_problems(
+                problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class, boxes)
+            )
 
     objective = OBJECTIVES.get(request.objective)
     if objective is None:
