@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from engine.network.inputs import Problems
 from engine.network.model import EmissionFactor, Link, LoadUnit, Mode, Node, Service, Source
@@ -26,8 +26,9 @@ def check_network(
     origins: tuple[str, ...],
     destinations: tuple[str, ...],
     problems: Problems,
+    also_cited: Collection[str] = (),
 ) -> list[str]:
-    """Run every cross-table check; return the warnings."""
+    """Run every cross-table check; return the warnings (``also_cited``: source keys the tariff tables cite)."""
     warnings: list[str] = []
     _check_link_references(nodes, links, services, factors, problems)
     if problems:
@@ -59,7 +60,7 @@ def check_network(
         for f in factors.values()
         if f.id not in used_factors
     ]
-    cited = _cited_keys(nodes, links, services, factors)
+    cited = _cited_keys(nodes, links, services, factors) | set(also_cited)
     warnings += [
         f"sources.csv:{s.line}: source {s.key!r} is not cited by any number"
         for s in sources.values()
