@@ -117,8 +117,12 @@ def load_network(directory: str | Path) -> Network:
     surcharges, counts[SURCHARGES.file] = read_surcharges(directory, nodes, links, services, sources, problems)
     rate_series, counts[RATE_SERIES.file] = read_rate_series(directory, services, sources, problems)
     through, counts[THROUGH_TARIFFS.file] = read_through_tariffs(directory, links, sources, problems)
-    tariff_records = (*surcharges, *(p for points in rate_series.values() for p in points), *through)
-    tariff_keys = {k for record in tariff_records for keys in record.provenance.keys_by_column.values() for k in keys}
+    provenances = [
+        *(s.provenance for s in surcharges),
+        *(p.provenance for points in rate_series.values() for p in points),
+        *(t.provenance for t in through),
+    ]
+    tariff_keys = {k for provenance in provenances for keys in provenance.keys_by_column.values() for k in keys}
     warnings = check_network(
         nodes, links, services, factors, sources, origins, destinations, problems, also_cited=tariff_keys
     )
