@@ -184,6 +184,12 @@ def format_result(network: Network, result: RouteResult) -> str:
 def pricing_lines(route: Route) -> list[str]:
     """Surcharges paid and the as-of dates of dated fares, one line each (none when there are neither)."""
     lines = []
+    through = sorted({leg.through_tariff for leg in route.legs if leg.through_tariff})
+    if through:
+        lines.append(
+            f"  through tariff {', '.join(through)}: {route.cost.through_tariff_usd:,.0f} USD of the freight "
+            "(replaces the segment tariffs, border and handling fees of the product)"
+        )
     for leg in route.legs:
         for s in leg.surcharges:
             valid = f", valid {s.valid_from or '…'}–{s.valid_to or '…'}" if s.valid_from or s.valid_to else ""

@@ -33,7 +33,9 @@ def _leg(leg: Leg) -> dict[str, Any]:
             "border_usd": leg.cost.border_usd,
             "deconsolidation_usd": leg.cost.deconsolidation_usd,
             "surcharge_usd": leg.cost.surcharge_usd,
+            "through_tariff_usd": leg.cost.through_tariff_usd,
         },
+        "through_tariff": leg.through_tariff,
         "surcharges": [
             {
                 "id": s.surcharge_id,
@@ -81,6 +83,7 @@ def route_to_json(route: Route) -> dict[str, Any]:
             "border_usd": route.cost.border_usd,
             "deconsolidation_usd": route.cost.deconsolidation_usd,
             "surcharge_usd": route.cost.surcharge_usd,
+            "through_tariff_usd": route.cost.through_tariff_usd,
         },
         "depart": _time(route.depart),
         "arrive": _time(route.arrive),

@@ -162,6 +162,7 @@ def _cost(cost: CostBreakdown) -> types_pb2.CostBreakdown:
         deconsolidation_usd=cost.deconsolidation_usd,
         total_usd=cost.total_usd,
         surcharge_usd=cost.surcharge_usd,
+        through_tariff_usd=cost.through_tariff_usd,
     )
 
 
@@ -183,6 +184,7 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
         cost=_cost(leg.cost),
         co2e_kg=leg.co2e_kg,
     )
+    message.through_tariff = leg.through_tariff or ""
     for surcharge in leg.surcharges:
         message.surcharges.add(
             id=surcharge.surcharge_id,

@@ -444,6 +444,7 @@ class CostBreakdown(_message.Message):
     DECONSOLIDATION_USD_FIELD_NUMBER: _builtins.int
     TOTAL_USD_FIELD_NUMBER: _builtins.int
     SURCHARGE_USD_FIELD_NUMBER: _builtins.int
+    THROUGH_TARIFF_USD_FIELD_NUMBER: _builtins.int
     freight_usd: _builtins.float
     """Link tariffs (per TEU, per kg, per truck)."""
     handling_usd: _builtins.float
@@ -456,6 +457,10 @@ class CostBreakdown(_message.Message):
     """Sum of the components."""
     surcharge_usd: _builtins.float
     """Surcharges in USD: reefer power, hazmat, war risk, canal transit, peak season (listed on Leg.surcharges)."""
+    through_tariff_usd: _builtins.float
+    """The part of freight_usd charged by published through tariffs (a product ridden whole replaces its segments'
+    freight, border and internal handling fees); USD, already inside freight_usd and total_usd.
+    """
     def __init__(
         self,
         *,
@@ -465,10 +470,11 @@ class CostBreakdown(_message.Message):
         deconsolidation_usd: _builtins.float = ...,
         total_usd: _builtins.float = ...,
         surcharge_usd: _builtins.float = ...,
+        through_tariff_usd: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_usd", b"border_usd", "deconsolidation_usd", b"deconsolidation_usd", "freight_usd", b"freight_usd", "handling_usd", b"handling_usd", "surcharge_usd", b"surcharge_usd", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_usd", b"border_usd", "deconsolidation_usd", b"deconsolidation_usd", "freight_usd", b"freight_usd", "handling_usd", b"handling_usd", "surcharge_usd", b"surcharge_usd", "through_tariff_usd", b"through_tariff_usd", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -691,6 +697,7 @@ class Leg(_message.Message):
     HOPS_FIELD_NUMBER: _builtins.int
     SURCHARGES_FIELD_NUMBER: _builtins.int
     DATED_PRICE_FIELD_NUMBER: _builtins.int
+    THROUGH_TARIFF_FIELD_NUMBER: _builtins.int
     from_node: _builtins.str
     """Boarding node."""
     to_node: _builtins.str
@@ -713,6 +720,8 @@ class Leg(_message.Message):
     """Everything this leg costs, in USD: freight, border, and the handling and de-consolidation before boarding."""
     co2e_kg: _builtins.float
     """Well-to-wheel CO2e in kg."""
+    through_tariff: _builtins.str
+    """Id of the through tariff this leg rides (through_tariffs.csv), empty when the leg pays its segment tariffs."""
     @_builtins.property
     def through_nodes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Nodes passed on the same vehicle."""
@@ -767,10 +776,11 @@ class Leg(_message.Message):
         hops: _abc.Iterable[Global___Hop] | None = ...,
         surcharges: _abc.Iterable[Global___Surcharge] | None = ...,
         dated_price: Global___DatedPrice | None = ...,
+        through_tariff: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "cost", b"cost", "dated_price", b"dated_price", "depart", b"depart"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "dated_price", b"dated_price", "depart", b"depart", "distance_km", b"distance_km", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "surcharges", b"surcharges", "through_nodes", b"through_nodes", "to_node", b"to_node", "wait_h", b"wait_h"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "cost", b"cost", "cost_usd", b"cost_usd", "dated_price", b"dated_price", "depart", b"depart", "distance_km", b"distance_km", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "surcharges", b"surcharges", "through_nodes", b"through_nodes", "through_tariff", b"through_tariff", "to_node", b"to_node", "wait_h", b"wait_h"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
