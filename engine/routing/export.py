@@ -128,6 +128,12 @@ def result_to_json(result: RouteResult) -> dict[str, Any]:
         "origin": result.query.origin,
         "destination": result.query.destination,
         "objective": result.objective.value,
+        "shipment": {
+            "teu": result.query.shipment.teu,
+            "gross_weight_kg": result.query.shipment.gross_weight_kg,
+            "cargo_class": result.query.shipment.cargo_class.value,
+            "containers": [{"type": kind.value, "count": n} for kind, n in result.query.shipment.boxes],
+        },
         "pareto_size": result.pareto_size,
         "explanation": result.explanation,
         "routes": [route_to_json(r) for r in result.routes],
