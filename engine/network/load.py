@@ -54,7 +54,7 @@ from engine.network.schema import (
     TABLES,
     THROUGH_TARIFFS,
 )
-from engine.network.tariffs import read_rate_series, read_surcharges, read_through_tariffs
+from engine.network.tariffs import read_rate_series, read_surcharges, read_through_tariffs, tariff_source_keys
 from engine.network.validate import check_network
 
 FACTOR_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -117,12 +117,7 @@ def load_network(directory: str | Path) -> Network:
     surcharges, counts[SURCHARGES.file] = read_surcharges(directory, nodes, links, services, sources, problems)
     rate_series, counts[RATE_SERIES.file] = read_rate_series(directory, services, sources, problems)
     through, counts[THROUGH_TARIFFS.file] = read_through_tariffs(directory, links, sources, problems)
-    provenances = [
-        *(s.provenance for s in surcharges),
-        *(p.provenance for points in rate_series.values() for p in points),
-        *(t.provenance for t in through),
-    ]
-    tariff_keys = {k for provenance in provenances for keys in provenance.keys_by_column.values() for k in keys}
+    tariff_keys = tariff_source_keys(surcharges, rate_series, through)
     warnings = check_network(
         nodes, links, services, factors, sources, origins, destinations, problems, also_cited=tariff_keys
     )

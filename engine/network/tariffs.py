@@ -18,6 +18,7 @@ from engine.network.model import (
     FeeUnit,
     Link,
     Mode,
+    Network,
     Node,
     Provenance,
     RatePoint,
@@ -213,3 +214,42 @@ def _check_path(row: Row, link_ids: tuple[str, ...], links: Mapping[str, Link]) 
     nodes = [path[0].from_id, *(link.to_id for link in path)]
     if len(set(nodes)) != len(nodes):
         row.problem("links", "passes a node twice; a through product is a simple path")
+
+
+def tariff_source_keys(
+    surcharges: tuple[Surcharge, ...],
+    rate_series: Mapping[str, tuple[RatePoint, ...]],
+    through: tuple[ThroughTariff, ...],
+) -> set[str]:
+    """Source keys the tariff tables cite (so the sources check does not call them uncited)."""
+    provenances = [
+        *(s.provenance for s in surcharges),
+        *(p.provenance for points in rate_series.values() for p in points),
+        *(t.provenance for t in through),
+    ]
+    return {k for provenance in provenances for keys in provenance.keys_by_column.values() for k in keys}
+
+
+def carried_tariffs(
+    network: Network, nodes: Mapping[str, Node], links: Mapping[str, Link], services: Mapping[str, Service]
+) -> tuple[tuple[Surcharge, ...], dict[str, tuple[RatePoint, ...]], tuple[ThroughTariff, ...]]:
+    """The tariff tables of ``network`` that still apply after scenario edits left these records.
+
+    A surcharge on a removed link, service or node, the series of a removed service and a through tariff whose
+    path lost a link (or no longer joins up) are dropped: a closure takes its tariffs with it.
+    """
+    known: dict[SurchargeScope, Mapping[str, object]] = {
+        SurchargeScope.LINK: links,
+        SurchargeScope.SERVICE: services,
+        SurchargeScope.VIA: nodes,
+        SurchargeScope.TRANSFER: nodes,
+    }
+    surcharges = tuple(s for s in network.surcharges if s.scope not in known or s.target in known[s.scope])
+    series = {service: points for service, points in network.rate_series.items() if service in services}
+    through = tuple(
+        t
+        for t in network.through_tariffs
+        if all(link_id in links for link_id in t.link_ids)
+        and all(links[a].to_id == links[b].from_id for a, b in itertools.pairwise(t.link_ids))
+    )
+    return surcharges, series, through

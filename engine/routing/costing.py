@@ -9,16 +9,20 @@ vehicle), containerised or loose, having come from node ``u``. Taking link ``l``
 0. A vehicle does not turn straight back to ``u`` with the cargo aboard (``s' == s`` and ``l`` ends at ``u``).
 
 1. If ``s' != s`` and ``s`` is a vehicle, that is a **transfer**: the node must allow it (``handling_h``), the cargo
-   waits ``handling_h``, and a lift is charged when the vehicle kind changes (load unit or gauge): per TEU for
-   containers, per kg for loose cargo. Boarding the first vehicle at the origin is not a transfer and is free.
+   waits ``handling_h``, and a lift is charged when the vehicle kind changes (load unit or gauge): in the node's
+   fee unit (TEU, container, wagon, consignment) for containers, per kg for loose cargo; transfer surcharges (reefer
+   plugs) are added. Boarding the first vehicle at the origin is not a transfer and is free.
 2. A container boarding an aircraft is first **de-consolidated** (airport ``deconsolidation_h`` and cost per TEU,
    only where the query allows it); from then on the cargo is loose and may travel only by air and road.
 3. If the link crosses a border, the exit dwell of ``v`` and the entry dwell of the link's end node are added
-   (before departure and after arrival), with their cost per TEU (loose cargo pays as one TEU-equivalent).
+   (before departure and after arrival), with their cost in each node's fee unit (loose cargo pays each once).
 4. Departure: staying on the same service departs at once; otherwise the first departure at or after the cargo is
    ready (FIFO). Arrival = departure + ``run_h`` (+ entry dwell).
-5. Freight: ``usd_per_teu`` × TEU, ``usd_per_kg`` × kg, or ``usd_per_truck`` × trucks (containers: ceil(TEU /
-   ``teu_per_truck``); loose cargo: ceil(kg / 24,000)). CO2e = factor (g/t-km, WTW) × tonnes × km.
+5. Freight: ``usd_per_teu`` × (20ft boxes + ``feu_factor`` × 40ft boxes), ``usd_per_kg`` × kg, or ``usd_per_truck``
+   × trucks (containers: ceil(TEU / ``teu_per_truck``); loose cargo: ceil(kg / 24,000)), × the dated rate-series
+   factor of the ready date, plus the link's surcharges (:mod:`engine.routing.pricing`). A through product's link
+   costs its share of the through rate (:mod:`engine.routing.through`, whose rules this step also applies).
+   CO2e = factor (g/t-km, WTW) × tonnes × km.
 
 Money is integer cents, time integer minutes, CO2e integer grams, so sums are exact and comparisons are stable.
 """

@@ -14,6 +14,8 @@ import pytest
 
 from engine.errors import InvalidRequest, NetworkDataError
 from engine.network import load_network
+from engine.network.scenario_apply import apply_edits
+from engine.network.scenario_format import edit_from_fields
 from engine.routing import ContainerType, Objective, RouteQuery, Shipment, find_routes
 from engine.routing.pricing import rate_point_on, shipment_units
 from tests.routing.oracle import all_route_vectors, pareto_set
@@ -249,6 +251,22 @@ def test_search_with_through_tariffs_equals_brute_force(toy_copy: Path, destinat
     query = RouteQuery("ORIGIN", destination, READY, Shipment(0, 20_000, containers=containers), max_routes=100)
     result = find_routes(network, query)
     assert {r.criteria for r in result.routes} == pareto_set(all_route_vectors(network, query))
+
+
+def test_a_scenario_keeps_the_tariffs_whose_records_remain(toy_copy: Path) -> None:
+    (toy_copy / "through_tariffs.csv").write_text(THROUGH, encoding="utf-8")
+    (toy_copy / "rate_series.csv").write_text(RATES, encoding="utf-8")
+    (toy_copy / "surcharges.csv").write_text(SURCHARGES, encoding="utf-8")
+    network = load_network(toy_copy)
+    road = apply_edits(network, [edit_from_fields("remove_link", {"id": "T-PORT_AZ-DEST"})])
+    assert (road.through_tariffs, road.rate_series, road.surcharges) == (
+        network.through_tariffs,
+        network.rate_series,
+        network.surcharges,
+    )
+    no_ferry = apply_edits(network, [edit_from_fields("remove_link", {"id": "F-PORT_KZ-PORT_AZ"})])
+    assert no_ferry.through_tariffs == ()  # the product lost a segment
+    assert no_ferry.rate_series == network.rate_series  # its service stays (without links)
 
 
 def test_through_tariff_path_must_be_connected(toy_copy: Path) -> None:
