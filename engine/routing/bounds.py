@@ -171,7 +171,11 @@ def _state_bounds(ctx: QueryContext, mode: str) -> _StateBounds:
     def transition(previous: int, link: int) -> tuple[float, float, float] | None:
         """Extra (minutes, unit cents, transfers) of going on from ``previous`` with ``link``."""
         if c.link_service[previous] == c.link_service[link]:
+            if c.link_through_change[link]:  # a vehicle change inside a through product: its time, no fee
+                return (float(c.handling_min[c.link_to[previous]]), 0.0, 1.0)
             return (0.0, 0.0, 0.0)
+        if c.link_through_pos[link] > 0 or (c.link_through_pos[previous] >= 0 and not c.link_through_last[previous]):
+            return None  # a through product is boarded on its first link and left at its end only (as in step)
         node = c.link_to[previous]
         if not c.allows_transfer[node]:
             return None
@@ -214,7 +218,8 @@ def _reverse_state_dijkstra(
         dist = [float(INF)] * n
         heap: list[tuple[float, int]] = []
         for link in weights:
-            if c.link_to[link] == destination:
+            # A through product reaches the destination only at its end (as in step).
+            if c.link_to[link] == destination and (c.link_through_pos[link] < 0 or c.link_through_last[link]):
                 dist[link] = 0.0
                 heap.append((0.0, link))
         heapq.heapify(heap)

@@ -21,8 +21,10 @@ service** whose links parallel the segments (:func:`compile_routing`):
 Why this stays exact: a label aboard a product sits in its own bags (its service differs from every ordinary
 service), so it never dominates or is dominated by a label that pays segment tariffs, and the step's rules depend
 only on the label's state (node, service, previous node); the brute-force oracle calls the same step. Lower bounds
-stay valid: a product link costs its prorated rate, and its internal transfers only add time and transfers that
-the bounds ignore (they treat the product as one service).
+(:mod:`engine.routing.bounds`) follow the same rules — no joining a product midway, no leaving or arriving before
+its end, its internal vehicle changes cost their handling time and a transfer — so they only leave out moves the
+step refuses and stay valid; without these rules the relaxed bounds let cargo join a product's cheap share midway
+and the search settled up to ten times more labels near the TITR products.
 """
 
 from __future__ import annotations
