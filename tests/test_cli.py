@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from shapely.geometry import shape
 
 from tests.conftest import NETWORKS
@@ -111,6 +112,35 @@ def test_route_json_and_geojson(tmp_path: Path) -> None:
     line = shape(features[0]["geometry"])
     assert line.geom_type == "LineString"
     assert line.coords[0] == (109.07, 34.4)
+
+
+def test_route_with_containers_by_type() -> None:
+    args = ("route", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--objective", "cheapest")
+    result = corridor(*args, "--containers", "40ft:1,20ft:2", "--max-routes", "1")
+    assert result.returncode == 0, result.stderr
+    assert "4 TEU (1×40ft, 2×20ft), 40,000 kg general" in result.stdout
+    answer = json.loads(corridor(*args, "--containers", "40ft_reefer:1", "--max-routes", "1", "--json").stdout)
+    assert answer["shipment"]["cargo_class"] == "reefer"  # a reefer box brings reefer cargo rules
+
+
+@pytest.mark.parametrize(
+    ("containers", "message"),
+    [
+        (
+            "53ft:1",
+            "--containers: container type must be one of 20ft, 40ft, 40ft_hc, 40ft_reefer (as TYPE:COUNT), "
+            "got '53ft:1'",
+        ),
+        ("40ft:x", "--containers: count must be a whole number >= 1 (as TYPE:COUNT), got '40ft:x'"),
+        ("40ft:1,40ft:2", "shipment.containers: lists 40ft twice"),
+    ],
+)
+def test_route_with_bad_containers_names_the_option(containers: str, message: str) -> None:
+    result = corridor(
+        "route", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-01T00:00Z", "--containers", containers
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
 
 
 def test_route_ambiguous_name_lists_candidates() -> None:

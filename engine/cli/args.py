@@ -17,7 +17,7 @@ from engine.network import Mode, Network, load_network
 from engine.network.paths import default_network_dir
 from engine.network.places import unknown_node_near
 from engine.network.scenario import apply_scenarios, load_scenarios
-from engine.routing import Constraints, constraints_from
+from engine.routing import Constraints, ContainerType, constraints_from
 
 
 def add_network_option(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +95,37 @@ def resolve_node(network: Network, text: str, field: str) -> str:
 def csv_list(text: str) -> list[str]:
     """The items of a comma-separated argument, trimmed, empty items dropped (``"RU, BY,"`` → ``["RU", "BY"]``)."""
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_containers(text: str, field: str = "--containers") -> tuple[tuple[ContainerType, int], ...]:
+    """Boxes typed as ``40ft:1,20ft:2`` (type:count, comma-separated; types 20ft, 40ft, 40ft_hc, 40ft_reefer).
+
+    Raises
+    ------
+    InvalidRequest
+        Naming ``field``, the bad item and what is allowed.
+
+    Examples
+    --------
+    >>> parse_containers("40ft:1, 20ft:2")
+    ((<ContainerType.DRY_40: '40ft'>, 1), (<ContainerType.DRY_20: '20ft'>, 2))
+    """
+    allowed = ", ".join(kind.value for kind in ContainerType)
+    boxes: list[tuple[ContainerType, int]] = []
+    for item in csv_list(text):
+        kind_text, sep, count_text = item.partition(":")
+        try:
+            kind = ContainerType(kind_text.strip().lower())
+        except ValueError:
+            raise InvalidRequest.single(
+                field, f"container type must be one of {allowed} (as TYPE:COUNT), got {item[:40]!r}"
+            ) from None
+        if not sep or not count_text.strip().isdigit() or int(count_text) < 1:
+            raise InvalidRequest.single(field, f"count must be a whole number >= 1 (as TYPE:COUNT), got {item[:40]!r}")
+        boxes.append((kind, int(count_text)))
+    if not boxes:
+        raise InvalidRequest.single(field, f"must list TYPE:COUNT items like 40ft:1,20ft:2 (types {allowed})")
+    return tuple(boxes)
 
 
 def parse_time(text: str, field: str) -> datetime:

@@ -24,6 +24,7 @@ from engine.cli.args import (
     add_scenario_option,
     constraints_from_args,
     load_network_option,
+    parse_containers,
     parse_time,
     resolve_node,
     scenario_line,
@@ -38,6 +39,18 @@ if TYPE_CHECKING:
     from engine.optimize import AssignRequest, Demand
 
 # The optimizer (and OR-Tools) is imported by the handlers that use it, so other commands start fast.
+
+
+def _plan_teu(args: argparse.Namespace) -> int:
+    """The consignment's TEU from ``--teu`` or ``--containers`` (they must agree when both are given)."""
+    if args.containers is None:
+        if args.teu is None:
+            raise InvalidRequest.single("--teu", "is required (or give --containers, e.g. 40ft:100)")
+        return int(args.teu)
+    teu = sum(kind.teu * count for kind, count in parse_containers(args.containers))
+    if args.teu is not None and args.teu != teu:
+        raise InvalidRequest.single("--teu", f"must agree with --containers ({teu} TEU), got {args.teu}")
+    return teu
 
 
 def add_optimize_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +71,13 @@ def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     plan.add_argument("destination", metavar="DEST")
     add_network_option(plan)
     add_scenario_option(plan)
-    plan.add_argument("--teu", type=int, required=True, help="consignment size in TEU")
+    plan.add_argument("--teu", type=int, default=None, help="consignment size in TEU (or give --containers)")
+    plan.add_argument(
+        "--containers",
+        default=None,
+        metavar="TYPE:N,...",
+        help="boxes by type, e.g. 40ft:100,20ft:3; the plan moves them as TEU lots priced by the --teu shorthand",
+    )
     plan.add_argument("--ready", required=True, help="when the cargo is ready, ISO 8601 with a zone")
     plan.add_argument("--horizon-days", type=float, default=30.0, help="arrivals count up to this many days later")
     plan.add_argument(
@@ -145,7 +164,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     request = PlanRequest(
         origin=resolve_node(network, args.origin, "origin"),
         destination=resolve_node(network, args.destination, "destination"),
-        teu=args.teu,
+        teu=_plan_teu(args),
         ready=parse_time(args.ready, "ready"),
         horizon=timedelta(days=args.horizon_days),
         constraints=constraints,

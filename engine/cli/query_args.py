@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from typing import NoReturn
 
-from engine.cli.args import add_constraint_options, constraints_from_args, parse_time, resolve_node
+from engine.cli.args import add_constraint_options, constraints_from_args, parse_containers, parse_time, resolve_node
 from engine.errors import InvalidRequest
 from engine.network import CargoClass, Network
 from engine.routing import Objective, RouteQuery, Shipment, Weights
@@ -28,6 +28,12 @@ def add_query_arguments(route: argparse.ArgumentParser) -> None:
     )
     route.add_argument(
         "--teu", type=int, default=2, help="containers in TEU (a 40ft box is 2); 0 = loose cargo (default 2)"
+    )
+    route.add_argument(
+        "--containers",
+        default=None,
+        metavar="TYPE:N,...",
+        help="boxes by type, e.g. 40ft:1,20ft:2 (types 20ft, 40ft, 40ft_hc, 40ft_reefer); replaces --teu",
     )
     route.add_argument("--weight-kg", type=float, default=None, help="gross weight in kg (default 10,000 per TEU)")
     route.add_argument("--cargo-class", choices=[c.value for c in CargoClass], default="general")
@@ -64,13 +70,15 @@ def route_query_from_argv(network: Network, argv: Sequence[str]) -> RouteQuery:
 
 def route_query_from_args(args: argparse.Namespace, network: Network) -> RouteQuery:
     """The :class:`RouteQuery` of parsed ``corridor route`` arguments."""
-    weight = args.weight_kg if args.weight_kg is not None else DEFAULT_KG_PER_TEU * max(args.teu, 1)
+    containers = () if args.containers is None else parse_containers(args.containers)
+    teu = sum(kind.teu * count for kind, count in containers) if containers else args.teu
+    weight = args.weight_kg if args.weight_kg is not None else DEFAULT_KG_PER_TEU * max(teu, 1)
     constraints = constraints_from_args(args, network)
     return RouteQuery(
         origin=resolve_node(network, args.origin, "origin"),
         destination=resolve_node(network, args.destination, "destination"),
         ready=parse_time(args.ready, "ready"),
-        shipment=Shipment(args.teu, weight, CargoClass(args.cargo_class)),
+        shipment=Shipment(teu, weight, CargoClass(args.cargo_class), containers),
         objective=Objective(args.objective),
         constraints=constraints,
         max_routes=args.max_routes,

@@ -18,6 +18,7 @@ from engine.cli.text import band_text, format_time, table
 from engine.network import Network
 from engine.routing import (
     FigureProvenance,
+    Route,
     RouteResult,
     Shipment,
     emissions_text,
@@ -119,8 +120,11 @@ def format_result(network: Network, result: RouteResult) -> str:
         c = route.cost
         lines.append(
             f"  cost: freight {c.freight_usd:,.0f} + handling {c.handling_usd:,.0f} + border {c.border_usd:,.0f}"
-            f" + de-consolidation {c.deconsolidation_usd:,.0f} USD"
+            f" + de-consolidation {c.deconsolidation_usd:,.0f}"
+            + (f" + surcharges {c.surcharge_usd:,.0f}" if c.surcharge_usd else "")
+            + " USD"
         )
+        lines.extend(pricing_lines(route))
         if route.transfers:
             lines.append(
                 "  transfers: "
@@ -161,6 +165,29 @@ def _mark(figure: FigureProvenance | None) -> str:
     return "*" if figure.sourced_share == 0 else "~"
 
 
+def pricing_lines(route: Route) -> list[str]:
+    """Surcharges paid and the as-of dates of dated fares, one line each (none when there are neither)."""
+    lines = []
+    through = sorted({leg.through_tariff for leg in route.legs if leg.through_tariff})
+    if through:
+        lines.append(
+            f"  through tariff {', '.join(through)}: {route.cost.through_tariff_usd:,.0f} USD of the freight "
+            "(replaces the segment tariffs, border and handling fees of the product)"
+        )
+    for leg in route.legs:
+        for s in leg.surcharges:
+            valid = f", valid {s.valid_from or '…'}–{s.valid_to or '…'}" if s.valid_from or s.valid_to else ""
+            lines.append(f"  surcharge {s.surcharge_id} ({s.kind}, per {s.unit.value}{valid}): {s.usd:,.0f} USD")
+        if leg.dated_price is not None:
+            p = leg.dated_price
+            lines.append(
+                f"  {leg.service_id} fare as of {p.as_of.isoformat()}: index {p.value:,g} {p.unit} "
+                f"(× {p.multiplier:.3f} of the published fare; {', '.join(p.source_keys)})"
+            )
+    return lines
+
+
 def _shipment_text(shipment: Shipment) -> str:
-    what = "loose cargo" if shipment.is_loose else f"{shipment.teu} TEU"
+    boxes = ", ".join(f"{count}×{kind.value}" for kind, count in shipment.containers)
+    what = "loose cargo" if shipment.is_loose else f"{shipment.teu} TEU" + (f" ({boxes})" if boxes else "")
     return f"{what}, {shipment.gross_weight_kg:,.0f} kg {shipment.cargo_class.value}"

@@ -52,10 +52,15 @@ from engine.network.schema import (
     LINKS,
     METADATA_FILE,
     NODES,
+    OPTIONAL_TABLES,
+    RATE_SERIES,
     SERVICES,
     SOURCES,
+    SURCHARGES,
     TABLES,
+    THROUGH_TARIFFS,
 )
+from engine.network.tariffs import read_rate_series, read_surcharges, read_through_tariffs, tariff_source_keys
 from engine.network.validate import check_network
 
 FACTOR_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -118,8 +123,21 @@ def load_network(directory: str | Path) -> Network:
 
     origins = tuple(meta.origins)
     destinations = tuple(meta.destinations)
+    surcharges, counts[SURCHARGES.file] = read_surcharges(directory, nodes, links, services, sources, problems)
+    rate_series, counts[RATE_SERIES.file] = read_rate_series(directory, services, sources, problems)
+    through, counts[THROUGH_TARIFFS.file] = read_through_tariffs(directory, links, sources, problems)
     cited_elsewhere = _calibration_sources(directory)
-    warnings = check_network(nodes, links, services, factors, sources, origins, destinations, problems, cited_elsewhere)
+    warnings = check_network(
+        nodes,
+        links,
+        services,
+        factors,
+        sources,
+        origins,
+        destinations,
+        problems,
+        cited_elsewhere | tariff_source_keys(surcharges, rate_series, through),
+    )
     if problems:
         raise NetworkDataError(problems.items)
 
@@ -144,6 +162,9 @@ def load_network(directory: str | Path) -> Network:
         hub_emission_factors=hubs,
         as_of=meta.as_of,
         sources_cited_elsewhere=cited_elsewhere,
+        surcharges=surcharges,
+        rate_series=rate_series,
+        through_tariffs=through,
     )
 
 
@@ -166,7 +187,7 @@ def _calibration_sources(directory: Path) -> frozenset[str]:
 
 def _content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in (METADATA_FILE, *(t.file for t in TABLES)):
+    for name in (METADATA_FILE, *(t.file for t in (*TABLES, *OPTIONAL_TABLES))):
         path = directory / name
         if path.is_file():
             digest.update(name.encode())
@@ -381,8 +402,17 @@ def _read_links(
 
 
 def reverse_link(link: Link) -> Link:
-    """The reverse hop of a bidirectional link: same attributes, id ``<id>.R``."""
-    return replace(link, id=link.id + REVERSE_SUFFIX, from_id=link.to_id, to_id=link.from_id, reverse_of=link.id)
+    """The reverse hop of a bidirectional link: same attributes, id ``<id>.R``; a directional fare
+    (``reverse_fare``) replaces the tariff in the same unit."""
+    reverse = replace(link, id=link.id + REVERSE_SUFFIX, from_id=link.to_id, to_id=link.from_id, reverse_of=link.id)
+    fare = link.reverse_fare
+    if fare is None:
+        return reverse
+    if link.usd_per_teu is not None:
+        return replace(reverse, usd_per_teu=fare)
+    if link.usd_per_kg is not None:
+        return replace(reverse, usd_per_kg=fare)
+    return replace(reverse, usd_per_truck=fare)
 
 
 def link_from_row(row: Row, sources: Mapping[str, Source]) -> tuple[Link | None, Provenance, bool]:

@@ -6,12 +6,38 @@ Units live in the field names (``_km``, ``_h``, ``_usd``, ``_kg``, ``_teu``, ``_
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from engine.network.kinds import (
+    DEFAULT_LOAD_UNIT as DEFAULT_LOAD_UNIT,
+)
+from engine.network.kinds import (
+    CargoClass as CargoClass,
+)
+from engine.network.kinds import (
+    FeeUnit as FeeUnit,
+)
+from engine.network.kinds import (
+    Gauge as Gauge,
+)
+from engine.network.kinds import (
+    LoadUnit as LoadUnit,
+)
+from engine.network.kinds import (
+    Mode as Mode,
+)
+from engine.network.kinds import (
+    NodeKind as NodeKind,
+)
+from engine.network.kinds import (
+    ServiceKind as ServiceKind,
+)
+from engine.network.kinds import (
+    SurchargeScope as SurchargeScope,
+)
 from engine.network.views import ViewCache
 
 if TYPE_CHECKING:
@@ -21,71 +47,6 @@ if TYPE_CHECKING:
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 ESTIMATE = "ESTIMATE"
-
-
-class Mode(enum.StrEnum):
-    """Transport mode of a link. ``FERRY`` is short-sea (Caspian, Black Sea); ``SEA`` is deep-sea."""
-
-    RAIL = "rail"
-    FERRY = "ferry"
-    SEA = "sea"
-    ROAD = "road"
-    AIR = "air"
-
-
-class NodeKind(enum.StrEnum):
-    """What a node is. A node may be several kinds at once."""
-
-    RAIL_TERMINAL = "rail_terminal"
-    RAIL_JUNCTION = "rail_junction"
-    DRY_PORT = "dry_port"
-    SEAPORT = "seaport"
-    FERRY_TERMINAL = "ferry_terminal"
-    AIRPORT = "airport"
-    BORDER_CROSSING = "border_crossing"
-    GAUGE_CHANGE = "gauge_change"
-    ROAD_HUB = "road_hub"
-    WAYPOINT = "waypoint"
-
-
-class LoadUnit(enum.StrEnum):
-    """What the cargo rides in on a link. A change of load unit at a transfer costs a lift (handling)."""
-
-    WAGON = "wagon"
-    TRUCK = "truck"
-    VESSEL = "vessel"
-    AIRCRAFT = "aircraft"
-
-
-DEFAULT_LOAD_UNIT: Mapping[Mode, LoadUnit] = {
-    Mode.RAIL: LoadUnit.WAGON,
-    Mode.ROAD: LoadUnit.TRUCK,
-    Mode.SEA: LoadUnit.VESSEL,
-    Mode.AIR: LoadUnit.AIRCRAFT,
-}
-
-
-class CargoClass(enum.StrEnum):
-    """Cargo classes with different rules (hazmat does not fly; reefers need plugs)."""
-
-    GENERAL = "general"
-    REEFER = "reefer"
-    HAZMAT = "hazmat"
-
-
-class ServiceKind(enum.StrEnum):
-    """How a service departs: a weekly timetable, a fixed headway, or whenever the cargo is ready."""
-
-    WEEKLY = "weekly"
-    HEADWAY = "headway"
-    CONTINUOUS = "continuous"
-
-
-class Gauge(enum.IntEnum):
-    """Rail track gauge in millimetres."""
-
-    STANDARD = 1435
-    BROAD = 1520
 
 
 @dataclass(frozen=True)
@@ -150,6 +111,10 @@ class Node:
     port_queue_p90_h: float | None = None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
+    handling_unit: FeeUnit | None = None
+    """What ``handling_usd_per_teu`` is charged per (``None`` = per TEU, the historical unit)."""
+    border_unit: FeeUnit | None = None
+    """What ``border_exit_usd_per_teu`` and ``border_entry_usd_per_teu`` are charged per (``None`` = per TEU)."""
 
     @property
     def allows_transfer(self) -> bool:
@@ -199,6 +164,8 @@ class Link:
     line: int = field(default=0, compare=False, repr=False)
     reverse_of: str | None = None
     geometry: tuple[tuple[float, float], ...] | None = field(default=None, compare=False, repr=False)
+    reverse_fare: float | None = None
+    """Fare of the reverse direction (the ``.R`` link), in the unit of this link's tariff; ``None`` = symmetric."""
     """The track or sea lane as (lon, lat) degrees from ``from_id`` to ``to_id`` (``geometry.geojson``); ``None``
     = a straight segment between the nodes."""
 
@@ -226,6 +193,8 @@ class Service:
     ignores it (its P50 model assumes every departure runs)."""
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
+    feu_factor: float | None = None
+    """Price of a 40ft box ÷ price of a 20ft box on this service's per-TEU tariffs (``None`` = 2, i.e. per TEU)."""
 
     @property
     def departures_per_week(self) -> float:
@@ -265,6 +234,66 @@ class HubEmissionFactor:
     kind: NodeKind
     description: str
     kg_co2e_per_container_wtw: float
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Surcharge:
+    """A fee added to the tariffs: reefer power, hazmat, war risk, canal transit, peak season (``surcharges.csv``).
+
+    ``usd`` is per ``unit``; ``cargo_class`` limits it to reefer or hazmat cargo (``None``: all cargo);
+    ``valid_from``/``valid_to`` (inclusive, either may be open) are compared with the query's ready date.
+    """
+
+    id: str
+    kind: str
+    scope: SurchargeScope
+    target: str
+    cargo_class: CargoClass | None
+    usd: float
+    unit: FeeUnit
+    valid_from: date | None
+    valid_to: date | None
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the surcharge applies to cargo ready on ``day``."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """One dated value of a published rate index for a service (``rate_series.csv``).
+
+    The service's link fares are the ones published at the ``base`` point; a query ready on day ``d`` pays them ×
+    (value of the latest point on or before ``d``) ÷ (base value). Before the first point, the first point applies.
+    """
+
+    service_id: str
+    as_of: date
+    value: float
+    unit: str
+    base: bool
+    provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ThroughTariff:
+    """A published through rate for riding a whole product (``through_tariffs.csv``), e.g. a TITR agreed rate.
+
+    It replaces the sum of the segment tariffs, border and handling fees of ``link_ids`` (a path, in order) when a
+    route rides the whole product; elsewhere the segments add up. ``usd_20ft``/``usd_40ft`` are per box (40ft also
+    prices high cube and reefer boxes); a missing price means the product does not carry that size.
+    """
+
+    id: str
+    operator: str | None
+    link_ids: tuple[str, ...]
+    usd_20ft: float | None
+    usd_40ft: float | None
     provenance: Provenance = field(default=EMPTY_PROVENANCE, compare=False, repr=False)
     line: int = field(default=0, compare=False, repr=False)
 
@@ -330,6 +359,10 @@ class Network:
     warnings: tuple[str, ...] = ()
     sourced_share: SourcedShare = field(default=SourcedShare({}, {}), compare=False)
     scenarios: tuple[str, ...] = ()
+    surcharges: tuple[Surcharge, ...] = ()
+    rate_series: Mapping[str, tuple[RatePoint, ...]] = field(default_factory=dict)
+    """Service id → its dated rate points, oldest first."""
+    through_tariffs: tuple[ThroughTariff, ...] = ()
     """Names of the scenarios applied to the loaded network, in order (``engine.network.scenario.apply_scenarios``);
     they appear in :attr:`label` so every answer says which network it comes from."""
     hub_emission_factors: Mapping[NodeKind, HubEmissionFactor] = field(default_factory=dict)
@@ -401,6 +434,12 @@ RECORD_TYPES: tuple[type, ...] = (
     Source,
     Provenance,
     SourcedShare,
+    Source,
+    Provenance,
+    SourcedShare,
+    Surcharge,
+    RatePoint,
+    ThroughTariff,
 )
 """The snapshot and its records: views refer to them but do not own them, so their bytes are not counted."""
 

@@ -26,6 +26,7 @@ from engine.network.model import (
     DEFAULT_LOAD_UNIT,
     MINUTES_PER_WEEK,
     CargoClass,
+    FeeUnit,
     Gauge,
     Link,
     LoadUnit,
@@ -143,6 +144,14 @@ def _anchor(row: Row) -> int | None:
     return row.week_time("headway_anchor", text) if text else 0
 
 
+def _fee_unit(row: Row, column: str) -> FeeUnit | None:
+    unit = row.choice(column, FeeUnit, required=False)
+    if unit is FeeUnit.CONTAINER_DAY:
+        row.problem(column, "container_day is for surcharges; a node fee is per teu, container, wagon or consignment")
+        return None
+    return unit
+
+
 # Column → parser, in the order the loader has always reported problems. Column names are the CSV headers.
 NODE_CELLS: Mapping[str, CellParser] = {
     "id": lambda row: row.ident("id", NODE_ID, "upper-case letters, digits and '_', starting with a letter"),
@@ -168,6 +177,8 @@ NODE_CELLS: Mapping[str, CellParser] = {
         )
     },
     "reefer_plugs": lambda row: row.flag("reefer_plugs"),
+    "handling_unit": lambda row: _fee_unit(row, "handling_unit"),
+    "border_unit": lambda row: _fee_unit(row, "border_unit"),
     "capacity_teu_per_week": _number("capacity_teu_per_week", gt=0),
     **{column: _number(column, ge=0) for column in SPREAD_COLUMNS},
     "aliases": lambda row: tuple(split_list(row.raw("aliases"))),
@@ -190,6 +201,7 @@ LINK_CELLS: Mapping[str, CellParser] = {
     "bidirectional": lambda row: row.flag("bidirectional", default=False),
     "emission_class": lambda row: row.text("emission_class", required=True),
     "operator": lambda row: row.text("operator"),
+    "reverse_fare": _number("reverse_fare", ge=0),
 }
 SERVICE_CELLS: Mapping[str, CellParser] = {
     "id": lambda row: row.ident("id", SERVICE_ID, "upper-case letters, digits, '_' and '-', e.g. KTZ-BLOCK"),
@@ -203,6 +215,7 @@ SERVICE_CELLS: Mapping[str, CellParser] = {
     "operator": lambda row: row.text("operator"),
     # A sure cancellation would be no service at all: below 1, so a cancelled departure has a next one.
     "cancel_probability": _number("cancel_probability", ge=0, le=0.9),
+    "feu_factor": _number("feu_factor", ge=1, le=2),
 }
 
 # Column → record attribute where the names differ (units or a reserved word).
@@ -371,6 +384,8 @@ def spread_rules(fields: Fields, values: Mapping[str, Any]) -> None:
 def check_link(fields: Fields, values: dict[str, Any]) -> None:
     """Record rules of a link given its typed column values (sets the derived ``load_unit``)."""
     values["load_unit"] = link_rules(fields, values["from"], values["to"], values["mode"], values["load_unit"])
+    if values.get("reverse_fare") is not None and not values.get("bidirectional"):
+        fields.problem("reverse_fare", "is the fare of the reverse hop: only a bidirectional link has one")
 
 
 def check_service(fields: Fields, values: Mapping[str, Any]) -> None:

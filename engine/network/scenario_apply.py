@@ -60,6 +60,7 @@ from engine.network.rules import (
 )
 from engine.network.schema import LINKS, NODES, SERVICES
 from engine.network.selectors import links_touching, scaled_columns, select_links, select_nodes, select_services
+from engine.network.tariffs import carried_tariffs, tariff_source_keys
 from engine.network.validate import check_network
 
 
@@ -100,6 +101,7 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
     if problems:
         raise InputFileError(problems.items)
 
+    surcharges, rate_series, through = carried_tariffs(network, tables.nodes, tables.links, tables.services)
     checks = Problems()
     warnings = check_network(
         tables.nodes,
@@ -110,7 +112,7 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         tuple(n for n in network.origins if n in tables.nodes),  # a closure may remove an origin's node
         tuple(n for n in network.destinations if n in tables.nodes),
         checks,
-        network.sources_cited_elsewhere,
+        set(network.sources_cited_elsewhere) | tariff_source_keys(surcharges, rate_series, through),
     )
     if checks:
         raise InputFileError([_relocate(p, tables) for p in checks.items])
@@ -133,6 +135,9 @@ def apply_edits(network: Network, edits: Sequence[Edit] | Scenario, *, label: st
         sources_cited_elsewhere=network.sources_cited_elsewhere,
         scenarios=network.scenarios,  # edits on top of a named scenario still name it (the hash says the rest)
         hub_emission_factors=network.hub_emission_factors,
+        surcharges=surcharges,
+        rate_series=rate_series,
+        through_tariffs=through,
     )
 
 

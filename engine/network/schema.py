@@ -54,6 +54,8 @@ NODES = TableSchema(
         "port_queue_h",
         "port_queue_p10_h",
         "port_queue_p90_h",
+        "handling_unit",
+        "border_unit",
     ),
     required_columns=("id", "name", "country", "lat", "lon", "kinds", "sources"),
     numeric_columns=(
@@ -106,6 +108,7 @@ LINKS = TableSchema(
         "bidirectional",
         "sources",
         "notes",
+        "reverse_fare",
     ),
     required_columns=(
         "id",
@@ -128,6 +131,7 @@ LINKS = TableSchema(
         "teu_per_truck",
         "capacity_teu_per_week",
         "max_gross_kg_per_teu",
+        "reverse_fare",
     ),
 )
 
@@ -146,6 +150,7 @@ SERVICES = TableSchema(
         "sources",
         "notes",
         "cancel_probability",
+        "feu_factor",
     ),
     required_columns=("id", "mode", "kind", "sources"),
     numeric_columns=(
@@ -155,6 +160,7 @@ SERVICES = TableSchema(
         "capacity_teu_per_departure",
         "capacity_kg_per_departure",
         "cancel_probability",
+        "feu_factor",
     ),
 )
 
@@ -180,6 +186,40 @@ SOURCES = TableSchema(
     has_provenance=False,
 )
 
+SURCHARGES = TableSchema(
+    file="surcharges.csv",
+    columns=(
+        "id",
+        "kind",
+        "applies_to",
+        "cargo_class",
+        "usd",
+        "unit",
+        "valid_from",
+        "valid_to",
+        "sources",
+        "notes",
+    ),
+    required_columns=("id", "kind", "applies_to", "usd", "unit", "sources"),
+    numeric_columns=("usd",),
+)
+
+RATE_SERIES = TableSchema(
+    file="rate_series.csv",
+    columns=("service", "as_of", "value", "unit", "base", "sources", "notes"),
+    required_columns=("service", "as_of", "value", "unit", "sources"),
+    numeric_columns=("value",),
+)
+
+THROUGH_TARIFFS = TableSchema(
+    file="through_tariffs.csv",
+    columns=("id", "operator", "links", "usd_20ft", "usd_40ft", "sources", "notes"),
+    required_columns=("id", "links", "sources"),
+    numeric_columns=("usd_20ft", "usd_40ft"),
+)
+
 TABLES: tuple[TableSchema, ...] = (SOURCES, EMISSION_FACTORS, SERVICES, NODES, LINKS, HUB_EMISSION_FACTORS)
 """Every table; all but ``hub_emission_factors.csv`` (optional: no file, no hub emissions) are required."""
+OPTIONAL_TABLES: tuple[TableSchema, ...] = (SURCHARGES, RATE_SERIES, THROUGH_TARIFFS)
+"""Tables a network may leave out (no surcharges, no dated rates)."""
 METADATA_FILE = "network.toml"

@@ -28,8 +28,8 @@ def check_network(
     problems: Problems,
     cited_elsewhere: Collection[str] = (),
 ) -> list[str]:
-    """Run every cross-table check; return the warnings. ``cited_elsewhere``: source keys cited outside the
-    tables (by ``calibration.csv``), which are therefore not unused."""
+    """Run every cross-table check; return the warnings. ``cited_elsewhere``: source keys cited outside the five
+    tables (by ``calibration.csv`` and the tariff tables), which are therefore not unused."""
     warnings: list[str] = []
     _check_link_references(nodes, links, services, factors, problems)
     if problems:

@@ -25,6 +25,7 @@ from engine.routing.provenance import (
 from engine.routing.query import (
     MAX_ROUTES_LIMIT,
     Constraints,
+    ContainerType,
     Objective,
     RouteQuery,
     Shipment,
@@ -49,6 +50,7 @@ __all__ = [
     "BorderProvenance",
     "Co2eFactor",
     "Constraints",
+    "ContainerType",
     "CostBreakdown",
     "EmissionsReport",
     "FactorUsed",

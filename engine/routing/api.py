@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC
 
 from engine.network.model import Network
-from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
 from engine.routing.query import Objective, RouteQuery
@@ -23,6 +23,7 @@ from engine.routing.select import (
     representative,
     weighted_scores,
 )
+from engine.routing.through import compile_routing
 
 
 def find_routes(
@@ -75,7 +76,7 @@ def find_routes(
     ['rail', 'rail', 'ferry', 'rail'] ('cheapest', 'lowest_co2e')
     """
     query.check_against(network)
-    compiled = compile_network(network)
+    compiled = compile_routing(network)
     ctx = QueryContext(compiled, query)
     objective = query.objective
     min_on_time = query.constraints.min_on_time_probability

@@ -8,10 +8,12 @@ de-consolidation and the no-U-turn rule are ignored, so a bound never overestima
 (avoided nodes, countries, modes, operators; refused cargo; air for containers that may not be de-consolidated;
 surface vehicles for loose cargo) are left out, so an infinite bound means the destination cannot be reached.
 
-Bounds are computed per unit of shipment — cents per TEU (containers) or per kg plus a fixed part (loose cargo),
-grams per tonne — and cached per snapshot, destination and filter, so a query pays only for scaling the states it
-reaches. Queries that allow de-consolidation mix both regimes and get exact per-query bounds instead. The per-unit
-bounds drop the rounding of each hop to whole cents or grams, so ``ROUNDING_SLACK`` is subtracted.
+Bounds are computed in exact cents for the shipment's boxes (containers: fees per container, wagon or consignment
+do not scale with TEU, :mod:`engine.routing.pricing`) or per kg plus a fixed part (loose cargo), grams per tonne —
+and cached per snapshot, destination, filter and pricing (boxes, dated rate points, surcharges), so a query pays
+only for scaling the states it reaches. Queries that allow de-consolidation mix both regimes and get exact
+per-query bounds instead. The per-unit bounds drop the rounding of each hop to whole cents or grams, so
+``ROUNDING_SLACK`` is subtracted.
 """
 
 from __future__ import annotations
@@ -80,9 +82,12 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
             q.avoid_nodes,
             q.avoid_modes,
             q.operators_folded,
+            ctx.pricing.key,  # holds the link count too (with or without through products)
         )
         state = c.network.views.get(key, lambda: _state_bounds(ctx, mode="loose" if loose else "container"))
-        scale, co2e_scale, slack = (ctx.kg if loose else ctx.teu), ctx.tonnes, float(ROUNDING_SLACK)
+        # Containers: cents for these boxes exactly (fees per container, wagon or consignment do not scale with
+        # TEU); loose cargo: cents per kg.
+        scale, co2e_scale, slack = (ctx.kg if loose else 1.0), ctx.tonnes, float(ROUNDING_SLACK)
     time, unit, fixed, co2e, transfers = state.per_link
     best = (float(INF), float(INF), float(INF), float(INF))
     best_transfers = float(INF)
@@ -143,30 +148,34 @@ def _link_weights(ctx: QueryContext, mode: str) -> dict[int, tuple[float, float,
         loose = mode == "loose"
         if not _relaxed_usable(ctx, i, loose):
             continue
-        border = c.link_border_usd_per_teu[i] * 100
         per_kg, per_truck = c.link_usd_per_kg[i], c.link_usd_per_truck[i]
         grams = c.link_g_per_tkm[i] * c.link_distance_km[i]
         if loose:
+            border = c.link_border_usd_per_teu[i] * 100
+            multiplier = ctx.pricing.multiplier[i]  # a dated rate series may lower the fare below the CSV's
             unit = per_kg * 100 if per_kg is not None else (per_truck or 0.0) * 100 / LOOSE_KG_PER_TRUCK
-            weights[i] = (minutes, unit, border, grams)
+            weights[i] = (minutes, unit * multiplier, border, grams)
         else:
-            freight = (
-                per_truck * 100 / c.link_teu_per_truck[i] if per_truck is not None else c.link_usd_per_teu[i] * 100
-            )
-            weights[i] = (minutes, freight + border, 0.0, grams)
+            freight = ctx.freight_container[i]
+            if freight is None:
+                continue
+            weights[i] = (minutes, float(freight + ctx.pricing.border_cents[i]), 0.0, grams)
     return weights
 
 
 def _state_bounds(ctx: QueryContext, mode: str) -> _StateBounds:
     c = ctx.compiled
     weights = _link_weights(ctx, mode)
-    teu = ctx.teu if mode == "exact" else 1.0
     kg = ctx.kg if mode == "exact" else 1.0
 
     def transition(previous: int, link: int) -> tuple[float, float, float] | None:
         """Extra (minutes, unit cents, transfers) of going on from ``previous`` with ``link``."""
         if c.link_service[previous] == c.link_service[link]:
+            if c.link_through_change[link]:  # a vehicle change inside a through product: its time, no fee
+                return (float(c.handling_min[c.link_to[previous]]), 0.0, 1.0)
             return (0.0, 0.0, 0.0)
+        if c.link_through_pos[link] > 0 or (c.link_through_pos[previous] >= 0 and not c.link_through_last[previous]):
+            return None  # a through product is boarded on its first link and left at its end only (as in step)
         node = c.link_to[previous]
         if not c.allows_transfer[node]:
             return None
@@ -177,11 +186,11 @@ def _state_bounds(ctx: QueryContext, mode: str) -> _StateBounds:
             if mode == "loose" and per_kg is None:
                 return None
             if mode == "exact":
-                lift = min(c.handling_usd_per_teu[node] * teu, (per_kg or 0.0) * kg) * 100
+                lift = min(float(ctx.pricing.lift_cents[node]), (per_kg or 0.0) * kg * 100)
             elif loose_lift and mode == "loose":
                 lift = (per_kg or 0.0) * 100
             else:
-                lift = c.handling_usd_per_teu[node] * 100
+                lift = float(ctx.pricing.lift_cents[node])
         queue = c.port_queue_min[node] if c.link_mode[link] in VESSEL_MODES else 0
         return (float(c.handling_min[node] + queue), lift, 1.0)
 
@@ -210,7 +219,8 @@ def _reverse_state_dijkstra(
         dist = [float(INF)] * n
         heap: list[tuple[float, int]] = []
         for link in weights:
-            if c.link_to[link] == destination:
+            # A through product reaches the destination only at its end (as in step).
+            if c.link_to[link] == destination and (c.link_through_pos[link] < 0 or c.link_through_last[link]):
                 dist[link] = 0.0
                 heap.append((0.0, link))
         heapq.heapify(heap)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.network.model import CargoClass, HubEmissionFactor, LoadUnit, Mode, Network, Node
+from engine.network.model import CargoClass, FeeUnit, HubEmissionFactor, LoadUnit, Mode, Network, Node
 from engine.routing.timetable import Departures
 
 MODES = tuple(Mode)
@@ -74,6 +74,26 @@ class CompiledNetwork:
     """Tank-to-wheel grams of CO2e per tonne carried over the whole link (``link_g_per_tonne`` is well-to-wheel)."""
     hub_g_per_container: tuple[float, ...]
     """Per node: well-to-wheel grams of CO2e per container lifted there at a transfer (0: no hub factor)."""
+    # tariff units (engine.routing.pricing): appended so the arrays above keep their meaning
+    handling_unit: tuple[FeeUnit, ...] = ()
+    link_border_fees: tuple[tuple[tuple[float, FeeUnit], ...], ...] = ()
+    """Per link crossing a border: (USD, unit) of the exit fee of its start and the entry fee of its end node."""
+    link_feu_factor: tuple[float, ...] = ()
+    """Per link: its service's 40ft ÷ 20ft price ratio on per-TEU tariffs (2.0 = charged per TEU)."""
+    # through products (engine.routing.through): empty or all -1 / False without through tariffs
+    through_ids: tuple[str, ...] = ()
+    link_through: tuple[int, ...] = ()
+    """Per link: index of the through product it belongs to, -1 for an ordinary link."""
+    link_through_pos: tuple[int, ...] = ()
+    """Per link: position in its product's path (0 = boarding link), -1 for an ordinary link."""
+    link_through_last: tuple[bool, ...] = ()
+    link_through_change: tuple[bool, ...] = ()
+    """Per product link after the first: the underlying vehicle changes before it (an internal transfer)."""
+    link_through_lift: tuple[bool, ...] = ()
+    link_timetable: tuple[int, ...] = ()
+    """Per link: the service whose departures it waits for (a product link: its underlying service)."""
+    service_through_end: tuple[int, ...] = ()
+    """Per service: the end node of a through product, -1 for an ordinary service."""
 
     def usable_nodes(self, avoid_countries: frozenset[str], avoid_nodes: frozenset[str]) -> tuple[bool, ...]:
         """Per node index: not avoided by country or id (a view of the snapshot, per filter)."""
@@ -215,6 +235,28 @@ def _compile(network: Network) -> CompiledNetwork:
             for link in links
         ),
         hub_g_per_container=tuple(_hub_kg(network, node) * 1000 for node in nodes),
+        handling_unit=tuple(n.handling_unit or FeeUnit.TEU for n in nodes),
+        link_border_fees=tuple(
+            tuple(
+                (usd, unit or FeeUnit.TEU)
+                for usd, unit in (
+                    (network.nodes[link.from_id].border_exit_usd_per_teu, network.nodes[link.from_id].border_unit),
+                    (network.nodes[link.to_id].border_entry_usd_per_teu, network.nodes[link.to_id].border_unit),
+                )
+                if usd
+            )
+            if crosses(link.from_id, link.to_id)
+            else ()
+            for link in links
+        ),
+        link_feu_factor=tuple(network.services[link.service_id].feu_factor or 2.0 for link in links),
+        link_through=(-1,) * len(links),
+        link_through_pos=(-1,) * len(links),
+        link_through_last=(False,) * len(links),
+        link_through_change=(False,) * len(links),
+        link_through_lift=(False,) * len(links),
+        link_timetable=tuple(service_index[link.service_id] for link in links),
+        service_through_end=(-1,) * len(service_ids),
         # By territory: avoiding YE must not close Bab el-Mandeb (a sea passage is avoided by its id).
         nodes_by_country={
             country: tuple(i for i, n in enumerate(nodes) if n.territory == country)

@@ -10,16 +10,20 @@ vehicle), containerised or loose, having come from node ``u``. Taking link ``l``
 
 1. If ``s' != s`` and ``s`` is a vehicle, that is a **transfer**: the node must allow it (``handling_h``), the cargo
    waits ``handling_h`` (plus the port's ``port_queue_h`` when it boards a ferry or sea vessel), and a lift is
-   charged when the vehicle kind changes (load unit or gauge): per TEU for containers, per kg for loose cargo.
-   Boarding the first vehicle at the origin is not a transfer and is free.
+   charged when the vehicle kind changes (load unit or gauge): in the node's fee unit (TEU, container, wagon,
+   consignment) for containers, per kg for loose cargo; transfer surcharges (reefer plugs) are added. Boarding the
+   first vehicle at the origin is not a transfer and is free.
 2. A container boarding an aircraft is first **de-consolidated** (airport ``deconsolidation_h`` and cost per TEU,
    only where the query allows it); from then on the cargo is loose and may travel only by air and road.
 3. If the link crosses a border, the exit dwell of ``v`` and the entry dwell of the link's end node are added
-   (before departure and after arrival), with their cost per TEU (loose cargo pays as one TEU-equivalent).
+   (before departure and after arrival), with their cost in each node's fee unit (loose cargo pays each once).
 4. Departure: staying on the same service departs at once; otherwise the first departure at or after the cargo is
    ready (FIFO). Arrival = departure + ``run_h`` (+ entry dwell).
-5. Freight: ``usd_per_teu`` × TEU, ``usd_per_kg`` × kg, or ``usd_per_truck`` × trucks (containers: ceil(TEU /
-   ``teu_per_truck``); loose cargo: ceil(kg / 24,000)). CO2e = factor (g/t-km, WTW) × tonnes × km.
+5. Freight: ``usd_per_teu`` × (20ft boxes + ``feu_factor`` × 40ft boxes), ``usd_per_kg`` × kg, or ``usd_per_truck``
+   × trucks (containers: ceil(TEU / ``teu_per_truck``); loose cargo: ceil(kg / 24,000)), × the dated rate-series
+   factor of the ready date, plus the link's surcharges (:mod:`engine.routing.pricing`). A through product's link
+   costs its share of the through rate (:mod:`engine.routing.through`, whose rules this step also applies).
+   CO2e = factor (g/t-km, WTW) × tonnes × km.
 6. Hub emissions (ISO 14083 hub operations): a transfer with a lift of containers adds the node's hub factor (kg
    CO2e per container, :func:`engine.routing.compiled.hub_factor`) × containers handled. ``co2e_g`` is the step's
    well-to-wheel total (link + hub), the search's CO2e criterion; ``hub_co2e_g`` is the hub part of it and
@@ -35,6 +39,7 @@ from typing import NamedTuple
 
 from engine.network.model import CargoClass, LoadUnit, Mode
 from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
+from engine.routing.pricing import query_pricing
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import to_minutes
 
@@ -42,15 +47,6 @@ LOOSE_KG_PER_TRUCK = 24_000.0
 """Payload of one truck carrying loose cargo (kg): a 13.6 m curtain-sider, a documented assumption."""
 
 LOOSE_LOAD_UNITS = frozenset({LoadUnit.TRUCK, LoadUnit.AIRCRAFT})
-
-
-def containers_handled(teu: int) -> int:
-    """Containers in a shipment of ``teu`` TEU for hub emissions: 2 TEU = one 40', an odd TEU adds one 20'.
-
-    >>> containers_handled(2), containers_handled(3)
-    (1, 2)
-    """
-    return teu // 2 + teu % 2
 
 
 class Step(NamedTuple):
@@ -77,6 +73,8 @@ class Step(NamedTuple):
     link: int
     co2e_ttw_g: int
     hub_co2e_g: int
+    surcharge_cents: int = 0
+    """Part of ``freight_cents`` that is surcharges (reefer power, war risk, canal, transfer plugs)."""
 
 
 _new_step = tuple.__new__  # positional construction of the Step tuple without NamedTuple's keyword handling
@@ -105,6 +103,8 @@ class QueryContext:
         self.ready_min = to_minutes(query.ready)
         self.allow_deconsolidation = constraints.allow_deconsolidation
         self.border_units = max(self.teu, 1)
+        self.pricing = query_pricing(compiled, query)
+        self.through = bool(compiled.through_ids)
         self.avoided_modes = constraints.avoid_modes
         self.avoided_operators = constraints.operators_folded
         self.node_ok = compiled.usable_nodes(constraints.avoid_countries, constraints.avoid_nodes)
@@ -116,7 +116,7 @@ class QueryContext:
         self._loose_priced = [False] * len(compiled.link_ids)
         self._grams_per_tonne = compiled.link_g_per_tonne
         self._grams_per_tonne_ttw = compiled.link_g_per_tonne_ttw
-        self.containers = containers_handled(self.teu)
+        self.containers = shipment.container_count  # boxes lifted at a hub
         self.co2e_g = _LazyCo2e(self._grams_per_tonne, self.tonnes)
 
     def usable(self, link: int) -> bool:
@@ -128,6 +128,7 @@ class QueryContext:
         q = self.query.constraints
         key = (
             "routing.link_rules",
+            len(c.link_ids),  # with or without through products
             q.avoid_countries,
             q.avoid_nodes,
             q.avoid_modes,
@@ -177,29 +178,35 @@ class QueryContext:
         return (max_gross is None or self.kg / self.teu <= max_gross) and (cap_teu is None or self.teu <= cap_teu)
 
     def _container_freight(self) -> list[int | None]:
-        c = self.compiled
-        return c.network.views.get(
-            ("routing.container_freight", self.teu),
-            lambda: [self._freight(i, loose=False) for i in range(len(c.link_ids))],
-        )
+        # Kept on the shared pricing: queries that price alike (same boxes, date picks, surcharges) share it.
+        pricing = self.pricing
+        if pricing.container_freight is None:
+            pricing.container_freight = [self._freight(i, loose=False) for i in range(len(self.compiled.link_ids))]
+        return pricing.container_freight
 
     def _freight(self, link: int, *, loose: bool) -> int | None:
         """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so."""
         c = self.compiled
         loose = loose or self.starts_loose
+        scale = self.pricing.multiplier[link] * 100  # a dated rate series scales the published fare
+        extra = self.pricing.link_surcharge_cents[link]
+        if c.link_through[link] >= 0 and not loose:  # a through product's share of its rate (engine.routing.through)
+            share = self.pricing.through_cents[link]
+            return None if share is None else share + extra
         per_kg = c.link_usd_per_kg[link]
         if per_kg is not None:
-            return round(per_kg * self.kg * 100) if loose else None
+            return round(per_kg * self.kg * scale) + extra if loose else None
         per_truck = c.link_usd_per_truck[link]
         if per_truck is not None:
             if loose:
                 trucks = math.ceil(self.kg / LOOSE_KG_PER_TRUCK)
             else:
                 trucks = math.ceil(self.teu / c.link_teu_per_truck[link] - 1e-9)
-            return round(per_truck * trucks * 100)
-        if loose:
+            return round(per_truck * trucks * scale) + extra
+        if loose or c.link_through[link] >= 0:  # through products carry containers only
             return None
-        return round(c.link_usd_per_teu[link] * self.teu * 100)
+        boxes = self.pricing.units.freight_units(c.link_feu_factor[link])
+        return round(c.link_usd_per_teu[link] * boxes * scale) + extra
 
     def loose_freight(self, link: int) -> int | None:
         """Freight of ``link`` for the shipment as loose cargo (cents), computed on first use."""
@@ -207,6 +214,20 @@ class QueryContext:
             self.freight_loose[link] = self._freight(link, loose=True)
             self._loose_priced[link] = True
         return self.freight_loose[link]
+
+    def _through_allows(self, node: int, service: int, new_service: int, link: int) -> bool:
+        """The rules of through products: board on the first link only, leave (or arrive) at the end only."""
+        c = self.compiled
+        end = c.service_through_end
+        if service >= 0 and end[service] >= 0 and new_service != service and node != end[service]:
+            return False  # aboard a product: it is left only at its end
+        position = c.link_through_pos[link]
+        if position < 0:
+            return True
+        if (position > 0) != (service == new_service):
+            return False  # a product is boarded on its first link, and only there
+        # Reaching the query's destination ends the route: only at the product's end.
+        return c.link_to[link] != self.destination or c.link_through_last[link]
 
     def step(self, node: int, t: int, service: int, loose: bool, link: int, came_from: int = -1) -> Step | None:
         """Take ``link`` from ``node`` at minute ``t`` aboard ``service`` (-1 = not yet boarded), having come from
@@ -217,7 +238,12 @@ class QueryContext:
         if new_service == service and c.link_to[link] == came_from:
             return None
         transfer = service >= 0 and new_service != service
-        handling_min = handling_cents = decons_min = decons_cents = 0
+        internal = False  # a vehicle change inside a through product (engine.routing.through)
+        if self.through and not self._through_allows(node, service, new_service, link):
+            return None
+        if self.through and c.link_through_pos[link] > 0:
+            internal = transfer = c.link_through_change[link]
+        handling_min = handling_cents = decons_min = decons_cents = surcharge = 0
         lift = False
         loose_after = loose
         load_unit = c.link_load_unit[link]
@@ -231,7 +257,11 @@ class QueryContext:
             handling_min = c.handling_min[node]
             if c.link_mode[link] in VESSEL_MODES:  # boarding a vessel: the port's queue for a berth or slot
                 handling_min += c.port_queue_min[node]
-            lift = c.service_vehicle[service] != c.link_vehicle[link]
+            if internal:  # the through rate includes the product's own lifts and transfer fees
+                lift = c.link_through_lift[link]
+            else:
+                lift = c.service_vehicle[service] != c.link_vehicle[link]
+                surcharge = self.pricing.transfer_surcharge_cents[node]
         if load_unit is LoadUnit.AIRCRAFT and not loose:
             decons = c.decons_min[node]
             if decons is None or not self.allow_deconsolidation:
@@ -240,14 +270,14 @@ class QueryContext:
             decons_cents = round(c.decons_usd_per_teu[node] * self.teu * 100)
             loose_after = True
             lift = service >= 0  # the loose cargo is handled onto the aircraft after unstuffing
-        if lift:
+        if lift and not internal:
             if loose_after:
                 per_kg = c.handling_usd_per_kg[node]
                 if per_kg is None:
                     return None  # loose cargo changes vehicle only where air-cargo handling is priced
                 handling_cents = round(per_kg * self.kg * 100)
             else:
-                handling_cents = round(c.handling_usd_per_teu[node] * self.teu * 100)
+                handling_cents = self.pricing.lift_cents[node]
         freight = self.loose_freight(link) if loose_after else self.freight_container[link]
         if freight is None:
             return None
@@ -257,10 +287,18 @@ class QueryContext:
         exit_min = c.link_border_exit_min[link]
         entry_min = c.link_border_entry_min[link]
         ready = t + handling_min + decons_min + exit_min
-        depart = ready if (service == new_service) else c.departures[new_service].next(ready)
+        if internal:
+            depart = c.departures[c.link_timetable[link]].next(ready)
+        else:
+            depart = ready if (service == new_service) else c.departures[c.link_timetable[link]].next(ready)
         arrive = depart + c.link_run_min[link] + entry_min
         border_usd = c.link_border_usd_per_teu[link]
-        border_cents = round(border_usd * (1 if loose_after else self.border_units) * 100) if border_usd else 0
+        if not border_usd:
+            border_cents = 0
+        elif loose_after:
+            border_cents = round(border_usd * 100)  # loose cargo pays each border fee once
+        else:
+            border_cents = self.pricing.border_cents[link]
         return _new_step(
             Step,
             (
@@ -276,12 +314,13 @@ class QueryContext:
                 exit_min,
                 entry_min,
                 border_cents,
-                freight,
+                freight + surcharge,  # the freight list already holds the link's surcharges; add the transfer's
                 round(self._grams_per_tonne[link] * self.tonnes) + hub_g,
                 loose_after,
                 link,
                 round(self._grams_per_tonne_ttw[link] * self.tonnes),
                 hub_g,
+                surcharge + self.pricing.link_surcharge_cents[link],
             ),
         )
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from engine.network.model import Mode, Network
 from engine.routing.compiled import CompiledNetwork, hub_factor
-from engine.routing.costing import Step, containers_handled
+from engine.routing.costing import Step
 
 METHOD = (
     "ISO 14083:2023 / GLEC Framework v3: per leg distance × mass × intensity (g CO2e per tonne-km); "
@@ -104,7 +104,7 @@ def _factors(network: Network) -> dict[str, FactorUsed]:
 
 
 def emissions_report(
-    network: Network, compiled: CompiledNetwork, teu: int, tonnes: float, steps: Sequence[Step]
+    network: Network, compiled: CompiledNetwork, containers: int, tonnes: float, steps: Sequence[Step]
 ) -> EmissionsReport:
     """The breakdown of ``steps`` (a route from its origin, as the search took it).
 
@@ -112,8 +112,8 @@ def emissions_report(
     ----------
     network, compiled
         The snapshot and its solver arrays.
-    teu, tonnes
-        The shipment: TEU (containers handled = 2 TEU per 40', an odd TEU one 20'; 0 = loose cargo) and mass (t).
+    containers, tonnes
+        The shipment: boxes lifted at each hub (``Shipment.boxes``; 0 = loose cargo) and mass (t).
     steps
         The route's steps, in order.
 
@@ -154,7 +154,7 @@ def emissions_report(
                 HubEmission(
                     node.id,
                     factor.kind.value,
-                    containers_handled(teu),
+                    containers,
                     factor.kg_co2e_per_container_wtw,
                     keys,
                     estimate,

@@ -45,6 +45,30 @@ def _leg(leg: Leg) -> dict[str, Any]:
             "handling_usd": leg.cost.handling_usd,
             "border_usd": leg.cost.border_usd,
             "deconsolidation_usd": leg.cost.deconsolidation_usd,
+            "surcharge_usd": leg.cost.surcharge_usd,
+            "through_tariff_usd": leg.cost.through_tariff_usd,
+        },
+        "through_tariff": leg.through_tariff,
+        "surcharges": [
+            {
+                "id": s.surcharge_id,
+                "kind": s.kind,
+                "usd": s.usd,
+                "unit": s.unit.value,
+                "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+                "valid_to": s.valid_to.isoformat() if s.valid_to else None,
+                "sources": list(s.source_keys),
+            }
+            for s in leg.surcharges
+        ],
+        "dated_price": None
+        if leg.dated_price is None
+        else {
+            "as_of": leg.dated_price.as_of.isoformat(),
+            "value": leg.dated_price.value,
+            "unit": leg.dated_price.unit,
+            "multiplier": round(leg.dated_price.multiplier, 6),
+            "sources": list(leg.dated_price.source_keys),
         },
         "co2e_kg": leg.co2e_kg,
         "co2e_ttw_kg": leg.co2e_ttw_kg,
@@ -86,6 +110,8 @@ def route_to_json(route: Route) -> dict[str, Any]:
             "handling_usd": route.cost.handling_usd,
             "border_usd": route.cost.border_usd,
             "deconsolidation_usd": route.cost.deconsolidation_usd,
+            "surcharge_usd": route.cost.surcharge_usd,
+            "through_tariff_usd": route.cost.through_tariff_usd,
         },
         "depart": _time(route.depart),
         "arrive": _time(route.arrive),
@@ -138,6 +164,12 @@ def result_to_json(result: RouteResult) -> dict[str, Any]:
         "origin": result.query.origin,
         "destination": result.query.destination,
         "objective": result.objective.value,
+        "shipment": {
+            "teu": result.query.shipment.teu,
+            "gross_weight_kg": result.query.shipment.gross_weight_kg,
+            "cargo_class": result.query.shipment.cargo_class.value,
+            "containers": [{"type": kind.value, "count": n} for kind, n in result.query.shipment.boxes],
+        },
         "pareto_size": result.pareto_size,
         "explanation": result.explanation,
         "routes": [route_to_json(r) for r in result.routes],

@@ -175,11 +175,15 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
         return None if value is None else _cell(p.keys_for(column))
 
     links = []
-    for link_id in compiled.link_ids:
+    for index, link_id in enumerate(compiled.link_ids):
         link = network.links[link_id]
         lp = link.provenance
         start, end = network.nodes[link.from_id], network.nodes[link.to_id]
         per_teu, per_truck, per_kg = (_cell(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
+        product = compiled.link_through[index] if compiled.link_through else -1
+        if product >= 0:  # a through product's link: its freight is a share of the published through rate
+            tp = network.through_tariffs[product].provenance
+            per_teu = _cell(tp.keys_for("usd_20ft"), tp.keys_for("usd_40ft"))
         truck_container = _cell(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
         distance = lp.keys_for("distance_km")
         factor = network.emission_factors[link.emission_class].provenance.keys_for("g_co2e_per_tkm_wtw")
@@ -200,11 +204,15 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
             )
         )
     timetable = {ServiceKind.WEEKLY: "weekly_departures", ServiceKind.HEADWAY: "headway_h"}
-    services = [network.services[s] for s in compiled.service_ids]
+    # Through products (engine.routing.through) wait for their underlying service: see link_timetable.
+    services = [network.services.get(s) for s in compiled.service_ids]
     return _Cells(
         tuple(links),
         tuple(node_cells(n) for n in compiled.node_ids),
-        tuple(_cell(s.provenance.keys_for(timetable[s.kind])) if s.kind in timetable else None for s in services),
+        tuple(
+            _cell(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
+            for s in services
+        ),
     )
 
 
@@ -343,7 +351,7 @@ def _leg_tally(cells: _Cells, compiled: CompiledNetwork, steps: Sequence[Step]) 
     if first.deconsolidation_min or first.deconsolidation_cents:
         tally.decons_time.add(first.deconsolidation_min, boarding.deconsolidation_h)
         tally.decons.add(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)
-    timetable = cells.timetables[compiled.link_service[first.link]]
+    timetable = cells.timetables[(compiled.link_timetable or compiled.link_service)[first.link]]
     if timetable is not None:  # a continuous service departs when the cargo is ready: no wait to source
         tally.wait.add(first.wait_min, timetable)
     for step in steps:

@@ -24,6 +24,24 @@ MAX_GROSS_KG_PER_TEU = 30_480.0
 MAX_ROUTES_LIMIT = 100
 
 
+class ContainerType(enum.StrEnum):
+    """ISO container types a shipment can be booked in (what a forwarder quotes per box)."""
+
+    DRY_20 = "20ft"
+    DRY_40 = "40ft"
+    HIGH_CUBE_40 = "40ft_hc"
+    REEFER_40 = "40ft_reefer"
+
+    @property
+    def teu(self) -> int:
+        """Twenty-foot equivalent units of one box of this type (1 or 2)."""
+        return 1 if self is ContainerType.DRY_20 else 2
+
+
+MAX_CONTAINERS_PER_TYPE = 10_000
+"""Upper bound of one container count (a block train holds ~100 TEU; this only stops absurd input)."""
+
+
 class Objective(enum.StrEnum):
     """What "best" means for a query."""
 
@@ -45,12 +63,18 @@ class Shipment:
     ----------
     teu
         Containers in twenty-foot equivalent units (a 40ft box is 2 TEU). ``0`` means loose cargo given by weight
-        alone: it travels by air and road only.
+        alone: it travels by air and road only. Without ``containers`` it is a shorthand for boxes: every 2 TEU are
+        one 40ft dry box and an odd TEU adds one 20ft box (``teu=3`` = one 40ft + one 20ft). With ``containers``,
+        ``teu`` may be 0 (it is then derived from the boxes) or must equal their TEU.
     gross_weight_kg
         Weight of the cargo with its packaging, without container tare (kg). Used for air tariffs, weight limits
         and tonne-km for CO2e.
     cargo_class
-        ``general``, ``reefer`` (needs power where it changes vehicle) or ``hazmat`` (never flies).
+        ``general``, ``reefer`` (needs power where it changes vehicle) or ``hazmat`` (never flies). A 40ft reefer
+        box makes general cargo ``reefer``.
+    containers
+        Boxes by type and count, e.g. ``((ContainerType.DRY_40, 1), (ContainerType.DRY_20, 2))``; each type at
+        most once, counts >= 1. Empty: the boxes follow from ``teu`` (see above).
 
     Examples
     --------
@@ -65,11 +89,37 @@ class Shipment:
     teu: int
     gross_weight_kg: float
     cargo_class: CargoClass = CargoClass.GENERAL
+    containers: tuple[tuple[ContainerType, int], ...] = ()
 
     def __post_init__(self) -> None:
-        problems = shipment_problems(self.teu, self.gross_weight_kg, self.cargo_class, "shipment")
+        problems = container_problems(self.containers, self.teu, self.cargo_class, "shipment")
+        if not problems and self.containers:
+            derived = sum(kind.teu * count for kind, count in self.containers)
+            object.__setattr__(self, "teu", derived)  # frozen: derived once, while the object is being built
+            if self.cargo_class is CargoClass.GENERAL and any(
+                kind is ContainerType.REEFER_40 for kind, _ in self.containers
+            ):
+                object.__setattr__(self, "cargo_class", CargoClass.REEFER)
+        problems += shipment_problems(self.teu, self.gross_weight_kg, self.cargo_class, "shipment")
         if problems:
             raise InvalidRequest(problems)
+
+    @property
+    def boxes(self) -> tuple[tuple[ContainerType, int], ...]:
+        """The boxes by type, from ``containers`` or the ``teu`` shorthand (empty for loose cargo).
+
+        >>> Shipment(teu=3, gross_weight_kg=20_000).boxes
+        ((<ContainerType.DRY_40: '40ft'>, 1), (<ContainerType.DRY_20: '20ft'>, 1))
+        """
+        if self.containers:
+            return self.containers
+        pairs = ((ContainerType.DRY_40, self.teu // 2), (ContainerType.DRY_20, self.teu % 2))
+        return tuple((kind, count) for kind, count in pairs if count)
+
+    @property
+    def container_count(self) -> int:
+        """Number of boxes (0 for loose cargo)."""
+        return sum(count for _, count in self.boxes)
 
     @property
     def is_loose(self) -> bool:
@@ -80,6 +130,47 @@ class Shipment:
     def tonnes(self) -> float:
         """Gross weight in tonnes."""
         return self.gross_weight_kg / 1000.0
+
+
+def container_problems(containers: object, teu: object, cargo_class: object, prefix: str) -> list[FieldProblem]:
+    """Problems with ``containers`` (types, counts, repeats) and its agreement with ``teu`` and ``cargo_class``."""
+    if containers == ():
+        return []
+    field_name = f"{prefix}.containers"
+    allowed = ", ".join(kind.value for kind in ContainerType)
+    if not isinstance(containers, tuple):
+        return [FieldProblem(field_name, f"must be a tuple of (container type, count) pairs, got {containers!r:.80}")]
+    problems: list[FieldProblem] = []
+    seen: set[ContainerType] = set()
+    total = 0
+    for item in containers:
+        kind, count = item if isinstance(item, tuple) and len(item) == 2 else (None, None)
+        if not isinstance(kind, ContainerType):
+            problems.append(FieldProblem(field_name, f"container type must be one of {allowed}, got {item!r:.80}"))
+            continue
+        if not (isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= MAX_CONTAINERS_PER_TYPE):
+            problems.append(
+                FieldProblem(
+                    field_name,
+                    f"count of {kind.value} must be a whole number 1–{MAX_CONTAINERS_PER_TYPE}, got {count!r}",
+                )
+            )
+            continue
+        if kind in seen:
+            problems.append(FieldProblem(field_name, f"lists {kind.value} twice (give each type once with its count)"))
+        seen.add(kind)
+        total += kind.teu * count
+    if not problems and teu not in (0, total):
+        problems.append(
+            FieldProblem(f"{prefix}.teu", f"must be 0 (derived) or {total} to agree with the containers, got {teu!r}")
+        )
+    if ContainerType.REEFER_40 in seen and cargo_class is CargoClass.HAZMAT:
+        problems.append(
+            FieldProblem(
+                f"{prefix}.cargo_class", "hazmat cannot ride in a 40ft_reefer box in this model (reefer rules)"
+            )
+        )
+    return problems
 
 
 def shipment_problems(teu: object, gross_weight_kg: object, cargo_class: object, prefix: str) -> list[FieldProblem]:

@@ -34,9 +34,10 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.network.model import MINUTES_PER_WEEK, Network, Node, ServiceKind
-from engine.routing.compiled import VESSEL_MODES, CompiledNetwork, compile_network
+from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.query import RouteQuery
+from engine.routing.through import compile_routing
 from engine.routing.timetable import MONDAY_OFFSET_MIN, Departures, from_minutes, to_minutes
 
 SAMPLES = 1000
@@ -147,7 +148,7 @@ def arrival_band(network: Network, query: RouteQuery, steps: Sequence[Step], sam
         P10, P50 and P90 of the replayed arrivals (whole minutes, UTC); ``on_time_probability`` is the share
         arriving at or before ``arrive_by`` (``None`` without a deadline).
     """
-    compiled = compile_network(network)
+    compiled = compile_routing(network)  # the search's arrays: through products included
     if not varies(compiled, steps):  # nothing to sample: every replay is the P50 model's arrival
         samples = 1
         arrivals = replay(compiled, query, steps, samples, typical=True)
@@ -179,7 +180,8 @@ class _LinkSpread(NamedTuple):
 
 def _link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
     """Per link index, resolved once per snapshot (kept in its view cache like the route builder's link facts)."""
-    return compiled.network.views.get(("routing.reliability",), lambda: _resolve_link_spreads(compiled))
+    key = ("routing.reliability", len(compiled.link_ids))  # with or without through products
+    return compiled.network.views.get(key, lambda: _resolve_link_spreads(compiled))
 
 
 def _resolve_link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
@@ -188,7 +190,8 @@ def _resolve_link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
     for link in range(len(compiled.link_ids)):
         src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
         dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
-        service = network.services[compiled.service_ids[compiled.link_service[link]]]
+        # a through product's link waits for (and is cancelled with) its underlying service
+        service = network.services[compiled.service_ids[_timetable(compiled, link)]]
         continuous = service.kind is ServiceKind.CONTINUOUS
         vessel = compiled.link_mode[link] in VESSEL_MODES
         spreads.append(
@@ -232,9 +235,9 @@ def replay(
         fixed += step.deconsolidation_min
         if step.border_exit_min:
             dwell(spread.border_exit, step.border_exit_min)
-        if new_service != service:
+        if new_service != service or step.transfer:  # a transfer inside a through product boards too
             cancel = 0.0 if typical else spread.cancel_probability
-            t = _board(compiled.departures[new_service], t + fixed, cancel, rng)
+            t = _board(compiled.departures[_timetable(compiled, link)], t + fixed, cancel, rng)
             fixed = 0
         service = new_service
         fixed += compiled.link_run_min[link]
@@ -255,11 +258,16 @@ def varies(compiled: CompiledNetwork, steps: Sequence[Step]) -> bool:
             (step.transfer and (spread.handling or spread.queue))
             or (step.border_exit_min and spread.border_exit)
             or (step.border_entry_min and spread.border_entry)
-            or (new_service != service and spread.cancel_probability > 0)
+            or ((new_service != service or step.transfer) and spread.cancel_probability > 0)
         ):
             return True
         service = new_service
     return False
+
+
+def _timetable(compiled: CompiledNetwork, link: int) -> int:
+    """The service whose departures ``link`` waits for (a through product's link: its underlying service)."""
+    return (compiled.link_timetable or compiled.link_service)[link]
 
 
 def _board(departures: Departures, ready: Array, cancel_probability: float, rng: np.random.Generator) -> Array:

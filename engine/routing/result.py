@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 from engine.network.model import LoadUnit, Mode, Network
-from engine.routing.compiled import CompiledNetwork, compile_network
+from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.emissions import EmissionsReport, emissions_report
+from engine.routing.pricing import AppliedSurcharge, DatedPrice, leg_pricing
 from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import Objective, RouteQuery
+from engine.routing.through import compile_routing
 from engine.routing.timetable import from_minutes, to_minutes
 
 
@@ -30,11 +32,17 @@ class CostBreakdown(NamedTuple):
     handling_usd: float
     border_usd: float
     deconsolidation_usd: float
+    surcharge_usd: float = 0.0
+    """Reefer power, hazmat, war risk, canal transit, peak season (:mod:`engine.routing.pricing`)."""
+    through_tariff_usd: float = 0.0
+    """The part of ``freight_usd`` charged by through tariffs (:mod:`engine.routing.through`); not added again."""
 
     @property
     def total_usd(self) -> float:
         """Sum of the components."""
-        return round(self.freight_usd + self.handling_usd + self.border_usd + self.deconsolidation_usd, 2)
+        return round(
+            self.freight_usd + self.handling_usd + self.border_usd + self.deconsolidation_usd + self.surcharge_usd, 2
+        )
 
 
 class Co2eFactor(NamedTuple):
@@ -84,6 +92,12 @@ class Leg:
     """Tank-to-wheel CO2e of the leg's links (kg); ``co2e_kg`` is well-to-wheel, including the hub before it."""
     provenance: LegProvenance | None = None
     """Source keys or ESTIMATE behind each figure (:mod:`engine.routing.provenance`)."""
+    surcharges: tuple[AppliedSurcharge, ...] = ()
+    """Surcharges in ``cost.surcharge_usd``, each with its amount for this shipment."""
+    dated_price: DatedPrice | None = None
+    """The rate-series point that priced this leg's fare (its ``as_of`` date), ``None`` for a fixed fare."""
+    through_tariff: str | None = None
+    """Id of the through tariff this leg rides (its freight is the leg's share of the through rate)."""
 
     @property
     def cost_usd(self) -> float:
@@ -247,7 +261,9 @@ class _LinkFacts:
 
 
 def _link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
-    return network.views.get(("routing.link_facts",), lambda: _resolve_link_facts(network, compiled))
+    return network.views.get(
+        ("routing.link_facts", len(compiled.link_ids)), lambda: _resolve_link_facts(network, compiled)
+    )
 
 
 def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
@@ -301,14 +317,15 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
     Route
         Totals are the sums of the steps: arrival of the last step, cents, transfers and grams of CO2e.
     """
-    compiled = compile_network(network)
+    compiled = compile_routing(network)
     facts = _link_facts(network, compiled)
 
     # Split the steps into legs: a new leg starts wherever the service changes.
     groups: list[list[Step]] = []
-    previous_service = -1
+    previous_service: tuple[int, int] = (-1, -1)
     for item in steps:
-        service = compiled.link_service[item.link]
+        # A through product is one booking over several vehicles: a leg per vehicle, each marked with the product.
+        service = (compiled.link_service[item.link], compiled.link_timetable[item.link])
         if service != previous_service:
             groups.append([])
             previous_service = service
@@ -322,7 +339,8 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
     borders: list[BorderCrossing] = []
     border_steps: list[Step] = []
     step_index = 0
-    totals = [0, 0, 0, 0]  # freight, handling, border, de-consolidation cents
+    totals = [0, 0, 0, 0, 0]  # freight, handling, border, de-consolidation, surcharge cents
+    through_cents = 0  # the part of the freight charged by through tariffs
     ready = to_minutes(query.ready)
     arrive_at_node = ready
     for n, group in enumerate(groups):
@@ -330,7 +348,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         last_step = group[-1]
         first = facts[first_step.link]
         if n:
-            before = compiled.link_service[groups[n - 1][-1].link]
+            before = compiled.link_timetable[groups[n - 1][-1].link]
             transfers.append(
                 Transfer(
                     node_id=first.from_id,
@@ -346,11 +364,12 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                 )
             )
         hops = []
-        freight = border = co2e = 0
+        freight = border = co2e = surcharge = 0
         distance = 0.0
         for step in group:
             fact = facts[step.link]
-            freight += step.freight_cents
+            freight += step.freight_cents - step.surcharge_cents
+            surcharge += step.surcharge_cents
             border += step.border_cents
             co2e += step.co2e_g
             distance += fact.distance_km
@@ -378,7 +397,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                     depart=from_minutes(step.depart),
                     arrive=from_minutes(step.arrive),
                     distance_km=fact.distance_km,
-                    freight_usd=_usd(step.freight_cents),
+                    freight_usd=_usd(step.freight_cents - step.surcharge_cents),
                     border_usd=_usd(step.border_cents),
                     co2e_kg=step.co2e_g / 1000,
                     co2e_factor=fact.factor,
@@ -388,6 +407,10 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         totals[1] += first_step.handling_cents
         totals[2] += border
         totals[3] += first_step.deconsolidation_cents
+        totals[4] += surcharge
+        applied, dated = leg_pricing(compiled, query, [item.link for item in group], transfer=n > 0)
+        product = compiled.link_through[first_step.link]
+        through_cents += freight if product >= 0 else 0
         legs.append(
             Leg(
                 from_id=first.from_id,
@@ -402,12 +425,20 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
                 wait_h=round(first_step.wait_min / 60, 2),
                 distance_km=round(distance, 1),
                 cost=CostBreakdown(
-                    _usd(freight), _usd(first_step.handling_cents), _usd(border), _usd(first_step.deconsolidation_cents)
+                    _usd(freight),
+                    _usd(first_step.handling_cents),
+                    _usd(border),
+                    _usd(first_step.deconsolidation_cents),
+                    _usd(surcharge),
+                    _usd(freight) if product >= 0 else 0.0,
                 ),
                 co2e_kg=co2e / 1000,
                 hops=tuple(hops),
                 co2e_ttw_kg=sum(step.co2e_ttw_g for step in group) / 1000,
                 provenance=leg_provenance[n],
+                surcharges=applied,
+                dated_price=dated,
+                through_tariff=compiled.through_ids[product] if product >= 0 else None,
             )
         )
         arrive_at_node = last_step.arrive
@@ -425,7 +456,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         ready=from_minutes(ready),
         depart=legs[0].depart,
         arrive=from_minutes(arrive),
-        cost=CostBreakdown(_usd(totals[0]), _usd(totals[1]), _usd(totals[2]), _usd(totals[3])),
+        cost=CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),
         co2e_kg=co2e_g / 1000,
         distance_km=round(sum(leg.distance_km for leg in legs), 1),
         geometry=(
@@ -433,7 +464,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
             *(point for step in steps for point in (*facts[step.link].inner_lat_lon, facts[step.link].to_lat_lon)),
         ),
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
-        emissions=emissions_report(network, compiled, query.shipment.teu, query.shipment.tonnes, steps),
+        emissions=emissions_report(network, compiled, query.shipment.container_count, query.shipment.tonnes, steps),
         provenance=provenance._replace(border_crossings=border_provenance(network, compiled, border_steps)),
     )
 

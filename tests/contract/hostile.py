@@ -168,6 +168,29 @@ def catalogue(link_id: str) -> list[Hostile]:
             INVALID,
             "shipment.cargo_class",
         ),
+        Hostile(
+            "route-container-type-99",
+            ROUTE,
+            route(
+                shipment=types_pb2.Shipment(
+                    gross_weight_kg=1,
+                    containers=[types_pb2.ContainerCount(type=99, count=1)],  # type: ignore[arg-type]
+                )
+            ),
+            INVALID,
+            "shipment.containers[0].type",
+        ),
+        Hostile(
+            "route-container-count-0",
+            ROUTE,
+            route(
+                shipment=types_pb2.Shipment(
+                    gross_weight_kg=1, containers=[types_pb2.ContainerCount(type=types_pb2.CONTAINER_TYPE_DRY_40)]
+                )
+            ),
+            INVALID,
+            "shipment.containers",
+        ),
         Hostile("route-objective-99", ROUTE, route(objective=99), INVALID, "objective"),
         Hostile(
             "route-avoid-mode-99", ROUTE, route(constraints=c(avoid_modes=[99])), INVALID, "constraints.avoid_modes"

@@ -110,6 +110,30 @@ def test_find_routes_reliability_fields(server: ServerProcess) -> None:
         assert 0.5 <= route["on_time_probability"] <= 1
 
 
+def test_find_routes_with_containers_reports_tariffs(server: ServerProcess) -> None:
+    body = {
+        "origin": "SHANGHAI",
+        "destination": "ROTTERDAM",
+        "departure": "2024-02-01T00:00:00Z",
+        "shipment": {"gross_weight_kg": 20000, "containers": [{"type": "CONTAINER_TYPE_DRY_40", "count": 1}]},
+        "objective": "OBJECTIVE_CHEAPEST",
+        "max_routes": 1,
+    }
+    result = subprocess.run(
+        [GRPCURL, "-plaintext", "-d", json.dumps(body), server.address, "corridor.v1.RoutingService/FindRoutes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    legs = json.loads(result.stdout)["routes"][0]["legs"]
+    sea = next(leg for leg in legs if "dated_price" in leg)
+    assert sea["service"] in {"S-AEN", "S-AEC"}  # the Asia–North Europe services follow Drewry's WCI
+    assert sea["dated_price"]["as_of"] == "2024-01-11"  # Drewry WCI of 11 Jan 2024, the latest before the ready date
+    assert sea["dated_price"]["unit"] == "usd_per_feu"
+    assert sea["dated_price"]["value"] == 4406
+
+
 def test_health_check(server: ServerProcess) -> None:
     result = subprocess.run(
         [GRPCURL, "-plaintext", server.address, "grpc.health.v1.Health/Check"],

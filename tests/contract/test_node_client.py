@@ -87,6 +87,13 @@ def test_node_client(server: ServerProcess) -> None:
     assert 0 < emissions["ttw"] < emissions["wtw"]
     assert all(containers == 1 and kg > 0 for _, _, containers, kg in emissions["hubs"])
     _check_reliable(out["reliable"])
+    tariffs = out["tariffs"]
+    assert tariffs["reefer_surcharge_usd"] > 0
+    assert ["reefer_power", "container_day"] in tariffs["reefer_surcharges"]
+    assert tariffs["as_of"]
+    assert all(as_of <= "2026-12-01" for _, as_of in tariffs["as_of"])
+    assert tariffs["through"] == ["TITR-ALTYNKOL-ISTANBUL"]
+    assert tariffs["through_usd"] == tariffs["total_usd"] == 2301  # the TITR 20' through rate, all-in
     assert out["error"]["code"] == 3  # INVALID_ARGUMENT
     assert out["scenario"]["code"] == 5  # NOT_FOUND: this server holds no named scenario
     assert "unknown scenario 'red_sea_closed'; the server holds: none" in out["scenario"]["details"]

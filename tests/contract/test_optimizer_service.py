@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from engine.errors import InvalidRequest
 from engine.network import Network
 from engine.network.paths import default_network_dir
 from engine.network.scenario import apply_edits, parse_scenario
@@ -90,6 +91,17 @@ def test_plan_shipment_equals_the_library(
     for part in response.parts:
         assert not {"RU", "BY"} & set(part.route.countries)
         assert all(use.capacity_teu == 0 or use.planned_teu <= use.capacity_teu for use in part.departures)
+
+
+def test_plan_takes_containers_by_type() -> None:
+    boxes = routing_pb2.PlanShipmentRequest()
+    boxes.CopyFrom(PLAN)
+    boxes.teu = 0
+    boxes.containers.add(type=types_pb2.CONTAINER_TYPE_DRY_40, count=150)
+    assert plan_request_from_proto(boxes).teu == 300
+    boxes.teu = 7
+    with pytest.raises(InvalidRequest, match="teu: must be 0 \\(derived\\) or 300 to agree with the containers, got 7"):
+        plan_request_from_proto(boxes)
 
 
 def test_plan_shipment_refuses_per_route_limits(routing: routing_pb2_grpc.RoutingServiceStub) -> None:

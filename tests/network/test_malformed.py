@@ -266,7 +266,7 @@ def test_missing_required_column(toy_copy: Path) -> None:
         "links.csv:1: run_hours: unknown column (did you mean 'run_h'?); allowed: id, from, to, mode, service, "
         "load_unit, gauge_mm, distance_km, run_h, usd_per_teu, usd_per_kg, usd_per_truck, teu_per_truck, "
         "capacity_teu_per_week, operator, emission_class, max_gross_kg_per_teu, refused_cargo, bidirectional, "
-        "sources, notes",
+        "sources, notes, reverse_fare",
         "links.csv:1: run_h: required column is missing from the header",
     ]
 

@@ -33,7 +33,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.compiled",
         "routing.usable_nodes",
         "routing.link_rules",
-        "routing.container_freight",
+        "routing.pricing",
         "routing.bounds",
         "routing.link_facts",
         "routing.emission_factors_used",

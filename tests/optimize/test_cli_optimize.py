@@ -25,6 +25,14 @@ def test_plan_prints_parts_and_binding_departures(capsys: pytest.CaptureFixture[
     assert "Full departures the plan uses" in out
 
 
+def test_plan_takes_containers_as_teu_lots(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["plan", "ORIGIN", "DEST", "--network", TOY, "--ready", "2026-12-07T00:00Z"]
+    assert main([*args, "--containers", "40ft:100,20ft:50", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["moved_teu"] == 250
+    assert main([*args, "--containers", "40ft:100", "--teu", "3"]) == 1
+    assert "--teu: must agree with --containers (200 TEU), got 3" in capsys.readouterr().err
+
+
 def test_plan_json_and_what_cannot_move(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["plan", "ORIGIN", "DEST", "--network", TOY, "--teu", "900", "--ready", "2026-12-07T00:00Z"]
     code = main([*args, "--horizon-days", "18", "--json"])

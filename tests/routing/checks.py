@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from engine.network.model import CargoClass, LoadUnit, Mode, Network, ServiceKind
-from engine.routing.query import RouteQuery
+from engine.network.model import CargoClass, FeeUnit, LoadUnit, Mode, Network, ServiceKind
+from engine.routing.query import ContainerType, RouteQuery
 from engine.routing.result import Route
 
 EPS = 0.011  # one cent of rounding per component
@@ -25,9 +25,34 @@ def _scheduled(network: Network, service_id: str, depart: datetime) -> bool:
     return math.isclose(offset / round(service.headway_h * 60), round(offset / round(service.headway_h * 60)))
 
 
+def _fare_multiplier(network: Network, service_id: str, query: RouteQuery) -> float:
+    """The dated rate-series factor of a service for the query's ready date (1 without a series)."""
+    points = network.rate_series.get(service_id)
+    if not points:
+        return 1.0
+    day = query.ready_utc.date()
+    on_or_before = [p for p in points if p.as_of <= day]
+    point = on_or_before[-1] if on_or_before else points[0]
+    return point.value / next(p.value for p in points if p.base)
+
+
+def _fee_units(unit: FeeUnit | None, teu: int, twenty: int, forty: int) -> float:
+    if unit is None or unit is FeeUnit.TEU:
+        return teu
+    if unit is FeeUnit.CONTAINER:
+        return twenty + forty
+    if unit is FeeUnit.WAGON:
+        return forty + math.ceil(twenty / 2)
+    return 1
+
+
 def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> None:
     """Raise AssertionError unless ``route`` is a feasible answer to ``query`` with consistent numbers."""
     shipment, c = query.shipment, query.constraints
+    twenty = sum(n for kind, n in shipment.boxes if kind is ContainerType.DRY_20)
+    forty = sum(n for kind, n in shipment.boxes if kind is not ContainerType.DRY_20)
+    through = {t.id: t for t in network.through_tariffs}
+    through_freight: dict[str, float] = {}
     assert route.legs[0].from_id == query.origin
     assert route.legs[-1].to_id == query.destination
     previous_arrive = route.ready
@@ -43,7 +68,7 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
             assert node.handling_h is not None, f"transfer at {node.id}, which has no handling"
             if route.transfers[n - 1].lift and not loose:  # containers lifted: the node's hub factor per container
                 hub = next((f for k, f in network.hub_emission_factors.items() if k in node.kinds), None)
-                containers = shipment.teu // 2 + shipment.teu % 2
+                containers = shipment.container_count  # boxes of any size
                 hub_kg = 0.0 if hub is None else hub.kg_co2e_per_container_wtw * containers
         if leg.mode is Mode.AIR:
             assert shipment.cargo_class is not CargoClass.HAZMAT, "hazmat never flies"
@@ -74,8 +99,12 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
                     f"{hop.depart} is not a departure of {leg.service_id}"
                 )
             assert hop.arrive == hop.depart + timedelta(minutes=max(1, round(link.run_h * 60)) + round(entry_h * 60))
-            if link.usd_per_kg is not None:
-                expected = link.usd_per_kg * shipment.gross_weight_kg
+            multiplier = _fare_multiplier(network, link.service_id, query)
+            if leg.through_tariff is not None:  # priced as a share of the through rate, checked per product below
+                expected = hop.freight_usd
+                through_freight[leg.through_tariff] = through_freight.get(leg.through_tariff, 0.0) + expected
+            elif link.usd_per_kg is not None:
+                expected = link.usd_per_kg * shipment.gross_weight_kg * multiplier
             elif link.usd_per_truck is not None:
                 assert link.teu_per_truck is not None
                 trucks = (
@@ -83,16 +112,21 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
                     if loose
                     else math.ceil(shipment.teu / link.teu_per_truck)
                 )
-                expected = link.usd_per_truck * trucks
+                expected = link.usd_per_truck * trucks * multiplier
             else:
                 assert link.usd_per_teu is not None
-                expected = link.usd_per_teu * shipment.teu
+                feu_factor = network.services[link.service_id].feu_factor or 2.0
+                expected = link.usd_per_teu * (twenty + feu_factor * forty) * multiplier
             assert abs(hop.freight_usd - expected) < EPS
             freight += expected
-            units = 1 if loose else max(shipment.teu, 1)
-            expected_border = (
-                ((src.border_exit_usd_per_teu or 0) + (dst.border_entry_usd_per_teu or 0)) * units if crosses else 0
-            )
+            if not crosses or leg.through_tariff is not None:  # a through rate is all-in
+                expected_border = 0.0
+            elif loose:
+                expected_border = (src.border_exit_usd_per_teu or 0) + (dst.border_entry_usd_per_teu or 0)
+            else:
+                expected_border = (src.border_exit_usd_per_teu or 0) * _fee_units(
+                    src.border_unit, shipment.teu, twenty, forty
+                ) + (dst.border_entry_usd_per_teu or 0) * _fee_units(dst.border_unit, shipment.teu, twenty, forty)
             assert abs(hop.border_usd - expected_border) < EPS
             border += expected_border
             factor = network.emission_factors[link.emission_class].g_co2e_per_tkm_wtw
@@ -104,6 +138,9 @@ def assert_valid_route(network: Network, route: Route, query: RouteQuery) -> Non
             visited.append(link.to_id)
         assert abs(leg.co2e_ttw_kg - leg_ttw) < 0.002 * len(leg.hops)
         previous_arrive = leg.arrive
+    for tariff_id, charged in through_freight.items():
+        tariff = through[tariff_id]
+        assert abs(charged - (twenty * (tariff.usd_20ft or 0) + forty * (tariff.usd_40ft or 0))) < EPS
     assert route.arrive == previous_arrive
     assert_emissions_add_up(route)
     assert abs(route.cost.freight_usd - freight) < EPS * len(route.legs) * 4

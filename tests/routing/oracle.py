@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.network.model import Network
-from engine.routing.compiled import compile_network
 from engine.routing.costing import QueryContext
 from engine.routing.query import RouteQuery
+from engine.routing.through import compile_routing
 from engine.routing.timetable import EPOCH
 
 MAX_STEPS = 300_000
@@ -33,7 +33,7 @@ State = tuple[int, int, int, bool, int]  # node, service, previous node, loose, 
 
 def all_route_vectors(network: Network, query: RouteQuery) -> list[Vector]:
     """Criteria vectors (arrival min, cost cents, transfers, CO2e g) of every feasible route."""
-    ctx = QueryContext(compile_network(network), query)
+    ctx = QueryContext(compile_routing(network), query)
     c = query.constraints
     deadline = None if c.arrive_by is None else int((c.arrive_by - EPOCH).total_seconds() // 60)
     budget = None if c.max_cost_usd is None else round(c.max_cost_usd * 100)

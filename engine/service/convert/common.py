@@ -8,7 +8,7 @@ request at once: ``shipment.gross_weight_kg: must be > 0 kg, got 0``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -18,7 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, LoadUnit, Mode, NodeKind
-from engine.routing import Constraints, CostBreakdown, Leg, Objective, Route, constraints_from
+from engine.routing import Constraints, ContainerType, CostBreakdown, Leg, Objective, Route, constraints_from
 from engine.service.convert.emissions import emissions_to_proto
 from engine.service.convert.provenance import add_leg_provenance, add_route_provenance
 
@@ -32,6 +32,29 @@ MODES: dict[types_pb2.Mode.ValueType, Mode] = {
     types_pb2.MODE_AIR: Mode.AIR,
 }
 MODE_TO_PROTO = {mode: number for number, mode in MODES.items()}
+CONTAINER_TYPES: dict[types_pb2.ContainerType.ValueType, ContainerType] = {
+    types_pb2.CONTAINER_TYPE_DRY_20: ContainerType.DRY_20,
+    types_pb2.CONTAINER_TYPE_DRY_40: ContainerType.DRY_40,
+    types_pb2.CONTAINER_TYPE_HIGH_CUBE_40: ContainerType.HIGH_CUBE_40,
+    types_pb2.CONTAINER_TYPE_REEFER_40: ContainerType.REEFER_40,
+}
+
+
+def containers_from_proto(
+    counts: Iterable[types_pb2.ContainerCount], field: str, problems: list[FieldProblem]
+) -> tuple[tuple[ContainerType, int], ...]:
+    """Boxes of a request's ``Shipment.containers``; bad items go to ``problems`` naming ``field``."""
+    boxes = []
+    for index, item in enumerate(counts):
+        kind = CONTAINER_TYPES.get(item.type)
+        if kind is None:
+            allowed = ", ".join(types_pb2.ContainerType.Name(k) for k in CONTAINER_TYPES)
+            problems.append(FieldProblem(f"{field}[{index}].type", f"must be one of {allowed}, got {item.type}"))
+            continue
+        boxes.append((kind, int(item.count)))
+    return tuple(boxes)
+
+
 CARGO_CLASSES: dict[types_pb2.CargoClass.ValueType, CargoClass] = {
     types_pb2.CARGO_CLASS_UNSPECIFIED: CargoClass.GENERAL,
     types_pb2.CARGO_CLASS_GENERAL: CargoClass.GENERAL,
@@ -142,6 +165,8 @@ def _cost(cost: CostBreakdown) -> types_pb2.CostBreakdown:
         border_usd=cost.border_usd,
         deconsolidation_usd=cost.deconsolidation_usd,
         total_usd=cost.total_usd,
+        surcharge_usd=cost.surcharge_usd,
+        through_tariff_usd=cost.through_tariff_usd,
     )
 
 
@@ -164,6 +189,24 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
         co2e_kg=leg.co2e_kg,
         co2e_ttw_kg=leg.co2e_ttw_kg,
     )
+    message.through_tariff = leg.through_tariff or ""
+    for surcharge in leg.surcharges:
+        message.surcharges.add(
+            id=surcharge.surcharge_id,
+            kind=surcharge.kind,
+            usd=surcharge.usd,
+            unit=surcharge.unit.value,
+            valid_from=surcharge.valid_from.isoformat() if surcharge.valid_from else "",
+            valid_to=surcharge.valid_to.isoformat() if surcharge.valid_to else "",
+            sources=surcharge.source_keys,
+        )
+    if leg.dated_price is not None:
+        price = leg.dated_price
+        message.dated_price.as_of = price.as_of.isoformat()
+        message.dated_price.value = price.value
+        message.dated_price.unit = price.unit
+        message.dated_price.multiplier = price.multiplier
+        message.dated_price.sources.extend(price.source_keys)
     seen: set[str] = set()
     for hop in leg.hops:
         factor = hop.co2e_factor

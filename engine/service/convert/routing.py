@@ -25,6 +25,7 @@ from engine.service.convert.common import (
     OBJECTIVES,
     collect_problems,
     constraints_from_proto,
+    containers_from_proto,
     route_to_proto,
     stamp,
     time_from_proto,
@@ -72,7 +73,10 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
         if cargo_class is None:
             problems.append(FieldProblem("shipment.cargo_class", f"unknown value {s.cargo_class}"))
         else:
-            shipment = collect_problems(problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class))
+            boxes = containers_from_proto(s.containers, "shipment.containers", problems)
+            shipment = collect_problems(
+                problems, lambda: Shipment(int(s.teu), float(s.gross_weight_kg), cargo_class, boxes)
+            )
 
     objective = OBJECTIVES.get(request.objective)
     if objective is None:
@@ -146,6 +150,15 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest) -> PlanReq
         problems.append(FieldProblem("horizon_days", message))
         horizon_days = DEFAULT_HORIZON_DAYS
     constraints = constraints_from_proto(request.constraints, problems)
+    teu = int(request.teu)
+    boxes = containers_from_proto(request.containers, "containers", problems)
+    boxes_teu = sum(kind.teu * count for kind, count in boxes)
+    if boxes and teu not in (0, boxes_teu):
+        problems.append(
+            FieldProblem("teu", f"must be 0 (derived) or {boxes_teu} to agree with the containers, got {teu}")
+        )
+    elif boxes:
+        teu = boxes_teu
     bookings = []
     for i, booking in enumerate(request.bookings):
         depart = time_from_proto(f"bookings[{i}].depart", booking.depart, problems)
@@ -157,7 +170,7 @@ def plan_request_from_proto(request: routing_pb2.PlanShipmentRequest) -> PlanReq
     return PlanRequest(
         origin=request.origin.strip(),
         destination=request.destination.strip(),
-        teu=int(request.teu),
+        teu=teu,
         ready=ready,
         horizon=timedelta(days=horizon_days),
         constraints=constraints,

@@ -81,6 +81,27 @@ out.reliable = { objective: reliable.response.objective, routes: reliable.respon
   arrive: Number(r.arrive.seconds), p10: Number(r.arrival_p10.seconds), p50: Number(r.arrival_p50.seconds),
   p90: Number(r.arrival_p90.seconds), on_time: r.on_time_probability })) };
 
+// Containers by type in, surcharges, dated prices and through tariffs out (issue 9 tariff fields).
+const reefer = await call(routing, "FindRoutes", {
+  origin: "SHANGHAI", destination: "ROTTERDAM", departure: ready, objective: "OBJECTIVE_CHEAPEST", max_routes: 1,
+  shipment: { gross_weight_kg: 20000, containers: [{ type: "CONTAINER_TYPE_REEFER_40", count: 1 }] },
+});
+const reeferRoute = reefer.response.routes[0];
+const titr = await call(routing, "FindRoutes", {
+  origin: "ALTYNKOL", destination: "ISTANBUL", departure: ready, objective: "OBJECTIVE_CHEAPEST", max_routes: 1,
+  shipment: { gross_weight_kg: 10000, containers: [{ type: "CONTAINER_TYPE_DRY_20", count: 1 }] },
+  constraints: { avoid_countries: ["RU", "BY", "UA", "IR"], avoid_modes: ["MODE_ROAD", "MODE_AIR", "MODE_SEA"] },
+});
+const titrRoute = titr.response.routes[0];
+out.tariffs = {
+  reefer_surcharge_usd: reeferRoute.cost.surcharge_usd,
+  reefer_surcharges: reeferRoute.legs.flatMap((leg) => leg.surcharges.map((s) => [s.kind, s.unit])),
+  as_of: reeferRoute.legs.filter((leg) => leg.dated_price).map((leg) => [leg.service, leg.dated_price.as_of]),
+  through: [...new Set(titrRoute.legs.map((leg) => leg.through_tariff))],
+  through_usd: titrRoute.cost.through_tariff_usd,
+  total_usd: titrRoute.cost_usd,
+};
+
 const unknownScenario = await call(routing, "FindRoutes", {
   origin: "XIAN", destination: "DUISBURG", departure: ready, shipment: { teu: 2 }, scenario: "red_sea_closed",
 });

@@ -259,6 +259,7 @@ class PlanShipmentRequest(_message.Message):
     LOT_TEU_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     SCENARIO_FIELD_NUMBER: _builtins.int
+    CONTAINERS_FIELD_NUMBER: _builtins.int
     origin: _builtins.str
     """Origin node id."""
     destination: _builtins.str
@@ -298,6 +299,12 @@ class PlanShipmentRequest(_message.Message):
     def bookings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Booking]:
         """Capacity already reserved by others."""
 
+    @_builtins.property
+    def containers(self) -> _containers.RepeatedCompositeFieldContainer[_types_pb2.ContainerCount]:
+        """Boxes by type and count instead of teu (the plan moves them as TEU lots priced by the teu shorthand: every 2 TEU
+        one 40ft box). Given: teu may be 0 (derived from the boxes) or must equal their TEU.
+        """
+
     def __init__(
         self,
         *,
@@ -315,10 +322,11 @@ class PlanShipmentRequest(_message.Message):
         lot_teu: _builtins.int = ...,
         request_id: _builtins.str = ...,
         scenario: _builtins.str = ...,
+        containers: _abc.Iterable[_types_pb2.ContainerCount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "constraints", b"constraints", "due", b"due", "ready", b"ready", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "bookings", b"bookings", "cargo_class", b"cargo_class", "constraints", b"constraints", "destination", b"destination", "due", b"due", "gross_kg_per_teu", b"gross_kg_per_teu", "horizon_days", b"horizon_days", "lot_teu", b"lot_teu", "origin", b"origin", "ready", b"ready", "request_id", b"request_id", "scenario", b"scenario", "teu", b"teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day", "bookings", b"bookings", "cargo_class", b"cargo_class", "constraints", b"constraints", "containers", b"containers", "destination", b"destination", "due", b"due", "gross_kg_per_teu", b"gross_kg_per_teu", "horizon_days", b"horizon_days", "lot_teu", b"lot_teu", "origin", b"origin", "ready", b"ready", "request_id", b"request_id", "scenario", b"scenario", "teu", b"teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__usd_per_teu_day: _TypeAlias = _typing.Literal["usd_per_teu_day"]  # noqa: Y015
     _WhichOneofArgType__usd_per_teu_day: _TypeAlias = _typing.Literal["_usd_per_teu_day", b"_usd_per_teu_day"]  # noqa: Y015

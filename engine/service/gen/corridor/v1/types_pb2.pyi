@@ -229,6 +229,38 @@ NODE_KIND_WAYPOINT: NodeKind.ValueType  # 10
 """Sea waypoint (a canal or cape); cargo is never handled there."""
 Global___NodeKind: _TypeAlias = NodeKind  # noqa: Y015
 
+class _ContainerType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ContainerTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ContainerType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CONTAINER_TYPE_UNSPECIFIED: _ContainerType.ValueType  # 0
+    """Not set: invalid in a ContainerCount."""
+    CONTAINER_TYPE_DRY_20: _ContainerType.ValueType  # 1
+    """20ft dry box (1 TEU)."""
+    CONTAINER_TYPE_DRY_40: _ContainerType.ValueType  # 2
+    """40ft dry box (2 TEU); priced at the service's 40ft/20ft factor on per-TEU tariffs."""
+    CONTAINER_TYPE_HIGH_CUBE_40: _ContainerType.ValueType  # 3
+    """40ft high cube (2 TEU); priced as a 40ft dry box."""
+    CONTAINER_TYPE_REEFER_40: _ContainerType.ValueType  # 4
+    """40ft reefer (2 TEU); 40ft rate plus reefer surcharges, and reefer cargo rules (plugs where it changes vehicle)."""
+
+class ContainerType(_ContainerType, metaclass=_ContainerTypeEnumTypeWrapper):
+    """ISO container types a shipment can be booked in."""
+
+CONTAINER_TYPE_UNSPECIFIED: ContainerType.ValueType  # 0
+"""Not set: invalid in a ContainerCount."""
+CONTAINER_TYPE_DRY_20: ContainerType.ValueType  # 1
+"""20ft dry box (1 TEU)."""
+CONTAINER_TYPE_DRY_40: ContainerType.ValueType  # 2
+"""40ft dry box (2 TEU); priced at the service's 40ft/20ft factor on per-TEU tariffs."""
+CONTAINER_TYPE_HIGH_CUBE_40: ContainerType.ValueType  # 3
+"""40ft high cube (2 TEU); priced as a 40ft dry box."""
+CONTAINER_TYPE_REEFER_40: ContainerType.ValueType  # 4
+"""40ft reefer (2 TEU); 40ft rate plus reefer surcharges, and reefer cargo rules (plugs where it changes vehicle)."""
+Global___ContainerType: _TypeAlias = ContainerType  # noqa: Y015
+
 @_typing.final
 class Shipment(_message.Message):
     """The cargo."""
@@ -238,6 +270,7 @@ class Shipment(_message.Message):
     TEU_FIELD_NUMBER: _builtins.int
     GROSS_WEIGHT_KG_FIELD_NUMBER: _builtins.int
     CARGO_CLASS_FIELD_NUMBER: _builtins.int
+    CONTAINERS_FIELD_NUMBER: _builtins.int
     teu: _builtins.int
     """Containers in TEU (a 40ft box is 2 TEU). 0 means loose cargo given by weight alone, which travels by air and
     road only.
@@ -247,21 +280,54 @@ class Shipment(_message.Message):
     30,480 kg per TEU.
     """
     cargo_class: Global___CargoClass.ValueType
-    """Cargo class; unspecified means general cargo."""
+    """Cargo class; unspecified means general cargo. A 40ft reefer box makes general cargo reefer."""
+    @_builtins.property
+    def containers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContainerCount]:
+        """Boxes by type and count, each type at most once. Empty: the boxes follow from teu (every 2 TEU one 40ft dry
+        box, an odd TEU one 20ft box). Given: teu may be 0 (derived from the boxes) or must equal their TEU.
+        """
+
     def __init__(
         self,
         *,
         teu: _builtins.int = ...,
         gross_weight_kg: _builtins.float = ...,
         cargo_class: Global___CargoClass.ValueType = ...,
+        containers: _abc.Iterable[Global___ContainerCount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cargo_class", b"cargo_class", "gross_weight_kg", b"gross_weight_kg", "teu", b"teu"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cargo_class", b"cargo_class", "containers", b"containers", "gross_weight_kg", b"gross_weight_kg", "teu", b"teu"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Shipment: _TypeAlias = Shipment  # noqa: Y015
+
+@_typing.final
+class ContainerCount(_message.Message):
+    """How many boxes of one type."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPE_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    type: Global___ContainerType.ValueType
+    """The box type."""
+    count: _builtins.int
+    """Number of boxes, >= 1."""
+    def __init__(
+        self,
+        *,
+        type: Global___ContainerType.ValueType = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ContainerCount: _TypeAlias = ContainerCount  # noqa: Y015
 
 @_typing.final
 class Constraints(_message.Message):
@@ -432,6 +498,8 @@ class CostBreakdown(_message.Message):
     BORDER_USD_FIELD_NUMBER: _builtins.int
     DECONSOLIDATION_USD_FIELD_NUMBER: _builtins.int
     TOTAL_USD_FIELD_NUMBER: _builtins.int
+    SURCHARGE_USD_FIELD_NUMBER: _builtins.int
+    THROUGH_TARIFF_USD_FIELD_NUMBER: _builtins.int
     FREIGHT_PROVENANCE_FIELD_NUMBER: _builtins.int
     HANDLING_PROVENANCE_FIELD_NUMBER: _builtins.int
     BORDER_PROVENANCE_FIELD_NUMBER: _builtins.int
@@ -447,6 +515,12 @@ class CostBreakdown(_message.Message):
     """Unstuffing containers into air cargo at airports."""
     total_usd: _builtins.float
     """Sum of the components."""
+    surcharge_usd: _builtins.float
+    """Surcharges in USD: reefer power, hazmat, war risk, canal transit, peak season (listed on Leg.surcharges)."""
+    through_tariff_usd: _builtins.float
+    """The part of freight_usd charged by published through tariffs (a product ridden whole replaces its segments'
+    freight, border and internal handling fees); USD, already inside freight_usd and total_usd.
+    """
     @_builtins.property
     def freight_provenance(self) -> Global___FigureProvenance:
         """Where each component comes from (provenance of the figures, see FigureProvenance)."""
@@ -477,6 +551,8 @@ class CostBreakdown(_message.Message):
         border_usd: _builtins.float = ...,
         deconsolidation_usd: _builtins.float = ...,
         total_usd: _builtins.float = ...,
+        surcharge_usd: _builtins.float = ...,
+        through_tariff_usd: _builtins.float = ...,
         freight_provenance: Global___FigureProvenance | None = ...,
         handling_provenance: Global___FigureProvenance | None = ...,
         border_provenance: Global___FigureProvenance | None = ...,
@@ -485,11 +561,101 @@ class CostBreakdown(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "deconsolidation_provenance", b"deconsolidation_provenance", "freight_provenance", b"freight_provenance", "handling_provenance", b"handling_provenance", "total_provenance", b"total_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "border_usd", b"border_usd", "deconsolidation_provenance", b"deconsolidation_provenance", "deconsolidation_usd", b"deconsolidation_usd", "freight_provenance", b"freight_provenance", "freight_usd", b"freight_usd", "handling_provenance", b"handling_provenance", "handling_usd", b"handling_usd", "total_provenance", b"total_provenance", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "border_usd", b"border_usd", "deconsolidation_provenance", b"deconsolidation_provenance", "deconsolidation_usd", b"deconsolidation_usd", "freight_provenance", b"freight_provenance", "freight_usd", b"freight_usd", "handling_provenance", b"handling_provenance", "handling_usd", b"handling_usd", "surcharge_usd", b"surcharge_usd", "through_tariff_usd", b"through_tariff_usd", "total_provenance", b"total_provenance", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CostBreakdown: _TypeAlias = CostBreakdown  # noqa: Y015
+
+@_typing.final
+class Surcharge(_message.Message):
+    """A surcharge a leg pays, with its amount for this shipment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    USD_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    VALID_FROM_FIELD_NUMBER: _builtins.int
+    VALID_TO_FIELD_NUMBER: _builtins.int
+    SOURCES_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Surcharge id (surcharges.csv)."""
+    kind: _builtins.str
+    """Kind, e.g. reefer_power, war_risk, canal_transit, peak_season, hazmat."""
+    usd: _builtins.float
+    """Amount for this shipment on this leg, USD."""
+    unit: _builtins.str
+    """Published unit: teu, container, wagon, consignment or container_day."""
+    valid_from: _builtins.str
+    """First day it applies (ISO date, UTC), empty if open."""
+    valid_to: _builtins.str
+    """Last day it applies (ISO date, UTC), empty if open."""
+    @_builtins.property
+    def sources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Source keys of the amount (ESTIMATE for an estimate)."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        usd: _builtins.float = ...,
+        unit: _builtins.str = ...,
+        valid_from: _builtins.str = ...,
+        valid_to: _builtins.str = ...,
+        sources: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "kind", b"kind", "sources", b"sources", "unit", b"unit", "usd", b"usd", "valid_from", b"valid_from", "valid_to", b"valid_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Surcharge: _TypeAlias = Surcharge  # noqa: Y015
+
+@_typing.final
+class DatedPrice(_message.Message):
+    """The dated rate-index point that priced a leg's fare."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AS_OF_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    MULTIPLIER_FIELD_NUMBER: _builtins.int
+    SOURCES_FIELD_NUMBER: _builtins.int
+    as_of: _builtins.str
+    """Date of the index value used (ISO date): the latest on or before the ready date, or the first one when the
+    ready date precedes the series.
+    """
+    value: _builtins.float
+    """The index value, in unit."""
+    unit: _builtins.str
+    """Unit of the index: usd_per_feu, usd_per_teu, usd_per_kg or usd_per_truck."""
+    multiplier: _builtins.float
+    """Factor applied to the published link fares (value / base value)."""
+    @_builtins.property
+    def sources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Source keys of the value."""
+
+    def __init__(
+        self,
+        *,
+        as_of: _builtins.str = ...,
+        value: _builtins.float = ...,
+        unit: _builtins.str = ...,
+        multiplier: _builtins.float = ...,
+        sources: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "multiplier", b"multiplier", "sources", b"sources", "unit", b"unit", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DatedPrice: _TypeAlias = DatedPrice  # noqa: Y015
 
 @_typing.final
 class Co2eFactor(_message.Message):
@@ -621,6 +787,9 @@ class Leg(_message.Message):
     WAIT_PROVENANCE_FIELD_NUMBER: _builtins.int
     DISTANCE_PROVENANCE_FIELD_NUMBER: _builtins.int
     CO2E_PROVENANCE_FIELD_NUMBER: _builtins.int
+    SURCHARGES_FIELD_NUMBER: _builtins.int
+    DATED_PRICE_FIELD_NUMBER: _builtins.int
+    THROUGH_TARIFF_FIELD_NUMBER: _builtins.int
     from_node: _builtins.str
     """Boarding node."""
     to_node: _builtins.str
@@ -645,6 +814,8 @@ class Leg(_message.Message):
     """Well-to-wheel CO2e in kg."""
     co2e_ttw_kg: _builtins.float
     """Tank-to-wheel CO2e of this leg's links in kg (co2e_kg is well-to-wheel and includes the hub before the leg)."""
+    through_tariff: _builtins.str
+    """Id of the through tariff this leg rides (through_tariffs.csv), empty when the leg pays its segment tariffs."""
     @_builtins.property
     def through_nodes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Nodes passed on the same vehicle."""
@@ -687,6 +858,14 @@ class Leg(_message.Message):
     def co2e_provenance(self) -> Global___FigureProvenance:
         """Provenance of co2e_kg (emission factors and distances)."""
 
+    @_builtins.property
+    def surcharges(self) -> _containers.RepeatedCompositeFieldContainer[Global___Surcharge]:
+        """Surcharges this leg pays (their sum is cost.surcharge_usd)."""
+
+    @_builtins.property
+    def dated_price(self) -> Global___DatedPrice:
+        """The dated rate-index point that priced this leg's fare; unset for a fixed fare."""
+
     def __init__(
         self,
         *,
@@ -712,10 +891,13 @@ class Leg(_message.Message):
         wait_provenance: Global___FigureProvenance | None = ...,
         distance_provenance: Global___FigureProvenance | None = ...,
         co2e_provenance: Global___FigureProvenance | None = ...,
+        surcharges: _abc.Iterable[Global___Surcharge] | None = ...,
+        dated_price: Global___DatedPrice | None = ...,
+        through_tariff: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "depart", b"depart", "distance_provenance", b"distance_provenance", "time_provenance", b"time_provenance", "wait_provenance", b"wait_provenance"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_provenance", b"co2e_provenance", "cost", b"cost", "dated_price", b"dated_price", "depart", b"depart", "distance_provenance", b"distance_provenance", "time_provenance", b"time_provenance", "wait_provenance", b"wait_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "co2e_ttw_kg", b"co2e_ttw_kg", "cost", b"cost", "cost_usd", b"cost_usd", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "through_nodes", b"through_nodes", "time_provenance", b"time_provenance", "to_node", b"to_node", "wait_h", b"wait_h", "wait_provenance", b"wait_provenance"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrive", b"arrive", "co2e_factors", b"co2e_factors", "co2e_kg", b"co2e_kg", "co2e_provenance", b"co2e_provenance", "co2e_ttw_kg", b"co2e_ttw_kg", "cost", b"cost", "cost_usd", b"cost_usd", "dated_price", b"dated_price", "depart", b"depart", "distance_km", b"distance_km", "distance_provenance", b"distance_provenance", "from_node", b"from_node", "gauge_mm", b"gauge_mm", "hops", b"hops", "load_unit", b"load_unit", "mode", b"mode", "operator", b"operator", "service", b"service", "surcharges", b"surcharges", "through_nodes", b"through_nodes", "through_tariff", b"through_tariff", "time_provenance", b"time_provenance", "to_node", b"to_node", "wait_h", b"wait_h", "wait_provenance", b"wait_provenance"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
