@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.costing import QueryContext, Step
+from engine.routing.front import FoundFront
 
 ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
 STOP_POLL = 64
@@ -140,7 +141,9 @@ def search(
     )
     dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
     any_dominates = _pareto_any if pareto else _lexicographic_any(dominates, order)
-    found_dominates = _pareto_any_sorted if pareto and order[0] == ARRIVE else any_dominates
+    # Target pruning: in Pareto mode labels leave the heap by optimistic arrival, so the routes found are indexed
+    # (:class:`FoundFront`); the lexicographic mode stops at its first route better than every label left.
+    front = FoundFront() if pareto and order[0] == ARRIVE else None
     deadline = INF if constraints.arrive_by is None else _deadline_min(ctx)
     budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
     co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
@@ -155,9 +158,8 @@ def search(
     n_via = len(via_nodes)
     destination = ctx.destination
     step = ctx.step
-    lb_time, lb_transfers = bounds.time_min, bounds.transfers
-    cost_unit, cost_fixed, cost_scale = bounds.cost_per_unit, bounds.cost_fixed, bounds.cost_scale
-    co2e_unit, co2e_scale, slack = bounds.co2e_per_unit, bounds.co2e_scale, bounds.slack
+    levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
+    cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order
 
     start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
@@ -179,7 +181,11 @@ def search(
             if not pareto and entry[:4] >= best_key:
                 break  # lexicographic A*: nothing left can beat the route found
             popped_optimistic = label.optimistic
-            if found_dominates(found, popped_optimistic):
+            if front is not None:
+                front.advance(popped_optimistic[0])
+                if front.dominates(popped_optimistic):
+                    continue
+            elif any_dominates(found, popped_optimistic):
                 continue
         settled += 1
         if should_stop is not None and not settled % STOP_POLL:
@@ -194,6 +200,11 @@ def search(
         service = label.service
         loose = label.loose
         via_index = label.via
+        level = levels[via_index]
+        if via_index < n_via:
+            via_target, level_after = via_nodes[via_index], levels[via_index + 1]
+        else:
+            via_target, level_after = -1, level
         for link in out_links[node]:
             ok = link_ok[link]
             if ok is None:
@@ -203,6 +214,13 @@ def search(
             outcome = step(node, arrive, service, loose, link, came_from)
             if outcome is None:
                 continue
+            to = link_to[link]
+            if to == via_target:
+                via = via_index + 1
+                lb_time, lb_unit, lb_fixed, lb_co2e, lb_transfers = level_after
+            else:
+                via = via_index
+                lb_time, lb_unit, lb_fixed, lb_co2e, lb_transfers = level
             bound_time = lb_time[link]
             if bound_time >= INF:
                 continue
@@ -218,9 +236,9 @@ def search(
             new_co2e = co2e + outcome.co2e_g
             optimistic: Completion = (
                 new_arrive + bound_time,
-                new_cost + cost_scale * cost_unit[link] + cost_fixed[link] - slack,
+                new_cost + cost_scale * lb_unit[link] + lb_fixed[link] - slack,
                 new_transfers + lb_transfers[link],
-                new_co2e + co2e_scale * co2e_unit[link] - slack,
+                new_co2e + co2e_scale * lb_co2e[link] - slack,
             )
             if (
                 optimistic[0] > deadline
@@ -229,10 +247,8 @@ def search(
                 or optimistic[2] > max_transfers
             ):
                 continue
-            to = link_to[link]
-            via = via_index + 1 if via_index < n_via and to == via_nodes[via_index] else via_index
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            if found and found_dominates(found, optimistic):
+            if found and (front.dominates(optimistic) if front is not None else any_dominates(found, optimistic)):
                 if on_label is not None:
                     on_label(
                         "pruned", Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
@@ -263,6 +279,8 @@ def search(
                 # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
                 key = _key4(vector, order)
                 found.insert(bisect.bisect_right([_key4(f.vector, order) for f in found], key), child)
+                if front is not None:
+                    front.add(vector)
                 if not pareto:
                     best_key = _key4(found[0].vector, order)
                 continue
@@ -297,18 +315,6 @@ def _pareto_any(labels: list[Label], b: Completion) -> bool:
     for label in labels:
         a = label.vector
         if a[0] <= b0 and a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
-            return True
-    return False
-
-
-def _pareto_any_sorted(labels: list[Label], b: Completion) -> bool:
-    """:func:`_pareto_any` for labels sorted by arrival: none after the first later arrival can dominate ``b``."""
-    b0, b1, b2, b3 = b
-    for label in labels:
-        a = label.vector
-        if a[0] > b0:
-            return False
-        if a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
             return True
     return False
 
