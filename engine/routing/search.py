@@ -5,9 +5,10 @@ Terminology
 - A **label** is a partial route: the cargo at a node at a time, aboard a service (or not yet boarded), loose or
   containerised, having passed the first ``k`` via nodes, with its criteria vector
   ``(arrival_min, cost_cents, transfers, co2e_g)``.
-- Labels live in **bags** keyed by that state ``(node, service, previous node, loose, via_index)``: the next
-  transfer, the next wait, the next de-consolidation and the no-U-turn rule depend on it, so labels in different
-  states never dominate each other.
+- Labels live in **bags** keyed by that state ``(node, service, loose, via_index)``: the next transfer, the next
+  wait and the next de-consolidation depend on it, so labels in different states never dominate each other. The
+  previous node matters only to the no-U-turn rule: each label carries the node it may not turn back to (its
+  *block*), and dominance within a bag also requires a compatible block (:func:`u_turn_blocks`).
 - **Pareto mode** keeps, per bag, the labels no other label weakly dominates on all four criteria. Time is FIFO and
   waiting is free, so a label that is no worse on every criterion can replace the other on every continuation:
   dropping dominated labels is exact.
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 
 from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, Bounds, lower_bounds
+from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
 from engine.routing.front import FoundFront
 
@@ -56,7 +58,19 @@ class Label:
     ``alive`` turns false when a better label replaces this one in its bag; the heap then skips it.
     """
 
-    __slots__ = ("alive", "link", "loose", "node", "optimistic", "parent", "service", "step", "vector", "via")
+    __slots__ = (
+        "alive",
+        "block",
+        "link",
+        "loose",
+        "node",
+        "optimistic",
+        "parent",
+        "service",
+        "step",
+        "vector",
+        "via",
+    )
 
     def __init__(
         self,
@@ -78,6 +92,7 @@ class Label:
         self.link = link
         self.step = step
         self.alive = True
+        self.block = -1  # the node this label may not turn straight back to aboard its service (-1: none)
         self.optimistic: Completion = vector
 
     def __repr__(self) -> str:
@@ -141,6 +156,8 @@ def search(
     )
     dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
     any_dominates = _pareto_any if pareto else _lexicographic_any(dominates, order)
+    admit = _pareto_admit if pareto else _lexicographic_admit(dominates, order)
+    uturn = u_turn_blocks(compiled)
     # Target pruning: in Pareto mode labels leave the heap by optimistic arrival, so the routes found are indexed
     # (:class:`FoundFront`); the lexicographic mode stops at its first route better than every label left.
     front = FoundFront() if pareto and order[0] == ARRIVE else None
@@ -164,7 +181,7 @@ def search(
 
     start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
     start.optimistic = (ctx.ready_min + bounds.origin[0], bounds.origin[1], bounds.origin[2], bounds.origin[3])
-    bags: dict[tuple[int, int, int, bool, int], list[Label]] = {}
+    bags: dict[tuple[int, int, bool, int], list[Label]] = {}
     found: list[Label] = []
     best_key: tuple[float, ...] = ()  # lexicographic mode: key of the best route found so far
     # A* order: labels leave the heap in the lexicographic order of their optimistic completion.
@@ -258,22 +275,25 @@ def search(
             new_service = link_service[link]
             if to == destination and via == n_via:
                 bag = found
+                if bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    beaten = False
+                    for other in bag:
+                        if dominates(vector, other.vector, order):
+                            other.alive = False
+                            beaten = True
+                    if beaten:
+                        bag[:] = [other for other in bag if other.alive]
             else:
-                bag_key = (to, new_service, node, loose_after, via)
+                bag_key = (to, new_service, loose_after, via)
                 bag = bags.get(bag_key)  # type: ignore[assignment]
                 if bag is None:
                     bag = bags[bag_key] = []
-            if bag:
-                if any_dominates(bag, vector):
+                elif not admit(bag, vector, uturn[link]):
                     continue
-                beaten = False
-                for other in bag:
-                    if dominates(vector, other.vector, order):
-                        other.alive = False
-                        beaten = True
-                if beaten:
-                    bag[:] = [other for other in bag if other.alive]
             child = Label(vector, to, new_service, loose_after, via, label, link, outcome)
+            child.block = uturn[link]
             if bag is found:
                 # Routes found stay sorted in the heap's order: target pruning can stop at the first that arrives
                 # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
@@ -317,6 +337,83 @@ def _pareto_any(labels: list[Label], b: Completion) -> bool:
         if a[0] <= b0 and a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
             return True
     return False
+
+
+def _pareto_admit(bag: list[Label], vector: Vector, block: int) -> bool:
+    """Admit a label with ``vector`` and U-turn ``block`` to ``bag`` unless a label there dominates it; labels it
+    dominates leave the bag. See :func:`u_turn_blocks` for why the blocks must be compatible."""
+    b0, b1, b2, b3 = vector
+    for other in bag:
+        a = other.vector
+        if a[0] <= b0 and a[1] <= b1 and a[2] <= b2 and a[3] <= b3 and (other.block < 0 or other.block == block):
+            return False
+    beaten = False
+    for other in bag:
+        a = other.vector
+        if (
+            b0 <= a[0]
+            and b1 <= a[1]
+            and b2 <= a[2]
+            and b3 <= a[3]
+            and a != vector
+            and (block < 0 or block == other.block)
+        ):
+            other.alive = False
+            beaten = True
+    if beaten:
+        bag[:] = [other for other in bag if other.alive]
+    return True
+
+
+def _lexicographic_admit(
+    dominates: Callable[[Completion, Completion, tuple[int, ...]], bool], order: tuple[int, ...]
+) -> Callable[[list[Label], Vector, int], bool]:
+    def admit(bag: list[Label], vector: Vector, block: int) -> bool:
+        for other in bag:
+            if (other.block < 0 or other.block == block) and dominates(other.vector, vector, order):
+                return False
+        beaten = False
+        for other in bag:
+            if (
+                (block < 0 or block == other.block)
+                and other.vector != vector
+                and dominates(vector, other.vector, order)
+            ):
+                other.alive = False
+                beaten = True
+        if beaten:
+            bag[:] = [other for other in bag if other.alive]
+        return True
+
+    return admit
+
+
+def u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
+    """Per link ``u → v`` of service ``s``: ``u`` if ``s`` also has a link ``v → u``, else -1.
+
+    Why the previous node is not part of a bag's state, and what replaces it. The only thing the previous node
+    changes is the no-U-turn rule (:meth:`QueryContext.step`: aboard ``s`` at ``v`` having come from ``u``, the
+    links of ``s`` from ``v`` back to ``u`` are closed). So a label's set of possible continuations is that of its
+    state ``(node, service, loose, via)`` minus the links its *block* closes: none when the service has no link
+    back (block -1), else the links of ``s`` from ``v`` to ``u`` (block ``u``). Label ``a`` may replace label
+    ``b`` of the same state when ``a``'s vector dominates ``b``'s **and** every continuation open to ``b`` is open
+    to ``a``: ``a.block`` is -1 or equals ``b.block`` (blocks of different nodes close disjoint link sets). That
+    side condition keeps dominance exact (the brute-force tests judge it) while labels that came from different
+    nodes, or whose service cannot turn back, share a bag and prune each other.
+
+    Equal vectors: the label already in the bag stays (the first found is the route returned, as before); a
+    newcomer with an equal vector and a wider set of continuations joins the bag beside it instead of replacing
+    it, so each vector keeps the route the search has always returned.
+    """
+    return compiled.network.views.get(("routing.u_turn_blocks",), lambda: _u_turn_blocks(compiled))
+
+
+def _u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
+    runs = set(zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True))
+    return tuple(
+        u if (v, u, s) in runs else -1
+        for u, v, s in zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True)
+    )
 
 
 def _lexicographic_any(
