@@ -16,8 +16,11 @@ bounds drop the rounding of each hop to whole cents or grams, so ``ROUNDING_SLAC
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from engine.network.model import CargoClass, Mode
 from engine.routing.compiled import CompiledNetwork
@@ -62,12 +65,21 @@ class Bounds:
         return self.origin[0] < INF
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _BoundGraph:
-    """The link-state graph the reverse searches run on (depends on the filter, not on the destination)."""
+    """The reversed link-state graph the bound searches run on (depends on the filter, not on the destination).
+
+    ``reverse[criterion]`` is a sparse matrix with an entry ``[link, previous]`` for every allowed move
+    ``previous → link``, weighing what taking ``link`` after ``previous`` adds to the criterion (explicit zeros are
+    edges for :mod:`scipy.sparse.csgraph`). ``rows``, ``cols`` and ``data`` are its coordinates, for adding a
+    source.
+    """
 
     weights: dict[int, tuple[float, float, float, float]]  # usable link → (time, unit, fixed, co2e) weights
-    predecessors: dict[int, list[tuple[int, tuple[float, float, float]]]]  # link → (previous, transition extras)
+    rows: np.ndarray
+    cols: np.ndarray
+    data: tuple[np.ndarray, ...]  # by criterion: TIME, UNIT, FIXED, CO2E, TRANSFERS
+    reverse: tuple[csr_matrix, ...]
 
 
 def lower_bounds(ctx: QueryContext) -> Bounds:
@@ -211,53 +223,68 @@ def _bound_graph(ctx: QueryContext, mode: str) -> _BoundGraph:
         return (float(c.handling_min[node]), lift, 1.0)
 
     # Transitions previous → link, with their extras, computed once for every destination and criterion.
-    predecessors: dict[int, list[tuple[int, tuple[float, float, float]]]] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    extras: list[tuple[float, float, float]] = []
     for link in weights:
         for previous in c.in_links[c.link_from[link]]:
             if previous in weights:
                 extra = transition(previous, link)
                 if extra is not None:
-                    predecessors.setdefault(link, []).append((previous, extra))
-    return _BoundGraph(weights=weights, predecessors=predecessors)
+                    rows.append(link)
+                    cols.append(previous)
+                    extras.append(extra)
+    n = len(c.link_ids)
+    link_weights = np.zeros((n, 4))
+    for link, weight in weights.items():
+        link_weights[link] = weight
+    row = np.array(rows, dtype=np.int64)
+    col = np.array(cols, dtype=np.int64)
+    extra_array = np.array(extras, dtype=np.float64).reshape(-1, 3)
+    own = link_weights[row]
+    # Per move previous → link: what the move adds (the transition's extra plus the link's own weight).
+    data = (
+        extra_array[:, 0] + own[:, 0],
+        extra_array[:, 1] + own[:, 1],
+        own[:, 2].copy(),
+        own[:, 3].copy(),
+        extra_array[:, 2].copy(),
+    )
+    reverse = tuple(csr_matrix((d, (row, col)), shape=(n, n)) for d in data)
+    return _BoundGraph(weights=weights, rows=row, cols=col, data=data, reverse=reverse)
 
 
 def _reverse_state_dijkstra(c: CompiledNetwork, graph: _BoundGraph, target: int, after: PerLink | None) -> PerLink:
     """Five independent shortest-path runs (time, unit cost, fixed cost, CO2e, transfers) over link-states, towards
     the links that reach ``target``: from 0 there, or, when ``after`` is given (the bounds once ``target`` is
-    passed), from ``after``'s value of each such link."""
+    passed), from ``after``'s value of each such link.
+
+    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code: milliseconds at 10k nodes where
+    the heap loop in Python took 0.7 s); its float sums are the heap loop's, so the bounds are bit for bit the same.
+    Unreachable is ``INF``. Returns Python lists: the search indexes them per label, which lists do fastest.
+    """
     n = len(c.link_ids)
-    weights, predecessors = graph.weights, graph.predecessors
+    sources = [link for link in graph.weights if c.link_to[link] == target]
+    if after is not None:
+        sources = [link for link in sources if after[TIME][link] < INF]
+    if not sources:
+        return tuple([float(INF)] * n for _ in range(5))  # type: ignore[return-value]
     runs: list[list[float]] = []
     for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
-        dist = [float(INF)] * n
-        heap: list[tuple[float, int]] = []
-        for link in weights:
-            if c.link_to[link] == target:
-                seed = 0.0 if after is None else after[criterion][link]
-                if after is not None and after[TIME][link] >= INF:
-                    continue
-                dist[link] = seed
-                heap.append((seed, link))
-        heapq.heapify(heap)
-        while heap:
-            d, link = heapq.heappop(heap)
-            if d > dist[link]:
-                continue
-            w = weights[link]
-            for previous, extra in predecessors.get(link, ()):
-                if criterion == TIME:
-                    step = extra[0] + w[0]
-                elif criterion == UNIT:
-                    step = extra[1] + w[1]
-                elif criterion == FIXED:
-                    step = w[2]
-                elif criterion == CO2E:
-                    step = w[3]
-                else:
-                    step = extra[2]
-                candidate = d + step
-                if candidate < dist[previous]:
-                    dist[previous] = candidate
-                    heapq.heappush(heap, (candidate, previous))
-        runs.append(dist)
+        if after is None:
+            dist = dijkstra(graph.reverse[criterion], directed=True, indices=sources, min_only=True)
+        else:
+            # Seeds: a source node (index n) with an edge to each link that reaches ``target``, weighing the bound
+            # of the label that has just passed it.
+            seeds = np.array(sources, dtype=np.int64)
+            matrix = csr_matrix(
+                (
+                    np.concatenate([graph.data[criterion], np.array([after[criterion][s] for s in sources])]),
+                    (np.concatenate([graph.rows, np.full(len(sources), n)]), np.concatenate([graph.cols, seeds])),
+                ),
+                shape=(n + 1, n + 1),
+            )
+            dist = dijkstra(matrix, directed=True, indices=n)[:n]
+        dist[np.isinf(dist)] = float(INF)
+        runs.append(dist.tolist())
     return runs[0], runs[1], runs[2], runs[3], runs[4]

@@ -156,7 +156,7 @@ def search(
     )
     dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
     any_dominates = _pareto_any if pareto else _lexicographic_any(dominates, order)
-    admit = _pareto_admit if pareto else _lexicographic_admit(dominates, order)
+    kill = _pareto_kill if pareto else _lexicographic_kill(dominates, order)
     uturn = u_turn_blocks(compiled)
     # Target pruning: in Pareto mode labels leave the heap by optimistic arrival, so the routes found are indexed
     # (:class:`FoundFront`); the lexicographic mode stops at its first route better than every label left.
@@ -165,6 +165,8 @@ def search(
     budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
     co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
     max_transfers = INF if constraints.max_transfers is None else constraints.max_transfers
+    constrained = bool(resources)
+    front_dominates = None if front is None else front.dominates
 
     out_links = compiled.out_links
     link_to = compiled.link_to
@@ -181,7 +183,8 @@ def search(
 
     start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
     start.optimistic = (ctx.ready_min + bounds.origin[0], bounds.origin[1], bounds.origin[2], bounds.origin[3])
-    bags: dict[tuple[int, int, bool, int], list[Label]] = {}
+    bags: dict[tuple[int, ...], list[Label]] = {}  # by state (node, service, loose, via) [+ U-turn block]
+    blocked: dict[tuple[int, ...], list[list[Label]]] = {}  # state → its bags of labels with a U-turn block
     found: list[Label] = []
     best_key: tuple[float, ...] = ()  # lexicographic mode: key of the best route found so far
     # A* order: labels leave the heap in the lexicographic order of their optimistic completion.
@@ -228,9 +231,6 @@ def search(
                 ok = usable(link)
             if not ok:
                 continue
-            outcome = step(node, arrive, service, loose, link, came_from)
-            if outcome is None:
-                continue
             to = link_to[link]
             if to == via_target:
                 via = via_index + 1
@@ -240,6 +240,9 @@ def search(
                 lb_time, lb_unit, lb_fixed, lb_co2e, lb_transfers = level
             bound_time = lb_time[link]
             if bound_time >= INF:
+                continue  # a dead end: the destination (or the next via node) cannot be reached from there
+            outcome = step(node, arrive, service, loose, link, came_from)
+            if outcome is None:
                 continue
             new_transfers = transfers + outcome.transfer
             new_arrive = outcome.arrive
@@ -257,7 +260,7 @@ def search(
                 new_transfers + lb_transfers[link],
                 new_co2e + co2e_scale * lb_co2e[link] - slack,
             )
-            if (
+            if constrained and (
                 optimistic[0] > deadline
                 or optimistic[1] > budget
                 or optimistic[3] > co2e_cap
@@ -265,7 +268,7 @@ def search(
             ):
                 continue
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            if found and (front.dominates(optimistic) if front is not None else any_dominates(found, optimistic)):
+            if found and (front_dominates(optimistic) if front_dominates else any_dominates(found, optimistic)):
                 if on_label is not None:
                     on_label(
                         "pruned", Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
@@ -273,27 +276,41 @@ def search(
                 continue
             loose_after = outcome.loose_after
             new_service = link_service[link]
+            block = uturn[link]
             if to == destination and via == n_via:
                 bag = found
                 if bag:
                     if any_dominates(bag, vector):
                         continue
-                    beaten = False
-                    for other in bag:
-                        if dominates(vector, other.vector, order):
-                            other.alive = False
-                            beaten = True
-                    if beaten:
-                        bag[:] = [other for other in bag if other.alive]
-            else:
-                bag_key = (to, new_service, loose_after, via)
+                    kill(bag, vector)
+            elif block < 0:  # no way back aboard: this label may replace any label of its state
+                state = (to, new_service, loose_after, via)
+                bag = bags.get(state)  # type: ignore[assignment]
+                if bag is None:
+                    bag = bags[state] = []
+                elif bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    kill(bag, vector)
+                for restricted in blocked.get(state, ()):
+                    if restricted:
+                        kill(restricted, vector)
+            else:  # dominated by the state's unrestricted labels or by those with the same block
+                state = (to, new_service, loose_after, via)
+                free = bags.get(state)
+                if free and any_dominates(free, vector):
+                    continue
+                bag_key = (to, new_service, loose_after, via, block)
                 bag = bags.get(bag_key)  # type: ignore[assignment]
                 if bag is None:
                     bag = bags[bag_key] = []
-                elif not admit(bag, vector, uturn[link]):
-                    continue
+                    blocked.setdefault(state, []).append(bag)
+                elif bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    kill(bag, vector)
             child = Label(vector, to, new_service, loose_after, via, label, link, outcome)
-            child.block = uturn[link]
+            child.block = block
             if bag is found:
                 # Routes found stay sorted in the heap's order: target pruning can stop at the first that arrives
                 # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
@@ -339,53 +356,33 @@ def _pareto_any(labels: list[Label], b: Completion) -> bool:
     return False
 
 
-def _pareto_admit(bag: list[Label], vector: Vector, block: int) -> bool:
-    """Admit a label with ``vector`` and U-turn ``block`` to ``bag`` unless a label there dominates it; labels it
-    dominates leave the bag. See :func:`u_turn_blocks` for why the blocks must be compatible."""
+def _pareto_kill(bag: list[Label], vector: Vector) -> None:
+    """Remove from ``bag`` the labels ``vector`` weakly dominates, except those with an equal vector (inlined: this
+    runs for every label admitted)."""
     b0, b1, b2, b3 = vector
-    for other in bag:
-        a = other.vector
-        if a[0] <= b0 and a[1] <= b1 and a[2] <= b2 and a[3] <= b3 and (other.block < 0 or other.block == block):
-            return False
     beaten = False
     for other in bag:
         a = other.vector
-        if (
-            b0 <= a[0]
-            and b1 <= a[1]
-            and b2 <= a[2]
-            and b3 <= a[3]
-            and a != vector
-            and (block < 0 or block == other.block)
-        ):
+        if b0 <= a[0] and b1 <= a[1] and b2 <= a[2] and b3 <= a[3] and a != vector:
             other.alive = False
             beaten = True
     if beaten:
         bag[:] = [other for other in bag if other.alive]
-    return True
 
 
-def _lexicographic_admit(
+def _lexicographic_kill(
     dominates: Callable[[Completion, Completion, tuple[int, ...]], bool], order: tuple[int, ...]
-) -> Callable[[list[Label], Vector, int], bool]:
-    def admit(bag: list[Label], vector: Vector, block: int) -> bool:
-        for other in bag:
-            if (other.block < 0 or other.block == block) and dominates(other.vector, vector, order):
-                return False
+) -> Callable[[list[Label], Vector], None]:
+    def kill(bag: list[Label], vector: Vector) -> None:
         beaten = False
         for other in bag:
-            if (
-                (block < 0 or block == other.block)
-                and other.vector != vector
-                and dominates(vector, other.vector, order)
-            ):
+            if other.vector != vector and dominates(vector, other.vector, order):
                 other.alive = False
                 beaten = True
         if beaten:
             bag[:] = [other for other in bag if other.alive]
-        return True
 
-    return admit
+    return kill
 
 
 def u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
