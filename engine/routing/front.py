@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from bisect import bisect_right
 
 Completion = tuple[float, float, float, float]
 """Arrival (min), cost (cents), transfers, CO2e (g); a route's vector or a label's optimistic completion."""
@@ -70,16 +71,18 @@ class FoundFront:
             return any(v[0] <= arrive and v[1] <= cost and v[2] <= transfers and v[3] <= co2e for v in self._all)
         stairs = self._costs
         if stairs and transfers >= 0:
-            k = min(int(transfers), len(stairs) - 1)
-            costs = stairs[k]
-            i = bisect.bisect_right(costs, cost)
+            k = int(transfers)
+            if k >= len(stairs):
+                k = len(stairs) - 1
+            i = bisect_right(stairs[k], cost)
             if i and self._co2e[k][i - 1] <= co2e:
                 return True
-        for v in self._pending:
-            if v[0] > arrive:
-                return False
-            if v[1] <= cost and v[2] <= transfers and v[3] <= co2e:
-                return True
+        if self._pending:
+            for v in self._pending:
+                if v[0] > arrive:
+                    return False
+                if v[1] <= cost and v[2] <= transfers and v[3] <= co2e:
+                    return True
         return False
 
     def _activate(self, vector: Completion) -> None:

@@ -168,6 +168,9 @@ def search(
     constrained = bool(resources)
     front_dominates = None if front is None else front.dominates
 
+    def found_key(route: Label) -> tuple[float, float, float, float]:
+        return _key4(route.vector, order)
+
     out_links = compiled.out_links
     link_to = compiled.link_to
     link_service = compiled.link_service
@@ -314,8 +317,7 @@ def search(
             if bag is found:
                 # Routes found stay sorted in the heap's order: target pruning can stop at the first that arrives
                 # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
-                key = _key4(vector, order)
-                found.insert(bisect.bisect_right([_key4(f.vector, order) for f in found], key), child)
+                found.insert(bisect.bisect_right(found, _key4(vector, order), key=found_key), child)
                 if front is not None:
                     front.add(vector)
                 if not pareto:
