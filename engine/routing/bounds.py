@@ -16,16 +16,19 @@ bounds drop the rounding of each hop to whole cents or grams, so ``ROUNDING_SLAC
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from engine.network.model import CargoClass, Mode
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, LOOSE_LOAD_UNITS, QueryContext
 
 INF = 1 << 62
+SCIPY_FROM_MOVES = 50_000
+"""Link-state graphs with at least this many moves run their bound searches in scipy; smaller ones (the shipped
+network has ~2,000) in a heap loop, which is as fast there and spares the command line and each fresh worker
+scipy's import (~0.2 s; the start-up tests keep scipy out of both). Both give the same floats."""
 ROUNDING_SLACK = 100
 """Cents (or grams) subtracted from scaled bounds to cover per-hop rounding (≤ 0.5 each)."""
 
@@ -282,9 +285,10 @@ def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel |
     the links that reach ``target``: from 0 there, or, when ``after`` is given (the bounds once ``target`` is
     passed), from ``after``'s value of each such link.
 
-    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code: about 45 ms for a new destination
-    at 10k nodes, where the heap loop in Python took 0.7 s); its float sums are the heap loop's, so the bounds are
-    bit for bit the same. Unreachable is ``INF``.
+    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code: about 30 ms for a new destination
+    at 10k nodes, where the heap loop in Python took 0.7 s), or the heap loop below ``SCIPY_FROM_MOVES``; the
+    float sums are the same (each distance is the previous one plus the move's weight), so are the bounds.
+    Unreachable is ``INF``.
     """
     n = len(graph.usable)
     sources = np.flatnonzero(graph.usable & (graph.link_to == target))
@@ -293,6 +297,17 @@ def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel |
     if not len(sources):
         return tuple(np.full(n, float(INF)) for _ in range(5))  # type: ignore[return-value]
     runs: list[np.ndarray] = []
+    if len(graph.indices) < SCIPY_FROM_MOVES:
+        indptr, indices = graph.indptr.tolist(), graph.indices.tolist()
+        starts = sources.tolist()
+        for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
+            seeds = [0.0] * len(starts) if after is None else after[criterion][sources].tolist()
+            runs.append(np.array(_heap_dijkstra(n, indptr, indices, graph.data[criterion].tolist(), starts, seeds)))
+        return runs[0], runs[1], runs[2], runs[3], runs[4]
+    # Imported here: only large networks pay for scipy's import.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
     for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
         if after is None:
             matrix = csr_matrix((graph.data[criterion], graph.indices, graph.indptr), shape=(n, n))
@@ -312,3 +327,26 @@ def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel |
         dist[np.isinf(dist)] = float(INF)
         runs.append(dist)
     return runs[0], runs[1], runs[2], runs[3], runs[4]
+
+
+def _heap_dijkstra(
+    n: int, indptr: list[int], indices: list[int], weights: list[float], starts: list[int], seeds: list[float]
+) -> list[float]:
+    """Dijkstra over the CSR rows from ``starts`` (each at its seed value); unreachable is ``INF``."""
+    dist = [float(INF)] * n
+    for start, seed in zip(starts, seeds, strict=True):
+        if seed < dist[start]:
+            dist[start] = seed
+    heap = [(dist[start], start) for start in set(starts)]
+    heapq.heapify(heap)
+    while heap:
+        d, link = heapq.heappop(heap)
+        if d > dist[link]:
+            continue
+        for k in range(indptr[link], indptr[link + 1]):
+            candidate = d + weights[k]
+            previous = indices[k]
+            if candidate < dist[previous]:
+                dist[previous] = candidate
+                heapq.heappush(heap, (candidate, previous))
+    return dist

@@ -34,7 +34,9 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.usable_nodes",
         "routing.link_rules",
         "routing.container_freight",
+        "routing.bound_graph",
         "routing.bounds",
+        "routing.u_turn_blocks",
         "routing.link_facts",
     }
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
