@@ -68,7 +68,9 @@ class Bounds:
 
 
 ArrayLevel = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""A level of bounds as stored in the view cache: float64 arrays (8 bytes a link-state, a quarter of a list's)."""
+"""A level of bounds of a large network as stored in the view cache: float64 arrays (8 bytes a link-state, a
+quarter of a list's). Small networks keep lists (:data:`PerLink`): making lists per query cost ~40 µs on the
+shipped network, a tenth of a CHEAPEST query."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +159,10 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
     )
 
 
-def _as_lists(level: ArrayLevel) -> PerLink:
-    """A level as Python lists, which the search indexes fastest (about 10 µs for the shipped network)."""
+def _as_lists(level: PerLink | ArrayLevel) -> PerLink:
+    """A level as Python lists, which the search indexes fastest."""
+    if isinstance(level[0], list):
+        return level
     time, unit, fixed, co2e, transfers = level
     return time.tolist(), unit.tolist(), fixed.tolist(), co2e.tolist(), transfers.tolist()
 
@@ -280,7 +284,9 @@ def _bound_graph(ctx: QueryContext, mode: str) -> _BoundGraph:
     )
 
 
-def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel | None) -> ArrayLevel:
+def _reverse_state_dijkstra(
+    graph: _BoundGraph, target: int, after: PerLink | ArrayLevel | None
+) -> PerLink | ArrayLevel:
     """Five independent shortest-path runs (time, unit cost, fixed cost, CO2e, transfers) over link-states, towards
     the links that reach ``target``: from 0 there, or, when ``after`` is given (the bounds once ``target`` is
     passed), from ``after``'s value of each such link.
@@ -293,17 +299,19 @@ def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel |
     n = len(graph.usable)
     sources = np.flatnonzero(graph.usable & (graph.link_to == target))
     if after is not None:
-        sources = sources[after[TIME][sources] < INF]
+        reached = after[TIME]
+        sources = np.array([s for s in sources.tolist() if reached[s] < INF], dtype=np.int64)
     if not len(sources):
         return tuple(np.full(n, float(INF)) for _ in range(5))  # type: ignore[return-value]
-    runs: list[np.ndarray] = []
     if len(graph.indices) < SCIPY_FROM_MOVES:
         indptr, indices = graph.indptr.tolist(), graph.indices.tolist()
         starts = sources.tolist()
+        lists: list[list[float]] = []
         for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
-            seeds = [0.0] * len(starts) if after is None else after[criterion][sources].tolist()
-            runs.append(np.array(_heap_dijkstra(n, indptr, indices, graph.data[criterion].tolist(), starts, seeds)))
-        return runs[0], runs[1], runs[2], runs[3], runs[4]
+            seeds = [0.0] * len(starts) if after is None else [float(after[criterion][s]) for s in starts]
+            lists.append(_heap_dijkstra(n, indptr, indices, graph.data[criterion].tolist(), starts, seeds))
+        return lists[0], lists[1], lists[2], lists[3], lists[4]
+    runs: list[np.ndarray] = []
     # Imported here: only large networks pay for scipy's import.
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -317,7 +325,7 @@ def _reverse_state_dijkstra(graph: _BoundGraph, target: int, after: ArrayLevel |
             # label that has just passed it.
             matrix = csr_matrix(
                 (
-                    np.concatenate([graph.data[criterion], after[criterion][sources]]),
+                    np.concatenate([graph.data[criterion], np.asarray(after[criterion])[sources]]),
                     np.concatenate([graph.indices, sources.astype(np.int32)]),
                     np.append(graph.indptr, graph.indptr[-1] + len(sources)),
                 ),
