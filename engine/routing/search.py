@@ -5,9 +5,10 @@ Terminology
 - A **label** is a partial route: the cargo at a node at a time, aboard a service (or not yet boarded), loose or
   containerised, having passed the first ``k`` via nodes, with its criteria vector
   ``(arrival_min, cost_cents, transfers, co2e_g)``.
-- Labels live in **bags** keyed by that state ``(node, service, previous node, loose, via_index)``: the next
-  transfer, the next wait, the next de-consolidation and the no-U-turn rule depend on it, so labels in different
-  states never dominate each other.
+- Labels live in **bags** keyed by that state ``(node, service, loose, via_index)``: the next transfer, the next
+  wait and the next de-consolidation depend on it, so labels in different states never dominate each other. The
+  previous node matters only to the no-U-turn rule: each label carries the node it may not turn back to (its
+  *block*), and dominance within a bag also requires a compatible block (:func:`u_turn_blocks`).
 - **Pareto mode** keeps, per bag, the labels no other label weakly dominates on all four criteria. Time is FIFO and
   waiting is free, so a label that is no worse on every criterion can replace the other on every continuation:
   dropping dominated labels is exact.
@@ -37,7 +38,9 @@ from dataclasses import dataclass
 
 from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, Bounds, lower_bounds
+from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
+from engine.routing.front import FoundFront
 
 ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
 STOP_POLL = 64
@@ -55,7 +58,19 @@ class Label:
     ``alive`` turns false when a better label replaces this one in its bag; the heap then skips it.
     """
 
-    __slots__ = ("alive", "link", "loose", "node", "optimistic", "parent", "service", "step", "vector", "via")
+    __slots__ = (
+        "alive",
+        "block",
+        "link",
+        "loose",
+        "node",
+        "optimistic",
+        "parent",
+        "service",
+        "step",
+        "vector",
+        "via",
+    )
 
     def __init__(
         self,
@@ -77,6 +92,7 @@ class Label:
         self.link = link
         self.step = step
         self.alive = True
+        self.block = -1  # the node this label may not turn straight back to aboard its service (-1: none)
         self.optimistic: Completion = vector
 
     def __repr__(self) -> str:
@@ -140,11 +156,20 @@ def search(
     )
     dominates = _pareto_dominates if pareto else _lexicographic_dominates(order, resources)
     any_dominates = _pareto_any if pareto else _lexicographic_any(dominates, order)
-    found_dominates = _pareto_any_sorted if pareto and order[0] == ARRIVE else any_dominates
+    kill = _pareto_kill if pareto else _lexicographic_kill(dominates, order)
+    uturn = u_turn_blocks(compiled)
+    # Target pruning: in Pareto mode labels leave the heap by optimistic arrival, so the routes found are indexed
+    # (:class:`FoundFront`); the lexicographic mode stops at its first route better than every label left.
+    front = FoundFront() if pareto and order[0] == ARRIVE else None
     deadline = INF if constraints.arrive_by is None else _deadline_min(ctx)
     budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
     co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
     max_transfers = INF if constraints.max_transfers is None else constraints.max_transfers
+    constrained = bool(resources)
+    front_dominates = None if front is None else front.dominates
+
+    def found_key(route: Label) -> tuple[float, float, float, float]:
+        return _key4(route.vector, order)
 
     out_links = compiled.out_links
     link_to = compiled.link_to
@@ -155,14 +180,14 @@ def search(
     n_via = len(via_nodes)
     destination = ctx.destination
     step = ctx.step
-    lb_time, lb_transfers = bounds.time_min, bounds.transfers
-    cost_unit, cost_fixed, cost_scale = bounds.cost_per_unit, bounds.cost_fixed, bounds.cost_scale
-    co2e_unit, co2e_scale, slack = bounds.co2e_per_unit, bounds.co2e_scale, bounds.slack
+    levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
+    cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order
 
     start = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
     start.optimistic = (ctx.ready_min + bounds.origin[0], bounds.origin[1], bounds.origin[2], bounds.origin[3])
-    bags: dict[tuple[int, int, int, bool, int], list[Label]] = {}
+    bags: dict[tuple[int, ...], list[Label]] = {}  # by state (node, service, loose, via) [+ U-turn block]
+    blocked: dict[tuple[int, ...], list[list[Label]]] = {}  # state → its bags of labels with a U-turn block
     found: list[Label] = []
     best_key: tuple[float, ...] = ()  # lexicographic mode: key of the best route found so far
     # A* order: labels leave the heap in the lexicographic order of their optimistic completion.
@@ -179,7 +204,11 @@ def search(
             if not pareto and entry[:4] >= best_key:
                 break  # lexicographic A*: nothing left can beat the route found
             popped_optimistic = label.optimistic
-            if found_dominates(found, popped_optimistic):
+            if front is not None:
+                front.advance(popped_optimistic[0])
+                if front.dominates(popped_optimistic):
+                    continue
+            elif any_dominates(found, popped_optimistic):
                 continue
         settled += 1
         if should_stop is not None and not settled % STOP_POLL:
@@ -194,17 +223,29 @@ def search(
         service = label.service
         loose = label.loose
         via_index = label.via
+        level = levels[via_index]
+        if via_index < n_via:
+            via_target, level_after = via_nodes[via_index], levels[via_index + 1]
+        else:
+            via_target, level_after = -1, level
         for link in out_links[node]:
             ok = link_ok[link]
             if ok is None:
                 ok = usable(link)
             if not ok:
                 continue
-            outcome = step(node, arrive, service, loose, link, came_from)
-            if outcome is None:
-                continue
+            to = link_to[link]
+            if to == via_target:
+                via = via_index + 1
+                lb_time, lb_unit, lb_fixed, lb_co2e, lb_transfers = level_after
+            else:
+                via = via_index
+                lb_time, lb_unit, lb_fixed, lb_co2e, lb_transfers = level
             bound_time = lb_time[link]
             if bound_time >= INF:
+                continue  # a dead end: the destination (or the next via node) cannot be reached from there
+            outcome = step(node, arrive, service, loose, link, came_from)
+            if outcome is None:
                 continue
             new_transfers = transfers + outcome.transfer
             new_arrive = outcome.arrive
@@ -218,21 +259,19 @@ def search(
             new_co2e = co2e + outcome.co2e_g
             optimistic: Completion = (
                 new_arrive + bound_time,
-                new_cost + cost_scale * cost_unit[link] + cost_fixed[link] - slack,
+                new_cost + cost_scale * lb_unit[link] + lb_fixed[link] - slack,
                 new_transfers + lb_transfers[link],
-                new_co2e + co2e_scale * co2e_unit[link] - slack,
+                new_co2e + co2e_scale * lb_co2e[link] - slack,
             )
-            if (
+            if constrained and (
                 optimistic[0] > deadline
                 or optimistic[1] > budget
                 or optimistic[3] > co2e_cap
                 or optimistic[2] > max_transfers
             ):
                 continue
-            to = link_to[link]
-            via = via_index + 1 if via_index < n_via and to == via_nodes[via_index] else via_index
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            if found and found_dominates(found, optimistic):
+            if found and (front_dominates(optimistic) if front_dominates else any_dominates(found, optimistic)):
                 if on_label is not None:
                     on_label(
                         "pruned", Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
@@ -240,29 +279,47 @@ def search(
                 continue
             loose_after = outcome.loose_after
             new_service = link_service[link]
+            block = uturn[link]
             if to == destination and via == n_via:
                 bag = found
-            else:
-                bag_key = (to, new_service, node, loose_after, via)
+                if bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    kill(bag, vector)
+            elif block < 0:  # no way back aboard: this label may replace any label of its state
+                state = (to, new_service, loose_after, via)
+                bag = bags.get(state)  # type: ignore[assignment]
+                if bag is None:
+                    bag = bags[state] = []
+                elif bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    kill(bag, vector)
+                for restricted in blocked.get(state, ()):
+                    if restricted:
+                        kill(restricted, vector)
+            else:  # dominated by the state's unrestricted labels or by those with the same block
+                state = (to, new_service, loose_after, via)
+                free = bags.get(state)
+                if free and any_dominates(free, vector):
+                    continue
+                bag_key = (to, new_service, loose_after, via, block)
                 bag = bags.get(bag_key)  # type: ignore[assignment]
                 if bag is None:
                     bag = bags[bag_key] = []
-            if bag:
-                if any_dominates(bag, vector):
-                    continue
-                beaten = False
-                for other in bag:
-                    if dominates(vector, other.vector, order):
-                        other.alive = False
-                        beaten = True
-                if beaten:
-                    bag[:] = [other for other in bag if other.alive]
+                    blocked.setdefault(state, []).append(bag)
+                elif bag:
+                    if any_dominates(bag, vector):
+                        continue
+                    kill(bag, vector)
             child = Label(vector, to, new_service, loose_after, via, label, link, outcome)
+            child.block = block
             if bag is found:
                 # Routes found stay sorted in the heap's order: target pruning can stop at the first that arrives
                 # later than the label tested (Pareto mode), and found[0] is the best so far (lexicographic mode).
-                key = _key4(vector, order)
-                found.insert(bisect.bisect_right([_key4(f.vector, order) for f in found], key), child)
+                found.insert(bisect.bisect_right(found, _key4(vector, order), key=found_key), child)
+                if front is not None:
+                    front.add(vector)
                 if not pareto:
                     best_key = _key4(found[0].vector, order)
                 continue
@@ -301,16 +358,61 @@ def _pareto_any(labels: list[Label], b: Completion) -> bool:
     return False
 
 
-def _pareto_any_sorted(labels: list[Label], b: Completion) -> bool:
-    """:func:`_pareto_any` for labels sorted by arrival: none after the first later arrival can dominate ``b``."""
-    b0, b1, b2, b3 = b
-    for label in labels:
-        a = label.vector
-        if a[0] > b0:
-            return False
-        if a[1] <= b1 and a[2] <= b2 and a[3] <= b3:
-            return True
-    return False
+def _pareto_kill(bag: list[Label], vector: Vector) -> None:
+    """Remove from ``bag`` the labels ``vector`` weakly dominates, except those with an equal vector (inlined: this
+    runs for every label admitted)."""
+    b0, b1, b2, b3 = vector
+    beaten = False
+    for other in bag:
+        a = other.vector
+        if b0 <= a[0] and b1 <= a[1] and b2 <= a[2] and b3 <= a[3] and a != vector:
+            other.alive = False
+            beaten = True
+    if beaten:
+        bag[:] = [other for other in bag if other.alive]
+
+
+def _lexicographic_kill(
+    dominates: Callable[[Completion, Completion, tuple[int, ...]], bool], order: tuple[int, ...]
+) -> Callable[[list[Label], Vector], None]:
+    def kill(bag: list[Label], vector: Vector) -> None:
+        beaten = False
+        for other in bag:
+            if other.vector != vector and dominates(vector, other.vector, order):
+                other.alive = False
+                beaten = True
+        if beaten:
+            bag[:] = [other for other in bag if other.alive]
+
+    return kill
+
+
+def u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
+    """Per link ``u → v`` of service ``s``: ``u`` if ``s`` also has a link ``v → u``, else -1.
+
+    Why the previous node is not part of a bag's state, and what replaces it. The only thing the previous node
+    changes is the no-U-turn rule (:meth:`QueryContext.step`: aboard ``s`` at ``v`` having come from ``u``, the
+    links of ``s`` from ``v`` back to ``u`` are closed). So a label's set of possible continuations is that of its
+    state ``(node, service, loose, via)`` minus the links its *block* closes: none when the service has no link
+    back (block -1), else the links of ``s`` from ``v`` to ``u`` (block ``u``). Label ``a`` may replace label
+    ``b`` of the same state when ``a``'s vector dominates ``b``'s **and** every continuation open to ``b`` is open
+    to ``a``: ``a.block`` is -1 or equals ``b.block`` (blocks of different nodes close disjoint link sets). That
+    side condition keeps dominance exact (the brute-force tests judge it) while labels that came from different
+    nodes, or whose service cannot turn back, share a bag and prune each other.
+
+    Equal vectors: the label already in the bag stays (the first found is the route returned, as before); a
+    newcomer with an equal vector and a wider set of continuations joins the bag beside it instead of replacing
+    it, so each vector keeps the route the search has always returned.
+    """
+    return compiled.network.views.get(("routing.u_turn_blocks",), lambda: _u_turn_blocks(compiled))
+
+
+def _u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
+    runs = set(zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True))
+    return tuple(
+        u if (v, u, s) in runs else -1
+        for u, v, s in zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True)
+    )
 
 
 def _lexicographic_any(
