@@ -65,7 +65,8 @@ def run_size(size: Size, workdir: Path) -> dict[str, Any]:
     try:
         subprocess.run(command, check=True, timeout=size.process_budget_s, cwd=Path(__file__).resolve().parent.parent)
     except subprocess.TimeoutExpired:
-        return {"size": size.name, "did_not_finish_s": size.process_budget_s, "generate_s": generate_s}
+        partial = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+        return {"size": size.name, "did_not_finish_s": size.process_budget_s, "generate_s": generate_s} | partial
     except subprocess.CalledProcessError as exc:
         return {"size": size.name, "failed": f"exit status {exc.returncode}", "generate_s": generate_s}
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
@@ -77,7 +78,10 @@ def targets(points: list[dict[str, Any]]) -> dict[str, bool | None]:
     by = {p["size"]: p for p in points if "nodes" in p}
 
     def check(size: str, test: Any) -> bool | None:
-        return bool(test(by[size])) if size in by else None
+        try:
+            return bool(test(by[size]))
+        except KeyError:  # the size did not run, or stopped before that stage
+            return None
 
     def pareto_p50(p: dict[str, Any], limit_ms: float) -> bool:
         return bool(p["pareto"]["did_not_finish"] == 0 and p["pareto"]["p50_ms"] <= limit_ms)
@@ -115,14 +119,22 @@ def main() -> None:
 
 
 def _line(p: dict[str, Any]) -> str:
-    if "nodes" not in p:
-        return f"did not finish in {p.get('did_not_finish_s')} s" if "did_not_finish_s" in p else str(p.get("failed"))
-    return (
-        f"load {p['load_s']:.1f} s, CHEAPEST cold p50 {p['cheapest_cold']['p50_ms']:.1f} ms / warm "
-        f"{p['cheapest_warm']['p50_ms']:.2f} ms, PARETO p50 {p['pareto']['p50_ms']:.1f} ms "
-        f"({p['pareto']['did_not_finish']} did not finish), bounds {p['lower_bounds_new_destination']['time_ms']:.0f} "
-        f"ms, RSS {p['peak_rss_mib']:.0f} MiB"
-    )
+    parts = [f"did not finish in {p['did_not_finish_s']} s"] if "did_not_finish_s" in p else []
+    if "failed" in p:
+        parts.append(str(p["failed"]))
+    if "load_s" in p:
+        parts.append(f"load {p['load_s']:.1f} s")
+    if "cheapest_cold" in p:
+        parts.append(f"CHEAPEST cold p50 {p['cheapest_cold']['p50_ms']:.1f} ms")
+    if "cheapest_warm" in p:
+        parts.append(f"warm {p['cheapest_warm']['p50_ms']:.2f} ms")
+    if "lower_bounds_new_destination" in p:
+        parts.append(f"bounds {p['lower_bounds_new_destination']['time_ms']:.0f} ms")
+    if "pareto" in p:
+        parts.append(f"PARETO p50 {p['pareto']['p50_ms']:.1f} ms ({p['pareto']['did_not_finish']} did not finish)")
+    if "peak_rss_mib" in p:
+        parts.append(f"RSS {p['peak_rss_mib']:.0f} MiB")
+    return ", ".join(parts)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,11 @@ def chart_png(points: list[dict[str, Any]]) -> bytes:
     """A log-log chart of time (ms) against nodes, one line per series; sizes that did not run are left out."""
     rows = []
     for p in points:
-        if "nodes" not in p:
-            continue
         for name, value in SERIES:
-            v = value(p)
+            try:
+                v = value(p)
+            except KeyError:  # stopped before this stage
+                continue
             if v is not None and not math.isnan(v) and v > 0:
                 rows.append({"nodes": p["nodes"], "series": name, "ms": v})
     chart = (
@@ -44,8 +45,8 @@ def chart_png(points: list[dict[str, Any]]) -> bytes:
     return bytes(vl_convert.vegalite_to_png(chart.to_json(), scale=1))
 
 
-def _ms(summary: dict[str, Any]) -> str:
-    if not summary.get("queries"):
+def _ms(summary: dict[str, Any] | None) -> str:
+    if not summary or not summary.get("queries"):
         return "–"
     text = f"{summary['p50_ms']:.2f} / {summary['p95_ms']:.2f}"
     if summary.get("did_not_finish"):  # counted at the budget: the percentiles are lower bounds
@@ -78,14 +79,16 @@ def markdown(result: dict[str, Any]) -> str:
             why = f"did not finish in {p['did_not_finish_s']} s" if "did_not_finish_s" in p else p.get("failed", "")
             lines.append(f"| {p['size']} | {why} |" + " |" * (header.count("|") - 3))
             continue
-        b = p["lower_bounds_new_destination"]
+        b = p.get("lower_bounds_new_destination", {})
+        m = p.get("martins", {})
+        ratio = m.get("martins_over_engine_median")
+        size = p["size"] + (f" (stopped at {p['did_not_finish_s']} s)" if "did_not_finish_s" in p else "")
         lines.append(
-            f"| {p['size']} | {p['nodes']:,} | {p['links']:,} | {p['generate_s'] or '–'} | {p['load_s']:.2f} | "
-            f"{p['peak_rss_mib']:.0f} | {_ms(p['cheapest_cold'])} | {_ms(p['cheapest_warm'])} | "
-            f"{_ms(p['networkx_dijkstra'])} | {_ms(p['scipy_csgraph_dijkstra'])} | {b['time_ms']:.1f} | "
-            f"{b['tracemalloc_peak_mib']:.2f} | {_ms(p['pareto'])} | {_ms(p['martins'])} | "
-            f"{'≥ ' if p['martins'].get('ratio_is_lower_bound') else ''}"
-            f"{p['martins']['martins_over_engine_median'] or '–'} |"
+            f"| {size} | {p['nodes']:,} | {p['links']:,} | {p['generate_s'] or '–'} | {p['load_s']:.2f} | "
+            f"{p['peak_rss_mib']:.0f} | {_ms(p.get('cheapest_cold'))} | {_ms(p.get('cheapest_warm'))} | "
+            f"{_ms(p.get('networkx_dijkstra'))} | {_ms(p.get('scipy_csgraph_dijkstra'))} | "
+            f"{b.get('time_ms', '–')} | {b.get('tracemalloc_peak_mib', '–')} | {_ms(p.get('pareto'))} | "
+            f"{_ms(m)} | {'≥ ' if m.get('ratio_is_lower_bound') else ''}{ratio or '–'} |"
         )
     lines += [
         "",

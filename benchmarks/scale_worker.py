@@ -4,7 +4,7 @@
 network and measures, on a seeded sample of its origin × destination pairs (:func:`benchmarks.realistic.base_pairs`):
 
 - load time (``load_network``, validation included) and the first ``compile_network``;
-- CHEAPEST cold: the first query to each destination on the fresh snapshot (bounds computed then);
+- CHEAPEST cold: the first query to each of 4 destinations on the fresh snapshot (bounds computed then);
 - CHEAPEST warm: the same queries again, median of 3 rounds; networkx and scipy Dijkstra on the same pairs;
 - lower bounds for a destination no query has used (:func:`engine.routing.model.lower_bounds`): time, then the
   peak traced allocation (tracemalloc) for another new destination;
@@ -24,6 +24,7 @@ import resource
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,40 +38,57 @@ from engine.routing import Objective, RouteQuery, find_routes
 from engine.routing.model import QueryContext, compile_network, lower_bounds
 
 PAIRS = 16
+COLD_DESTINATIONS = 4
+"""First queries to a new destination timed (each computes bounds: seconds apiece at 100k nodes)."""
 SEED = 20261213
 
 
-def measure(directory: Path, pareto_budget_s: float, stage_budget_s: float) -> dict[str, Any]:
-    """Every measurement of the module docstring for the network in ``directory``."""
+def measure(
+    directory: Path, pareto_budget_s: float, stage_budget_s: float, checkpoint: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Every measurement of the module docstring for the network in ``directory``; ``checkpoint`` receives the
+    results so far after each stage (so a process stopped at its time budget still reports what it measured)."""
+    out: dict[str, Any] = {"completed_stages": []}
+
+    def done(stage: str, **results: Any) -> None:
+        out.update(results)
+        out["completed_stages"].append(stage)
+        out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        checkpoint(out)
+
     start = time.perf_counter()
     network = load_network(directory)
     load_s = time.perf_counter() - start
     start = time.perf_counter()
     compiled = compile_network(network)
-    compile_s = time.perf_counter() - start
+    done("load", network=network.label, nodes=len(network.nodes), links=len(network.links),
+         load_s=round(load_s, 3), compile_s=round(time.perf_counter() - start, 3))  # fmt: skip
 
     pairs = base_pairs(network, SEED)
     random.Random(SEED).shuffle(pairs)
     pairs = pairs[:PAIRS]
     cheapest = [replace(q, objective=Objective.CHEAPEST, max_routes=1) for q in pairs]
-    cold, seen = [], set()
+    cold: list[float] = []
+    seen: set[str] = set()
     for query in cheapest:
-        if query.destination not in seen:
+        if query.destination not in seen and len(seen) < COLD_DESTINATIONS:
             seen.add(query.destination)
             t0 = time.perf_counter()
             find_routes(network, query)
             cold.append((time.perf_counter() - t0) * 1000)
+    done("cheapest_cold", pairs=len(pairs), cheapest_cold=summary(cold))
     for query in cheapest:
         find_routes(network, query)
     warm = time_rounds([lambda q=q: find_routes(network, q) for q in cheapest])
-
     graphs = {teu: FreightGraph(network, teu) for teu in {q.shipment.teu for q in cheapest}}
-    nx_times = time_rounds(
-        [lambda q=q: graphs[q.shipment.teu].networkx_path(q.origin, q.destination) for q in cheapest]
-    )
-    sp_times = time_rounds([lambda q=q: graphs[q.shipment.teu].scipy_path(q.origin, q.destination) for q in cheapest])
+    peer_pairs = [(graphs[q.shipment.teu], q.origin, q.destination) for q in cheapest]
+    nx_times = time_rounds([lambda g=g, o=o, d=d: g.networkx_path(o, d) for g, o, d in peer_pairs])
+    sp_times = time_rounds([lambda g=g, o=o, d=d: g.scipy_path(o, d) for g, o, d in peer_pairs])
+    done("cheapest_warm", cheapest_warm=summary(warm), networkx_dijkstra=summary(nx_times),
+         scipy_csgraph_dijkstra=summary(sp_times))  # fmt: skip
 
-    bounds = _new_destination_bounds(network, compiled, seen, pairs[0])
+    used = {q.destination for q in pairs}
+    done("bounds", lower_bounds_new_destination=_new_destination_bounds(network, compiled, used, pairs[0]))
 
     pareto_ms: dict[int, float] = {}
     pareto_dnf, stage_end = 0, time.perf_counter() + stage_budget_s
@@ -86,6 +104,9 @@ def measure(directory: Path, pareto_budget_s: float, stage_budget_s: float) -> d
             continue
         pareto_ms[i] = (time.perf_counter() - t0) * 1000
         sizes.append(result.pareto_size)
+    done("pareto", pareto=_censored(list(pareto_ms.values()), pareto_dnf, pareto_budget_s)
+         | {"not_started": len(pairs) - len(pareto_ms) - pareto_dnf, "budget_s": pareto_budget_s}
+         | {"pareto_size_median": statistics.median(sizes) if sizes else None})  # fmt: skip
 
     martins_ms, ratios, martins_dnf = [], [], 0
     stage_end = time.perf_counter() + stage_budget_s
@@ -101,27 +122,10 @@ def measure(directory: Path, pareto_budget_s: float, stage_budget_s: float) -> d
             continue
         martins_ms.append((time.perf_counter() - t0) * 1000)
         ratios.append(martins_ms[-1] / engine_ms)
-
-    return {
-        "network": network.label,
-        "nodes": len(network.nodes),
-        "links": len(network.links),
-        "load_s": round(load_s, 3),
-        "compile_s": round(compile_s, 3),
-        "pairs": len(pairs),
-        "cheapest_cold": summary(cold),
-        "cheapest_warm": summary(warm),
-        "networkx_dijkstra": summary(nx_times),
-        "scipy_csgraph_dijkstra": summary(sp_times),
-        "lower_bounds_new_destination": bounds,
-        "pareto": _censored(list(pareto_ms.values()), pareto_dnf, pareto_budget_s)
-        | {"not_started": len(pairs) - len(pareto_ms) - pareto_dnf, "budget_s": pareto_budget_s}
-        | {"pareto_size_median": statistics.median(sizes) if sizes else None},
-        "martins": _censored(martins_ms, martins_dnf, pareto_budget_s)
-        | {"martins_over_engine_median": round(statistics.median(ratios), 2) if ratios else None}
-        | {"ratio_is_lower_bound": martins_dnf > 0},
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    done("martins", martins=_censored(martins_ms, martins_dnf, pareto_budget_s)
+         | {"martins_over_engine_median": round(statistics.median(ratios), 2) if ratios else None}
+         | {"ratio_is_lower_bound": martins_dnf > 0})  # fmt: skip
+    return out
 
 
 def _censored(times_ms: list[float], dnf: int, budget_s: float) -> dict[str, Any]:
@@ -154,8 +158,13 @@ def main() -> None:
     parser.add_argument("--pareto-budget-s", type=float, default=20.0)
     parser.add_argument("--stage-budget-s", type=float, default=60.0)
     args = parser.parse_args()
-    result = measure(args.network, args.pareto_budget_s, args.stage_budget_s)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    def checkpoint(results: dict[str, Any]) -> None:
+        partial = args.out.with_suffix(".partial")
+        partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        partial.replace(args.out)  # whole files only: the parent may read it after stopping this process
+
+    measure(args.network, args.pareto_budget_s, args.stage_budget_s, checkpoint)
 
 
 if __name__ == "__main__":
