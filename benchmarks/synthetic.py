@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -439,12 +441,12 @@ def _write(out: Path, b: _Builder, origins: list[str], destinations: list[str]) 
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(schema.columns)
             writer.writerows(rows)
-    quoted = ", ".join
+    # JSON arrays of strings are valid TOML arrays.
     (out / "network.toml").write_text(
         f'name = "synthetic_{len(b.country)}_{b.seed}"\n'
         f'title = "Synthetic China–Europe network, {len(b.country):,} nodes, seed {b.seed} (benchmarks/synthetic.py)"\n'
-        f'currency = "USD"\n\n[connectivity]\norigins = [{quoted(f"{o!r}" for o in origins)}]\n'
-        f"destinations = [{quoted(f'{d!r}' for d in destinations)}]\n".replace("'", '"'),
+        f'currency = "USD"\n\n[connectivity]\norigins = {json.dumps(origins)}\n'
+        f"destinations = {json.dumps(destinations)}\n",
         encoding="utf-8",
     )
 
@@ -457,8 +459,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-validate", action="store_true", help="skip loading the result with load_network")
     args = parser.parse_args(argv)
-    import time
-
     start = time.perf_counter()
     try:
         counts = generate(args.out, args.nodes, args.seed)
