@@ -13,16 +13,19 @@ The peers answer one criterion on the same pairs: the shipment's freight cost pe
 ``usd_per_truck`` × trucks; air and per-kg links left out, containers do not fly), the cheapest of the parallel
 links, nodes of avoided countries removed. That graph is built once per (TEU, avoidance) before timing, for
 networkx (``dijkstra_path``) and for scipy (``csgraph.dijkstra`` from the origin with predecessors, then the path
-walked back). They ignore timetables, transfers, handling, borders and CO2e — the engine's CHEAPEST does not.
+walked back). The issue 3 peer is kept too: networkx on the network's MultiDiGraph with the weight computed per
+edge visit (:func:`multigraph_weight`), slower than the precomputed graph. The peers ignore timetables, transfers,
+handling, borders and CO2e — the engine's CHEAPEST does not.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -98,6 +101,22 @@ def link_freight_usd(link: Link, teu: int) -> float:
     if link.usd_per_truck is not None and link.teu_per_truck is not None:
         return link.usd_per_truck * math.ceil(teu / link.teu_per_truck - 1e-9)
     return math.inf
+
+
+def multigraph_weight(
+    network: Network, teu: int, avoid_countries: Iterable[str] = ()
+) -> Callable[[str, str, dict[str, dict[str, Any]]], float | None]:
+    """The issue 3 peer's weight on the network's own MultiDiGraph (``network.graph``), computed per edge visit: the
+    cheapest parallel link's freight; ``None`` (networkx: edge hidden) at nodes of avoided countries."""
+    avoided = frozenset(avoid_countries)
+    hidden = {n for n, node in network.nodes.items() if node.country in avoided}
+
+    def weight(u: str, v: str, edges: dict[str, dict[str, Any]]) -> float | None:
+        if u in hidden or v in hidden:
+            return None
+        return min(link_freight_usd(attributes["record"], teu) for attributes in edges.values())
+
+    return weight
 
 
 class FreightGraph:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import networkx as nx
 import pytest
 
 from benchmarks.realistic import (
@@ -14,6 +15,7 @@ from benchmarks.realistic import (
     MAIN_ORIGINS,
     FreightGraph,
     link_freight_usd,
+    multigraph_weight,
     realistic_mix,
 )
 from engine.network import Network
@@ -38,7 +40,7 @@ def _cost(graph: FreightGraph, path: list[str]) -> float:
 
 
 @pytest.mark.parametrize("avoid", [(), tuple(AVOID_RU_BY)])
-def test_networkx_and_scipy_find_equally_cheap_paths_avoiding_what_is_avoided(
+def test_the_three_peers_find_equally_cheap_paths_avoiding_what_is_avoided(
     shipped_network: Network, avoid: tuple[str, ...]
 ) -> None:
     graph = FreightGraph(shipped_network, 2, avoid)
@@ -48,6 +50,10 @@ def test_networkx_and_scipy_find_equally_cheap_paths_avoiding_what_is_avoided(
         assert by_scipy[0] == origin
         assert by_scipy[-1] == destination
         assert math.isclose(_cost(graph, by_networkx), _cost(graph, by_scipy), rel_tol=1e-9)
+        on_multigraph = nx.dijkstra_path_length(
+            shipped_network.graph, origin, destination, weight=multigraph_weight(shipped_network, 2, avoid)
+        )
+        assert math.isclose(on_multigraph, _cost(graph, by_scipy), rel_tol=1e-9)
         assert not {shipped_network.nodes[n].country for n in by_scipy} & set(avoid)
 
 
