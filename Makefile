@@ -74,7 +74,9 @@ network: setup
 network-map: setup
 	$(UV) run --frozen --no-sync python graphs/build/network_map.py $(NETWORK)
 
-# Benchmarks write benchmarks/results/; BENCH=routing runs one of them.
+# Benchmarks write benchmarks/results/; BENCH=routing runs one of them (the seeded and the realistic China → Europe
+# mix with networkx, scipy and Martins beside it), BENCH=scale the scale curves (shipped, 1k, 10k, 100k synthetic
+# nodes; SCALE_SIZES=shipped,1000 limits them).
 bench: setup
 	$(UV) run --frozen --no-sync python -m benchmarks $(BENCH)
 

@@ -15,6 +15,7 @@ import pytest
 from engine.cli import main
 from engine.errors import InputFileError, NetworkDataError
 from engine.network import Network, load_network
+from engine.network.inputs import MAX_ROWS
 from engine.network.scenario import apply_edits, load_scenario
 from engine.routing import Objective, RouteQuery, Shipment, find_routes
 from tests.conftest import NETWORKS
@@ -142,9 +143,9 @@ BAD_NETWORKS: list[tuple[str, Mutation, str]] = [
     ),
     ("parallel-links-40", append_links(40), "links.csv:2: to: 41 links run from 'ORIGIN' to 'BORDER_CN'; at most 32"),
     (
-        "parallel-links-200k",
-        append_links(200_000),
-        "links.csv: has 200,007 lines; a table may have at most 100,000 rows",
+        "links-past-the-row-limit",
+        append_links(MAX_ROWS + 1),
+        f"links.csv: has {MAX_ROWS + 8:,} lines; a table may have at most {MAX_ROWS:,} rows",
     ),
     ("nodes-is-a-directory", make_directory("nodes.csv"), "nodes.csv: file not found"),
     (

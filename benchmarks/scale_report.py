@@ -1,0 +1,101 @@
+"""The scale benchmark's table (``scale.md``) and chart (``scale.png``, Altair rendered by vl-convert, offline)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+TITLE = "Scale curves (benchmarks/results/scale.md; a query that did not finish counts at its budget)"
+SERIES = (
+    ("PARETO p50 (engine)", lambda p: p["pareto"]["p50_ms"]),
+    ("CHEAPEST cold p50", lambda p: p["cheapest_cold"]["p50_ms"]),
+    ("CHEAPEST warm p50", lambda p: p["cheapest_warm"]["p50_ms"]),
+    ("networkx Dijkstra p50", lambda p: p["networkx_dijkstra"]["p50_ms"]),
+    ("scipy Dijkstra p50", lambda p: p["scipy_csgraph_dijkstra"]["p50_ms"]),
+    ("lower bounds, new destination", lambda p: p["lower_bounds_new_destination"]["time_ms"]),
+    ("Martins p50", lambda p: p["martins"]["p50_ms"]),
+    ("load (ms)", lambda p: p["load_s"] * 1000),
+)
+
+
+def chart_png(points: list[dict[str, Any]]) -> bytes:
+    """A log-log chart of time (ms) against nodes, one line per series; sizes that did not run are left out."""
+    rows = []
+    for p in points:
+        for name, value in SERIES:
+            try:
+                v = value(p)
+            except KeyError:  # stopped before this stage
+                continue
+            if v is not None and not math.isnan(v) and v > 0:
+                rows.append({"nodes": p["nodes"], "series": name, "ms": v})
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=TITLE)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("nodes:Q", scale=alt.Scale(type="log"), title="nodes"),
+            y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title="milliseconds (log)"),
+            color=alt.Color("series:N", title=None),
+        )
+        .properties(width=560, height=360)
+    )
+    return bytes(vl_convert.vegalite_to_png(chart.to_json(), scale=1))
+
+
+def _ms(summary: dict[str, Any] | None) -> str:
+    if not summary or not summary.get("queries"):
+        return "–"
+    text = f"{summary['p50_ms']:.2f} / {summary['p95_ms']:.2f}"
+    if summary.get("did_not_finish"):  # counted at the budget: the percentiles are lower bounds
+        return f"≥ {text} ({summary['did_not_finish']} of {summary['queries']} DNF in {summary['censored_at_s']:g} s)"
+    return text
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The table of every size, the targets and how the run was made."""
+    m = result["machine"]
+    header = (
+        "| size | nodes | links | generate s | load s | peak RSS MiB | CHEAPEST cold p50/p95 ms | CHEAPEST warm "
+        "p50/p95 ms | networkx p50/p95 ms | scipy p50/p95 ms | bounds new dest ms | bounds peak MiB | PARETO "
+        "p50/p95 ms | Martins p50/p95 ms | Martins ÷ engine |"
+    )
+    lines = [
+        "# Scale benchmark",
+        "",
+        f"Shipped network and synthetic networks (`benchmarks/synthetic.py`, seed {result['seed']}), each measured "
+        f"in its own process (`benchmarks/scale_worker.py`). Run {m['when_utc']} on {m['cpu']} ({m['cores']} cores, "
+        f"{m['memory_gib']} GiB), Python {m['python']}, commit {m['git_commit']}. Produced by "
+        "`make bench BENCH=scale`. DNF = stopped at the per-query budget; PARETO starts no new query after the "
+        "stage budget. Chart: `scale.png`.",
+        "",
+        header,
+        "|" + "---|" * (header.count("|") - 1),
+    ]
+    for p in result["points"]:
+        if "nodes" not in p:
+            why = f"did not finish in {p['did_not_finish_s']} s" if "did_not_finish_s" in p else p.get("failed", "")
+            lines.append(f"| {p['size']} | {why} |" + " |" * (header.count("|") - 3))
+            continue
+        b = p.get("lower_bounds_new_destination", {})
+        m = p.get("martins", {})
+        ratio = m.get("martins_over_engine_median")
+        size = p["size"] + (f" (stopped at {p['did_not_finish_s']} s)" if "did_not_finish_s" in p else "")
+        lines.append(
+            f"| {size} | {p['nodes']:,} | {p['links']:,} | {p['generate_s'] or '–'} | {p['load_s']:.2f} | "
+            f"{p['peak_rss_mib']:.0f} | {_ms(p.get('cheapest_cold'))} | {_ms(p.get('cheapest_warm'))} | "
+            f"{_ms(p.get('networkx_dijkstra'))} | {_ms(p.get('scipy_csgraph_dijkstra'))} | "
+            f"{b.get('time_ms', '–')} | {b.get('tracemalloc_peak_mib', '–')} | {_ms(p.get('pareto'))} | "
+            f"{_ms(m)} | {'≥ ' if m.get('ratio_is_lower_bound') else ''}{ratio or '–'} |"
+        )
+    lines += [
+        "",
+        "Targets (issue 13): "
+        + ", ".join(
+            f"{k}: {'met' if v else 'NOT met' if v is not None else 'not run'}" for k, v in result["targets"].items()
+        ),
+        "",
+    ]
+    return "\n".join(lines)
