@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from engine.network import Network
 from engine.routing import RouteQuery
-from engine.routing.model import QueryContext, compile_network, to_minutes
+from engine.routing.model import QueryContext, compile_routing, to_minutes
 
 Vector = tuple[int, int, int, int]
 
@@ -72,7 +72,7 @@ def martins(network: Network, query: RouteQuery, time_budget_s: float | None = N
         Distinct criteria vectors of the Pareto-optimal routes, sorted, with label counts.
     """
     query.check_against(network)
-    ctx = QueryContext(compile_network(network), query)
+    ctx = QueryContext(compile_routing(network), query)  # the search's arrays: through products too
     c = ctx.compiled
     q = query.constraints
     unlimited = 1 << 62

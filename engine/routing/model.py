@@ -6,6 +6,8 @@ network and transfer graph):
 
 - :func:`compile_network` — the solver arrays of a snapshot (:class:`CompiledNetwork`: node and link ids as list
   indexes, minutes, cents), kept with the snapshot in its view cache (:mod:`engine.network.views`);
+- :func:`compile_routing` — the arrays the route search itself uses: :func:`compile_network` plus one service per
+  through tariff (:mod:`engine.routing.through`); a baseline that must find the search's routes uses this one;
 - :class:`QueryContext` — the per-query cost context; its :meth:`~QueryContext.step` is the single definition of
   what taking a link costs in time, money, transfers and CO2e, returning a :class:`Step` (or ``None`` when the
   rules forbid it);
@@ -23,6 +25,7 @@ from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, QueryContext, Step
 from engine.routing.result import build_route
+from engine.routing.through import compile_routing
 from engine.routing.timetable import Departures, from_minutes, to_minutes
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "Step",
     "build_route",
     "compile_network",
+    "compile_routing",
     "from_minutes",
     "lower_bounds",
     "to_minutes",
