@@ -17,7 +17,7 @@ from engine.optimize import Demand
 
 SEED = 20261213
 ORIGIN_COUNTRIES = ("CN", "KZ")
-SEGMENTS = (
+SEGMENTS: tuple[tuple[frozenset[str], frozenset[Mode]], ...] = (
     (frozenset(), frozenset()),
     (frozenset({"RU", "BY"}), frozenset()),
     (frozenset({"RU", "BY"}), frozenset({Mode.SEA})),
@@ -44,7 +44,7 @@ def synthetic_demand(network: Network, count: int, origins: int = 40, seed: int 
         msg = f"count: {count} commodities need more terminals than the network has ({len(starts)} × {len(ends)})"
         raise ValueError(msg)
     seen: set[tuple[str, str, int]] = set()
-    demand = []
+    demand: list[Demand] = []
     while len(demand) < count:
         origin, destination, segment = rng.choice(starts), rng.choice(ends), rng.randrange(len(SEGMENTS))
         if (origin, destination, segment) in seen:

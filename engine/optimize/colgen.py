@@ -133,8 +133,8 @@ def solve_path_lp(
             break
         for column in entering:
             pools[column.commodity].add(column.links)
-            master.add(column)
             columns.append(column)
+        master.add_all(entering)
         iteration += 1
 
     if tie_break and columns:
@@ -191,8 +191,8 @@ def _least_co2e(
             return result  # the flows of this solve are feasible and cost no more than the optimum
         for column in entering:
             pools[column.commodity].add(column.links)
-            master.add(column)
             columns.append(column)
+        master.add_all(entering)
         iteration += 1
 
 
