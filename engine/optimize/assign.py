@@ -25,12 +25,12 @@ from engine.network.model import Network
 from engine.optimize.capacity import Capacities
 from engine.optimize.colgen import (
     DEFAULT_REDUCED_COST_TOLERANCE,
-    Commodity,
     IterationInfo,
     PathSolution,
     solve_path_lp,
 )
 from engine.optimize.demand import Demand
+from engine.optimize.master import Commodity
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
 from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR

@@ -31,7 +31,6 @@ the solver met first; the duals reported stay the first pass's.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,38 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
-from engine.optimize.transfer_graph import FloatArray, IntArray, TransferGraph
+from engine.optimize.master import Column, Commodity, Master
+from engine.optimize.pricing import Pricer
+from engine.optimize.transfer_graph import FloatArray, TransferGraph
 
 DEFAULT_GAP = 1e-6
 DEFAULT_REDUCED_COST_TOLERANCE = 1e-9
 DEFAULT_MAX_ITERATIONS = 500
 TIE_BREAK_TOLERANCE = 1e-12
 """Relative slack on the optimal generalized cost allowed to the tie-break pass (LP round-off, not a trade-off)."""
-
-
-@dataclass(frozen=True)
-class Commodity:
-    """One demand row in solver terms: node indexes, the segment's graph index, TEU/week and the penalty."""
-
-    origin: int
-    destination: int
-    segment: int
-    demand: float
-    penalty: float
-
-
-@dataclass(frozen=True)
-class Column:
-    """One path of one commodity with its per-TEU money (USD), hours, CO2e (kg) and generalized cost (USD)."""
-
-    commodity: int
-    links: tuple[int, ...]
-    lifts: tuple[int, ...]
-    usd: float
-    hours: float
-    co2e_kg: float
-    cost: float
 
 
 @dataclass(frozen=True)
@@ -104,97 +80,6 @@ class PathSolution:
     node_dual: FloatArray
 
 
-class _Master:
-    """The restricted master LP in MathOpt; capacity rows are created when a column first uses them."""
-
-    def __init__(
-        self,
-        commodities: Sequence[Commodity],
-        link_cap: FloatArray,
-        node_cap: FloatArray,
-        solver: str,
-    ) -> None:
-        self.model = mathopt.Model(name="path_assignment")
-        self.link_cap = link_cap
-        self.node_cap = node_cap
-        self.demand_rows: list[mathopt.LinearConstraint | None] = []
-        self.unserved_vars: list[mathopt.Variable | None] = []
-        for k, commodity in enumerate(commodities):
-            if commodity.demand <= 0:
-                self.demand_rows.append(None)
-                self.unserved_vars.append(None)
-                continue
-            u = self.model.add_variable(lb=0.0, name=f"u{k}")
-            self.model.objective.set_linear_coefficient(u, commodity.penalty)
-            row = self.model.add_linear_constraint(lb=commodity.demand, ub=commodity.demand, name=f"d{k}")
-            row.set_coefficient(u, 1.0)
-            self.demand_rows.append(row)
-            self.unserved_vars.append(u)
-        self.link_rows: dict[int, mathopt.LinearConstraint] = {}
-        self.node_rows: dict[int, mathopt.LinearConstraint] = {}
-        self.column_vars: list[mathopt.Variable] = []
-        self.cost_row: mathopt.LinearConstraint | None = None
-        self.lp = IncrementalLP(self.model, solver_order(solver, LP_SOLVERS, "solver"))
-
-    def add(self, column: Column) -> None:
-        x = self.model.add_variable(lb=0.0, name=f"x{len(self.column_vars)}")
-        if self.cost_row is None:
-            self.model.objective.set_linear_coefficient(x, column.cost)
-        else:  # the tie-break pass: least CO2e among the assignments that cost no more than the optimum
-            self.model.objective.set_linear_coefficient(x, column.co2e_kg)
-            self.cost_row.set_coefficient(x, column.cost)
-        row = self.demand_rows[column.commodity]
-        assert row is not None
-        row.set_coefficient(x, 1.0)
-        for link in column.links:
-            if np.isfinite(self.link_cap[link]):
-                link_row = self.link_rows.get(link)
-                if link_row is None:
-                    link_row = self.model.add_linear_constraint(ub=float(self.link_cap[link]), name=f"l{link}")
-                    self.link_rows[link] = link_row
-                link_row.set_coefficient(x, link_row.get_coefficient(x) + 1.0)
-        for node in column.lifts:
-            if np.isfinite(self.node_cap[node]):
-                node_row = self.node_rows.get(node)
-                if node_row is None:
-                    node_row = self.model.add_linear_constraint(ub=float(self.node_cap[node]), name=f"n{node}")
-                    self.node_rows[node] = node_row
-                node_row.set_coefficient(x, node_row.get_coefficient(x) + 1.0)
-        self.column_vars.append(x)
-
-    def fix_cost(self, columns: Sequence[Column], commodities: Sequence[Commodity], bound: float) -> None:
-        """Switch to the tie-break objective (CO2e kg/week) with generalized cost ≤ ``bound`` as a row."""
-        self.cost_row = self.model.add_linear_constraint(ub=bound, name="cost")
-        for x, column in zip(self.column_vars, columns, strict=True):
-            self.model.objective.set_linear_coefficient(x, column.co2e_kg)
-            self.cost_row.set_coefficient(x, column.cost)
-        for u, commodity in zip(self.unserved_vars, commodities, strict=True):
-            if u is not None:
-                self.model.objective.set_linear_coefficient(u, 0.0)
-                self.cost_row.set_coefficient(u, commodity.penalty)
-
-    def cost_dual(self, result: mathopt.SolveResult) -> float:
-        """``−θ ≥ 0``, the dual of the cost row (CO2e kg saved per USD of extra cost allowed)."""
-        assert self.cost_row is not None
-        return max(0.0, -float(result.dual_values([self.cost_row])[0]))
-
-    def solve(self) -> tuple[float, FloatArray, FloatArray, FloatArray, mathopt.SolveResult]:
-        result = self.lp.solve()
-        rows = [r for r in self.demand_rows if r is not None]
-        values = result.dual_values(rows) if rows else []
-        pi = np.zeros(len(self.demand_rows))
-        pi[[k for k, r in enumerate(self.demand_rows) if r is not None]] = values
-        mu = np.zeros(len(self.link_cap))
-        if self.link_rows:
-            keys = list(self.link_rows)
-            mu[keys] = result.dual_values([self.link_rows[k] for k in keys])
-        nu = np.zeros(len(self.node_cap))
-        if self.node_rows:
-            keys = list(self.node_rows)
-            nu[keys] = result.dual_values([self.node_rows[k] for k in keys])
-        return float(result.objective_value()), pi, np.minimum(mu, 0.0), np.minimum(nu, 0.0), result
-
-
 def solve_path_lp(
     graphs: Sequence[TransferGraph],
     commodities: Sequence[Commodity],
@@ -216,8 +101,8 @@ def solve_path_lp(
     ``TIE_BREAK_TOLERANCE`` relative), the one with the least CO2e, by column generation on its own (exact) LP;
     the duals reported are the first pass's (any optimal dual is complementary to any optimal flow).
     """
-    master = _Master(commodities, link_cap, node_cap, solver)
-    pricer = _Pricer(graphs, commodities, usd_per_hour)
+    master = Master(commodities, link_cap, node_cap, solver)
+    pricer = Pricer(graphs, commodities, usd_per_hour)
     pools: list[set[tuple[int, ...]]] = [set() for _ in commodities]
     columns: list[Column] = []
     demand = np.array([c.demand for c in commodities])
@@ -227,20 +112,12 @@ def solve_path_lp(
     iteration = 0
     while True:
         z, pi, mu, nu, result = master.solve()
-        shortest, found = pricer.price(-mu, -nu)
+        shortest = pricer.price(-mu, -nu)
         slack = np.minimum(penalty, shortest) - pi
         bound = z + float(np.sum(np.where(demand > 0, demand * np.minimum(0.0, slack), 0.0)))
         best_bound = max(best_bound, bound)
         gap_now = max(0.0, (z - best_bound) / max(1.0, abs(z)))
-        reduced = shortest - pi
-        entering = [
-            column
-            for k, column in enumerate(found)
-            if column is not None
-            and demand[k] > 0
-            and reduced[k] < -reduced_cost_tolerance * max(1.0, abs(pi[k]))
-            and column.links not in pools[k]
-        ]
+        entering = _entering(pricer, shortest - pi, pi, demand, pools, reduced_cost_tolerance)
         if on_iteration is not None:
             on_iteration(IterationInfo(iteration, z, best_bound, gap_now, len(entering), len(columns), master.lp.name))
         status = ""
@@ -256,8 +133,8 @@ def solve_path_lp(
             break
         for column in entering:
             pools[column.commodity].add(column.links)
-            master.add(column)
             columns.append(column)
+        master.add_all(entering)
         iteration += 1
 
     if tie_break and columns:
@@ -285,8 +162,8 @@ def solve_path_lp(
 
 
 def _least_co2e(
-    master: _Master,
-    pricer: _Pricer,
+    master: Master,
+    pricer: Pricer,
     commodities: Sequence[Commodity],
     columns: list[Column],
     pools: list[set[tuple[int, ...]]],
@@ -300,102 +177,37 @@ def _least_co2e(
     ``θ ≤ 0`` the cost row's dual, so arc weights ``e_a + (−θ) c_a − μ_l − ν_v`` are non-negative.
     """
     master.fix_cost(columns, commodities, optimum + TIE_BREAK_TOLERANCE * max(1.0, abs(optimum)))
+    demand = np.array([c.demand for c in commodities])
     started = time.monotonic()
     iteration = 0
     while True:
         _, pi, mu, nu, result = master.solve()
         theta = master.cost_dual(result)
         weights = [g.co2e_kg + theta * base for g, base in zip(pricer.graphs, pricer.base, strict=True)]
-        shortest, found = pricer.price(-mu, -nu, weights)
-        reduced = shortest - pi
-        entering = [
-            column
-            for k, column in enumerate(found)
-            if column is not None
-            and commodities[k].demand > 0
-            and reduced[k] < -DEFAULT_REDUCED_COST_TOLERANCE * max(1.0, abs(pi[k]))
-            and column.links not in pools[k]
-        ]
+        shortest = pricer.price(-mu, -nu, weights)
+        entering = _entering(pricer, shortest - pi, pi, demand, pools, DEFAULT_REDUCED_COST_TOLERANCE)
         out_of_time = time_limit_s is not None and time.monotonic() - started > time_limit_s
         if not entering or iteration >= max_iterations or out_of_time:
             return result  # the flows of this solve are feasible and cost no more than the optimum
         for column in entering:
             pools[column.commodity].add(column.links)
-            master.add(column)
             columns.append(column)
+        master.add_all(entering)
         iteration += 1
 
 
-class _Pricer:
-    """Cheapest path of every commodity under the current duals: one Dijkstra per segment over its origins."""
+def _entering(
+    pricer: Pricer,
+    reduced: FloatArray,
+    pi: FloatArray,
+    demand: FloatArray,
+    pools: list[set[tuple[int, ...]]],
+    tolerance: float,
+) -> list[Column]:
+    """The columns that enter: negative reduced cost (relative ``tolerance``) and not yet in the commodity's pool.
 
-    def __init__(self, graphs: Sequence[TransferGraph], commodities: Sequence[Commodity], usd_per_hour: float) -> None:
-        self.graphs = graphs
-        self.commodities = commodities
-        self.base = [g.generalized(usd_per_hour) for g in graphs]
-        self.by_segment: list[list[int]] = [[] for _ in graphs]
-        for k, commodity in enumerate(commodities):
-            if commodity.demand > 0:
-                self.by_segment[commodity.segment].append(k)
-        self.origins: list[IntArray] = []
-        self.row_of: list[dict[int, int]] = []
-        for members in self.by_segment:
-            origins = sorted({commodities[k].origin for k in members})
-            self.origins.append(np.array(origins, dtype=np.int32))
-            self.row_of.append({o: i for i, o in enumerate(origins)})
-        self.arrivals = {
-            (c.segment, c.destination): graphs[c.segment].arrival_vertices(c.destination) for c in commodities
-        }
-
-    def price(
-        self, link_surcharge: FloatArray, node_surcharge: FloatArray, weights: Sequence[FloatArray] | None = None
-    ) -> tuple[FloatArray, list[Column | None]]:
-        """Cheapest path per commodity under arc ``weights`` per segment (default: generalized cost) plus the
-        surcharges; the columns carry their generalized cost whatever the weights."""
-        shortest = np.full(len(self.commodities), np.inf)
-        found: list[Column | None] = [None] * len(self.commodities)
-        padded_nodes = np.append(node_surcharge, 0.0)  # index -1 (no transfer) reads the 0 at the end
-        for s, graph in enumerate(self.graphs):
-            members = self.by_segment[s]
-            if not members:
-                continue
-            base = self.base[s] if weights is None else weights[s]
-            arc_weights = base + link_surcharge[graph.link] + padded_nodes[graph.lift_node]
-            dist, pred = graph.shortest(arc_weights, self.origins[s])
-            for k in members:
-                commodity = self.commodities[k]
-                arrivals = self.arrivals[(s, commodity.destination)]
-                if len(arrivals) == 0:
-                    continue
-                row = self.row_of[s][commodity.origin]
-                candidates = dist[row, arrivals]
-                best = int(np.argmin(candidates))
-                if not np.isfinite(candidates[best]):
-                    continue
-                shortest[k] = float(candidates[best])
-                found[k] = _column(graph, k, pred[row], int(arrivals[best]), self.base[s])
-        return shortest, found
-
-
-def _column(graph: TransferGraph, commodity: int, pred: IntArray, last: int, base: FloatArray) -> Column:
-    """Walk the predecessor tree back from vertex ``last`` and total the path's per-TEU figures."""
-    vertices = [last]
-    while vertices[-1] < graph.n_links:
-        vertices.append(int(pred[vertices[-1]]))
-    vertices.reverse()
-    arcs = []
-    for tail, head in itertools.pairwise(vertices):
-        start, end = int(graph.indptr[tail]), int(graph.indptr[tail + 1])
-        offset = int(np.flatnonzero(graph.head[start:end] == head)[0])
-        arcs.append(start + offset)
-    index = np.array(arcs, dtype=np.int64)
-    lifts = tuple(int(v) for v in graph.lift_node[index] if v >= 0)
-    return Column(
-        commodity=commodity,
-        links=tuple(vertices[1:]),
-        lifts=lifts,
-        usd=float(graph.usd[index].sum()),
-        hours=float(graph.hours[index].sum()),
-        co2e_kg=float(graph.co2e_kg[index].sum()),
-        cost=float(base[index].sum()),
-    )
+    Only these paths are walked back and totalled (an unreachable commodity has ``reduced = inf``).
+    """
+    candidates = np.flatnonzero((demand > 0) & (reduced < -tolerance * np.maximum(1.0, np.abs(pi))))
+    columns = (pricer.column(int(k)) for k in candidates)
+    return [column for column in columns if column.links not in pools[column.commodity]]

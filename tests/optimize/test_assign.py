@@ -263,3 +263,22 @@ def test_glop_gives_the_same_optimum(toy_network: Network) -> None:
     glop = assign_demand(toy_network, AssignRequest(demand, gap=0.0, solver="glop"))
     assert glop.solver == "glop"
     assert glop.objective_usd_per_week == pytest.approx(highs.objective_usd_per_week, rel=1e-9)
+
+
+def test_shipped_network_matches_the_arc_lp(shipped_network: Network, shipped_demand: list[Demand]) -> None:
+    """Issue 13: the assignment's objective equals the arc LP's within 1e-6 on the shipped network and demand,
+    with the default capacities (rail capped by its timetable, so rows bind)."""
+    result = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0))
+    caps = weekly_capacities(shipped_network)
+    oracle = solve_arc_lp(
+        shipped_network,
+        shipped_demand,
+        caps.link_teu_per_week,
+        caps.node_teu_per_week,
+        usd_per_teu_day=20.0,
+        unserved_usd_per_teu=10_000.0,
+    )
+    assert result.status == "optimal"
+    assert result.shadow_prices.height > 0
+    assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6)
+    assert result.unserved_teu_per_week == pytest.approx(oracle.unserved, rel=1e-6, abs=1e-6)

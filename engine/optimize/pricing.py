@@ -1,0 +1,99 @@
+"""Pricing for the path assignment: every commodity's cheapest path under the master's duals.
+
+One scipy Dijkstra per cargo segment over all its origins (C, one call) gives the distances; only the commodities
+whose reduced cost is negative get their path walked back and totalled (:meth:`Pricer.column`), with the arcs of a
+path found by one vectorised search in a sorted ``(tail, head)`` key array rather than a scan per arc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.optimize.master import Column, Commodity
+from engine.optimize.transfer_graph import FloatArray, IntArray, TransferGraph
+
+
+class Pricer:
+    """Cheapest path of every commodity under the current duals: one Dijkstra per segment over its origins."""
+
+    def __init__(self, graphs: Sequence[TransferGraph], commodities: Sequence[Commodity], usd_per_hour: float) -> None:
+        self.graphs = graphs
+        self.commodities = commodities
+        self.base = [g.generalized(usd_per_hour) for g in graphs]
+        self.by_segment: list[list[int]] = [[] for _ in graphs]
+        for k, commodity in enumerate(commodities):
+            if commodity.demand > 0:
+                self.by_segment[commodity.segment].append(k)
+        self.origins: list[IntArray] = []
+        self.row_of: list[dict[int, int]] = []
+        for members in self.by_segment:
+            origins = sorted({commodities[k].origin for k in members})
+            self.origins.append(np.array(origins, dtype=np.int32))
+            self.row_of.append({o: i for i, o in enumerate(origins)})
+        self.arrivals = {
+            (c.segment, c.destination): graphs[c.segment].arrival_vertices(c.destination) for c in commodities
+        }
+        # arc of (tail, head): the line graph has no parallel arcs, so the key tail · n + head is unique
+        self._keys: list[np.ndarray] = []
+        self._arc_of_key: list[np.ndarray] = []
+        for g in graphs:
+            keys = g.tail.astype(np.int64) * g.n_vertices + g.head.astype(np.int64)
+            order = np.argsort(keys, kind="stable")
+            self._keys.append(keys[order])
+            self._arc_of_key.append(order)
+        self._pred: list[np.ndarray] = [np.zeros((0, 0), dtype=np.int32) for _ in graphs]
+        self._last = np.full(len(commodities), -1, dtype=np.int64)
+
+    def price(
+        self, link_surcharge: FloatArray, node_surcharge: FloatArray, weights: Sequence[FloatArray] | None = None
+    ) -> FloatArray:
+        """Cost of every commodity's cheapest path under arc ``weights`` per segment (default: generalized cost)
+        plus the surcharges (``inf`` when there is none); :meth:`column` then gives the path itself."""
+        shortest = np.full(len(self.commodities), np.inf)
+        self._last[:] = -1
+        padded_nodes = np.append(node_surcharge, 0.0)  # index -1 (no transfer) reads the 0 at the end
+        for s, graph in enumerate(self.graphs):
+            members = self.by_segment[s]
+            if not members:
+                continue
+            base = self.base[s] if weights is None else weights[s]
+            arc_weights = base + link_surcharge[graph.link] + padded_nodes[graph.lift_node]
+            dist, self._pred[s] = graph.shortest(arc_weights, self.origins[s])
+            for k in members:
+                commodity = self.commodities[k]
+                arrivals = self.arrivals[(s, commodity.destination)]
+                if len(arrivals) == 0:
+                    continue
+                candidates = dist[self.row_of[s][commodity.origin], arrivals]
+                best = int(np.argmin(candidates))
+                if not np.isfinite(candidates[best]):
+                    continue
+                shortest[k] = float(candidates[best])
+                self._last[k] = int(arrivals[best])
+        return shortest
+
+    def column(self, k: int) -> Column:
+        """The path of commodity ``k`` found by the last :meth:`price` (which must have found one)."""
+        commodity = self.commodities[k]
+        s = commodity.segment
+        graph = self.graphs[s]
+        pred = self._pred[s][self.row_of[s][commodity.origin]]
+        vertices = [int(self._last[k])]
+        while vertices[-1] < graph.n_links:
+            vertices.append(int(pred[vertices[-1]]))
+        vertices.reverse()
+        path = np.asarray(vertices, dtype=np.int64)
+        keys = path[:-1] * graph.n_vertices + path[1:]
+        index = self._arc_of_key[s][np.searchsorted(self._keys[s], keys)]
+        lifts = graph.lift_node[index]
+        return Column(
+            commodity=k,
+            links=tuple(vertices[1:]),
+            lifts=tuple(int(v) for v in lifts[lifts >= 0]),
+            usd=float(graph.usd[index].sum()),
+            hours=float(graph.hours[index].sum()),
+            co2e_kg=float(graph.co2e_kg[index].sum()),
+            cost=float(self.base[s][index].sum()),
+        )
