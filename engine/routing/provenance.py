@@ -9,7 +9,13 @@ cells by); otherwise it **rests on an estimate**. The cells behind each part:
 part                   cells
 =====================  ==========================================================================================
 freight                the link's tariff: ``usd_per_kg`` (loose cargo by air), ``usd_per_truck`` (and
-                       ``teu_per_truck`` for containers) or ``usd_per_teu``
+                       ``teu_per_truck`` for containers) or ``usd_per_teu``; on a through product's link the
+                       through tariff's ``usd_20ft``/``usd_40ft``; for a service with a dated rate series
+                       (``rate_series.csv``) the ``value`` of the point that priced the query **and** the link's
+                       tariff cell (the fare is that cell × point ÷ base: the point's price prorated by the cell)
+surcharge              the ``usd`` cell of each surcharge row (``surcharges.csv``) charged on the link or at the
+                       transfer before it (a step's surcharge cents are inside its freight cents: they are split
+                       off and credited to their own rows, never to the link's tariff)
 handling               the boarding node's ``handling_h`` (minutes) and, at a lift, ``handling_usd_per_teu`` or
                        ``handling_usd_per_kg`` (cents)
 de-consolidation       the airport's ``deconsolidation_h`` and ``deconsolidation_usd_per_teu``
@@ -43,6 +49,7 @@ from typing import NamedTuple
 from engine.network.model import ESTIMATE, Network, Provenance, ServiceKind
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
+from engine.routing.pricing import QueryPricing, surcharge_source_keys
 
 
 class FigureProvenance(NamedTuple):
@@ -58,6 +65,10 @@ class FigureProvenance(NamedTuple):
     sourced_share: float
 
 
+NO_FIGURE = FigureProvenance((), False, 1.0)
+"""The provenance of a figure with no parts (nothing charged)."""
+
+
 class LegProvenance(NamedTuple):
     """Provenance of a leg's figures. ``time`` covers the leg's minutes from the cargo's arrival at the boarding
     node to its arrival at the alighting node (handling, de-consolidation, wait, border dwell, run)."""
@@ -71,6 +82,8 @@ class LegProvenance(NamedTuple):
     wait: FigureProvenance
     distance: FigureProvenance
     co2e: FigureProvenance
+    surcharge: FigureProvenance = NO_FIGURE
+    """The leg's surcharges (and the transfer's before it), credited to the surcharge rows' sources."""
 
 
 class TransferProvenance(NamedTuple):
@@ -105,6 +118,8 @@ class RouteProvenance(NamedTuple):
     transfers: tuple[TransferProvenance, ...]
     border_crossings: tuple[BorderProvenance, ...]
     network_as_of: date | None
+    surcharge: FigureProvenance = NO_FIGURE
+    """The route's surcharges, credited to the surcharge rows' sources (part of ``cost``)."""
 
     @property
     def cost_sourced_share(self) -> float:
@@ -129,6 +144,15 @@ def _cell(*cells: tuple[str, ...]) -> _Cell:
     real = dict.fromkeys(k for keys in cells for k in keys if k != ESTIMATE)
     sourced = bool(cells) and all(any(k != ESTIMATE for k in keys) for keys in cells)
     return _Cell(sourced, tuple(real))
+
+
+def _both(first: _Cell, second: _Cell) -> _Cell:
+    """A part computed from two resolved cells: sourced when both are; ``first``'s keys first."""
+    return _Cell(first.sourced and second.sourced, tuple(dict.fromkeys((*first.keys, *second.keys))))
+
+
+_UNATTRIBUTED = _Cell(False, ())
+"""Surcharge cents no surcharge row accounts for (should not happen): counted as an estimate, never as sourced."""
 
 
 class _LinkCells(NamedTuple):
@@ -266,15 +290,17 @@ class _LegTally:
         "entry_dwell",
         "distance",
         "co2e",
+        "surcharge",
     )
 
     def __init__(self) -> None:
         self.freight, self.handling, self.border, self.decons = _Tally(), _Tally(), _Tally(), _Tally()
         self.handling_time, self.decons_time, self.wait, self.run = _Tally(), _Tally(), _Tally(), _Tally()
         self.exit_dwell, self.entry_dwell, self.distance, self.co2e = _Tally(), _Tally(), _Tally(), _Tally()
+        self.surcharge = _Tally()
 
     def cost(self) -> _Tally:
-        return _Tally().merge(self.freight, self.handling, self.border, self.decons)
+        return _Tally().merge(self.freight, self.handling, self.border, self.decons, self.surcharge)
 
     def time(self) -> _Tally:
         return _Tally().merge(
@@ -292,16 +318,26 @@ class _LegTally:
             wait=self.wait.figure(),
             distance=self.distance.figure(),
             co2e=self.co2e.figure(),
+            surcharge=self.surcharge.figure(),
         )
 
 
 def route_provenance(
-    network: Network, compiled: CompiledNetwork, legs: Sequence[Sequence[Step]]
+    network: Network,
+    compiled: CompiledNetwork,
+    legs: Sequence[Sequence[Step]],
+    pricing: QueryPricing | None = None,
 ) -> tuple[tuple[LegProvenance, ...], RouteProvenance]:
     """The provenance of each leg and of the route whose steps are ``legs`` (one list of steps per vehicle); the
-    route's ``border_crossings`` are left empty for :func:`border_provenance`."""
+    route's ``border_crossings`` are left empty for :func:`border_provenance`.
+
+    ``pricing`` is the query's (:func:`engine.routing.pricing.query_pricing`): it says which surcharge rows and
+    which rate-series points priced the steps. Without it, surcharge cents count as unattributed estimates and
+    fares rest on the links' tariff cells alone.
+    """
     cells = _cells(network, compiled)
-    leg_tallies = [_leg_tally(cells, compiled, group) for group in legs]
+    priced = _PricedCells(compiled, pricing)
+    leg_tallies = [_leg_tally(cells, compiled, priced, group) for group in legs]
     transfers = tuple(
         TransferProvenance(t.handling_time.figure(), t.handling.figure(), t.decons_time.figure(), t.decons.figure())
         for t in leg_tallies[1:]
@@ -322,6 +358,7 @@ def route_provenance(
         transfers=transfers,
         border_crossings=(),
         network_as_of=network.as_of,
+        surcharge=whole.surcharge.figure(),
     )
     return tuple(t.provenance() for t in leg_tallies), route
 
@@ -339,7 +376,44 @@ def border_provenance(
     return tuple(borders)
 
 
-def _leg_tally(cells: _Cells, compiled: CompiledNetwork, steps: Sequence[Step]) -> _LegTally:
+class _PricedCells:
+    """The cells behind one query's prices: the surcharge rows charged per link and node, and the rate-series
+    point that priced each dated service."""
+
+    def __init__(self, compiled: CompiledNetwork, pricing: QueryPricing | None) -> None:
+        self.compiled = compiled
+        self.pricing = pricing
+        self._dated: dict[int, _Cell | None] = {}
+
+    def dated(self, link: int) -> _Cell | None:
+        """The cell of the rate-series point pricing ``link``'s service (``None``: no series, or a through
+        product's link, whose price is the through tariff's)."""
+        c = self.compiled
+        if self.pricing is None or (c.link_through and c.link_through[link] >= 0):
+            return None
+        service = c.link_service[link]
+        if service not in self._dated:
+            price = self.pricing.prices.get(c.service_ids[service]) if service >= 0 else None
+            self._dated[service] = None if price is None else _cell(price.source_keys)
+        return self._dated[service]
+
+    def surcharges(self, step: Step) -> list[tuple[int, _Cell]]:
+        """``step.surcharge_cents`` split by surcharge row: the link's rows, then the transfer's before it."""
+        if not step.surcharge_cents:
+            return []
+        if self.pricing is None:
+            return [(step.surcharge_cents, _UNATTRIBUTED)]
+        parts = [(cents, _cell(surcharge_source_keys(s))) for s, cents in self.pricing.link_surcharges[step.link]]
+        rest = step.surcharge_cents - sum(cents for cents, _ in parts)
+        at_node = self.pricing.transfer_surcharges[self.compiled.link_from[step.link]]
+        if rest and rest == sum(cents for _, cents in at_node):
+            parts += [(cents, _cell(surcharge_source_keys(s))) for s, cents in at_node]
+        elif rest:
+            parts.append((rest, _UNATTRIBUTED))
+        return parts
+
+
+def _leg_tally(cells: _Cells, compiled: CompiledNetwork, priced: _PricedCells, steps: Sequence[Step]) -> _LegTally:
     tally = _LegTally()
     first = steps[0]
     boarding = cells.nodes[compiled.link_from[first.link]]
@@ -356,7 +430,11 @@ def _leg_tally(cells: _Cells, compiled: CompiledNetwork, steps: Sequence[Step]) 
         tally.wait.add(first.wait_min, timetable)
     for step in steps:
         link = cells.links[step.link]
-        tally.freight.add(step.freight_cents, link.freight_loose if step.loose_after else link.freight_container)
+        fare = link.freight_loose if step.loose_after else link.freight_container
+        dated = priced.dated(step.link)
+        tally.freight.add(step.freight_cents - step.surcharge_cents, fare if dated is None else _both(dated, fare))
+        for cents, cell in priced.surcharges(step):
+            tally.surcharge.add(cents, cell)
         tally.run.add(compiled.link_run_min[step.link], link.run)
         tally.distance.add(round(compiled.link_distance_km[step.link] * 1000), link.distance)
         tally.co2e.add(step.co2e_g, link.co2e)

@@ -18,7 +18,7 @@ from engine.network.model import LoadUnit, Mode, Network
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.emissions import EmissionsReport, emissions_report
-from engine.routing.pricing import AppliedSurcharge, DatedPrice, leg_pricing
+from engine.routing.pricing import AppliedSurcharge, DatedPrice, leg_pricing, query_pricing
 from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.through import compile_routing
@@ -333,7 +333,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, [facts[step.link] for step in steps])
-    leg_provenance, provenance = route_provenance(network, compiled, groups)
+    leg_provenance, provenance = route_provenance(network, compiled, groups, query_pricing(compiled, query))
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []

@@ -9,8 +9,9 @@ One row per published figure (``graphs/<network>/README.md`` documents the colum
     2026-12-01T00:00Z --teu 2``), quoted as a shell would (``--via "baku port"``); empty for a ratio row.
 ``measure``
     ``transit_days`` (ready to arrival), ``cost_usd`` (the route's total), ``freight_usd`` (its freight
-    component, what a rate index quotes), ``co2e_kg``, or ``ratio`` (of two other rows' engine values, named in
-    ``ratio_of`` as ``NUMERATOR/DENOMINATOR``).
+    component, what a rate index quotes), ``freight_surcharges_usd`` (freight plus surcharges: a reefer spot rate,
+    whose reefer premium the engine charges as surcharges), ``co2e_kg``, or ``ratio`` (of two other rows' engine
+    values, named in ``ratio_of`` as ``NUMERATOR/DENOMINATOR``).
 ``published_low``, ``published_high``
     The published figure, or the published range (``published_high`` empty = a single value).
 ``source``
@@ -28,6 +29,10 @@ One row per published figure (``graphs/<network>/README.md`` documents the colum
     "three times longer" held as "at least 2"; reefer only "above dry").
 ``note``
     What the figure is and why it is compared so.
+``known_gap``
+    Empty for a row the engine is held to. Otherwise why the engine cannot meet the figure yet — the missing
+    source or model piece, concretely. Such a row is expected **outside** its band: when a fix brings it inside,
+    the check fails until the gap is removed and the row is held again.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ CALIBRATION = TableSchema(
         "accept_low",
         "accept_high",
         "note",
+        "known_gap",
     ),
     required_columns=("id", "measure", "published_low", "source", "kind", "tolerance"),
     numeric_columns=("published_low", "published_high", "tolerance", "accept_low", "accept_high"),
@@ -74,6 +80,7 @@ class Measure(enum.StrEnum):
     TRANSIT_DAYS = "transit_days"
     COST_USD = "cost_usd"
     FREIGHT_USD = "freight_usd"
+    FREIGHT_SURCHARGES_USD = "freight_surcharges_usd"
     CO2E_KG = "co2e_kg"
     RATIO = "ratio"
 
@@ -104,6 +111,8 @@ class CalibrationRow:
     accept_high: float
     note: str
     line: int
+    known_gap: str = ""
+    """Why the engine cannot meet this figure yet (empty: the row is held within its band)."""
 
     @property
     def published(self) -> float:
@@ -194,8 +203,22 @@ def _read_row(row: Row, known_sources: Collection[str]) -> CalibrationRow | None
     if band_high < band_low:
         row.problem("accept_high", f"the accepted band is empty: {band_low:g} to {band_high:g}")
     note = row.raw("note")
+    known_gap = row.raw("known_gap").strip()
     return CalibrationRow(
-        row_id, query, measure, ratio_of, low, high, source, kind, tolerance, band_low, band_high, note, row.line
+        row_id,
+        query,
+        measure,
+        ratio_of,
+        low,
+        high,
+        source,
+        kind,
+        tolerance,
+        band_low,
+        band_high,
+        note,
+        row.line,
+        known_gap,
     )
 
 

@@ -21,6 +21,7 @@ from engine.routing import (
     find_routes,
     result_to_json,
 )
+from engine.routing.query import ContainerType as C
 
 READY = datetime(2026, 12, 1, tzinfo=UTC)
 SOURCED = FigureProvenance((), False, 1.0)  # a figure of zero with no estimate behind it
@@ -150,3 +151,78 @@ def test_legs_add_up_to_the_route(shipped_network: Network, origin: str, destina
         keys = {k for lp in legs if lp for k in lp.cost.sources}
         assert keys == set(p.cost.sources)
         assert keys <= set(shipped_network.sources)
+
+
+# ------------------------------------------------------------------ surcharges and dated fares (issue 9 item 4)
+
+TOY_SURCHARGES = (
+    "id,kind,applies_to,cargo_class,usd,unit,valid_from,valid_to,sources,notes\n"
+    "WAR,war_risk,via:PORT_AZ,,100,teu,,,usd=CPMM-2022-KZ,usd: test value with a real key of the toy\n"
+    "PLUG,reefer_plug,transfer:PORT_KZ,reefer,24,container_day,,,usd=ARFC-2023,usd: test value\n"
+    "REEFER-RAIL,reefer_power,mode:rail,reefer,30,container_day,,,usd=ESTIMATE,usd: test value\n"
+)
+
+
+def _with(toy_copy: Path, file: str, text: str) -> Network:
+    (toy_copy / file).write_text(text, encoding="utf-8")
+    return load_network(toy_copy)
+
+
+def test_surcharges_rest_on_their_own_rows_not_on_the_link_tariff(toy_copy: Path) -> None:
+    network = _with(toy_copy, "surcharges.csv", TOY_SURCHARGES)
+    dry = fastest(network)
+    p = dry.provenance
+    assert p is not None
+    # The same freight as without surcharges (870 of 4,210 USD sourced by ARFC); the 200 USD war risk (2 TEU ×
+    # 100, arriving at PORT_AZ on the ferry) rests on its row's key, not on the ferry's estimated fare.
+    assert dry.cost.surcharge_usd == 200
+    assert p.freight == FigureProvenance(("ARFC-2023",), True, round(870 / 4210, 4))
+    assert p.surcharge == FigureProvenance(("CPMM-2022-KZ",), False, 1.0)
+    assert p.cost_sourced_share == round((870 + 626 + 370 + 200) / (6704 + 200), 4)
+    ferry = next(leg for leg in dry.legs if leg.service_id == "CASPIAN-FEEDER")
+    assert ferry.provenance is not None
+    assert ferry.provenance.surcharge == FigureProvenance(("CPMM-2022-KZ",), False, 1.0)
+    assert ferry.provenance.freight == FigureProvenance((), True, 0.0)
+
+    reefer = find_routes(
+        network, RouteQuery("ORIGIN", "DEST", READY, Shipment(0, 20_000, containers=((C.REEFER_40, 1),)))
+    ).routes[0]
+    rp = reefer.provenance
+    assert rp is not None
+    legs = {leg.service_id: leg for leg in reefer.legs}
+    plug = next(s.usd for s in legs["CASPIAN-FEEDER"].surcharges if s.surcharge_id == "PLUG")
+    war = next(s.usd for s in legs["CASPIAN-FEEDER"].surcharges if s.surcharge_id == "WAR")
+    # The plug at PORT_KZ is charged with the transfer onto the ferry: credited to ARFC; rail power is an estimate.
+    assert legs["CASPIAN-FEEDER"].provenance is not None
+    assert legs["CASPIAN-FEEDER"].provenance.surcharge == FigureProvenance(("CPMM-2022-KZ", "ARFC-2023"), False, 1.0)
+    assert set(rp.surcharge.sources) == {"CPMM-2022-KZ", "ARFC-2023"}
+    assert rp.surcharge.estimate  # the rail power
+    assert rp.surcharge.sourced_share == pytest.approx((plug + war) / reefer.cost.surcharge_usd, abs=1e-4)
+
+
+TOY_RATES = (
+    "service,as_of,value,unit,base,sources,notes\n"
+    "CASPIAN-FEEDER,2026-01-01,1000,usd_per_feu,true,value=ESTIMATE,value: test value\n"
+    "CASPIAN-FEEDER,2026-11-20,1500,usd_per_feu,,value=ARFC-2023,value: test value with a real key of the toy\n"
+)
+
+
+def test_a_dated_fare_rests_on_its_rate_point_and_the_link_tariff(toy_copy: Path) -> None:
+    network = _with(toy_copy, "rate_series.csv", TOY_RATES)
+    ferry = next(leg for leg in fastest(network).legs if leg.service_id == "CASPIAN-FEEDER")
+    assert ferry.dated_price is not None
+    assert ferry.dated_price.as_of == date(2026, 11, 20)
+    # 600 USD/TEU × 1,500 ÷ 1,000: the point is sourced, the link's fare (the base prorated) is a toy estimate.
+    assert ferry.cost.freight_usd == 1800
+    assert ferry.provenance is not None
+    assert ferry.provenance.freight == FigureProvenance(("ARFC-2023",), True, 0.0)
+    # Once the link's fare cell cites a source too, the dated fare is sourced, with both keys, the point's first.
+    links = (toy_copy / "links.csv").read_text(encoding="utf-8")
+    ferry_row = "F-PORT_KZ-PORT_AZ,PORT_KZ,PORT_AZ,ferry,CASPIAN-FEEDER,vessel,,420,22,600,,,,1700,KMTF,ferry_ropax,"
+    ferry_row += ",hazmat,true,"
+    assert ferry_row + "ESTIMATE," in links
+    sourced_row = ferry_row + "usd_per_teu=CPMM-2022-KZ;*=ESTIMATE,"
+    (toy_copy / "links.csv").write_text(links.replace(ferry_row + "ESTIMATE,", sourced_row), encoding="utf-8")
+    sourced_fare = next(leg for leg in fastest(load_network(toy_copy)).legs if leg.service_id == "CASPIAN-FEEDER")
+    assert sourced_fare.provenance is not None
+    assert sourced_fare.provenance.freight == FigureProvenance(("ARFC-2023", "CPMM-2022-KZ"), False, 1.0)

@@ -13,8 +13,9 @@ import pytest
 from engine.cli import main
 from engine.cli.query_args import route_query_from_argv
 from engine.errors import InputFileError
-from engine.network import Network
+from engine.network import Network, load_network
 from engine.network.paths import default_network_dir
+from engine.routing import find_routes
 from engine.studies.calibration import Verdict, judge, run_calibration
 from engine.studies.calibration_file import CALIBRATION, CalibrationRow, FigureKind, Measure, read_calibration
 
@@ -202,3 +203,41 @@ def test_readme_documents_every_calibration_column() -> None:
         documented.update(re.findall(r"`([a-z0-9_]+)`", cell))
     documented.discard("column")
     assert documented == set(CALIBRATION.columns)
+
+
+def test_a_known_gap_is_expected_outside_its_band_and_fails_once_met(
+    toy_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gap = "no source for the toy's port queue: the engine is faster than the figure"
+    still_out = f"DAYS-HIGH,{FASTEST},transit_days,,10,,ARFC-2023,index,0.2,,,15.08 above 12,{gap}"
+    write(toy_copy, still_out)
+    assert main(["network", "calibrate", str(toy_copy)]) == 0  # the gap is still there: as expected
+    text = capsys.readouterr().out
+    assert "1 known gap(s), 0 row(s) not as expected" in text
+    assert next(line for line in text.splitlines() if line.strip().startswith("DAYS-HIGH")).endswith("gap HIGH")
+    assert f"DAYS-HIGH: {gap}" in text
+    now_met = f"DAYS-OK,{FASTEST},transit_days,,15,,ARFC-2023,official_best_case,0.05,,,within 5 %,{gap}"
+    write(toy_copy, now_met)
+    assert main(["network", "calibrate", str(toy_copy), "--json"]) == 1  # met: remove the gap, hold the row
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["verdict"], row["known_gap"], row["as_expected"]) == ("pass", gap, False)
+
+
+def test_freight_with_surcharges_counts_what_a_reefer_pays_on_top(toy_copy: Path) -> None:
+    # A sourced US$100 per container on every rail leg (two rail services on the cheapest toy route).
+    (toy_copy / "surcharges.csv").write_text(
+        "id,kind,applies_to,cargo_class,usd,unit,valid_from,valid_to,sources,notes\n"
+        "RAIL-WAR-RISK,war_risk,mode:rail,general,100,container,,,usd=ARFC-2023,test surcharge\n",
+        encoding="utf-8",
+    )
+    network = load_network(toy_copy)
+    both = [
+        f"FREIGHT,{CHEAPEST},freight_usd,,1,,ARFC-2023,index,0,,,",
+        f"FREIGHT-SURCHARGES,{CHEAPEST},freight_surcharges_usd,,1,,ARFC-2023,index,0,,,",
+    ]
+    rows = read_calibration(write(toy_copy, *both), network.sources)
+    freight, with_surcharges = run_calibration(network, rows, route_query_from_argv)
+    cost = find_routes(network, route_query_from_argv(network, rows[0].query)).routes[0].cost
+    assert cost.surcharge_usd > 0
+    assert freight.p50 == pytest.approx(cost.freight_usd)
+    assert with_surcharges.p50 == pytest.approx(cost.freight_usd + cost.surcharge_usd)
