@@ -280,3 +280,23 @@ def test_a_city_that_is_not_a_node_names_its_nearest_terminals(stub: routing_pb2
         stub.FindRoutes(request(destination="Dortmund"), timeout=30)
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND
     assert "nearest terminals to Dortmund (DE) [GEONAMES-CACHE-3-0-2]: DUISBURG 49 km" in str(caught.value.details())
+
+
+def test_a_reefers_surcharges_name_their_sources(
+    stub: routing_pb2_grpc.RoutingServiceStub, shipped_network: Network
+) -> None:
+    """Reefer power is charged as a surcharge; its provenance names the surcharge rows' sources, as in-process."""
+    query = request(
+        shipment=types_pb2.Shipment(
+            gross_weight_kg=20_000,
+            containers=[types_pb2.ContainerCount(type=types_pb2.CONTAINER_TYPE_REEFER_40, count=1)],
+        ),
+        objective=types_pb2.OBJECTIVE_CHEAPEST,
+        max_routes=1,
+    )
+    route = stub.FindRoutes(query, timeout=30).routes[0]
+    assert route.cost.surcharge_usd > 0
+    expected = find_routes(shipped_network, route_query_from_proto(query, shipped_network)).routes[0]
+    assert expected.provenance is not None
+    assert list(route.cost.surcharge_provenance.sources) == list(expected.provenance.surcharge.sources)
+    assert route.cost.surcharge_provenance.sources

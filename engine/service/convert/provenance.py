@@ -20,6 +20,7 @@ def _cost(message: types_pb2.CostBreakdown, p: LegProvenance | RouteProvenance) 
     message.border_provenance.CopyFrom(figure_to_proto(p.border))
     message.deconsolidation_provenance.CopyFrom(figure_to_proto(p.deconsolidation))
     message.total_provenance.CopyFrom(figure_to_proto(p.cost))
+    message.surcharge_provenance.CopyFrom(figure_to_proto(p.surcharge))
 
 
 def add_leg_provenance(message: types_pb2.Leg, provenance: LegProvenance | None) -> None:

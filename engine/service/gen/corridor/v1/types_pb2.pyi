@@ -505,6 +505,7 @@ class CostBreakdown(_message.Message):
     BORDER_PROVENANCE_FIELD_NUMBER: _builtins.int
     DECONSOLIDATION_PROVENANCE_FIELD_NUMBER: _builtins.int
     TOTAL_PROVENANCE_FIELD_NUMBER: _builtins.int
+    SURCHARGE_PROVENANCE_FIELD_NUMBER: _builtins.int
     freight_usd: _builtins.float
     """Link tariffs (per TEU, per kg, per truck)."""
     handling_usd: _builtins.float
@@ -543,6 +544,10 @@ class CostBreakdown(_message.Message):
         source, divided by all cents.
         """
 
+    @_builtins.property
+    def surcharge_provenance(self) -> Global___FigureProvenance:
+        """Provenance of surcharge_usd: the surcharge rows (surcharges.csv) whose amounts were charged."""
+
     def __init__(
         self,
         *,
@@ -558,10 +563,11 @@ class CostBreakdown(_message.Message):
         border_provenance: Global___FigureProvenance | None = ...,
         deconsolidation_provenance: Global___FigureProvenance | None = ...,
         total_provenance: Global___FigureProvenance | None = ...,
+        surcharge_provenance: Global___FigureProvenance | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "deconsolidation_provenance", b"deconsolidation_provenance", "freight_provenance", b"freight_provenance", "handling_provenance", b"handling_provenance", "total_provenance", b"total_provenance"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "deconsolidation_provenance", b"deconsolidation_provenance", "freight_provenance", b"freight_provenance", "handling_provenance", b"handling_provenance", "surcharge_provenance", b"surcharge_provenance", "total_provenance", b"total_provenance"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "border_usd", b"border_usd", "deconsolidation_provenance", b"deconsolidation_provenance", "deconsolidation_usd", b"deconsolidation_usd", "freight_provenance", b"freight_provenance", "freight_usd", b"freight_usd", "handling_provenance", b"handling_provenance", "handling_usd", b"handling_usd", "surcharge_usd", b"surcharge_usd", "through_tariff_usd", b"through_tariff_usd", "total_provenance", b"total_provenance", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["border_provenance", b"border_provenance", "border_usd", b"border_usd", "deconsolidation_provenance", b"deconsolidation_provenance", "deconsolidation_usd", b"deconsolidation_usd", "freight_provenance", b"freight_provenance", "freight_usd", b"freight_usd", "handling_provenance", b"handling_provenance", "handling_usd", b"handling_usd", "surcharge_provenance", b"surcharge_provenance", "surcharge_usd", b"surcharge_usd", "through_tariff_usd", b"through_tariff_usd", "total_provenance", b"total_provenance", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
