@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from corridor.v1 import types_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
@@ -237,10 +238,14 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
     return message
 
 
-def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
+def route_to_proto(
+    route: Route, include_hops: bool = False, into: RepeatedCompositeFieldContainer[types_pb2.Route] | None = None
+) -> types_pb2.Route:
     """One route as a protobuf message (with every leg's links when ``include_hops``) and the provenance of its
-    figures."""
-    message = types_pb2.Route(
+    figures; built as a new item of ``into`` when given (a response's ``routes``), which saves copying a finished
+    route into it (~100 µs a route)."""
+    build = types_pb2.Route if into is None else into.add
+    message = build(
         legs=[_leg(leg, include_hops) for leg in route.legs],
         transfers=[
             types_pb2.Transfer(
