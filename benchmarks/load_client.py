@@ -1,8 +1,9 @@
-"""Load client for bench_service: replays serialized FindRoutes requests at a fixed concurrency over one channel.
+"""Load client for bench_service: replays serialized FindRoutes requests at a fixed concurrency over one or more
+channels (the in-flight calls spread round-robin over them).
 
-Run as its own process (``python -m benchmarks.load_client ADDRESS REQUESTS_FILE CONCURRENCY``); prints one JSON
-object: wall time, throughput and every call's latency and status. Requests are sent as raw bytes, so the client
-spends no time serializing, whichever server it talks to.
+Run as its own process (``python -m benchmarks.load_client ADDRESS REQUESTS_FILE CONCURRENCY [CHANNELS]``); prints
+one JSON object: wall time, throughput, the client's CPU time and every call's latency and status. Requests are
+sent as raw bytes, so the client spends no time serializing, whichever server it talks to.
 """
 
 from __future__ import annotations
@@ -35,18 +36,26 @@ def write_requests(path: Path, requests: list[bytes]) -> None:
     path.write_bytes(b"".join(struct.pack(">I", len(r)) + r for r in requests))
 
 
-async def run(address: str, requests: list[bytes], concurrency: int) -> dict[str, object]:
-    """Send every request once, ``concurrency`` at a time; return timings."""
+async def run(address: str, requests: list[bytes], concurrency: int, channels: int = 1) -> dict[str, object]:
+    """Send every request once, ``concurrency`` at a time over ``channels`` channels; return timings."""
     latencies: list[float] = [0.0] * len(requests)
     statuses: list[str] = [""] * len(requests)
-    async with grpc.aio.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
-        call = channel.unary_unary(METHOD)
-        await call(requests[0], timeout=60)  # connect and warm
+    # A distinct channel argument per channel keeps grpc from sharing one subchannel (one TCP connection) among them.
+    opened = [
+        grpc.aio.insecure_channel(
+            address, options=[("grpc.max_receive_message_length", 64 << 20), ("grpc.channel_id", index)]
+        )
+        for index in range(channels)
+    ]
+    try:
+        calls = [channel.unary_unary(METHOD) for channel in opened]
+        for call in calls:
+            await call(requests[0], timeout=60)  # connect and warm
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(len(requests)):
             queue.put_nowait(i)
 
-        async def worker() -> None:
+        async def worker(call: grpc.aio.UnaryUnaryMultiCallable) -> None:
             while not queue.empty():
                 i = queue.get_nowait()
                 start = time.perf_counter()
@@ -58,15 +67,25 @@ async def run(address: str, requests: list[bytes], concurrency: int) -> dict[str
                 latencies[i] = (time.perf_counter() - start) * 1000
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(calls[k % channels]) for k in range(concurrency)))
         wall = time.perf_counter() - started
-    return {"wall_s": wall, "throughput_rps": len(requests) / wall, "latencies_ms": latencies, "statuses": statuses}
+    finally:
+        for channel in opened:
+            await channel.close()
+    return {
+        "wall_s": wall,
+        "throughput_rps": len(requests) / wall,
+        "client_cpu_s": time.process_time(),
+        "latencies_ms": latencies,
+        "statuses": statuses,
+    }
 
 
 def main() -> None:
-    """Entry point: ADDRESS REQUESTS_FILE CONCURRENCY."""
+    """Entry point: ADDRESS REQUESTS_FILE CONCURRENCY [CHANNELS] (one channel by default)."""
     address, path, concurrency = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-    print(json.dumps(asyncio.run(run(address, read_requests(path), concurrency))))
+    channels = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    print(json.dumps(asyncio.run(run(address, read_requests(path), concurrency, channels))))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ request at once: ``shipment.gross_weight_kg: must be > 0 kg, got 0``.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from corridor.v1 import types_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
@@ -236,10 +238,14 @@ def _leg(leg: Leg, include_hops: bool) -> types_pb2.Leg:
     return message
 
 
-def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
+def route_to_proto(
+    route: Route, include_hops: bool = False, into: RepeatedCompositeFieldContainer[types_pb2.Route] | None = None
+) -> types_pb2.Route:
     """One route as a protobuf message (with every leg's links when ``include_hops``) and the provenance of its
-    figures."""
-    message = types_pb2.Route(
+    figures; built as a new item of ``into`` when given (a response's ``routes``), which saves copying a finished
+    route into it (~100 µs a route)."""
+    build = types_pb2.Route if into is None else into.add
+    message = build(
         legs=[_leg(leg, include_hops) for leg in route.legs],
         transfers=[
             types_pb2.Transfer(
@@ -278,7 +284,6 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         cost=_cost(route.cost),
         co2e_kg=route.co2e_kg,
         distance_km=route.distance_km,
-        geometry=[types_pb2.LatLon(lat=lat, lon=lon) for lat, lon in route.geometry],
         best_for=route.best_for,
         transfer_count=route.transfer_count,
         wait_h=route.wait_h,
@@ -288,8 +293,35 @@ def route_to_proto(route: Route, include_hops: bool = False) -> types_pb2.Route:
         arrival_p90=None if route.arrival_p90 is None else stamp(route.arrival_p90),
         on_time_probability=route.on_time_probability,
     )
+    message.MergeFromString(geometry_wire(route.geometry))
     add_route_provenance(message, route.provenance)
     return message
+
+
+def _geometry_point_prefix() -> tuple[bytes, bytes]:
+    """Wire bytes before a point's latitude and between latitude and longitude, from the generated descriptors."""
+    geometry = types_pb2.Route.DESCRIPTOR.fields_by_name["geometry"].number
+    lat = types_pb2.LatLon.DESCRIPTOR.fields_by_name["lat"].number
+    lon = types_pb2.LatLon.DESCRIPTOR.fields_by_name["lon"].number
+    if max(geometry, lat, lon) > 15:  # a tag would need more than one byte
+        msg = f"geometry_wire assumes one-byte tags, got field numbers {geometry}, {lat}, {lon}"
+        raise RuntimeError(msg)
+    # Tag (field << 3 | wire type), one-byte varints: length-delimited (2) point of 18 bytes, fixed64 (1) doubles.
+    return bytes([geometry << 3 | 2, 18, lat << 3 | 1]), bytes([lon << 3 | 1])
+
+
+_POINT_HEAD, _POINT_MID = _geometry_point_prefix()
+_DOUBLE = struct.Struct("<d").pack
+
+
+def geometry_wire(points: Iterable[tuple[float, float]]) -> bytes:
+    """A route's geometry (WGS 84 degrees) as the wire bytes of ``Route.geometry``, to merge into a Route message.
+
+    A route carries ~250 points; building a LatLon message per point was the largest part of converting a route
+    (~100 µs of ~500 µs). Parsing the encoded points gives the same message (a test compares them) ~4× faster.
+    """
+    head, mid = _POINT_HEAD, _POINT_MID
+    return b"".join([head + _DOUBLE(lat) + mid + _DOUBLE(lon) for lat, lon in points])
 
 
 def _proto_field(field: str) -> str:

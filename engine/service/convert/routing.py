@@ -106,9 +106,10 @@ def find_routes_response(
         request_id=request_id,
         network=result.network,
         objective=OBJECTIVE_TO_PROTO[result.objective],
-        routes=[route_to_proto(r, include_hops) for r in result.routes],
         explanation=result.explanation or "",
     )
+    for route in result.routes:
+        route_to_proto(route, include_hops, into=response.routes)
     if result.pareto_size >= 0:
         response.pareto_size = result.pareto_size
     return response

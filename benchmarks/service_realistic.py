@@ -1,0 +1,230 @@
+"""The realistic China → Europe mix over gRPC (run by ``bench_service``, written into its results).
+
+Every category of :func:`benchmarks.realistic.realistic_mix` (the routing benchmark's), interleaved query by query,
+is sent ``CONCURRENCY`` in flight over ``CHANNELS`` channels to a bare grpcio echo server (answering one typical
+realistic response) and to ``corridor serve`` with one worker per core, each warmed by one pass of the mix.
+
+The limit is min(echo throughput, cores ÷ in-process mean query time), both measured in this run; the in-process
+time is what a worker does per request (parse and translate the request, search, convert the result, serialize),
+split into those parts so that the served latency can be explained: with ``CONCURRENCY`` requests in flight on
+``cores`` workers a request waits behind ~``CONCURRENCY / cores - 1`` others, so the served p50 is about
+``CONCURRENCY / cores`` × the in-process mean and the served p99 the in-process p99 plus that queue.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from corridor.v1 import routing_pb2
+
+from benchmarks.bench_service import launch, load, median_run, shut, to_request
+from benchmarks.load_client import write_requests
+from benchmarks.machine import percentile
+from benchmarks.realistic import realistic_mix
+from engine.network import Network
+from engine.routing import RouteQuery, find_routes
+from engine.service.convert.routing import find_routes_response, route_query_from_proto
+
+CONCURRENCY = 8
+CHANNELS = 2
+RUNS = 3
+"""Load runs per server; the report takes the run with the median throughput."""
+TARGET_RATIO = 0.8
+TARGET_P99_MS = 50.0
+STAGES = ("parse", "search", "convert", "serialize")
+
+
+def interleaved(network: Network) -> list[tuple[str, RouteQuery]]:
+    """The realistic mix with its categories interleaved (one query of each in turn), as clients would mix them;
+    each query with its category."""
+    categories = [[(name, q) for q in queries] for name, queries in realistic_mix(network).items()]
+    return [item for group in zip_longest(*categories) for item in group if item is not None]
+
+
+def worker_times(network: Network, payloads: list[bytes]) -> dict[str, list[float]]:
+    """Seconds per request and stage of what a worker does: parse + translate, search, convert, serialize."""
+    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    for payload in payloads:
+        t0 = time.perf_counter()
+        query = route_query_from_proto(routing_pb2.FindRoutesRequest.FromString(payload), network)
+        t1 = time.perf_counter()
+        result = find_routes(network, query)
+        t2 = time.perf_counter()
+        message = find_routes_response(result, "r")
+        t3 = time.perf_counter()
+        message.SerializeToString()
+        t4 = time.perf_counter()
+        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            stages[stage].append(seconds)
+    return stages
+
+
+def _ms(seconds: list[float]) -> dict[str, float]:
+    return {
+        "mean_ms": round(statistics.fmean(seconds) * 1000, 3),
+        "p50_ms": round(percentile(seconds, 50) * 1000, 3),
+        "p99_ms": round(percentile(seconds, 99) * 1000, 3),
+    }
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; 0 when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    """Process ids of ``pid``'s children (the server's workers; Linux ``/proc``, empty when unreadable)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()]
+    except OSError:
+        return []
+
+
+def served_run(server_pid: int, address: str, load_file: Path) -> dict[str, Any]:
+    """One load run with the CPU time the server's main process and its workers spent on it (ms per request) and
+    the workers' utilisation (their CPU time ÷ wall time × workers): below 1 they waited for work or for a core."""
+    workers = child_pids(server_pid)
+    before = [process_cpu_s(p) for p in (server_pid, *workers)]
+    outcome = load(address, load_file, CONCURRENCY, CHANNELS)
+    after = [process_cpu_s(p) for p in (server_pid, *workers)]
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    requests = outcome["throughput_rps"] * outcome["wall_s"]
+    outcome["cpu_ms_per_request"] = {
+        "server_main": round(spent[0] / requests * 1000, 3),
+        "workers": round(sum(spent[1:]) / requests * 1000, 3),
+        "client": round(outcome["client_cpu_s"] / requests * 1000, 3),
+    }
+    outcome["worker_utilisation"] = round(sum(spent[1:]) / (outcome["wall_s"] * max(len(workers), 1)), 3)
+    return outcome
+
+
+def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
+    """Measure the realistic mix in process and served (with ``bench_service``'s client and process helpers)."""
+    named = interleaved(network)
+    queries = [q for _, q in named]
+    payloads = [to_request(q, f"r{i}").SerializeToString() for i, q in enumerate(queries)]
+    worker_times(network, payloads)  # warm the per-destination caches, as in a running worker
+    cpu_started = time.process_time()
+    stages = worker_times(network, payloads)
+    cpu_mean_s = (time.process_time() - cpu_started) / len(payloads)
+    totals = [sum(parts) for parts in zip(*stages.values(), strict=True)]
+    by_category: dict[str, list[float]] = {}
+    for (category, _), seconds in zip(named, totals, strict=True):
+        by_category.setdefault(category, []).append(seconds)
+    mean_s = statistics.fmean(totals)
+    cpu_limit = cores / mean_s
+    median_payload = payloads[sorted(range(len(totals)), key=totals.__getitem__)[len(totals) // 2]]
+    median_query = route_query_from_proto(routing_pb2.FindRoutesRequest.FromString(median_payload), network)
+    typical = find_routes_response(find_routes(network, median_query), "echo").SerializeToString()
+    sizes = [len(find_routes_response(find_routes(network, q), "r").SerializeToString()) for q in queries[:90]]
+
+    with tempfile.TemporaryDirectory() as scratch:
+        load_file = Path(scratch) / "realistic.bin"
+        write_requests(load_file, payloads)
+        echo, address = launch([sys.executable, "-m", "benchmarks.echo_server", "127.0.0.1:0"], typical.hex())
+        try:
+            echo_runs = [load(address, load_file, CONCURRENCY, CHANNELS) for _ in range(RUNS)]
+        finally:
+            shut(echo)
+        command = ["-m", "engine.cli", "serve", "--network", str(directory), "--address", "127.0.0.1:0"]
+        server, address = launch([sys.executable, *command, "--workers", str(cores)])
+        try:
+            load(address, load_file, CONCURRENCY, CHANNELS)  # every worker warms its per-destination caches
+            served_runs = [served_run(server.pid, address, load_file) for _ in range(RUNS)]
+        finally:
+            shut(server)
+    echo_result, served = median_run(echo_runs), median_run(served_runs)
+    limit = min(echo_result["throughput_rps"], cpu_limit)
+    ratio = served["throughput_rps"] / limit
+    queue_factor = CONCURRENCY / cores
+    return {
+        "queries": len(queries),
+        "concurrency": CONCURRENCY,
+        "channels": CHANNELS,
+        "categories": sorted(realistic_mix(network)),
+        "response_bytes": {"mean": round(statistics.fmean(sizes)), "max": max(sizes), "sampled": len(sizes)},
+        "in_process": {"total": _ms(totals), **{stage: _ms(stages[stage]) for stage in STAGES}}
+        | {"cpu_limit_rps": round(cpu_limit, 2), "cores": cores, "cpu_ms_mean": round(cpu_mean_s * 1000, 3)},
+        "in_process_by_category": {name: _ms(seconds) for name, seconds in sorted(by_category.items())},
+        "echo": echo_result,
+        "corridor_serve": served | {"workers": cores},
+        "limit_rps": round(limit, 2),
+        "throughput_over_limit": round(ratio, 3),
+        "queueing_model": {
+            "served_p50_ms_expected": round(queue_factor * mean_s * 1000, 3),
+            "served_p99_ms_expected": round((percentile(totals, 99) + (queue_factor - 1) * mean_s) * 1000, 3),
+        },
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "targets": {
+            f"throughput_ge_{TARGET_RATIO}_of_limit": ratio >= TARGET_RATIO,
+            f"p99_le_{TARGET_P99_MS:g}ms": served["p99_ms"] <= TARGET_P99_MS,
+        },
+    }
+
+
+def markdown(realistic: dict[str, Any]) -> list[str]:
+    """The realistic section of ``service.md``."""
+    served, echo, inproc = realistic["corridor_serve"], realistic["echo"], realistic["in_process"]
+    model, cpu = realistic["queueing_model"], served["cpu_ms_per_request"]
+    stage_rows = [
+        f"| {stage} | {inproc[stage]['mean_ms']:.3f} | {inproc[stage]['p50_ms']:.3f} | {inproc[stage]['p99_ms']:.3f} |"
+        for stage in ("total", *STAGES)
+    ]
+    return [
+        "## Realistic China → Europe mix",
+        "",
+        f"{realistic['queries']} FindRoutes calls (categories {', '.join(realistic['categories'])}, interleaved), "
+        f"{realistic['concurrency']} in flight on {realistic['channels']} channels. Responses "
+        f"{realistic['response_bytes']['mean']} bytes on average, up to {realistic['response_bytes']['max']} "
+        f"(first {realistic['response_bytes']['sampled']} calls). Median of {len(served['runs_throughput_rps'])} runs "
+        f"(req/s: echo {echo['runs_throughput_rps']}, corridor serve {served['runs_throughput_rps']}).",
+        "",
+        "| server | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+        f"| bare grpcio echo (typical realistic response) | {echo['throughput_rps']:.1f} | {echo['p50_ms']:.2f} | "
+        f"{echo['p95_ms']:.2f} | {echo['p99_ms']:.2f} | {echo['errors']} |",
+        f"| corridor serve, {served['workers']} workers | {served['throughput_rps']:.1f} | {served['p50_ms']:.2f} | "
+        f"{served['p95_ms']:.2f} | {served['p99_ms']:.2f} | {served['errors']} |",
+        "",
+        "In-process, what a worker does per request (ms):",
+        "",
+        "| stage | mean | p50 | p99 |",
+        "|---|---|---|---|",
+        *stage_rows,
+        "",
+        f"CPU limit {inproc['cores']} cores ÷ mean {inproc['total']['mean_ms']:.3f} ms = "
+        f"{inproc['cpu_limit_rps']:.1f} req/s; limit = min(echo, CPU limit) = {realistic['limit_rps']:.1f} req/s. "
+        f"Throughput ÷ limit = **{realistic['throughput_over_limit']:.2f}** (target ≥ {TARGET_RATIO}); p99 "
+        f"{served['p99_ms']:.1f} ms (target ≤ {TARGET_P99_MS:g} ms).",
+        "",
+        "In-process time per request by category (ms): "
+        + "; ".join(
+            f"{name} mean {t['mean_ms']:.1f}, p99 {t['p99_ms']:.1f}"
+            for name, t in realistic["in_process_by_category"].items()
+        )
+        + ".",
+        "",
+        f"CPU per request served (ms): workers {cpu['workers']:.2f} (in process {inproc['cpu_ms_mean']:.2f} CPU, "
+        f"{inproc['total']['mean_ms']:.2f} wall), server main process {cpu['server_main']:.2f}, "
+        f"load client {cpu['client']:.2f}; worker utilisation "
+        f"{served['worker_utilisation']:.2f} (1 = both workers busy all the time). Load average at the end "
+        f"{realistic['load_average_1_5_15']}.",
+        "",
+        f"Queueing alone (each request waits behind the others in flight on its worker) predicts a served p50 of "
+        f"{model['served_p50_ms_expected']:.1f} ms and a p99 of {model['served_p99_ms_expected']:.1f} ms; the rest "
+        "of the served time is transport and the server's event loop.",
+        "",
+        "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in realistic["targets"].items()),
+        "",
+    ]
