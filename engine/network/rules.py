@@ -37,25 +37,13 @@ from engine.network.model import (
     Service,
     ServiceKind,
 )
+from engine.network.schema import SPREAD_COLUMNS as SPREAD_COLUMNS
 
 NODE_ID = re.compile(r"[A-Z][A-Z0-9_]*")
 LINK_ID = re.compile(r"[A-Z][A-Z0-9_-]*")
 SERVICE_ID = LINK_ID
 LOCODE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}")
 TARIFF_COLUMNS = ("usd_per_teu", "usd_per_kg", "usd_per_truck")
-SPREAD_COLUMNS = (
-    "border_exit_p10_h",
-    "border_exit_p90_h",
-    "border_entry_p10_h",
-    "border_entry_p90_h",
-    "handling_p10_h",
-    "handling_p90_h",
-    "port_queue_h",
-    "port_queue_p10_h",
-    "port_queue_p90_h",
-)
-"""Node columns of the time model's spread (hours): P10/P90 of the border, handling and port-queue dwells, and the
-port queue's P50."""
 
 CellParser = Callable[[Row], Any]
 

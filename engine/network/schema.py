@@ -20,6 +20,19 @@ class TableSchema:
     has_provenance: bool = True
 
 
+SPREAD_COLUMNS = (
+    "border_exit_p10_h",
+    "border_exit_p90_h",
+    "border_entry_p10_h",
+    "border_entry_p90_h",
+    "handling_p10_h",
+    "handling_p90_h",
+    "port_queue_h",
+    "port_queue_p10_h",
+    "port_queue_p90_h",
+)
+"""The time model's spread columns of ``nodes.csv`` (hours): P10/P90 of each dwell, and the port queue's P10/P50/P90."""
+
 NODES = TableSchema(
     file="nodes.csv",
     columns=(
@@ -45,15 +58,7 @@ NODES = TableSchema(
         "reefer_plugs",
         "sources",
         "notes",
-        "border_exit_p10_h",
-        "border_exit_p90_h",
-        "border_entry_p10_h",
-        "border_entry_p90_h",
-        "handling_p10_h",
-        "handling_p90_h",
-        "port_queue_h",
-        "port_queue_p10_h",
-        "port_queue_p90_h",
+        *SPREAD_COLUMNS,
         "handling_unit",
         "border_unit",
     ),
@@ -72,15 +77,7 @@ NODES = TableSchema(
         "border_exit_usd_per_teu",
         "border_entry_usd_per_teu",
         "capacity_teu_per_week",
-        "border_exit_p10_h",
-        "border_exit_p90_h",
-        "border_entry_p10_h",
-        "border_entry_p90_h",
-        "handling_p10_h",
-        "handling_p90_h",
-        "port_queue_h",
-        "port_queue_p10_h",
-        "port_queue_p90_h",
+        *SPREAD_COLUMNS,
     ),
 )
 
