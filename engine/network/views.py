@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from types import FunctionType, MethodType, ModuleType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 VIEW_CACHE_BYTES = 256 * 2**20
 """Default bound of one snapshot's views (bytes, estimated). The shipped network's compiled arrays take about
@@ -110,6 +110,30 @@ def _items(items: Collection[Any], counted: set[int], not_followed: tuple[type, 
     return 0
 
 
+class LazyRows(Generic[T]):
+    """Per-index rows of a snapshot view, each built on first use and then kept (``rows[i]``, ``len(rows)``).
+
+    For views a route reads a few rows of (per-link facts, provenance cells, dwell spreads): resolving every link
+    up front cost more than the search itself at 100k nodes (seconds per view). Building a row twice from two
+    threads is harmless (rows are deterministic).
+    """
+
+    __slots__ = ("_build", "_rows")
+
+    def __init__(self, count: int, build: Callable[[int], T]) -> None:
+        self._rows: list[T | None] = [None] * count
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> T:
+        row = self._rows[index]
+        if row is None:
+            row = self._rows[index] = self._build(index)
+        return row
+
+
 class ViewCache:
     """The views of one snapshot (see the module docstring): ``get(key, build)`` returns the stored view or stores
     what ``build()`` returns.
@@ -118,17 +142,28 @@ class ViewCache:
     same key may both build it (views are deterministic, so either result is right).
     """
 
-    __slots__ = ("_entries", "_lock", "_shared", "max_bytes", "nbytes")
+    __slots__ = ("_entries", "_lock", "_pinned", "_pinned_nbytes", "_shared", "max_bytes", "nbytes")
 
     def __init__(self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = ()) -> None:
         self.max_bytes = max_bytes
         self.nbytes = 0
         self._shared = shared
         self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._pinned: dict[Hashable, tuple[object, int]] = {}
+        self._pinned_nbytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The view stored under ``key``, built and stored first if absent (or evicted)."""
+    def get(self, key: Hashable, build: Callable[[], T], *, pin: bool = False) -> T:
+        """The view stored under ``key``, built and stored first if absent (or evicted).
+
+        ``pin``: keep the view for the snapshot's life, whatever the bound (counted in ``nbytes``, never evicted,
+        and not crowding out the other views). For views every query needs and that cost a pass over the whole
+        network to build (the compiled arrays): at 100k nodes they alone exceed the default bound, and were then
+        rebuilt by every query (20 s and more apiece).
+        """
+        pinned = self._pinned.get(key)
+        if pinned is not None:
+            return pinned[0]  # type: ignore[return-value]
         entry = self._entries.get(key)
         if entry is not None:
             try:  # noqa: SIM105 - contextlib.suppress costs more than the lookup on this hot path
@@ -138,11 +173,17 @@ class ViewCache:
             return entry[0]  # type: ignore[return-value]
         value = build()
         with self._lock:
-            others = (id(view) for view, _ in self._entries.values())
+            others = (id(view) for view, _ in (*self._pinned.values(), *self._entries.values()))
             size = estimate_nbytes(value, shared=self._shared, seen=others)
+            if pin:
+                if key not in self._pinned:
+                    self._pinned[key] = (value, size)
+                    self._pinned_nbytes += size
+                    self.nbytes += size
+                return self._pinned[key][0]  # type: ignore[return-value]
             if key in self._entries or size > self.max_bytes:
                 return value  # another thread stored it meanwhile, or it alone exceeds the bound
-            while self._entries and self.nbytes + size > self.max_bytes:
+            while self._entries and self.nbytes - self._pinned_nbytes + size > self.max_bytes:
                 _, (_, freed) = self._entries.popitem(last=False)
                 self.nbytes -= freed
             self._entries[key] = (value, size)
@@ -153,17 +194,24 @@ class ViewCache:
         """Drop every view (they are rebuilt on demand)."""
         with self._lock:
             self._entries.clear()
-            self.nbytes = 0
+            self._pinned.clear()
+            self.nbytes = self._pinned_nbytes = 0
+
+    @property
+    def pinned_nbytes(self) -> int:
+        """Estimated bytes of the pinned views (part of ``nbytes``, outside the bound)."""
+        return self._pinned_nbytes
 
     def sizes(self) -> dict[Hashable, int]:
         """Estimated bytes per stored key, least recently used first (for measuring and tests)."""
-        return {key: size for key, (_, size) in list(self._entries.items())}
+        pinned = {key: size for key, (_, size) in list(self._pinned.items())}
+        return pinned | {key: size for key, (_, size) in list(self._entries.items())}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._pinned) + len(self._entries)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._entries
+        return key in self._pinned or key in self._entries
 
     def __repr__(self) -> str:
         return f"ViewCache({len(self._entries)} views, {self.nbytes:,} of {self.max_bytes:,} bytes)"

@@ -117,7 +117,7 @@ _COMPILED = ("routing.compiled",)
 
 def compile_network(network: Network) -> CompiledNetwork:
     """The solver arrays of ``network``: compiled on first use, then kept in ``network.views``."""
-    return network.views.get(_COMPILED, lambda: _compile(network))
+    return network.views.get(_COMPILED, lambda: _compile(network), pin=True)
 
 
 def hub_factor(network: Network, node: Node) -> HubEmissionFactor | None:

@@ -47,6 +47,7 @@ from datetime import date
 from typing import NamedTuple
 
 from engine.network.model import ESTIMATE, Network, Provenance, ServiceKind
+from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.pricing import QueryPricing, surcharge_source_keys
@@ -181,8 +182,8 @@ class _NodeCells(NamedTuple):
 class _Cells(NamedTuple):
     """Every cell a route's figures can rest on, per link, node and service index of the compiled network."""
 
-    links: tuple[_LinkCells, ...]
-    nodes: tuple[_NodeCells, ...]
+    links: LazyRows[_LinkCells]  # resolved per link on first use: a route reads a few of 100k
+    nodes: LazyRows[_NodeCells]
     timetables: tuple[_Cell | None, ...]  # None: a continuous service (no wait to source)
 
 
@@ -198,9 +199,8 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
     def fee(p: Provenance, column: str, value: float | None) -> _Cell | None:
         return None if value is None else _cell(p.keys_for(column))
 
-    links = []
-    for index, link_id in enumerate(compiled.link_ids):
-        link = network.links[link_id]
+    def link_cells(index: int) -> _LinkCells:
+        link = network.links[compiled.link_ids[index]]
         lp = link.provenance
         start, end = network.nodes[link.from_id], network.nodes[link.to_id]
         per_teu, per_truck, per_kg = (_cell(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
@@ -211,28 +211,27 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
         truck_container = _cell(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
         distance = lp.keys_for("distance_km")
         factor = network.emission_factors[link.emission_class].provenance.keys_for("g_co2e_per_tkm_wtw")
-        links.append(
-            _LinkCells(
-                freight_container=truck_container if link.usd_per_truck is not None else per_teu,
-                freight_loose=per_kg if link.usd_per_kg is not None else per_truck if link.usd_per_truck else per_teu,
-                run=_cell(lp.keys_for("run_h")),
-                distance=_cell(distance),
-                co2e=_cell(factor, distance),
-                crosses=start.country != end.country,
-                exit_dwell=fee(start.provenance, "border_exit_h", start.border_exit_h),
-                entry_dwell=fee(end.provenance, "border_entry_h", end.border_entry_h),
-                exit_fee=fee(start.provenance, "border_exit_usd_per_teu", start.border_exit_usd_per_teu or None),
-                entry_fee=fee(end.provenance, "border_entry_usd_per_teu", end.border_entry_usd_per_teu or None),
-                exit_usd=start.border_exit_usd_per_teu or 0.0,
-                entry_usd=end.border_entry_usd_per_teu or 0.0,
-            )
+        return _LinkCells(
+            freight_container=truck_container if link.usd_per_truck is not None else per_teu,
+            freight_loose=per_kg if link.usd_per_kg is not None else per_truck if link.usd_per_truck else per_teu,
+            run=_cell(lp.keys_for("run_h")),
+            distance=_cell(distance),
+            co2e=_cell(factor, distance),
+            crosses=start.country != end.country,
+            exit_dwell=fee(start.provenance, "border_exit_h", start.border_exit_h),
+            entry_dwell=fee(end.provenance, "border_entry_h", end.border_entry_h),
+            exit_fee=fee(start.provenance, "border_exit_usd_per_teu", start.border_exit_usd_per_teu or None),
+            entry_fee=fee(end.provenance, "border_entry_usd_per_teu", end.border_entry_usd_per_teu or None),
+            exit_usd=start.border_exit_usd_per_teu or 0.0,
+            entry_usd=end.border_entry_usd_per_teu or 0.0,
         )
+
     timetable = {ServiceKind.WEEKLY: "weekly_departures", ServiceKind.HEADWAY: "headway_h"}
     # Through products (engine.routing.through) wait for their underlying service: see link_timetable.
     services = [network.services.get(s) for s in compiled.service_ids]
     return _Cells(
-        tuple(links),
-        tuple(node_cells(n) for n in compiled.node_ids),
+        LazyRows(len(compiled.link_ids), link_cells),
+        LazyRows(len(compiled.node_ids), lambda node: node_cells(compiled.node_ids[node])),
         tuple(
             _cell(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
             for s in services

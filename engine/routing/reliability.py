@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.network.model import MINUTES_PER_WEEK, Network, Node, ServiceKind
+from engine.network.views import LazyRows
 from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.query import RouteQuery
@@ -178,33 +179,32 @@ class _LinkSpread(NamedTuple):
         return self.cancel_probability > 0 or any((self.handling, self.queue, self.border_exit, self.border_entry))
 
 
-def _link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
+def _link_spreads(compiled: CompiledNetwork) -> LazyRows[_LinkSpread]:
     """Per link index, resolved once per snapshot (kept in its view cache like the route builder's link facts)."""
     key = ("routing.reliability", len(compiled.link_ids))  # with or without through products
     return compiled.network.views.get(key, lambda: _resolve_link_spreads(compiled))
 
 
-def _resolve_link_spreads(compiled: CompiledNetwork) -> tuple[_LinkSpread, ...]:
+def _resolve_link_spreads(compiled: CompiledNetwork) -> LazyRows[_LinkSpread]:
     network = compiled.network
-    spreads = []
-    for link in range(len(compiled.link_ids)):
+
+    def spread(link: int) -> _LinkSpread:
         src = network.nodes[compiled.node_ids[compiled.link_from[link]]]
         dst = network.nodes[compiled.node_ids[compiled.link_to[link]]]
         # a through product's link waits for (and is cancelled with) its underlying service
         service = network.services[compiled.service_ids[_timetable(compiled, link)]]
         continuous = service.kind is ServiceKind.CONTINUOUS
         vessel = compiled.link_mode[link] in VESSEL_MODES
-        spreads.append(
-            _LinkSpread(
-                handling=node_dwell(src, "handling"),
-                queue=node_dwell(src, "port_queue") if vessel else None,
-                queue_min=compiled.port_queue_min[compiled.link_from[link]] if vessel else 0,
-                border_exit=node_dwell(src, "border_exit"),
-                border_entry=node_dwell(dst, "border_entry"),
-                cancel_probability=0.0 if continuous else service.cancel_probability or 0.0,
-            )
+        return _LinkSpread(
+            handling=node_dwell(src, "handling"),
+            queue=node_dwell(src, "port_queue") if vessel else None,
+            queue_min=compiled.port_queue_min[compiled.link_from[link]] if vessel else 0,
+            border_exit=node_dwell(src, "border_exit"),
+            border_entry=node_dwell(dst, "border_entry"),
+            cancel_probability=0.0 if continuous else service.cancel_probability or 0.0,
         )
-    return tuple(spreads)
+
+    return LazyRows(len(compiled.link_ids), spread)
 
 
 def replay(

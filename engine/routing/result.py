@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from engine.network.model import LoadUnit, Mode, Network
+from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
 from engine.routing.emissions import EmissionsReport, emissions_report
@@ -260,43 +261,42 @@ class _LinkFacts:
     factor: Co2eFactor
 
 
-def _link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
+def _link_facts(network: Network, compiled: CompiledNetwork) -> LazyRows[_LinkFacts]:
     return network.views.get(
         ("routing.link_facts", len(compiled.link_ids)), lambda: _resolve_link_facts(network, compiled)
     )
 
 
-def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> tuple[_LinkFacts, ...]:
+def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> LazyRows[_LinkFacts]:
     factors = {}
     for factor in network.emission_factors.values():
         keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
         factors[factor.id] = Co2eFactor(
             factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
         )
-    facts = []
-    for link_id in compiled.link_ids:
-        link = network.links[link_id]
+
+    def fact(index: int) -> _LinkFacts:
+        link = network.links[compiled.link_ids[index]]
         src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
-        facts.append(
-            _LinkFacts(
-                link_id=link.id,
-                from_id=link.from_id,
-                to_id=link.to_id,
-                mode=link.mode,
-                operator=link.operator or network.services[link.service_id].operator,
-                service_id=link.service_id,
-                load_unit=link.load_unit,
-                gauge_mm=link.gauge_mm,
-                distance_km=link.distance_km,
-                from_country=src.country,
-                to_country=dst.country,
-                to_territory=dst.territory,
-                to_lat_lon=(dst.lat, dst.lon),
-                inner_lat_lon=tuple((lat, lon) for lon, lat in (link.geometry or ())[1:-1]),
-                factor=factors[link.emission_class],
-            )
+        return _LinkFacts(
+            link_id=link.id,
+            from_id=link.from_id,
+            to_id=link.to_id,
+            mode=link.mode,
+            operator=link.operator or network.services[link.service_id].operator,
+            service_id=link.service_id,
+            load_unit=link.load_unit,
+            gauge_mm=link.gauge_mm,
+            distance_km=link.distance_km,
+            from_country=src.country,
+            to_country=dst.country,
+            to_territory=dst.territory,
+            to_lat_lon=(dst.lat, dst.lon),
+            inner_lat_lon=tuple((lat, lon) for lon, lat in (link.geometry or ())[1:-1]),
+            factor=factors[link.emission_class],
         )
-    return tuple(facts)
+
+    return LazyRows(len(compiled.link_ids), fact)
 
 
 def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> Route:

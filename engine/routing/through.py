@@ -72,7 +72,9 @@ def compile_routing(network: Network) -> CompiledNetwork:
     """
     if not network.through_tariffs:
         return compile_network(network)
-    return network.views.get(("routing.compiled_through",), lambda: _with_products(network, compile_network(network)))
+    return network.views.get(
+        ("routing.compiled_through",), lambda: _with_products(network, compile_network(network)), pin=True
+    )
 
 
 def _with_products(network: Network, base: CompiledNetwork) -> CompiledNetwork:

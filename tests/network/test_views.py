@@ -93,7 +93,24 @@ def test_answers_do_not_depend_on_evictions() -> None:
     tight.views.max_bytes = 20_000  # smaller than the compiled arrays plus bounds: views are rebuilt all the time
     for teu in (1, 2, 3, 1):
         assert find_routes(tight, _query(teu)).routes == find_routes(roomy, _query(teu)).routes
-    assert tight.views.nbytes <= 20_000 < roomy.views.nbytes
+    # the compiled arrays are pinned (kept whatever the bound); every other view stays within it
+    assert tight.views.pinned_nbytes > 0
+    assert tight.views.nbytes - tight.views.pinned_nbytes <= 20_000 < roomy.views.nbytes
+
+
+def test_a_pinned_view_is_kept_whatever_the_bound_and_leaves_the_bound_to_the_others() -> None:
+    cache = ViewCache(max_bytes=10_000)
+    builds: list[str] = []
+    big = cache.get("big", lambda: builds.append("big") or np.zeros(5_000), pin=True)
+    assert cache.get("big", lambda: np.ones(1)) is big  # kept although it alone exceeds the bound
+    cache.get("a", lambda: np.zeros(500))
+    cache.get("b", lambda: np.zeros(500))
+    assert {"big", "a", "b"} <= set(cache.sizes())  # the pinned bytes do not evict the others
+    assert cache.nbytes == sum(cache.sizes().values()) == cache.pinned_nbytes + cache.sizes()["a"] * 2
+    cache.clear()
+    assert len(cache) == 0
+    assert cache.nbytes == cache.pinned_nbytes == 0
+    assert builds == ["big"]
 
 
 def test_estimates_count_arrays_by_nbytes_and_leave_out_records_and_other_views(toy_network: Network) -> None:
