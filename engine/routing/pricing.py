@@ -254,10 +254,10 @@ def query_pricing(compiled: CompiledNetwork, query: RouteQuery) -> QueryPricing:
 
 
 def leg_pricing(
-    compiled: CompiledNetwork, query: RouteQuery, links: Sequence[int], *, transfer: bool
+    compiled: CompiledNetwork, pricing: QueryPricing, links: Sequence[int], *, transfer: bool
 ) -> tuple[tuple[AppliedSurcharge, ...], DatedPrice | None]:
-    """The surcharges a leg riding ``links`` paid (with the transfer before it) and the dated price of its service."""
-    pricing = query_pricing(compiled, query)
+    """The surcharges a leg riding ``links`` paid (with the transfer before it) and the dated price of its service;
+    ``pricing`` is the query's (:func:`query_pricing`, looked up once per route by the caller)."""
     items: list[tuple[Surcharge, int]] = []
     if transfer and links:
         items.extend(pricing.transfer_surcharges[compiled.link_from[links[0]]])

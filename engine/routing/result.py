@@ -333,7 +333,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, [facts[step.link] for step in steps])
-    leg_provenance, provenance = route_provenance(network, compiled, groups, query_pricing(compiled, query))
+    leg_provenance, provenance = route_provenance(network, compiled, groups, pricing := query_pricing(compiled, query))
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
@@ -408,7 +408,7 @@ def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> R
         totals[2] += border
         totals[3] += first_step.deconsolidation_cents
         totals[4] += surcharge
-        applied, dated = leg_pricing(compiled, query, [item.link for item in group], transfer=n > 0)
+        applied, dated = leg_pricing(compiled, pricing, [item.link for item in group], transfer=n > 0)
         product = compiled.link_through[first_step.link]
         through_cents += freight if product >= 0 else 0
         legs.append(
