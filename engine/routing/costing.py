@@ -108,6 +108,8 @@ class QueryContext:
         self.avoided_modes = constraints.avoid_modes
         self.avoided_operators = constraints.operators_folded
         self.node_ok = compiled.usable_nodes(constraints.avoid_countries, constraints.avoid_nodes)
+        self.link_ok_key: tuple[object, ...] | None = None
+        """The view-cache key of ``link_ok`` when it is the list shared by queries with the same filters."""
         self.link_ok: list[bool] = self._usable_links()
         self.freight_container: list[int | None] = (
             [None] * len(compiled.link_ids) if self.starts_loose else self._container_freight()
@@ -139,7 +141,9 @@ class QueryContext:
         )
         rules: list[bool] = c.network.views.get(key, lambda: [self._rule_ok(i) for i in range(len(c.link_ids))])
         if self._size_rules_may_bind():
+            self.link_ok_key = None
             return [ok and self._size_ok(i) for i, ok in enumerate(rules)]
+        self.link_ok_key = key
         return rules
 
     def _rule_ok(self, link: int) -> bool:

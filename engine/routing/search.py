@@ -38,65 +38,18 @@ from dataclasses import dataclass
 
 from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, Bounds, lower_bounds
-from engine.routing.compiled import CompiledNetwork
-from engine.routing.costing import QueryContext, Step
+from engine.routing.costing import QueryContext
 from engine.routing.front import FoundFront
+from engine.routing.kernel import kernel_search, kernel_wanted
+from engine.routing.kernel_routes import FoundLabel
+from engine.routing.labels import Completion, Label, Vector
+from engine.routing.limits import deadline_min
+from engine.routing.u_turns import u_turn_blocks
 
 ARRIVE, COST, TRANSFERS, CO2E = 0, 1, 2, 3
 STOP_POLL = 64
 """Settled labels between two polls of ``should_stop`` (a poll costs well under a microsecond)."""
 ADDITIVE = (False, True, True, True)
-
-Vector = tuple[int, int, int, int]
-Completion = tuple[float, float, float, float]
-"""An optimistic completion: a label's vector plus lower bounds (cents and grams may be fractional)."""
-
-
-class Label:
-    """A partial route (see the module docstring). ``parent`` and ``step`` rebuild the route.
-
-    ``alive`` turns false when a better label replaces this one in its bag; the heap then skips it.
-    """
-
-    __slots__ = (
-        "alive",
-        "block",
-        "link",
-        "loose",
-        "node",
-        "optimistic",
-        "parent",
-        "service",
-        "step",
-        "vector",
-        "via",
-    )
-
-    def __init__(
-        self,
-        vector: Vector,
-        node: int,
-        service: int,
-        loose: bool,
-        via: int,
-        parent: Label | None,
-        link: int,
-        step: Step | None,
-    ) -> None:
-        self.vector = vector
-        self.node = node
-        self.service = service
-        self.loose = loose
-        self.via = via
-        self.parent = parent
-        self.link = link
-        self.step = step
-        self.alive = True
-        self.block = -1  # the node this label may not turn straight back to aboard its service (-1: none)
-        self.optimistic: Completion = vector
-
-    def __repr__(self) -> str:
-        return f"Label(vector={self.vector}, node={self.node}, service={self.service}, via={self.via})"
 
 
 @dataclass(frozen=True)
@@ -115,6 +68,7 @@ def search(
     pareto: bool = True,
     on_label: Callable[[str, Label], None] | None = None,
     should_stop: Callable[[], str | None] | None = None,
+    kernel: bool | None = None,
 ) -> SearchOutcome:
     """Run the label-setting search for ``ctx``'s query.
 
@@ -132,6 +86,10 @@ def search(
     should_stop
         Polled every ``STOP_POLL`` settled labels; a non-empty return (the reason) stops the search with
         :class:`~engine.errors.SearchInterrupted`. This is how deadlines and cancellations reach a running search.
+    kernel
+        ``True``: the compiled kernel (:mod:`engine.routing.kernel`), ``False``: this module's Python loop, ``None``:
+        as :func:`~engine.routing.kernel.kernel_wanted` decides. Both return the same routes and counts; ``on_label``
+        needs the Python loop.
 
     Returns
     -------
@@ -139,6 +97,14 @@ def search(
         Destination labels in heap order; empty when no route satisfies the constraints.
     """
     compiled = ctx.compiled
+    if kernel is None:
+        kernel = on_label is None and kernel_wanted(len(compiled.link_ids))
+    if kernel:
+        if on_label is not None:
+            raise ValueError("on_label needs the Python search (kernel=False)")
+        routes, created, settled = kernel_search(ctx, order, pareto=pareto, should_stop=should_stop)
+        kernel_routes: list[Label] = [FoundLabel(ctx, end, links) for end, links in routes]
+        return SearchOutcome(tuple(sorted(kernel_routes, key=lambda f: _key4(f.vector, order))), created, settled)
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
     if not bounds.origin_reachable:
@@ -161,7 +127,7 @@ def search(
     # Target pruning: in Pareto mode labels leave the heap by optimistic arrival, so the routes found are indexed
     # (:class:`FoundFront`); the lexicographic mode stops at its first route better than every label left.
     front = FoundFront() if pareto and order[0] == ARRIVE else None
-    deadline = INF if constraints.arrive_by is None else _deadline_min(ctx)
+    deadline = INF if constraints.arrive_by is None else deadline_min(ctx)
     budget = INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100)
     co2e_cap = INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000)
     max_transfers = INF if constraints.max_transfers is None else constraints.max_transfers
@@ -387,34 +353,6 @@ def _lexicographic_kill(
     return kill
 
 
-def u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
-    """Per link ``u → v`` of service ``s``: ``u`` if ``s`` also has a link ``v → u``, else -1.
-
-    Why the previous node is not part of a bag's state, and what replaces it. The only thing the previous node
-    changes is the no-U-turn rule (:meth:`QueryContext.step`: aboard ``s`` at ``v`` having come from ``u``, the
-    links of ``s`` from ``v`` back to ``u`` are closed). So a label's set of possible continuations is that of its
-    state ``(node, service, loose, via)`` minus the links its *block* closes: none when the service has no link
-    back (block -1), else the links of ``s`` from ``v`` to ``u`` (block ``u``). Label ``a`` may replace label
-    ``b`` of the same state when ``a``'s vector dominates ``b``'s **and** every continuation open to ``b`` is open
-    to ``a``: ``a.block`` is -1 or equals ``b.block`` (blocks of different nodes close disjoint link sets). That
-    side condition keeps dominance exact (the brute-force tests judge it) while labels that came from different
-    nodes, or whose service cannot turn back, share a bag and prune each other.
-
-    Equal vectors: the label already in the bag stays (the first found is the route returned, as before); a
-    newcomer with an equal vector and a wider set of continuations joins the bag beside it instead of replacing
-    it, so each vector keeps the route the search has always returned.
-    """
-    return compiled.network.views.get(("routing.u_turn_blocks",), lambda: _u_turn_blocks(compiled))
-
-
-def _u_turn_blocks(compiled: CompiledNetwork) -> tuple[int, ...]:
-    runs = set(zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True))
-    return tuple(
-        u if (v, u, s) in runs else -1
-        for u, v, s in zip(compiled.link_from, compiled.link_to, compiled.link_service, strict=True)
-    )
-
-
 def _lexicographic_any(
     dominates: Callable[[Completion, Completion, tuple[int, ...]], bool], order: tuple[int, ...]
 ) -> Callable[[list[Label], Completion], bool]:
@@ -443,13 +381,15 @@ def _lexicographic_dominates(
     return dominates
 
 
-def _deadline_min(ctx: QueryContext) -> int:
-    from engine.routing.timetable import to_minutes
-
-    arrive_by = ctx.query.constraints.arrive_by
-    assert arrive_by is not None
-    # A deadline at 12:00:30 admits an arrival at 12:00 (arrivals are whole minutes).
-    return to_minutes(arrive_by) if arrive_by.second == 0 and arrive_by.microsecond == 0 else to_minutes(arrive_by) - 1
-
-
-__all__ = ["ARRIVE", "CO2E", "COST", "TRANSFERS", "Bounds", "Label", "SearchOutcome", "search"]
+__all__ = [
+    "ARRIVE",
+    "CO2E",
+    "COST",
+    "TRANSFERS",
+    "Bounds",
+    "Label",
+    "SearchOutcome",
+    "Vector",
+    "search",
+    "u_turn_blocks",
+]

@@ -1,0 +1,390 @@
+"""The compiled search loop and its step (:mod:`engine.routing.kernel` documents the algorithm and the storage).
+
+Imported only when the kernel is first used: importing numba costs ~0.5-2 s, which a one-off command line query on
+the shipped network should not pay. ``cache=True`` keeps the machine code in ``__pycache__``, so only the first
+process on a machine compiles (~10 s); later ones load it in ~0.1 s.
+
+Every function mirrors a piece of :mod:`engine.routing.search` or :meth:`engine.routing.costing.QueryContext.step`;
+the comments name the piece.
+"""
+
+# mypy: ignore-errors
+# numba's njit functions are untyped to mypy; their arguments are documented numpy arrays and tuples of them.
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.routing.kernel_layout import (
+    ALIVE,
+    ARRIVE,
+    BAG_BLOCKED,
+    BAG_HEAD,
+    BAG_NEXT,
+    BLOCK,
+    CO2E,
+    COST,
+    CREATED,
+    DONE,
+    FOUND_ADDED,
+    GROW,
+    HEAP_SIZE,
+    LINK,
+    LOOSE,
+    N_BAGS,
+    N_LABELS,
+    NEXT,
+    NODE,
+    PARENT,
+    PAUSE,
+    SERVICE,
+    SETTLED,
+    STATUS,
+    TRANSFERS,
+    VIA,
+)
+from engine.routing.kernel_rules import any_dominates, best_found, kill, next_departure
+from engine.routing.kernel_store import bag_of, front_add, front_advance, front_dominates, heap_pop, heap_push
+from engine.routing.kernel_tables import NO_PRICE
+
+INF_FLOAT = float(1 << 62)
+"""bounds.INF as a float."""
+
+
+@njit(cache=True)
+def run(network, query, params, scales, state, max_out_degree, budget):
+    """Run the search until it is done, needs more room (``GROW``) or has settled ``budget`` labels (``PAUSE``)."""
+    (
+        link_to,
+        link_service,
+        link_vehicle,
+        link_timetable,
+        link_run_min,
+        link_exit_min,
+        link_entry_min,
+        link_has_border,
+        link_border_loose_cents,
+        link_loose_unit,
+        link_aircraft,
+        link_vessel,
+        link_through_pos,
+        link_through_last,
+        link_through_change,
+        link_through_lift,
+        link_u_turn_block,
+        out_ptr,
+        out_link,
+        node_handling_min,
+        node_port_queue_min,
+        node_decons_min,
+        service_vehicle,
+        service_through_end,
+        timetable_kind,
+        timetable_headway,
+        timetable_anchor,
+        timetable_ptr,
+        timetable_weekly,
+    ) = network
+    (
+        link_ok,
+        link_co2e_g,
+        freight_container,
+        freight_loose,
+        border_container_cents,
+        lift_cents,
+        transfer_surcharge_cents,
+        node_decons_cents,
+        node_handling_loose_cents,
+        node_hub_g,
+        node_transfer_ok,
+        via_nodes,
+        levels,
+        order,
+        resources,
+        limits,
+    ) = query
+    origin, destination, ready = params[0], params[1], params[2]
+    starts_loose, allow_decons, through, pareto = params[3] != 0, params[4] != 0, params[5] != 0, params[6] != 0
+    n_services, n_nodes = params[7], params[8]
+    cost_scale, co2e_scale, slack = scales[0], scales[1], scales[2]
+    deadline, budget_cents, max_transfers, co2e_cap = limits[0], limits[1], limits[2], limits[3]
+    constrained = resources[0] or resources[1] or resources[2] or resources[3]
+    n_via = via_nodes.shape[0]
+    first, second, third, fourth = order[0], order[1], order[2], order[3]
+    labels, optimistic, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
+    capacity = labels.shape[0]
+    front_capacity = state[10].shape[1]
+    use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
+    popped = np.empty(4, dtype=np.float64)
+
+    if counters[N_LABELS] == 0:  # the start label: at the origin, before the first vehicle
+        labels[0, ARRIVE] = ready
+        labels[0, COST] = 0
+        labels[0, TRANSFERS] = 0
+        labels[0, CO2E] = 0
+        labels[0, NODE] = origin
+        labels[0, SERVICE] = -1
+        labels[0, LOOSE] = 1 if starts_loose else 0
+        labels[0, VIA] = 0
+        labels[0, PARENT] = -1
+        labels[0, LINK] = -1
+        labels[0, BLOCK] = -1
+        labels[0, ALIVE] = 1
+        labels[0, NEXT] = -1
+        for i in range(4):
+            optimistic[0, i] = scales[3 + i]
+        counters[N_LABELS] = 1
+        counters[N_BAGS] = 1  # bag 0: the routes found
+        bags[0, BAG_HEAD] = -1
+        bags[0, BAG_BLOCKED] = -1
+        bags[0, BAG_NEXT] = -1
+        counters[CREATED] = 1
+        heap_push(state, scales[3 + first], scales[3 + second], scales[3 + third], scales[3 + fourth], 0, 0)
+
+    settled_here = 0
+    while counters[HEAP_SIZE] > 0:
+        if (
+            counters[N_LABELS] + max_out_degree + 2 > capacity
+            or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity
+            or counters[FOUND_ADDED] + max_out_degree + 1 > front_capacity
+        ):
+            counters[STATUS] = GROW
+            return GROW
+        if budget >= 0 and settled_here >= budget:
+            counters[STATUS] = PAUSE
+            return PAUSE
+        label = heap_pop(state, popped)
+        if labels[label, ALIVE] == 0:
+            continue
+        if bags[0, BAG_HEAD] >= 0:  # routes found
+            if not pareto:
+                # lexicographic A*: nothing left can beat the route found (tuple comparison entry[:4] >= best_key)
+                stop = True
+                for i in range(4):
+                    if popped[i] != best[i]:
+                        stop = popped[i] > best[i]
+                        break
+                if stop:
+                    break
+            if use_front:
+                front_advance(state, optimistic[label, 0])
+                if front_dominates(
+                    state, optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
+                ):
+                    continue
+            elif any_dominates(
+                labels,
+                bags,
+                0,
+                optimistic[label, 0],
+                optimistic[label, 1],
+                optimistic[label, 2],
+                optimistic[label, 3],
+                pareto,
+                order,
+                resources,
+            ):
+                continue
+        counters[SETTLED] += 1
+        settled_here += 1
+        arrive = labels[label, ARRIVE]
+        cost = labels[label, COST]
+        transfers = labels[label, TRANSFERS]
+        co2e = labels[label, CO2E]
+        node = labels[label, NODE]
+        parent = labels[label, PARENT]
+        came_from = -1 if parent < 0 else labels[parent, NODE]
+        service = labels[label, SERVICE]
+        loose = labels[label, LOOSE] != 0
+        via_index = labels[label, VIA]
+        via_target = via_nodes[via_index] if via_index < n_via else -1
+        for k in range(out_ptr[node], out_ptr[node + 1]):
+            link = out_link[k]
+            if not link_ok[link]:
+                continue
+            to = link_to[link]
+            via = via_index + 1 if to == via_target else via_index
+            bound_time = levels[via, 0, link]
+            if bound_time >= INF_FLOAT:
+                continue  # a dead end
+            # ---- QueryContext.step ----
+            new_service = link_service[link]
+            if new_service == service and to == came_from:
+                continue
+            transfer = service >= 0 and new_service != service
+            internal = False
+            if through:
+                if service >= 0:
+                    end = service_through_end[service]
+                    if end >= 0 and new_service != service and node != end:
+                        continue  # aboard a product: it is left only at its end
+                position = link_through_pos[link]
+                if position >= 0:
+                    if (position > 0) != (service == new_service):
+                        continue  # a product is boarded on its first link, and only there
+                    if to == destination and not link_through_last[link]:
+                        continue
+                if position > 0:
+                    internal = link_through_change[link]
+                    transfer = internal
+            handling_min = 0
+            handling_cents = 0
+            decons_min = 0
+            decons_cents = 0
+            surcharge = 0
+            lift = False
+            loose_after = loose
+            if loose and not link_loose_unit[link]:
+                continue
+            if transfer:
+                if not node_transfer_ok[node]:
+                    continue
+                handling_min = node_handling_min[node]
+                if link_vessel[link]:
+                    handling_min += node_port_queue_min[node]
+                if internal:
+                    lift = link_through_lift[link]
+                else:
+                    lift = service_vehicle[service] != link_vehicle[link]
+                    surcharge = transfer_surcharge_cents[node]
+            if link_aircraft[link] and not loose:
+                decons = node_decons_min[node]
+                if decons < 0 or not allow_decons:
+                    continue
+                decons_min = decons
+                decons_cents = node_decons_cents[node]
+                loose_after = True
+                lift = service >= 0
+            if lift and not internal:
+                if loose_after:
+                    handling_cents = node_handling_loose_cents[node]
+                    if handling_cents == NO_PRICE:
+                        continue
+                else:
+                    handling_cents = lift_cents[node]
+            freight = freight_loose[link] if loose_after else freight_container[link]
+            if freight == NO_PRICE:
+                continue
+            hub_g = node_hub_g[node] if (lift and not loose) else 0
+            ready_min = arrive + handling_min + decons_min + link_exit_min[link]
+            if internal or service != new_service:
+                depart = next_departure(
+                    timetable_kind,
+                    timetable_headway,
+                    timetable_anchor,
+                    timetable_ptr,
+                    timetable_weekly,
+                    link_timetable[link],
+                    ready_min,
+                )
+            else:
+                depart = ready_min
+            new_arrive = depart + link_run_min[link] + link_entry_min[link]
+            if not link_has_border[link]:
+                border_cents = 0
+            elif loose_after:
+                border_cents = link_border_loose_cents[link]
+            else:
+                border_cents = border_container_cents[link]
+            # ---- the search ----
+            new_transfers = transfers + (1 if transfer else 0)
+            new_cost = cost + (freight + surcharge) + handling_cents + decons_cents + border_cents
+            new_co2e = co2e + (link_co2e_g[link] + hub_g)
+            o0 = new_arrive + bound_time
+            o1 = new_cost + cost_scale * levels[via, 1, link] + levels[via, 2, link] - slack
+            o2 = new_transfers + levels[via, 4, link]
+            o3 = new_co2e + co2e_scale * levels[via, 3, link] - slack
+            if constrained and (o0 > deadline or o1 > budget_cents or o3 > co2e_cap or o2 > max_transfers):
+                continue
+            if bags[0, BAG_HEAD] >= 0:  # target pruning
+                if use_front:
+                    if front_dominates(state, o0, o1, o2, o3):
+                        continue
+                elif any_dominates(labels, bags, 0, o0, o1, o2, o3, pareto, order, resources):
+                    continue
+            f0, f1, f2, f3 = float(new_arrive), float(new_cost), float(new_transfers), float(new_co2e)
+            block = link_u_turn_block[link]
+            state_key = (
+                ((to * (n_services + 1) + (new_service + 1)) * 2 + (1 if loose_after else 0)) * (n_via + 1) + via
+            ) * (n_nodes + 1)
+            if to == destination and via == n_via:
+                bag = 0
+                if bags[0, BAG_HEAD] >= 0:
+                    if any_dominates(labels, bags, 0, f0, f1, f2, f3, pareto, order, resources):
+                        continue
+                    kill(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+            elif block < 0:  # no way back aboard: this label may replace any label of its state
+                bag = bag_of(state, state_key, True)
+                if bags[bag, BAG_HEAD] >= 0:
+                    if any_dominates(labels, bags, bag, f0, f1, f2, f3, pareto, order, resources):
+                        continue
+                    kill(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+                restricted = bags[bag, BAG_BLOCKED]
+                while restricted >= 0:
+                    kill(
+                        labels,
+                        bags,
+                        restricted,
+                        new_arrive,
+                        new_cost,
+                        new_transfers,
+                        new_co2e,
+                        pareto,
+                        order,
+                        resources,
+                    )
+                    restricted = bags[restricted, BAG_NEXT]
+            else:  # dominated by the state's unrestricted labels or by those with the same block
+                free = bag_of(state, state_key, False)
+                if free >= 0 and any_dominates(labels, bags, free, f0, f1, f2, f3, pareto, order, resources):
+                    continue
+                bag = bag_of(state, state_key + block + 1, False)
+                if bag < 0:
+                    if free < 0:
+                        free = bag_of(state, state_key, True)  # holds the chain of its blocked bags
+                    bag = bag_of(state, state_key + block + 1, True)
+                    bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
+                    bags[free, BAG_BLOCKED] = bag
+                elif bags[bag, BAG_HEAD] >= 0:
+                    if any_dominates(labels, bags, bag, f0, f1, f2, f3, pareto, order, resources):
+                        continue
+                    kill(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+            child = counters[N_LABELS]
+            counters[N_LABELS] = child + 1
+            labels[child, ARRIVE] = new_arrive
+            labels[child, COST] = new_cost
+            labels[child, TRANSFERS] = new_transfers
+            labels[child, CO2E] = new_co2e
+            labels[child, NODE] = to
+            labels[child, SERVICE] = new_service
+            labels[child, LOOSE] = 1 if loose_after else 0
+            labels[child, VIA] = via
+            labels[child, PARENT] = label
+            labels[child, LINK] = link
+            labels[child, BLOCK] = block
+            labels[child, ALIVE] = 1
+            labels[child, NEXT] = bags[bag, BAG_HEAD]
+            bags[bag, BAG_HEAD] = child
+            if bag == 0:
+                if use_front:
+                    front_add(state, f0, f1, f2, f3)
+                if not pareto:  # best_key: the smallest found vector in the order
+                    best_found(labels, bags, order, best)
+                continue
+            optimistic[child, 0] = o0
+            optimistic[child, 1] = o1
+            optimistic[child, 2] = o2
+            optimistic[child, 3] = o3
+            counters[CREATED] += 1
+            heap_push(
+                state,
+                optimistic[child, first],
+                optimistic[child, second],
+                optimistic[child, third],
+                optimistic[child, fourth],
+                counters[CREATED],
+                child,
+            )
+    counters[STATUS] = DONE
+    return DONE

@@ -1,0 +1,147 @@
+"""The model's rules in the compiled search: departures (timetable.Departures.next) and dominance within a bag.
+
+Each function mirrors the Python function its docstring names, operation for operation.
+"""
+
+# mypy: ignore-errors
+# numba's njit functions are untyped to mypy; their arguments are documented numpy arrays and tuples of them.
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.network.model import MINUTES_PER_WEEK
+from engine.routing.kernel_layout import (
+    ALIVE,
+    ARRIVE,
+    BAG_HEAD,
+    CO2E,
+    COST,
+    NEXT,
+    TRANSFERS,
+)
+from engine.routing.kernel_tables import TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY
+from engine.routing.timetable import MONDAY_OFFSET_MIN
+
+ADDITIVE = np.array([False, True, True, True])
+"""search.ADDITIVE: arrival is not additive under waiting."""
+
+
+@njit(cache=True, inline="always")
+def next_departure(kind, headway, anchor, ptr, weekly, service, t):
+    """timetable.Departures.next: the first departure of ``service`` at or after minute ``t``."""
+    k = kind[service]
+    if k == TIMETABLE_CONTINUOUS:
+        return t
+    if k == TIMETABLE_HEADWAY:
+        a = anchor[service]
+        h = headway[service]
+        steps = -((a - t) // h)
+        return a + steps * h
+    week_start = t - (t - MONDAY_OFFSET_MIN) % MINUTES_PER_WEEK
+    offset = t - week_start
+    lo = ptr[service]
+    hi = ptr[service + 1]
+    i, j = lo, hi
+    while i < j:  # bisect_left
+        m = (i + j) >> 1
+        if weekly[m] < offset:
+            i = m + 1
+        else:
+            j = m
+    if i < hi:
+        return week_start + weekly[i]
+    return week_start + MINUTES_PER_WEEK + weekly[lo]
+
+
+@njit(cache=True, inline="always")
+def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, order, resources):
+    """search._pareto_dominates (weak, all four) or search._lexicographic_dominates (``order``, ``resources``)."""
+    if pareto:
+        return a0 <= b0 and a1 <= b1 and a2 <= b2 and a3 <= b3
+    a = (a0, a1, a2, a3)
+    b = (b0, b1, b2, b3)
+    for r in range(4):
+        if resources[r] and a[r] > b[r]:
+            return False
+    for i in range(4):
+        criterion = order[i]
+        if a[criterion] > b[criterion]:
+            return False
+        if a[criterion] < b[criterion] and ADDITIVE[criterion]:
+            return True
+    return True
+
+
+@njit(cache=True)
+def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, order, resources):
+    """search._pareto_any / _lexicographic_any over the labels of ``bag``."""
+    label = bags[bag, BAG_HEAD]
+    while label >= 0:
+        if dominates(
+            float(labels[label, ARRIVE]),
+            float(labels[label, COST]),
+            float(labels[label, TRANSFERS]),
+            float(labels[label, CO2E]),
+            b0,
+            b1,
+            b2,
+            b3,
+            pareto,
+            order,
+            resources,
+        ):
+            return True
+        label = labels[label, NEXT]
+    return False
+
+
+@njit(cache=True)
+def kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
+    """search._pareto_kill / _lexicographic_kill: drop the labels of ``bag`` the vector dominates (not equal ones)."""
+    previous = -1
+    label = bags[bag, BAG_HEAD]
+    while label >= 0:
+        following = labels[label, NEXT]
+        a0, a1, a2, a3 = labels[label, ARRIVE], labels[label, COST], labels[label, TRANSFERS], labels[label, CO2E]
+        equal = a0 == v0 and a1 == v1 and a2 == v2 and a3 == v3
+        if not equal and dominates(
+            float(v0),
+            float(v1),
+            float(v2),
+            float(v3),
+            float(a0),
+            float(a1),
+            float(a2),
+            float(a3),
+            pareto,
+            order,
+            resources,
+        ):
+            labels[label, ALIVE] = 0
+            if previous < 0:
+                bags[bag, BAG_HEAD] = following
+            else:
+                labels[previous, NEXT] = following
+        else:
+            previous = label
+        label = following
+
+
+@njit(cache=True)
+def best_found(labels, bags, order, best):
+    """The lexicographically smallest vector (in ``order``) of the routes found, into ``best``."""
+    label = bags[0, BAG_HEAD]
+    first = True
+    while label >= 0:
+        key = (
+            float(labels[label, order[0]]),
+            float(labels[label, order[1]]),
+            float(labels[label, order[2]]),
+            float(labels[label, order[3]]),
+        )
+        if first or key < (best[0], best[1], best[2], best[3]):
+            best[0], best[1], best[2], best[3] = key
+            first = False
+        label = labels[label, NEXT]

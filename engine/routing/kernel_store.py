@@ -1,0 +1,413 @@
+"""Storage of the compiled search: labels, bags, the state hash table, the heap and the front of routes found.
+
+Plain numpy arrays in one tuple (:func:`new_state`), grown by doubling (:func:`grow`) between two settled labels;
+:mod:`engine.routing.kernel` documents the layout. The front mirrors :class:`engine.routing.front.FoundFront`:
+routes found that arrive by the threshold (the optimistic arrival of the last settled label) live in staircases
+by transfer count over (cost, CO2e), so "does a route found weakly dominate this completion?" is one bisection.
+"""
+
+# mypy: ignore-errors
+# numba's njit functions are untyped to mypy; their arguments are documented numpy arrays and tuples of them.
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.routing.kernel_layout import (
+    ARRIVE,
+    BAG_BLOCKED,
+    BAG_HEAD,
+    BAG_NEXT,
+    CO2E,
+    COST,
+    FOUND_ADDED,
+    HASH_USED,
+    HEAP_SIZE,
+    LABEL_FIELDS,
+    LINK,
+    LOOSE,
+    N_BAGS,
+    N_LABELS,
+    N_OVERFLOW,
+    N_PENDING,
+    NEXT,
+    NODE,
+    PARENT,
+    SERVICE,
+    TRANSFERS,
+    VIA,
+)
+
+STAIRS = 32
+"""Staircases of the routes found, by transfer count (routes with more transfers are scanned: none in practice)."""
+FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+"""2^64 / golden ratio: Fibonacci hashing spreads the state keys over the table."""
+
+
+@njit(cache=True)
+def new_state(capacity, max_out_degree, front_capacity):
+    """Empty search state for ``capacity`` labels and ``front_capacity`` routes found (powers of two)."""
+    cap = 256
+    while cap < capacity or cap < 4 * (max_out_degree + 2):
+        cap *= 2
+    labels = np.empty((cap, LABEL_FIELDS), dtype=np.int64)
+    optimistic = np.empty((cap, 4), dtype=np.float64)
+    bags = np.empty((cap, 3), dtype=np.int64)
+    heap_keys = np.empty((cap, 4), dtype=np.float64)
+    heap_seq = np.empty(cap, dtype=np.int64)
+    heap_label = np.empty(cap, dtype=np.int64)
+    hash_keys = np.full(2 * cap, -1, dtype=np.int64)
+    hash_bags = np.empty(2 * cap, dtype=np.int64)
+    best = np.empty(4, dtype=np.float64)
+    counters = np.zeros(16, dtype=np.int64)
+    front = 64
+    while front < front_capacity:
+        front *= 2
+    front_cost = np.empty((STAIRS, front), dtype=np.float64)
+    front_co2e = np.empty((STAIRS, front), dtype=np.float64)
+    front_len = np.zeros(STAIRS, dtype=np.int64)
+    pending = np.empty((front, 4), dtype=np.float64)
+    overflow = np.empty((front, 4), dtype=np.float64)
+    threshold = np.full(1, -np.inf)
+    return (
+        labels,
+        optimistic,
+        bags,
+        heap_keys,
+        heap_seq,
+        heap_label,
+        hash_keys,
+        hash_bags,
+        best,
+        counters,
+        front_cost,
+        front_co2e,
+        front_len,
+        pending,
+        overflow,
+        threshold,
+    )
+
+
+@njit(cache=True)
+def grow(state, max_out_degree):
+    """The state with twice the room where it ran short (labels and bags, or routes found); hash table rebuilt."""
+    labels, optimistic, bags, heap_keys, heap_seq, heap_label, hash_keys, hash_bags, best, counters = state[:10]
+    front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:]
+    capacity = labels.shape[0]
+    if counters[N_LABELS] + max_out_degree + 2 > capacity or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity:
+        capacity *= 2
+    front = front_cost.shape[1]
+    if counters[FOUND_ADDED] + max_out_degree + 1 > front:
+        front *= 2
+    new = new_state(capacity, max_out_degree, front)
+    n_labels = counters[N_LABELS]
+    new[0][:n_labels] = labels[:n_labels]
+    new[1][:n_labels] = optimistic[:n_labels]
+    n_bags = counters[N_BAGS]
+    new[2][:n_bags] = bags[:n_bags]
+    size = counters[HEAP_SIZE]
+    new[3][:size] = heap_keys[:size]
+    new[4][:size] = heap_seq[:size]
+    new[5][:size] = heap_label[:size]
+    for i in range(hash_keys.shape[0]):
+        if hash_keys[i] != -1:
+            slot = table_slot(new[6], hash_keys[i])
+            new[6][slot] = hash_keys[i]
+            new[7][slot] = hash_bags[i]
+    new[8][:] = best
+    new[9][:] = counters
+    width = front_cost.shape[1]
+    new[10][:, :width] = front_cost
+    new[11][:, :width] = front_co2e
+    new[12][:] = front_len
+    new[13][: counters[N_PENDING]] = pending[: counters[N_PENDING]]
+    new[14][: counters[N_OVERFLOW]] = overflow[: counters[N_OVERFLOW]]
+    new[15][:] = threshold
+    return new
+
+
+@njit(cache=True)
+def _insert_step(costs, co2e, length, cost, grams):
+    """front._insert_step: insert (cost, grams) unless a step is ≤ on both; drop the steps it makes redundant.
+    Returns the staircase's new length."""
+    lo, hi = 0, length
+    while lo < hi:  # bisect_right
+        mid = (lo + hi) >> 1
+        if cost < costs[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    i = lo
+    if i > 0 and co2e[i - 1] <= grams:
+        return length
+    j = i
+    while j < length and co2e[j] >= grams:
+        j += 1
+    removed = j - i
+    if removed == 0:  # shift right by one
+        for m in range(length, i, -1):
+            costs[m] = costs[m - 1]
+            co2e[m] = co2e[m - 1]
+    elif removed > 1:  # shift left to close the gap
+        for m in range(j, length):
+            costs[m - removed + 1] = costs[m]
+            co2e[m - removed + 1] = co2e[m]
+    costs[i] = cost
+    co2e[i] = grams
+    return length - removed + 1
+
+
+@njit(cache=True)
+def _activate(state, a0, a1, a2, a3):
+    """front.FoundFront._activate: a route found that arrives by the threshold joins the staircases."""
+    front_cost, front_co2e, front_len, overflow, counters = state[10], state[11], state[12], state[14], state[9]
+    transfers = int(a2)
+    if transfers >= STAIRS:
+        n = counters[N_OVERFLOW]
+        overflow[n, 0] = a0
+        overflow[n, 1] = a1
+        overflow[n, 2] = a2
+        overflow[n, 3] = a3
+        counters[N_OVERFLOW] = n + 1
+        return
+    for k in range(transfers, STAIRS):
+        front_len[k] = _insert_step(front_cost[k], front_co2e[k], front_len[k], a1, a3)
+
+
+@njit(cache=True)
+def front_add(state, a0, a1, a2, a3):
+    """front.FoundFront.add: record a route found."""
+    counters, pending, threshold = state[9], state[13], state[15]
+    counters[FOUND_ADDED] += 1
+    if a0 <= threshold[0]:
+        _activate(state, a0, a1, a2, a3)
+    else:
+        n = counters[N_PENDING]
+        pending[n, 0] = a0
+        pending[n, 1] = a1
+        pending[n, 2] = a2
+        pending[n, 3] = a3
+        counters[N_PENDING] = n + 1
+
+
+@njit(cache=True)
+def front_advance(state, arrival):
+    """front.FoundFront.advance: raise the threshold; pending routes that arrive by it become active."""
+    counters, pending, threshold = state[9], state[13], state[15]
+    if arrival <= threshold[0]:
+        return
+    threshold[0] = arrival
+    n = counters[N_PENDING]
+    kept = 0
+    for i in range(n):
+        if pending[i, 0] <= arrival:
+            _activate(state, pending[i, 0], pending[i, 1], pending[i, 2], pending[i, 3])
+        else:
+            pending[kept] = pending[i]
+            kept += 1
+    counters[N_PENDING] = kept
+
+
+@njit(cache=True)
+def front_dominates(state, o0, o1, o2, o3):
+    """front.FoundFront.dominates: whether a route found is ≤ the completion on all four criteria."""
+    labels, bags, counters, threshold = state[0], state[2], state[9], state[15]
+    if o0 < threshold[0]:  # not asked by the search (completions arrive no earlier than the threshold): scan
+        label = bags[0, BAG_HEAD]
+        while label >= 0:
+            if (
+                labels[label, ARRIVE] <= o0
+                and labels[label, COST] <= o1
+                and labels[label, TRANSFERS] <= o2
+                and labels[label, CO2E] <= o3
+            ):
+                return True
+            label = labels[label, NEXT]
+        return False
+    if o2 >= 0:
+        k = min(int(o2), STAIRS - 1)
+        length = state[12][k]
+        if length > 0:
+            costs = state[10][k]
+            lo, hi = 0, length
+            while lo < hi:  # bisect_right
+                mid = (lo + hi) >> 1
+                if o1 < costs[mid]:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo > 0 and state[11][k, lo - 1] <= o3:
+                return True
+        if o2 >= STAIRS:
+            overflow = state[14]
+            for i in range(counters[N_OVERFLOW]):
+                if overflow[i, 1] <= o1 and overflow[i, 2] <= o2 and overflow[i, 3] <= o3:
+                    return True
+    pending = state[13]
+    for i in range(counters[N_PENDING]):
+        if pending[i, 0] <= o0 and pending[i, 1] <= o1 and pending[i, 2] <= o2 and pending[i, 3] <= o3:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def table_slot(hash_keys, key):
+    """The slot of ``key`` in the open-addressing table, or the empty slot where it belongs."""
+    size = hash_keys.shape[0]
+    shift = np.uint64(64)
+    while size > 1:
+        size >>= 1
+        shift -= np.uint64(1)
+    mask = hash_keys.shape[0] - 1
+    i = np.int64((np.uint64(key) * FIBONACCI) >> shift) & mask
+    while hash_keys[i] != -1 and hash_keys[i] != key:
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True, inline="always")
+def bag_of(state, key, create):
+    """The bag of a state key: existing, new (``create``) or -1."""
+    bags, hash_keys, hash_bags, counters = state[2], state[6], state[7], state[9]
+    slot = table_slot(hash_keys, key)
+    if hash_keys[slot] == key:
+        return hash_bags[slot]
+    if not create:
+        return -1
+    bag = counters[N_BAGS]
+    counters[N_BAGS] = bag + 1
+    counters[HASH_USED] += 1
+    hash_keys[slot] = key
+    hash_bags[slot] = bag
+    bags[bag, BAG_HEAD] = -1
+    bags[bag, BAG_BLOCKED] = -1
+    bags[bag, BAG_NEXT] = -1
+    return bag
+
+
+@njit(cache=True, inline="always")
+def _heap_less(heap_keys, heap_seq, i, k0, k1, k2, k3, seq):
+    """(k, seq) < heap entry ``i`` in tuple order (the search's heap entries: completion in order, creation)."""
+    if k0 != heap_keys[i, 0]:
+        return k0 < heap_keys[i, 0]
+    if k1 != heap_keys[i, 1]:
+        return k1 < heap_keys[i, 1]
+    if k2 != heap_keys[i, 2]:
+        return k2 < heap_keys[i, 2]
+    if k3 != heap_keys[i, 3]:
+        return k3 < heap_keys[i, 3]
+    return seq < heap_seq[i]
+
+
+@njit(cache=True)
+def heap_push(state, k0, k1, k2, k3, seq, label):
+    heap_keys, heap_seq, heap_label, counters = state[3], state[4], state[5], state[9]
+    i = counters[HEAP_SIZE]
+    counters[HEAP_SIZE] = i + 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if _heap_less(heap_keys, heap_seq, parent, k0, k1, k2, k3, seq):
+            heap_keys[i] = heap_keys[parent]
+            heap_seq[i] = heap_seq[parent]
+            heap_label[i] = heap_label[parent]
+            i = parent
+        else:
+            break
+    heap_keys[i, 0] = k0
+    heap_keys[i, 1] = k1
+    heap_keys[i, 2] = k2
+    heap_keys[i, 3] = k3
+    heap_seq[i] = seq
+    heap_label[i] = label
+
+
+@njit(cache=True)
+def heap_pop(state, popped):
+    """Remove the smallest entry; its keys go to ``popped`` and its label is returned."""
+    heap_keys, heap_seq, heap_label, counters = state[3], state[4], state[5], state[9]
+    popped[:] = heap_keys[0]
+    label = heap_label[0]
+    size = counters[HEAP_SIZE] - 1
+    counters[HEAP_SIZE] = size
+    if size == 0:
+        return label
+    k0, k1, k2, k3 = heap_keys[size, 0], heap_keys[size, 1], heap_keys[size, 2], heap_keys[size, 3]
+    seq, last = heap_seq[size], heap_label[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        right = child + 1
+        if right < size and _heap_less(
+            heap_keys,
+            heap_seq,
+            child,
+            heap_keys[right, 0],
+            heap_keys[right, 1],
+            heap_keys[right, 2],
+            heap_keys[right, 3],
+            heap_seq[right],
+        ):
+            child = right
+        if _heap_less(heap_keys, heap_seq, child, k0, k1, k2, k3, seq):
+            break
+        heap_keys[i] = heap_keys[child]
+        heap_seq[i] = heap_seq[child]
+        heap_label[i] = heap_label[child]
+        i = child
+    heap_keys[i, 0] = k0
+    heap_keys[i, 1] = k1
+    heap_keys[i, 2] = k2
+    heap_keys[i, 3] = k3
+    heap_seq[i] = seq
+    heap_label[i] = last
+    return label
+
+
+@njit(cache=True)
+def found_routes(state):
+    """The routes found: per route its vector and end state (arrive, cost, transfers, CO2e, node, service, loose,
+    via) and, flattened with ``ptr``, its links from the origin."""
+    labels, bags = state[0], state[2]
+    count = 0
+    length = 0
+    label = bags[0, BAG_HEAD]
+    while label >= 0:
+        count += 1
+        walk = label
+        while labels[walk, PARENT] >= 0:
+            length += 1
+            walk = labels[walk, PARENT]
+        label = labels[label, NEXT]
+    ends = np.empty((count, 8), dtype=np.int64)
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    links = np.empty(length, dtype=np.int64)
+    label = bags[0, BAG_HEAD]
+    i = 0
+    position = 0
+    while label >= 0:
+        ends[i, 0] = labels[label, ARRIVE]
+        ends[i, 1] = labels[label, COST]
+        ends[i, 2] = labels[label, TRANSFERS]
+        ends[i, 3] = labels[label, CO2E]
+        ends[i, 4] = labels[label, NODE]
+        ends[i, 5] = labels[label, SERVICE]
+        ends[i, 6] = labels[label, LOOSE]
+        ends[i, 7] = labels[label, VIA]
+        hops = 0
+        walk = label
+        while labels[walk, PARENT] >= 0:
+            hops += 1
+            walk = labels[walk, PARENT]
+        walk = label
+        for j in range(hops - 1, -1, -1):
+            links[position + j] = labels[walk, LINK]
+            walk = labels[walk, PARENT]
+        position += hops
+        i += 1
+        ptr[i] = position
+        label = labels[label, NEXT]
+    return ends, ptr, links

@@ -1,0 +1,234 @@
+"""The numpy tables the compiled search kernel (:mod:`engine.routing.kernel`) reads: :func:`costing.step` as arrays.
+
+:meth:`QueryContext.step <engine.routing.costing.QueryContext.step>` stays the single definition of the model; these
+tables hold exactly the numbers it reads, per link, node and service, so the kernel's step is the same arithmetic
+on the same integers (minutes, cents, grams). What depends only on the network is compiled once per snapshot and
+pinned in its view cache; what depends on the query's pricing (boxes, dated rate points, surcharges) is cached per
+pricing key, and what depends on the shipment's weight is computed per query with numpy (microseconds).
+
+Rounding: the model rounds each fee with Python's ``round`` (half to even on the exact double); ``numpy.rint``
+rounds the same doubles the same way, and every product is formed in the model's order (e.g. ``usd × kg × 100``),
+so the integers are identical. The equivalence tests compare the kernel with the Python search label by label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.network.model import CargoClass, LoadUnit, ServiceKind
+from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
+from engine.routing.costing import LOOSE_LOAD_UNITS, QueryContext
+from engine.routing.u_turns import u_turn_blocks
+
+NO_PRICE = -(1 << 62)
+"""Sentinel of an integer table: the model returns ``None`` here (e.g. a link that does not carry loose cargo)."""
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY, TIMETABLE_WEEKLY = 0, 1, 2
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkTables:
+    """Per link, node and service: what :meth:`QueryContext.step` reads that depends only on the network."""
+
+    link_to: IntArray
+    link_service: IntArray
+    link_vehicle: IntArray
+    link_timetable: IntArray
+    link_run_min: IntArray
+    link_exit_min: IntArray
+    link_entry_min: IntArray
+    link_has_border: BoolArray
+    link_border_loose_cents: IntArray
+    link_loose_unit: BoolArray  # carries loose cargo (truck or aircraft)
+    link_aircraft: BoolArray
+    link_vessel: BoolArray  # boarding waits in the port's queue
+    link_through_pos: IntArray
+    link_through_last: BoolArray
+    link_through_change: BoolArray
+    link_through_lift: BoolArray
+    link_u_turn_block: IntArray
+    link_g_per_tonne: FloatArray
+    out_ptr: IntArray  # CSR of out_links: out_links[v] = out_link[out_ptr[v]:out_ptr[v + 1]]
+    out_link: IntArray
+    max_out_degree: int
+    node_transfer_ok: BoolArray  # allows_transfer
+    node_transfer_ok_reefer: BoolArray  # allows_transfer and takes reefers
+    node_handling_min: IntArray
+    node_port_queue_min: IntArray
+    node_decons_min: IntArray  # -1: no de-consolidation there
+    node_decons_usd_per_teu: FloatArray
+    node_handling_usd_per_kg: FloatArray  # NaN: loose cargo is not handled there
+    node_hub_g_per_container: FloatArray
+    service_vehicle: IntArray
+    service_through_end: IntArray
+    timetable_kind: IntArray
+    timetable_headway: IntArray
+    timetable_anchor: IntArray
+    timetable_ptr: IntArray
+    timetable_weekly: IntArray
+
+
+@dataclass(frozen=True, eq=False)
+class PricingTables:
+    """Per link and node: the query pricing's container prices (cents), shared by queries that price alike."""
+
+    freight_container: IntArray  # NO_PRICE: not carried in containers
+    border_container_cents: IntArray
+    lift_cents: IntArray
+    transfer_surcharge_cents: IntArray
+
+
+def network_tables(compiled: CompiledNetwork) -> NetworkTables:
+    """The network part of the tables (compiled once per snapshot, pinned in its view cache)."""
+    return compiled.network.views.get(
+        ("routing.kernel.network", len(compiled.link_ids)), lambda: _network(compiled), pin=True
+    )
+
+
+def _ints(values: object) -> IntArray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _bools(values: object) -> BoolArray:
+    return np.asarray(values, dtype=np.bool_)
+
+
+def _network(c: CompiledNetwork) -> NetworkTables:
+    n_nodes = len(c.node_ids)
+    degree = np.fromiter((len(links) for links in c.out_links), dtype=np.int64, count=n_nodes)
+    out_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(degree, out=out_ptr[1:])
+    out_link = np.fromiter((link for links in c.out_links for link in links), dtype=np.int64, count=int(out_ptr[-1]))
+    kinds: list[int] = []
+    headways: list[int] = []
+    anchors: list[int] = []
+    weekly_ptr: list[int] = [0]
+    weekly: list[int] = []
+    for departures in c.departures:
+        kind = departures._kind
+        kinds.append(
+            TIMETABLE_CONTINUOUS
+            if kind is ServiceKind.CONTINUOUS
+            else TIMETABLE_HEADWAY
+            if kind is ServiceKind.HEADWAY
+            else TIMETABLE_WEEKLY
+        )
+        headways.append(departures._headway)
+        anchors.append(departures._anchor)
+        weekly.extend(departures._weekly if kind is ServiceKind.WEEKLY else ())
+        weekly_ptr.append(len(weekly))
+    border_usd = np.asarray(c.link_border_usd_per_teu, dtype=np.float64)
+    allows = _bools(c.allows_transfer)
+    return NetworkTables(
+        link_to=_ints(c.link_to),
+        link_service=_ints(c.link_service),
+        link_vehicle=_ints(c.link_vehicle),
+        link_timetable=_ints(c.link_timetable),
+        link_run_min=_ints(c.link_run_min),
+        link_exit_min=_ints(c.link_border_exit_min),
+        link_entry_min=_ints(c.link_border_entry_min),
+        link_has_border=border_usd != 0.0,
+        link_border_loose_cents=np.rint(border_usd * 100).astype(np.int64),
+        link_loose_unit=_bools([unit in LOOSE_LOAD_UNITS for unit in c.link_load_unit]),
+        link_aircraft=_bools([unit is LoadUnit.AIRCRAFT for unit in c.link_load_unit]),
+        link_vessel=_bools([mode in VESSEL_MODES for mode in c.link_mode]),
+        link_through_pos=_ints(c.link_through_pos),
+        link_through_last=_bools(c.link_through_last),
+        link_through_change=_bools(c.link_through_change),
+        link_through_lift=_bools(c.link_through_lift),
+        link_u_turn_block=_ints(u_turn_blocks(c)),
+        link_g_per_tonne=np.asarray(c.link_g_per_tonne, dtype=np.float64),
+        out_ptr=out_ptr,
+        out_link=out_link,
+        max_out_degree=int(degree.max(initial=0)),
+        node_transfer_ok=allows,
+        node_transfer_ok_reefer=allows & _bools(c.reefer_ok),
+        node_handling_min=_ints(c.handling_min),
+        node_port_queue_min=_ints(c.port_queue_min),
+        node_decons_min=_ints([-1 if d is None else d for d in c.decons_min]),
+        node_decons_usd_per_teu=np.asarray(c.decons_usd_per_teu, dtype=np.float64),
+        node_handling_usd_per_kg=np.asarray(
+            [np.nan if v is None else v for v in c.handling_usd_per_kg], dtype=np.float64
+        ),
+        node_hub_g_per_container=np.asarray(c.hub_g_per_container, dtype=np.float64),
+        service_vehicle=_ints(c.service_vehicle),
+        service_through_end=_ints(c.service_through_end),
+        timetable_kind=_ints(kinds),
+        timetable_headway=_ints(headways),
+        timetable_anchor=_ints(anchors),
+        timetable_ptr=_ints(weekly_ptr),
+        timetable_weekly=_ints(weekly),
+    )
+
+
+def _priced(values: list[int | None]) -> IntArray:
+    return np.fromiter((NO_PRICE if v is None else v for v in values), dtype=np.int64, count=len(values))
+
+
+def pricing_tables(ctx: QueryContext) -> PricingTables:
+    """Container prices of ``ctx``'s pricing as arrays (cached with the pricing: same boxes, dates, surcharges)."""
+    pricing = ctx.pricing
+    freight = ctx.freight_container
+    return ctx.compiled.network.views.get(
+        ("routing.kernel.pricing", pricing.key, ctx.starts_loose),
+        lambda: PricingTables(
+            freight_container=_priced(freight),
+            border_container_cents=_ints(pricing.border_cents),
+            lift_cents=_ints(pricing.lift_cents),
+            transfer_surcharge_cents=_ints(pricing.transfer_surcharge_cents),
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ShipmentTables:
+    """What depends on the shipment's weight and boxes: CO2e per link, per-kg and per-box fees, loose freight."""
+
+    link_ok: BoolArray
+    link_co2e_g: IntArray
+    freight_loose: IntArray  # NO_PRICE where loose cargo is not carried (or cannot become loose)
+    node_decons_cents: IntArray
+    node_handling_loose_cents: IntArray  # NO_PRICE: loose cargo is not handled there
+    node_hub_g: IntArray
+    node_transfer_ok: BoolArray
+
+
+def shipment_tables(ctx: QueryContext, network: NetworkTables) -> ShipmentTables:
+    """Per-query arrays (vectorised: a few microseconds on the shipped network)."""
+    n_links = len(network.link_to)
+    link_ok = (
+        ctx.compiled.network.views.get(("routing.kernel.link_ok", ctx.link_ok_key), lambda: _bools(ctx.link_ok))
+        if ctx.link_ok_key is not None
+        else _bools(ctx.link_ok)
+    )
+    may_be_loose = ctx.starts_loose or ctx.allow_deconsolidation
+    if may_be_loose:
+        # Loose freight only on links that carry loose cargo; the model computes it there on first use.
+        freight_loose = np.full(n_links, NO_PRICE, dtype=np.int64)
+        for link in np.flatnonzero(network.link_loose_unit & link_ok).tolist():
+            value = ctx.loose_freight(link)
+            if value is not None:
+                freight_loose[link] = value
+    else:
+        freight_loose = np.full(n_links, NO_PRICE, dtype=np.int64)
+    per_kg = network.node_handling_usd_per_kg
+    handled = ~np.isnan(per_kg)
+    handling_loose = np.full(len(per_kg), NO_PRICE, dtype=np.int64)
+    handling_loose[handled] = np.rint(per_kg[handled] * ctx.kg * 100).astype(np.int64)
+    transfer_ok = network.node_transfer_ok_reefer if ctx.cargo_class is CargoClass.REEFER else network.node_transfer_ok
+    return ShipmentTables(
+        link_ok=link_ok,
+        link_co2e_g=np.rint(network.link_g_per_tonne * ctx.tonnes).astype(np.int64),
+        freight_loose=freight_loose,
+        node_decons_cents=np.rint(network.node_decons_usd_per_teu * ctx.teu * 100).astype(np.int64),
+        node_handling_loose_cents=handling_loose,
+        node_hub_g=np.rint(network.node_hub_g_per_container * ctx.containers).astype(np.int64),
+        node_transfer_ok=transfer_ok,
+    )
