@@ -26,6 +26,9 @@ setup: $(UV)
 	  [ -d tests/contract/node/node_modules ] || npm ci --prefix tests/contract/node --no-audit --no-fund --silent; \
 	fi
 	@$(MAKE) --no-print-directory browser
+	@# Compile the numba search kernel once into its on-disk cache (engine/routing/__pycache__), so neither the
+	@# first test nor the first served query pays the ~10-20 s compilation.
+	@$(UV) run --frozen --no-sync python -c "from engine.routing.kernel import warm_up; warm_up()"
 
 # Headless Chromium for the study report test (tests/studies/test_cli_study.py), from Debian when missing.
 # Idempotent: nothing happens when either binary is on PATH; without apt-get or root it only warns.

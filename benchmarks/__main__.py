@@ -14,6 +14,11 @@ from pathlib import Path
 def main(names: list[str]) -> None:
     """Run the named benchmarks (all when none are named)."""
     available = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
+    # Measure what is served: a server's workers load the compiled search kernel at start (CORRIDOR_KERNEL=off
+    # measures the Python search instead).
+    from engine.routing.kernel import warm_up
+
+    warm_up()
     for name in names or available:
         if name not in available:
             msg = f"unknown benchmark {name!r}; available: {', '.join(available)}"

@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-LIBRARIES = ("networkx", "ortools", "polars", "numpy", "scipy", "grpcio", "protobuf", "highspy", "distributed")
+LIBRARIES = (
+    "networkx",
+    "ortools",
+    "polars",
+    "numpy",
+    "scipy",
+    "grpcio",
+    "protobuf",
+    "highspy",
+    "distributed",
+    "numba",
+)
 
 
 def machine_info() -> dict[str, Any]:
@@ -52,7 +63,18 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "libraries": versions,
         "git_commit": commit,
+        "search": _search_path(),
     }
+
+
+def _search_path() -> str:
+    """Which search the in-process measurements ran: the compiled kernel once loaded (as served), else Python."""
+    from engine.routing import kernel
+
+    setting = kernel.kernel_setting()
+    if setting == "off":
+        return "python (CORRIDOR_KERNEL=off)"
+    return "numba kernel" if kernel.kernel_wanted(0) else f"python below {kernel.KERNEL_FROM_LINKS} links, else kernel"
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -24,8 +24,9 @@ cancellation); it releases the GIL, so concurrent queries in threads run in para
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,9 @@ from engine.routing.kernel_tables import (
     NO_PRICE,
     TIMETABLE_CONTINUOUS,
     TIMETABLE_HEADWAY,
+    NetworkTables,
+    PricingTables,
+    ShipmentTables,
     network_tables,
     pricing_tables,
     shipment_tables,
@@ -46,42 +50,68 @@ from engine.routing.kernel_tables import (
 from engine.routing.limits import deadline_min
 
 KERNEL_FROM_LINKS = 4_000
-"""``CORRIDOR_KERNEL=auto`` (the default) uses the kernel once numba is loaded (a server or study worker warms it
-up at start) and, before that, for networks with at least this many links, where one search outweighs numba's
-start-up (~0.5-2 s to import, ~0.1 s to load the compiled kernel from its cache)."""
+"""``CORRIDOR_KERNEL=auto`` (the default) uses the kernel once it is loaded (a server's workers and a study's workers
+load it at start) and, before that, for networks with at least this many links, where one search outweighs the
+kernel's start-up (~1-2 s to import numba and load the compiled kernel from its on-disk cache)."""
 START_LABELS = {True: 4096, False: 1024}
 """Label capacity a Pareto / lexicographic search starts with (doubled as needed)."""
 SLICE = 4096
 """Settled labels between two polls of ``should_stop`` (about a millisecond of kernel time)."""
 
 _compiled: dict[str, Any] = {}
+_loading = threading.Lock()
 
 
 def kernel_wanted(n_links: int) -> bool:
     """Whether a search on ``n_links`` links should use the kernel (see :data:`KERNEL_FROM_LINKS`)."""
-    setting = os.environ.get("CORRIDOR_KERNEL", "auto").lower()
-    if setting in ("off", "0", "python"):
+    setting = kernel_setting()
+    if setting == "off":
         return False
-    if setting in ("on", "1", "numba"):
+    if setting == "on":
         return True
-    return bool(_compiled) or "numba" in sys.modules or n_links >= KERNEL_FROM_LINKS
+    return bool(_compiled) or n_links >= KERNEL_FROM_LINKS
 
 
 def warm_up() -> None:
-    """Import numba and load (or compile) the kernel now, so the first query does not pay for it."""
-    _functions()
+    """Import numba and load (or compile) the kernel now, so the first query does not pay for it (a study's
+    workers call this before a large chunk; ``make setup`` once, to fill numba's on-disk cache)."""
+    if kernel_setting() != "off":
+        _functions()
+
+
+def warm_up_in_background() -> threading.Thread | None:
+    """Load the kernel in a daemon thread (a server's workers, at start): queries meanwhile run the Python search,
+    which gives the same answers, and switch to the kernel once it is loaded. ``None`` when the kernel is off."""
+    if kernel_setting() == "off":
+        return None
+    thread = threading.Thread(target=_functions, name="kernel-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def kernel_setting() -> str:
+    """``CORRIDOR_KERNEL``: ``on`` (always the kernel), ``off`` (never) or ``auto`` (the default)."""
+    setting = os.environ.get("CORRIDOR_KERNEL", "auto").lower()
+    return {"0": "off", "python": "off", "1": "on", "numba": "on"}.get(setting, setting)
 
 
 def _functions() -> dict[str, Any]:
+    with _loading:
+        return _load()
+
+
+def _load() -> dict[str, Any]:
     if not _compiled:
         from engine.routing import kernel_jit, kernel_store
 
-        _compiled.update(
-            run=kernel_jit.run,
-            new_state=kernel_store.new_state,
-            grow=kernel_store.grow,
-            found_routes=kernel_store.found_routes,
-        )
+        fns = {
+            "run": kernel_jit.run,
+            "new_state": kernel_store.new_state,
+            "grow": kernel_store.grow,
+            "found_routes": kernel_store.found_routes,
+        }
+        _warm_up_run(fns)
+        _compiled.update(fns)
     return _compiled
 
 
@@ -154,6 +184,41 @@ def kernel_search(
         ],
         dtype=np.float64,
     )
+    network, query = _tuples(net, prices, shipment, np.asarray(ctx.via, dtype=np.int64), _bound_levels(bounds.levels))
+    query = (*query, np.asarray(order, dtype=np.int64), resources, limits)
+    return _drive(fns, network, query, params, scales, net.max_out_degree, pareto, should_stop)
+
+
+def _drive(
+    fns: dict[str, Any],
+    network: tuple[np.ndarray, ...],
+    query: tuple[np.ndarray, ...],
+    params: np.ndarray,
+    scales: np.ndarray,
+    max_out_degree: int,
+    pareto: bool,
+    should_stop: Callable[[], str | None] | None,
+) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int]:
+    """Run the kernel in slices, growing its storage and polling ``should_stop`` between them."""
+    state = fns["new_state"](START_LABELS[pareto], max_out_degree, 64)
+    budget = SLICE if should_stop is not None else -1
+    while True:
+        status = fns["run"](network, query, params, scales, state, max_out_degree, budget)
+        if status == DONE:
+            break
+        if status == GROW:
+            state = fns["grow"](state, max_out_degree)
+        elif should_stop is not None:
+            reason = should_stop()
+            if reason:
+                raise SearchInterrupted(reason)
+    return _routes(fns, state), int(state[9][CREATED]), int(state[9][SETTLED])
+
+
+def _tuples(
+    net: NetworkTables, prices: PricingTables, shipment: ShipmentTables, via: np.ndarray, levels: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The kernel's network tuple and the start of its query tuple (the order ``kernel_jit.run`` unpacks)."""
     network = (
         net.link_to,
         net.link_service,
@@ -197,25 +262,38 @@ def kernel_search(
         shipment.node_handling_loose_cents,
         shipment.node_hub_g,
         shipment.node_transfer_ok,
-        np.asarray(ctx.via, dtype=np.int64),
-        _bound_levels(bounds.levels),
-        np.asarray(order, dtype=np.int64),
-        resources,
-        limits,
+        via,
+        levels,
     )
-    state = fns["new_state"](START_LABELS[pareto], net.max_out_degree, 64)
-    budget = SLICE if should_stop is not None else -1
-    while True:
-        status = fns["run"](network, query, params, scales, state, net.max_out_degree, budget)
-        if status == DONE:
-            break
-        if status == GROW:
-            state = fns["grow"](state, net.max_out_degree)
-        elif should_stop is not None:
-            reason = should_stop()
-            if reason:
-                raise SearchInterrupted(reason)
-    return _routes(fns, state), int(state[9][CREATED]), int(state[9][SETTLED])
+    return network, query
+
+
+def _warm_up_run(fns: dict[str, Any]) -> None:
+    """One search on an empty one-node network: compiles (or loads) every kernel function for the real types."""
+    sizes = {"node": 1, "service": 0, "link": 0}
+
+    def empty(table: type[Any]) -> Any:
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(table):
+            kind = field.name.split("_", 1)[0]
+            length = sizes.get(kind, 0)
+            if field.name in ("out_ptr", "timetable_ptr"):
+                length = sizes["node"] + 1 if field.name == "out_ptr" else sizes["service"] + 1
+            dtype = {"BoolArray": np.bool_, "FloatArray": np.float64}.get(str(field.type), np.int64)
+            values[field.name] = 0 if field.type == "int" else np.zeros(length, dtype=dtype)
+        return table(**values)
+
+    network, query = _tuples(
+        empty(NetworkTables),
+        empty(PricingTables),
+        empty(ShipmentTables),
+        np.zeros(0, dtype=np.int64),
+        np.zeros((1, 5, 0), dtype=np.float64),
+    )
+    for pareto in (True, False):
+        query_all = (*query, np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.bool_), np.full(4, float(INF)))
+        params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1], dtype=np.int64)
+        _drive(fns, network, query_all, params, np.zeros(7, dtype=np.float64), 0, pareto, lambda: None)
 
 
 _level_cache: dict[int, tuple[object, np.ndarray]] = {}
