@@ -25,9 +25,11 @@ cancellation); it releases the GIL, so concurrent queries in threads run in para
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,8 @@ START_LABELS = {True: 4096, False: 1024}
 """Label capacity a Pareto / lexicographic search starts with (doubled as needed)."""
 SLICE = 4096
 """Settled labels between two polls of ``should_stop`` (about a millisecond of kernel time)."""
+FIRST_SLICE = 64
+"""The first poll comes after this many settled labels (as in the Python search); the slices then double."""
 
 _compiled: dict[str, Any] = {}
 _loading = threading.Lock()
@@ -73,20 +77,10 @@ def kernel_wanted(n_links: int) -> bool:
 
 
 def warm_up() -> None:
-    """Import numba and load (or compile) the kernel now, so the first query does not pay for it (a study's
-    workers call this before a large chunk; ``make setup`` once, to fill numba's on-disk cache)."""
+    """Import numba and load (or compile) the kernel now, so the first query does not pay for it: a server's workers
+    at start, a study's workers before a large chunk, ``make setup`` once (to fill numba's on-disk cache)."""
     if kernel_setting() != "off":
         _functions()
-
-
-def warm_up_in_background() -> threading.Thread | None:
-    """Load the kernel in a daemon thread (a server's workers, at start): queries meanwhile run the Python search,
-    which gives the same answers, and switch to the kernel once it is loaded. ``None`` when the kernel is off."""
-    if kernel_setting() == "off":
-        return None
-    thread = threading.Thread(target=_functions, name="kernel-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def kernel_setting() -> str:
@@ -100,8 +94,19 @@ def _functions() -> dict[str, Any]:
         return _load()
 
 
+KERNEL_SOURCES = ("kernel_jit.py", "kernel_store.py", "kernel_rules.py", "kernel_layout.py", "kernel_tables.py")
+"""Files whose code (or constants) the compiled kernel contains: its on-disk cache is keyed by their digest."""
+
+
 def _load() -> dict[str, Any]:
     if not _compiled:
+        # numba keys each cached function by its own file's timestamp only, so a change to a function it inlines
+        # from another file (or to a constant) would load stale machine code: one cache folder per source digest.
+        import numba
+
+        here = Path(__file__).parent
+        digest = hashlib.blake2b(b"".join((here / name).read_bytes() for name in KERNEL_SOURCES), digest_size=8)
+        numba.config.CACHE_DIR = str(here / "__pycache__" / f"kernel-{digest.hexdigest()}")  # type: ignore[attr-defined]
         from engine.routing import kernel_jit, kernel_store
 
         fns = {
@@ -201,9 +206,11 @@ def _drive(
 ) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int]:
     """Run the kernel in slices, growing its storage and polling ``should_stop`` between them."""
     state = fns["new_state"](START_LABELS[pareto], max_out_degree, 64)
-    budget = SLICE if should_stop is not None else -1
+    budget = FIRST_SLICE if should_stop is not None else -1
     while True:
         status = fns["run"](network, query, params, scales, state, max_out_degree, budget)
+        if budget > 0:
+            budget = min(2 * budget, SLICE)  # a stop already requested is seen at once, a long search polls rarely
         if status == DONE:
             break
         if status == GROW:

@@ -44,7 +44,7 @@ from engine.routing.kernel_layout import (
     TRANSFERS,
     VIA,
 )
-from engine.routing.kernel_rules import any_dominates, best_found, kill, next_departure
+from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure
 from engine.routing.kernel_store import bag_of, front_add, front_advance, front_dominates, heap_pop, heap_push
 from engine.routing.kernel_tables import NO_PRICE
 
@@ -310,16 +310,14 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             ) * (n_nodes + 1)
             if to == destination and via == n_via:
                 bag = 0
-                if bags[0, BAG_HEAD] >= 0:
-                    if any_dominates(labels, bags, 0, f0, f1, f2, f3, pareto, order, resources):
-                        continue
-                    kill(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+                if not admit(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources):
+                    continue
             elif block < 0:  # no way back aboard: this label may replace any label of its state
                 bag = bag_of(state, state_key, True)
-                if bags[bag, BAG_HEAD] >= 0:
-                    if any_dominates(labels, bags, bag, f0, f1, f2, f3, pareto, order, resources):
-                        continue
-                    kill(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+                if not admit(
+                    labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources
+                ):
+                    continue
                 restricted = bags[bag, BAG_BLOCKED]
                 while restricted >= 0:
                     kill(
@@ -346,10 +344,10 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     bag = bag_of(state, state_key + block + 1, True)
                     bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
                     bags[free, BAG_BLOCKED] = bag
-                elif bags[bag, BAG_HEAD] >= 0:
-                    if any_dominates(labels, bags, bag, f0, f1, f2, f3, pareto, order, resources):
-                        continue
-                    kill(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources)
+                elif not admit(
+                    labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources
+                ):
+                    continue
             child = counters[N_LABELS]
             counters[N_LABELS] = child + 1
             labels[child, ARRIVE] = new_arrive

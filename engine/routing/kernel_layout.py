@@ -9,5 +9,7 @@ LABEL_FIELDS = 16
 # bag rows: first label, first bag of the state with a U-turn block (free bags only), next such bag
 BAG_HEAD, BAG_BLOCKED, BAG_NEXT = range(3)
 # counters
-N_LABELS, HEAP_SIZE, CREATED, SETTLED, N_BAGS, HASH_USED, STATUS, N_PENDING, N_OVERFLOW, FOUND_ADDED = range(10)
+N_LABELS, HEAP_SIZE, CREATED, SETTLED, N_BAGS, HASH_USED, STATUS, N_PENDING, N_OVERFLOW, FOUND_ADDED, HASH_SHIFT = (
+    range(11)
+)
 RUNNING, DONE, GROW, PAUSE = range(4)

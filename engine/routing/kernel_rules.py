@@ -130,6 +130,29 @@ def kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
 
 
 @njit(cache=True)
+def admit(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
+    """``any_dominates`` then ``kill``, reading the bag once where possible: ``False`` (nothing changed) when a label
+    of ``bag`` dominates the vector; else the labels the vector dominates are dropped and ``True`` is returned.
+
+    The reading pass stops at a dominating label and notes whether the vector dominates any label, so the
+    dropping pass runs only when it has something to drop (most admitted labels drop nothing).
+    """
+    beaten = False
+    label = bags[bag, BAG_HEAD]
+    while label >= 0:
+        a0, a1, a2, a3 = labels[label, ARRIVE], labels[label, COST], labels[label, TRANSFERS], labels[label, CO2E]
+        if dominates(a0, a1, a2, a3, v0, v1, v2, v3, pareto, order, resources):
+            return False
+        if not beaten:
+            equal = a0 == v0 and a1 == v1 and a2 == v2 and a3 == v3
+            beaten = not equal and dominates(v0, v1, v2, v3, a0, a1, a2, a3, pareto, order, resources)
+        label = labels[label, NEXT]
+    if beaten:
+        kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources)
+    return True
+
+
+@njit(cache=True)
 def best_found(labels, bags, order, best):
     """The lexicographically smallest vector (in ``order``) of the routes found, into ``best``."""
     label = bags[0, BAG_HEAD]

@@ -22,6 +22,7 @@ from engine.routing.kernel_layout import (
     CO2E,
     COST,
     FOUND_ADDED,
+    HASH_SHIFT,
     HASH_USED,
     HEAP_SIZE,
     LABEL_FIELDS,
@@ -61,6 +62,12 @@ def new_state(capacity, max_out_degree, front_capacity):
     hash_bags = np.empty(2 * cap, dtype=np.int64)
     best = np.empty(4, dtype=np.float64)
     counters = np.zeros(16, dtype=np.int64)
+    shift = 64
+    size = 2 * cap
+    while size > 1:
+        size >>= 1
+        shift -= 1
+    counters[HASH_SHIFT] = shift
     front = 64
     while front < front_capacity:
         front *= 2
@@ -113,11 +120,13 @@ def grow(state, max_out_degree):
     new[5][:size] = heap_label[:size]
     for i in range(hash_keys.shape[0]):
         if hash_keys[i] != -1:
-            slot = table_slot(new[6], hash_keys[i])
+            slot = table_slot(new[6], hash_keys[i], new[9][HASH_SHIFT])
             new[6][slot] = hash_keys[i]
             new[7][slot] = hash_bags[i]
     new[8][:] = best
+    shift = new[9][HASH_SHIFT]
     new[9][:] = counters
+    new[9][HASH_SHIFT] = shift
     width = front_cost.shape[1]
     new[10][:, :width] = front_cost
     new[11][:, :width] = front_co2e
@@ -253,15 +262,11 @@ def front_dominates(state, o0, o1, o2, o3):
 
 
 @njit(cache=True, inline="always")
-def table_slot(hash_keys, key):
-    """The slot of ``key`` in the open-addressing table, or the empty slot where it belongs."""
-    size = hash_keys.shape[0]
-    shift = np.uint64(64)
-    while size > 1:
-        size >>= 1
-        shift -= np.uint64(1)
+def table_slot(hash_keys, key, shift):
+    """The slot of ``key`` in the open-addressing table of 2^(64 - ``shift``) slots, or the empty slot where it
+    belongs: Fibonacci hashing (the product's top bits), then linear probing."""
     mask = hash_keys.shape[0] - 1
-    i = np.int64((np.uint64(key) * FIBONACCI) >> shift) & mask
+    i = np.int64((np.uint64(key) * FIBONACCI) >> np.uint64(shift))
     while hash_keys[i] != -1 and hash_keys[i] != key:
         i = (i + 1) & mask
     return i
@@ -271,7 +276,7 @@ def table_slot(hash_keys, key):
 def bag_of(state, key, create):
     """The bag of a state key: existing, new (``create``) or -1."""
     bags, hash_keys, hash_bags, counters = state[2], state[6], state[7], state[9]
-    slot = table_slot(hash_keys, key)
+    slot = table_slot(hash_keys, key, counters[HASH_SHIFT])
     if hash_keys[slot] == key:
         return hash_bags[slot]
     if not create:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.network import Network
-from engine.routing import kernel
+from engine.routing import warm_up_kernel
 from engine.routing.model import compile_network
 from engine.service import jobs, study_jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
@@ -44,7 +44,9 @@ def init_worker(networks: Network | ServedNetworks, cancel_flags: Any) -> None:
     for network in (_networks.base, *_networks.scenarios.values()):
         compile_network(network)
     _cancel_flags = cancel_flags
-    kernel.warm_up_in_background()  # the compiled search, loaded while the worker already answers
+    # The compiled search, loaded before the worker reports ready: its ~100 MB of machine code then counts in the
+    # worker's baseline, not against the memory bound of its first job.
+    warm_up_kernel()
 
 
 def _die_with_parent(parent_pid: int) -> None:

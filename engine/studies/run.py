@@ -30,7 +30,7 @@ import polars as pl
 
 from engine.network.model import MINUTES_PER_WEEK, Network, ServiceKind
 from engine.network.scenario import apply_scenarios, load_scenario
-from engine.routing import RouteQuery, find_routes, kernel
+from engine.routing import RouteQuery, find_routes, warm_up_kernel
 from engine.studies.frame import Row, result_rows, rows_frame, shifted_rows
 from engine.studies.spec import Study
 
@@ -205,7 +205,7 @@ def chunked(tasks: Sequence[StudyTask], chunk_size: int) -> list[list[StudyTask]
 def search_chunk(networks: StudyNetworks, settings: QuerySettings, chunk: Sequence[StudyTask]) -> list[Row]:
     """Search every query of ``chunk`` (the function a worker runs)."""
     if len(chunk) >= KERNEL_FROM_QUERIES:
-        kernel.warm_up()  # the compiled search: ~1-2 s once per process, then 5-15x faster searches
+        warm_up_kernel()  # the compiled search: ~1-2 s once per process, then 5-15x faster searches
     rows: list[Row] = []
     for task in chunk:
         query = RouteQuery(

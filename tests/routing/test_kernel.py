@@ -154,6 +154,7 @@ def test_kernel_equals_python_search_on_the_shipped_network(shipped: Network, mo
     # Start small so that the searches also grow their storage (and poll in slices) on the way.
     monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
     monkeypatch.setattr(kernel_module, "SLICE", 64)
+    monkeypatch.setattr(kernel_module, "FIRST_SLICE", 16)
     compared = 0
     polls: list[int] = []
 
@@ -191,7 +192,7 @@ def test_answers_are_the_same_bytes_either_way(shipped: Network, monkeypatch: py
 
 
 def test_a_stop_request_interrupts_the_kernel(shipped: Network, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kernel_module, "SLICE", 16)
+    monkeypatch.setattr(kernel_module, "FIRST_SLICE", 16)
     query = RouteQuery(
         "XIAN",
         "DUISBURG",
