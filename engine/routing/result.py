@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from engine.network.model import LoadUnit, Mode
+from engine.routing.deferred import Deferred, resolved_state
 from engine.routing.emissions import EmissionsReport
 from engine.routing.pricing import AppliedSurcharge, DatedPrice
 from engine.routing.provenance import LegProvenance, RouteProvenance
@@ -85,8 +86,9 @@ class Leg:
     hops: tuple[Hop, ...]
     co2e_ttw_kg: float = 0.0
     """Tank-to-wheel CO2e of the leg's links (kg); ``co2e_kg`` is well-to-wheel, including the hub before it."""
-    provenance: LegProvenance | None = None
-    """Source keys or ESTIMATE behind each figure (:mod:`engine.routing.provenance`)."""
+    provenance: LegProvenance | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - a descriptor: computed on first read
+    """Source keys or ESTIMATE behind each figure (:mod:`engine.routing.provenance`; computed on first read,
+    :mod:`engine.routing.deferred`)."""
     surcharges: tuple[AppliedSurcharge, ...] = ()
     """Surcharges in ``cost.surcharge_usd``, each with its amount for this shipment."""
     dated_price: DatedPrice | None = None
@@ -108,6 +110,10 @@ class Leg:
     def co2e_factors(self) -> tuple[Co2eFactor, ...]:
         """The distinct emission factors used on this leg, in order."""
         return tuple({h.co2e_factor.emission_class: h.co2e_factor for h in self.hops}.values())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle or copy, with the deferred provenance computed."""
+        return resolved_state(self)
 
 
 class Transfer(NamedTuple):
@@ -157,8 +163,9 @@ class Route:
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
     emissions: EmissionsReport | None = None
     """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`)."""
-    provenance: RouteProvenance | None = None
-    """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of."""
+    provenance: RouteProvenance | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - a descriptor: computed on first read
+    """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of
+    (computed on first read, :mod:`engine.routing.deferred`)."""
     # The arrival's spread (engine/routing/reliability.py): P10/P50/P90 of the seeded Monte-Carlo replays; ``arrive``
     # stays the P50 model's deterministic arrival. ``None`` where no band was computed (optimizer plans).
     arrival_p10: datetime | None = None
@@ -205,6 +212,10 @@ class Route:
             + usd_per_transfer * self.transfer_count
             + usd_per_kg_co2e * self.co2e_kg
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle or copy, with the deferred provenance computed."""
+        return resolved_state(self)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from engine.network.model import LoadUnit, Mode, Network
 from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
+from engine.routing.deferred import Pending, Shared, defer
 from engine.routing.emissions import emissions_report
 from engine.routing.pricing import QueryPricing, leg_pricing, query_pricing
-from engine.routing.provenance import border_provenance, route_provenance
+from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import RouteQuery
 from engine.routing.reliability import ArrivalBand
 from engine.routing.result import BorderCrossing, Co2eFactor, CostBreakdown, Hop, Leg, Route, Transfer
@@ -139,7 +140,6 @@ def answer_route(
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, step_facts)
-    leg_provenance, provenance = route_provenance(network, compiled, groups, pricing)
     legs: list[Leg] = []
     transfers: list[Transfer] = []
     borders: list[BorderCrossing] = []
@@ -249,7 +249,6 @@ def answer_route(
                 co2e_kg=co2e / 1000,
                 hops=tuple(hops),
                 co2e_ttw_kg=ttw / 1000,
-                provenance=leg_provenance[n],
                 surcharges=applied,
                 dated_price=dated,
                 through_tariff=compiled.through_ids[product] if product >= 0 else None,
@@ -266,7 +265,7 @@ def answer_route(
     for fact in step_facts:
         geometry += fact.inner_lat_lon
         geometry.append(fact.to_lat_lon)
-    return Route(
+    route = Route(
         legs=tuple(legs),
         transfers=tuple(transfers),
         border_crossings=tuple(borders),
@@ -281,12 +280,29 @@ def answer_route(
         best_for=best_for,
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
         emissions=emissions_report(network, compiled, query.shipment.container_count, query.shipment.tonnes, steps),
-        provenance=provenance._replace(border_crossings=border_provenance(network, compiled, border_steps)),
         arrival_p10=None if band is None else band.p10,
         arrival_p50=None if band is None else band.p50,
         arrival_p90=None if band is None else band.p90,
         on_time_probability=None if band is None else band.on_time_probability,
     )
+    # Provenance is computed when first read (engine/routing/deferred.py), from what the route was built from.
+    shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
+    for n, leg in enumerate(legs):
+        defer(leg, "provenance", Pending(shared, n))
+    defer(route, "provenance", Pending(shared, len(legs)))
+    return route
+
+
+def _provenance(
+    network: Network,
+    compiled: CompiledNetwork,
+    groups: list[list[Step]],
+    pricing: QueryPricing,
+    border_steps: list[Step],
+) -> tuple[LegProvenance | RouteProvenance, ...]:
+    """The provenance of each leg, then of the route (:mod:`engine.routing.provenance`)."""
+    legs, route = route_provenance(network, compiled, groups, pricing)
+    return (*legs, route._replace(border_crossings=border_provenance(network, compiled, border_steps)))
 
 
 def _usd(cents: int) -> float:
