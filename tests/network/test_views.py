@@ -27,21 +27,26 @@ def _query(teu: int = 2) -> RouteQuery:
 
 def test_a_routing_query_leaves_only_snapshot_views() -> None:
     network = load_network(NETWORKS / "toy")
-    find_routes(network, _query())
+    result = find_routes(network, _query())
     names = {key[0] for key in network.views.sizes()}  # type: ignore[index]
     assert names == {
         "routing.compiled",
         "routing.usable_nodes",
         "routing.link_rules",
+        "routing.dated_prices",
+        "routing.surcharges",
         "routing.pricing",
         "routing.bound_graph",
         "routing.bounds",
         "routing.u_turn_blocks",
         "routing.link_facts",
         "routing.emission_factors_used",
-        "routing.provenance_cells",
+        "routing.emission_links",
+        "routing.emission_hubs",
         "routing.reliability",
     }
+    assert result.routes[0].provenance is not None  # computed on first read (engine/routing/deferred.py)
+    assert {key[0] for key in network.views.sizes()} == {*names, "routing.provenance_cells"}  # type: ignore[index]
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
 
 
