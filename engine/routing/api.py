@@ -146,11 +146,10 @@ def _steps(end: Label) -> list[Step]:
 
 
 def _route(network: Network, ctx: QueryContext, end: Label, band: ArrivalBand | None, tag: str) -> Route:
-    """The route of the search label ``end`` with its arrival band (replayed here unless given) and its tags."""
+    """The route of the search label ``end`` with its tags and arrival band (replayed on first read unless given)."""
     steps = _steps(end)
-    band = band or arrival_band(network, ctx.query, steps)
     tags = tuple(t for t in tag.split(",") if t)
-    route = answer_route(network, ctx.query, steps, band=band, best_for=tags, pricing=ctx.pricing)
+    route = answer_route(network, ctx.query, steps, band=band, replay_band=True, best_for=tags, pricing=ctx.pricing)
     assert route.criteria == end.vector, "route rebuild disagrees with the search"
     return route
 

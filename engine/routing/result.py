@@ -112,7 +112,7 @@ class Leg:
         return tuple({h.co2e_factor.emission_class: h.co2e_factor for h in self.hops}.values())
 
     def __getstate__(self) -> dict[str, Any]:
-        """The state to pickle or copy, with the deferred provenance computed."""
+        """The state to pickle or copy, with the deferred fields computed."""
         return resolved_state(self)
 
 
@@ -161,17 +161,18 @@ class Route:
     geometry: tuple[tuple[float, float], ...]
     best_for: tuple[str, ...] = ()
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
-    emissions: EmissionsReport | None = None
-    """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`)."""
+    emissions: EmissionsReport | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - computed on first read
+    """ISO 14083 breakdown by leg and hub, TTW and WTW (:mod:`engine.routing.emissions`; computed on first read)."""
     provenance: RouteProvenance | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - a descriptor: computed on first read
     """Sources behind the totals, transfers and borders; sourced shares of cost and time; the network's as-of
     (computed on first read, :mod:`engine.routing.deferred`)."""
     # The arrival's spread (engine/routing/reliability.py): P10/P50/P90 of the seeded Monte-Carlo replays; ``arrive``
-    # stays the P50 model's deterministic arrival. ``None`` where no band was computed (optimizer plans).
-    arrival_p10: datetime | None = None
-    arrival_p50: datetime | None = None
-    arrival_p90: datetime | None = None
-    on_time_probability: float | None = None
+    # stays the P50 model's deterministic arrival. ``None`` where no band was computed (optimizer plans). Replayed
+    # on first read of any of the four (engine/routing/deferred.py) unless the objective needed it first.
+    arrival_p10: datetime | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - computed on first read
+    arrival_p50: datetime | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - computed on first read
+    arrival_p90: datetime | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - computed on first read
+    on_time_probability: float | None = Deferred()  # type: ignore[assignment]  # computed on first read
     """Share of replays arriving by ``constraints.arrive_by`` (0–1); ``None`` without a deadline."""
 
     @property
@@ -214,7 +215,7 @@ class Route:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        """The state to pickle or copy, with the deferred provenance computed."""
+        """The state to pickle or copy, with the deferred fields computed."""
         return resolved_state(self)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from engine.network.model import LoadUnit, Mode, Network
 from engine.network.views import LazyRows
@@ -20,7 +20,7 @@ from engine.routing.emissions import emissions_report
 from engine.routing.pricing import QueryPricing, leg_pricing, query_pricing
 from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
 from engine.routing.query import RouteQuery
-from engine.routing.reliability import ArrivalBand
+from engine.routing.reliability import ArrivalBand, arrival_band
 from engine.routing.result import BorderCrossing, Co2eFactor, CostBreakdown, Hop, Leg, Route, Transfer
 from engine.routing.through import compile_routing
 from engine.routing.timetable import EPOCH, from_minutes, to_minutes
@@ -114,12 +114,13 @@ def answer_route(
     steps: Sequence[Step],
     *,
     band: ArrivalBand | None = None,
+    replay_band: bool = False,
     best_for: tuple[str, ...] = (),
     pricing: QueryPricing | None = None,
 ) -> Route:
-    """:func:`build_route` with the route's arrival ``band`` and ``best_for`` tags set as it is made (what
-    ``find_routes`` answers), rather than copied in afterwards; ``pricing`` is the query's, when the caller has
-    it (:func:`engine.routing.pricing.query_pricing`)."""
+    """:func:`build_route` with the route's arrival ``band`` (or, with ``replay_band``, the band replayed on first
+    read) and ``best_for`` tags set as it is made (what ``find_routes`` answers), rather than copied in afterwards;
+    ``pricing`` is the query's, when the caller has it (:func:`engine.routing.pricing.query_pricing`)."""
     compiled = compile_routing(network)
     if pricing is None:
         pricing = query_pricing(compiled, query)
@@ -279,18 +280,29 @@ def answer_route(
         geometry=tuple(geometry),
         best_for=best_for,
         criteria=(arrive, cost_cents, transfer_count, co2e_g),
-        emissions=emissions_report(network, compiled, query.shipment.container_count, query.shipment.tonnes, steps),
         arrival_p10=None if band is None else band.p10,
         arrival_p50=None if band is None else band.p50,
         arrival_p90=None if band is None else band.p90,
         on_time_probability=None if band is None else band.on_time_probability,
     )
-    # Provenance is computed when first read (engine/routing/deferred.py), from what the route was built from.
+    # Provenance and emissions are computed when first read (engine/routing/deferred.py), from what the route
+    # was built from.
     shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
     for n, leg in enumerate(legs):
         defer(leg, "provenance", Pending(shared, n))
     defer(route, "provenance", Pending(shared, len(legs)))
+    shipment, taken = query.shipment, tuple(steps)  # a copy: the caller's list may change after we return
+    report = Shared(lambda: (emissions_report(network, compiled, shipment.container_count, shipment.tonnes, taken),))
+    defer(route, "emissions", Pending(report, 0))
+    if band is None and replay_band:
+        replayed = Shared(lambda: _band_fields(arrival_band(network, query, taken)))
+        for n, name in enumerate(("arrival_p10", "arrival_p50", "arrival_p90", "on_time_probability")):
+            defer(route, name, Pending(replayed, n))
     return route
+
+
+def _band_fields(band: ArrivalBand) -> tuple[datetime, datetime, datetime, float | None]:
+    return band.p10, band.p50, band.p90, band.on_time_probability
 
 
 def _provenance(

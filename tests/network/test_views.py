@@ -40,13 +40,19 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.bounds",
         "routing.u_turn_blocks",
         "routing.link_facts",
+    }
+    # Computed on first read (engine/routing/deferred.py):
+    assert result.routes[0].provenance is not None
+    assert result.routes[0].emissions is not None
+    assert result.routes[0].arrival_p50 is not None
+    assert {key[0] for key in network.views.sizes()} == {  # type: ignore[index]
+        *names,
+        "routing.provenance_cells",
         "routing.emission_factors_used",
         "routing.emission_links",
         "routing.emission_hubs",
         "routing.reliability",
     }
-    assert result.routes[0].provenance is not None  # computed on first read (engine/routing/deferred.py)
-    assert {key[0] for key in network.views.sizes()} == {*names, "routing.provenance_cells"}  # type: ignore[index]
     assert network.views.nbytes == sum(network.views.sizes().values()) > 0
 
 

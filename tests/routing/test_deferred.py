@@ -1,5 +1,5 @@
-"""A route's provenance is computed on first read (engine/routing/deferred.py): every way of looking at a route sees
-the value an eager build gives — reads, equality, replace, copies, pickles and racing threads."""
+"""A route's provenance and emissions are computed on first read (engine/routing/deferred.py): every way of looking
+at a route sees the value an eager build gives — reads, equality, replace, copies, pickles and racing threads."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import copy
 import dataclasses
 import pickle
 import threading
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from engine.network import Network
-from engine.routing import Leg, Route, RouteQuery, Shipment, find_routes
+from engine.routing import Constraints, Leg, Route, RouteQuery, Shipment, find_routes
 from engine.routing.costing import QueryContext, Step
 from engine.routing.deferred import Deferred, Pending, Shared, defer, resolved_state
+from engine.routing.emissions import emissions_report
 from engine.routing.model import build_route
 from engine.routing.pricing import query_pricing
 from engine.routing.provenance import border_provenance, route_provenance
+from engine.routing.reliability import arrival_band
 from engine.routing.search import search
 from engine.routing.select import PARETO_ORDER
 from engine.routing.through import compile_routing
@@ -30,11 +33,11 @@ def _routes(network: Network) -> tuple[Route, ...]:
     return routes
 
 
-def _all_steps(network: Network) -> list[list[Step]]:
-    """The steps of every Pareto route of ``QUERY``, as find_routes' search takes them (through products
+def _all_steps(network: Network, query: RouteQuery = QUERY) -> list[list[Step]]:
+    """The steps of every Pareto route of ``query``, as find_routes' search takes them (through products
     included: the search keeps per-snapshot arrays that must not be built from the arrays without them first)."""
     routes = []
-    for end in search(QueryContext(compile_routing(network), QUERY), PARETO_ORDER, pareto=True).labels:
+    for end in search(QueryContext(compile_routing(network), query), PARETO_ORDER, pareto=True).labels:
         steps: list[Step] = []
         label = end
         while label.parent is not None:
@@ -46,7 +49,8 @@ def _all_steps(network: Network) -> list[list[Step]]:
 
 
 def _pending(route: Route) -> bool:
-    return any(type(v) is Pending for obj in (route, *route.legs) for v in vars(obj).values())
+    """Whether the provenance of the route or of one of its legs is still pending."""
+    return any(type(vars(obj)["_deferred_provenance"]) is Pending for obj in (route, *route.legs))
 
 
 def _eager(network: Network, steps: list[Step]) -> tuple[object, ...]:
@@ -75,6 +79,10 @@ def test_provenance_is_pending_until_read_then_what_an_eager_build_gives(shipped
         assert type(vars(route)["_deferred_provenance"]) is not Pending
         assert (*(leg.provenance for leg in route.legs), read) == _eager(shipped_network, steps)
         assert not _pending(route)
+        assert type(vars(route)["_deferred_emissions"]) is Pending
+        compiled = compile_routing(shipped_network)
+        boxes, tonnes = QUERY.shipment.container_count, QUERY.shipment.tonnes
+        assert route.emissions == emissions_report(shipped_network, compiled, boxes, tonnes, steps)
         assert read.border_crossings
         assert len(read.border_crossings) == len(route.border_crossings)
 
@@ -95,6 +103,20 @@ def test_equality_copies_and_pickles_see_the_values(shipped_network: Network) ->
     shown = _routes(shipped_network)
     assert repr(shown[1]) == repr(first[1])
     assert hash(shown[1].legs[0]) == hash(first[1].legs[0])
+
+
+def test_find_routes_replays_the_band_on_first_read(shipped_network: Network) -> None:
+    query = replace(QUERY, constraints=Constraints(arrive_by=READY + timedelta(days=24)))
+    routes = find_routes(shipped_network, query).routes
+    eager = [arrival_band(shipped_network, query, steps) for steps in _all_steps(shipped_network, query)]
+    for route in routes:
+        assert type(vars(route)["_deferred_arrival_p90"]) is Pending
+        assert route.on_time_probability is not None  # one read replays the band for all four fields
+        assert type(vars(route)["_deferred_arrival_p90"]) is Pending  # still pending, but computed: no new replay
+        band = (route.arrival_p10, route.arrival_p50, route.arrival_p90, route.on_time_probability)
+        assert band in [(b.p10, b.p50, b.p90, b.on_time_probability) for b in eager]
+    assert len({route.arrival_p90 for route in routes}) > 1
+    assert build_route(shipped_network, query, _all_steps(shipped_network, query)[0]).arrival_p50 is None
 
 
 def test_racing_readers_compute_once_and_agree() -> None:
