@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC
 
 from engine.network.model import Network
@@ -12,7 +11,8 @@ from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.reliability import ArrivalBand, arrival_band, reliability_order
-from engine.routing.result import Route, RouteResult, SearchStats, build_route
+from engine.routing.result import Route, RouteResult, SearchStats
+from engine.routing.route_builder import answer_route
 from engine.routing.search import Label, search
 from engine.routing.select import (
     LEXICOGRAPHIC_ORDERS,
@@ -120,9 +120,7 @@ def find_routes(
         chosen = [labels[i] for i in indexes]
         tags = {n: names.get(i, "") for n, i in enumerate(indexes)}
 
-    routes = tuple(
-        _tagged(_route(network, query, label, bands.get(id(label))), tags.get(n, "")) for n, label in enumerate(chosen)
-    )
+    routes = tuple(_route(network, ctx, label, bands.get(id(label)), tags.get(n, "")) for n, label in enumerate(chosen))
     explanation = None if routes else (filtered_out or explain_no_route(network, query, should_stop))
     return RouteResult(
         query=query,
@@ -147,19 +145,13 @@ def _steps(end: Label) -> list[Step]:
     return steps
 
 
-def _route(network: Network, query: RouteQuery, end: Label, band: ArrivalBand | None) -> Route:
-    """The route of the search label ``end`` with its arrival band (replayed here unless given)."""
+def _route(network: Network, ctx: QueryContext, end: Label, band: ArrivalBand | None, tag: str) -> Route:
+    """The route of the search label ``end`` with its tags and arrival band (replayed on first read unless given)."""
     steps = _steps(end)
-    route = build_route(network, query, steps)
+    tags = tuple(t for t in tag.split(",") if t)
+    route = answer_route(network, ctx.query, steps, band=band, replay_band=True, best_for=tags, pricing=ctx.pricing)
     assert route.criteria == end.vector, "route rebuild disagrees with the search"
-    band = band or arrival_band(network, query, steps)
-    return replace(
-        route,
-        arrival_p10=band.p10,
-        arrival_p50=band.p50,
-        arrival_p90=band.p90,
-        on_time_probability=band.on_time_probability,
-    )
+    return route
 
 
 def _unreliable(query: RouteQuery, bands: list[ArrivalBand]) -> str:
@@ -172,10 +164,6 @@ def _unreliable(query: RouteQuery, bands: list[ArrivalBand]) -> str:
         f"{query.constraints.min_on_time_probability:.0%} of replays; the most reliable of the {len(bands)} Pareto "
         f"routes does in {best:.1%}"
     )
-
-
-def _tagged(route: Route, tag: str) -> Route:
-    return replace(route, best_for=tuple(t for t in tag.split(",") if t))
 
 
 def _segments(compiled: CompiledNetwork, label: Label) -> dict[tuple[str, str], float]:

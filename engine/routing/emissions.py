@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from engine.network.model import Mode, Network
+from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork, hub_factor
 from engine.routing.costing import Step
 
@@ -123,7 +124,8 @@ def emissions_report(
         Legs and hubs whose grams sum exactly to the totals.
     """
     factors = _factors(network)
-    links = [network.links[compiled.link_ids[s.link]] for s in steps]
+    rows = _link_rows(network, compiled)
+    hub_rows = _hub_rows(network, compiled)
     legs: list[LegEmission] = []
     hubs: list[HubEmission] = []
     leg_index = -1
@@ -139,27 +141,17 @@ def emissions_report(
                 LegEmission(index, start, end, mode, round(km, 1), tonnes, factors[cls], ttw / 1000, wtw / 1000)
             )
 
-    for step, link in zip(steps, links, strict=True):
+    for step in steps:
+        link = rows[step.link]
         service = compiled.link_service[step.link]
         new_leg = service != previous_service
         if new_leg:
             leg_index += 1
             previous_service = service
         if step.hub_co2e_g:
-            node = network.nodes[link.from_id]
-            factor = hub_factor(network, node)
-            assert factor is not None  # hub grams come only from a node with a factor
-            keys, estimate = _keys(factor.provenance.keys_for("kg_co2e_per_container_wtw"))
+            node_id, kind, kg_per_container, keys, estimate = hub_rows[compiled.link_from[step.link]]
             hubs.append(
-                HubEmission(
-                    node.id,
-                    factor.kind.value,
-                    containers,
-                    factor.kg_co2e_per_container_wtw,
-                    keys,
-                    estimate,
-                    step.hub_co2e_g / 1000,
-                )
+                HubEmission(node_id, kind, containers, kg_per_container, keys, estimate, step.hub_co2e_g / 1000)
             )
         link_wtw = step.co2e_g - step.hub_co2e_g
         ttw_total += step.co2e_ttw_g
@@ -173,6 +165,39 @@ def emissions_report(
         row[7] += link_wtw
     close()
     return EmissionsReport(METHOD, tuple(legs), tuple(hubs), ttw_total, wtw_total)
+
+
+class _LinkRow(NamedTuple):
+    """What the report reads of a link (resolved once per snapshot, row by row, like the route builder's facts)."""
+
+    from_id: str
+    to_id: str
+    mode: Mode
+    distance_km: float
+    emission_class: str
+
+
+def _link_rows(network: Network, compiled: CompiledNetwork) -> LazyRows[_LinkRow]:
+    def row(index: int) -> _LinkRow:
+        link = network.links[compiled.link_ids[index]]
+        return _LinkRow(link.from_id, link.to_id, link.mode, link.distance_km, link.emission_class)
+
+    key = ("routing.emission_links", len(compiled.link_ids))  # with or without through products
+    return network.views.get(key, lambda: LazyRows(len(compiled.link_ids), row))
+
+
+def _hub_rows(network: Network, compiled: CompiledNetwork) -> LazyRows[tuple[str, str, float, tuple[str, ...], bool]]:
+    """Per node index, the hub factor a transfer there is charged: node, kind, kg per container, keys, estimate."""
+
+    def row(index: int) -> tuple[str, str, float, tuple[str, ...], bool]:
+        node = network.nodes[compiled.node_ids[index]]
+        factor = hub_factor(network, node)
+        assert factor is not None  # hub grams come only from a node with a factor
+        keys, estimate = _keys(factor.provenance.keys_for("kg_co2e_per_container_wtw"))
+        return node.id, factor.kind.value, factor.kg_co2e_per_container_wtw, keys, estimate
+
+    key = ("routing.emission_hubs", len(compiled.node_ids))
+    return network.views.get(key, lambda: LazyRows(len(compiled.node_ids), row))
 
 
 def emissions_to_dict(report: EmissionsReport) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, QueryContext, Step
-from engine.routing.result import build_route
+from engine.routing.route_builder import build_route
 from engine.routing.through import compile_routing
 from engine.routing.timetable import Departures, from_minutes, to_minutes
 

@@ -240,17 +240,28 @@ def query_pricing(compiled: CompiledNetwork, query: RouteQuery) -> QueryPricing:
     network = compiled.network
     shipment = query.shipment
     day = query.ready_utc.date()
-    prices = dated_prices(network, day)
-    surcharges = surcharges_for(network, day, shipment.cargo_class)
+    # What a day picks (rate points, valid surcharges) is kept per day: every query asks, few days recur.
+    prices, picked = network.views.get(("routing.dated_prices", day), lambda: _dated_prices_picked(network, day))
+    surcharges = network.views.get(
+        ("routing.surcharges", day, shipment.cargo_class), lambda: surcharges_for(network, day, shipment.cargo_class)
+    )
+    boxes = shipment.boxes
     key = (
         "routing.pricing",
         len(compiled.link_ids),  # the search's arrays (with through products) and the optimizer's differ
-        shipment.boxes,
-        tuple(sorted((s, p.as_of) for s, p in prices.items())),
+        boxes,
+        picked,
         tuple(s.id for s in surcharges),
     )
-    units = shipment_units(shipment.boxes, shipment.teu)
-    return network.views.get(key, lambda: QueryPricing(compiled, units, prices, surcharges, key))
+    return network.views.get(
+        key, lambda: QueryPricing(compiled, shipment_units(boxes, shipment.teu), prices, surcharges, key)
+    )
+
+
+def _dated_prices_picked(network: Network, day: date) -> tuple[dict[str, DatedPrice], tuple[tuple[str, date], ...]]:
+    """:func:`dated_prices` of ``day`` and which point each service's price is (part of a pricing's key)."""
+    prices = dated_prices(network, day)
+    return prices, tuple(sorted((s, p.as_of) for s, p in prices.items()))
 
 
 def leg_pricing(

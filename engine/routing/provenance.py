@@ -46,11 +46,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from engine.network.model import ESTIMATE, Network, Provenance, ServiceKind
+from engine.network.model import Network, Provenance, ServiceKind
 from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
-from engine.routing.pricing import QueryPricing, surcharge_source_keys
+from engine.routing.pricing import QueryPricing
+from engine.routing.provenance_cells import Cell, PricedCells, both_cells, cell_of
 
 
 class FigureProvenance(NamedTuple):
@@ -133,50 +134,27 @@ class RouteProvenance(NamedTuple):
         return self.time.sourced_share
 
 
-class _Cell(NamedTuple):
-    """The cells one part is computed from, resolved: whether all cite a real source, and their real keys."""
-
-    sourced: bool
-    keys: tuple[str, ...]
-
-
-def _cell(*cells: tuple[str, ...]) -> _Cell:
-    """Combine the keys of ``cells`` (each the keys of one cell): sourced when every cell has a real key."""
-    real = dict.fromkeys(k for keys in cells for k in keys if k != ESTIMATE)
-    sourced = bool(cells) and all(any(k != ESTIMATE for k in keys) for keys in cells)
-    return _Cell(sourced, tuple(real))
-
-
-def _both(first: _Cell, second: _Cell) -> _Cell:
-    """A part computed from two resolved cells: sourced when both are; ``first``'s keys first."""
-    return _Cell(first.sourced and second.sourced, tuple(dict.fromkeys((*first.keys, *second.keys))))
-
-
-_UNATTRIBUTED = _Cell(False, ())
-"""Surcharge cents no surcharge row accounts for (should not happen): counted as an estimate, never as sourced."""
-
-
 class _LinkCells(NamedTuple):
-    freight_container: _Cell
-    freight_loose: _Cell
-    run: _Cell
-    distance: _Cell
-    co2e: _Cell
+    freight_container: Cell
+    freight_loose: Cell
+    run: Cell
+    distance: Cell
+    co2e: Cell
     crosses: bool  # the costing's border rule: the hop changes the country column
-    exit_dwell: _Cell | None  # None where the node has no value (nothing is charged)
-    entry_dwell: _Cell | None
-    exit_fee: _Cell | None
-    entry_fee: _Cell | None
+    exit_dwell: Cell | None  # None where the node has no value (nothing is charged)
+    entry_dwell: Cell | None
+    exit_fee: Cell | None
+    entry_fee: Cell | None
     exit_usd: float
     entry_usd: float
 
 
 class _NodeCells(NamedTuple):
-    handling_h: _Cell
-    handling_usd_per_teu: _Cell
-    handling_usd_per_kg: _Cell
-    deconsolidation_h: _Cell
-    deconsolidation_usd_per_teu: _Cell
+    handling_h: Cell
+    handling_usd_per_teu: Cell
+    handling_usd_per_kg: Cell
+    deconsolidation_h: Cell
+    deconsolidation_usd_per_teu: Cell
 
 
 class _Cells(NamedTuple):
@@ -184,7 +162,7 @@ class _Cells(NamedTuple):
 
     links: LazyRows[_LinkCells]  # resolved per link on first use: a route reads a few of 100k
     nodes: LazyRows[_NodeCells]
-    timetables: tuple[_Cell | None, ...]  # None: a continuous service (no wait to source)
+    timetables: tuple[Cell | None, ...]  # None: a continuous service (no wait to source)
 
 
 def _cells(network: Network, compiled: CompiledNetwork) -> _Cells:
@@ -194,29 +172,29 @@ def _cells(network: Network, compiled: CompiledNetwork) -> _Cells:
 def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
     def node_cells(node_id: str) -> _NodeCells:
         p = network.nodes[node_id].provenance
-        return _NodeCells(*(_cell(p.keys_for(c)) for c in _NodeCells._fields))
+        return _NodeCells(*(cell_of(p.keys_for(c)) for c in _NodeCells._fields))
 
-    def fee(p: Provenance, column: str, value: float | None) -> _Cell | None:
-        return None if value is None else _cell(p.keys_for(column))
+    def fee(p: Provenance, column: str, value: float | None) -> Cell | None:
+        return None if value is None else cell_of(p.keys_for(column))
 
     def link_cells(index: int) -> _LinkCells:
         link = network.links[compiled.link_ids[index]]
         lp = link.provenance
         start, end = network.nodes[link.from_id], network.nodes[link.to_id]
-        per_teu, per_truck, per_kg = (_cell(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
+        per_teu, per_truck, per_kg = (cell_of(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
         product = compiled.link_through[index] if compiled.link_through else -1
         if product >= 0:  # a through product's link: its freight is a share of the published through rate
             tp = network.through_tariffs[product].provenance
-            per_teu = _cell(tp.keys_for("usd_20ft"), tp.keys_for("usd_40ft"))
-        truck_container = _cell(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
+            per_teu = cell_of(tp.keys_for("usd_20ft"), tp.keys_for("usd_40ft"))
+        truck_container = cell_of(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
         distance = lp.keys_for("distance_km")
         factor = network.emission_factors[link.emission_class].provenance.keys_for("g_co2e_per_tkm_wtw")
         return _LinkCells(
             freight_container=truck_container if link.usd_per_truck is not None else per_teu,
             freight_loose=per_kg if link.usd_per_kg is not None else per_truck if link.usd_per_truck else per_teu,
-            run=_cell(lp.keys_for("run_h")),
-            distance=_cell(distance),
-            co2e=_cell(factor, distance),
+            run=cell_of(lp.keys_for("run_h")),
+            distance=cell_of(distance),
+            co2e=cell_of(factor, distance),
             crosses=start.country != end.country,
             exit_dwell=fee(start.provenance, "border_exit_h", start.border_exit_h),
             entry_dwell=fee(end.provenance, "border_entry_h", end.border_entry_h),
@@ -233,91 +211,114 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
         LazyRows(len(compiled.link_ids), link_cells),
         LazyRows(len(compiled.node_ids), lambda node: node_cells(compiled.node_ids[node])),
         tuple(
-            _cell(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
+            cell_of(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
             for s in services
         ),
     )
 
 
-class _Tally:
-    """Accumulates the parts of one figure: keys in first-use order, sourced and total amounts."""
+class _Sum(NamedTuple):
+    """The parts of one figure, summed: total and sourced amounts, whether any part rests on an estimate, and the
+    real keys of their cells in first-use order."""
 
-    __slots__ = ("estimate", "keys", "sourced", "total")
+    total: int
+    sourced: int
+    estimate: bool
+    keys: tuple[str, ...]
 
-    def __init__(self) -> None:
-        self.keys: dict[str, None] = {}
-        self.estimate = False
-        self.sourced = 0
-        self.total = 0
 
-    def add(self, amount: int, cell: _Cell) -> None:
-        """Add a part of ``amount`` computed from ``cell``."""
-        self.total += amount
+_NOTHING = _Sum(0, 0, False, ())
+
+Parts = list[tuple[int, Cell]]  # the parts of one figure as (amount, cell), in the order they were charged
+
+
+def _sum(parts: Parts) -> _Sum:
+    """Sum ``parts``: a part's amount counts as sourced when its cell is; an unsourced cell (even of a zero
+    amount) marks the figure as resting on an estimate."""
+    if not parts:
+        return _NOTHING
+    total = sourced = 0
+    estimate = False
+    keys: dict[str, None] = {}
+    for amount, cell in parts:
+        total += amount
         if cell.sourced:
-            self.sourced += amount
+            sourced += amount
         else:
-            self.estimate = True
+            estimate = True
         for key in cell.keys:
-            self.keys[key] = None
-
-    def merge(self, *others: _Tally) -> _Tally:
-        for other in others:
-            self.keys.update(other.keys)
-            self.estimate = self.estimate or other.estimate
-            self.sourced += other.sourced
-            self.total += other.total
-        return self
-
-    def figure(self) -> FigureProvenance:
-        # A figure of zero is fully sourced unless one of its (zero) parts rests on an estimate.
-        vacuous = 0.0 if self.estimate else 1.0
-        share = self.sourced / self.total if self.total else vacuous
-        return FigureProvenance(tuple(self.keys), self.estimate, round(share, 4))
+            keys[key] = None
+    return _Sum(total, sourced, estimate, tuple(keys))
 
 
-class _LegTally:
-    PARTS = (
-        "freight",
-        "handling",
-        "border",
-        "decons",
-        "handling_time",
-        "decons_time",
-        "wait",
-        "run",
-        "exit_dwell",
-        "entry_dwell",
-        "distance",
-        "co2e",
-        "surcharge",
-    )
+def _merged(*sums: _Sum) -> _Sum:
+    """One figure made of the figures ``sums`` (keys: the first's, then the second's new ones, …)."""
+    total = sourced = 0
+    estimate = False
+    keys: dict[str, None] = {}
+    for part in sums:
+        if part is _NOTHING:
+            continue
+        total += part.total
+        sourced += part.sourced
+        estimate = estimate or part.estimate
+        for key in part.keys:
+            keys[key] = None
+    if not (total or estimate or keys):
+        return _NOTHING
+    return _Sum(total, sourced, estimate, tuple(keys))
 
-    def __init__(self) -> None:
-        self.freight, self.handling, self.border, self.decons = _Tally(), _Tally(), _Tally(), _Tally()
-        self.handling_time, self.decons_time, self.wait, self.run = _Tally(), _Tally(), _Tally(), _Tally()
-        self.exit_dwell, self.entry_dwell, self.distance, self.co2e = _Tally(), _Tally(), _Tally(), _Tally()
-        self.surcharge = _Tally()
 
-    def cost(self) -> _Tally:
-        return _Tally().merge(self.freight, self.handling, self.border, self.decons, self.surcharge)
+_new_figure = tuple.__new__  # FigureProvenance from a tuple, without the named tuple's keyword handling
 
-    def time(self) -> _Tally:
-        return _Tally().merge(
-            self.handling_time, self.decons_time, self.exit_dwell, self.wait, self.run, self.entry_dwell
-        )
+
+def _figure(figure: _Sum) -> FigureProvenance:
+    if figure is _NOTHING:
+        return NO_FIGURE
+    total, sourced, estimate, keys = figure
+    if sourced == total and total:
+        return _new_figure(FigureProvenance, (keys, estimate, 1.0))
+    # A figure of zero is fully sourced unless one of its (zero) parts rests on an estimate.
+    vacuous = 0.0 if estimate else 1.0
+    share = sourced / total if total else vacuous
+    return _new_figure(FigureProvenance, (keys, estimate, round(share, 4)))
+
+
+class _LegSums(NamedTuple):
+    """The summed parts of one leg (or, merged over legs, of a route)."""
+
+    freight: _Sum
+    handling: _Sum
+    border: _Sum
+    decons: _Sum
+    handling_time: _Sum
+    decons_time: _Sum
+    wait: _Sum
+    run: _Sum
+    exit_dwell: _Sum
+    entry_dwell: _Sum
+    distance: _Sum
+    co2e: _Sum
+    surcharge: _Sum
+
+    def cost(self) -> _Sum:
+        return _merged(self.freight, self.handling, self.border, self.decons, self.surcharge)
+
+    def time(self) -> _Sum:
+        return _merged(self.handling_time, self.decons_time, self.exit_dwell, self.wait, self.run, self.entry_dwell)
 
     def provenance(self) -> LegProvenance:
         return LegProvenance(
-            freight=self.freight.figure(),
-            handling=self.handling.figure(),
-            border=self.border.figure(),
-            deconsolidation=self.decons.figure(),
-            cost=self.cost().figure(),
-            time=self.time().figure(),
-            wait=self.wait.figure(),
-            distance=self.distance.figure(),
-            co2e=self.co2e.figure(),
-            surcharge=self.surcharge.figure(),
+            freight=_figure(self.freight),
+            handling=_figure(self.handling),
+            border=_figure(self.border),
+            deconsolidation=_figure(self.decons),
+            cost=_figure(self.cost()),
+            time=_figure(self.time()),
+            wait=_figure(self.wait),
+            distance=_figure(self.distance),
+            co2e=_figure(self.co2e),
+            surcharge=_figure(self.surcharge),
         )
 
 
@@ -335,31 +336,28 @@ def route_provenance(
     fares rest on the links' tariff cells alone.
     """
     cells = _cells(network, compiled)
-    priced = _PricedCells(compiled, pricing)
-    leg_tallies = [_leg_tally(cells, compiled, priced, group) for group in legs]
+    priced = PricedCells(compiled, pricing)
+    leg_sums = [_leg_sums(cells, compiled, priced, group) for group in legs]
     transfers = tuple(
-        TransferProvenance(t.handling_time.figure(), t.handling.figure(), t.decons_time.figure(), t.decons.figure())
-        for t in leg_tallies[1:]
+        TransferProvenance(_figure(t.handling_time), _figure(t.handling), _figure(t.decons_time), _figure(t.decons))
+        for t in leg_sums[1:]
     )
-    whole = _LegTally()
-    for t in leg_tallies:
-        for name in _LegTally.PARTS:
-            getattr(whole, name).merge(getattr(t, name))
+    whole = leg_sums[0] if len(leg_sums) == 1 else _LegSums(*(_merged(*parts) for parts in zip(*leg_sums, strict=True)))
     route = RouteProvenance(
-        freight=whole.freight.figure(),
-        handling=whole.handling.figure(),
-        border=whole.border.figure(),
-        deconsolidation=whole.decons.figure(),
-        cost=whole.cost().figure(),
-        time=whole.time().figure(),
-        distance=whole.distance.figure(),
-        co2e=whole.co2e.figure(),
+        freight=_figure(whole.freight),
+        handling=_figure(whole.handling),
+        border=_figure(whole.border),
+        deconsolidation=_figure(whole.decons),
+        cost=_figure(whole.cost()),
+        time=_figure(whole.time()),
+        distance=_figure(whole.distance),
+        co2e=_figure(whole.co2e),
         transfers=transfers,
         border_crossings=(),
         network_as_of=network.as_of,
-        surcharge=whole.surcharge.figure(),
+        surcharge=_figure(whole.surcharge),
     )
-    return tuple(t.provenance() for t in leg_tallies), route
+    return tuple(t.provenance() for t in leg_sums), route
 
 
 def border_provenance(
@@ -369,89 +367,79 @@ def border_provenance(
     cells = _cells(network, compiled)
     borders = []
     for step in border_steps:
-        exit_dwell, entry_dwell, fee = _Tally(), _Tally(), _Tally()
+        exit_dwell, entry_dwell, fee = parts = _no_parts()
         _add_border(cells.links[step.link], step, exit_dwell, entry_dwell, fee)
-        borders.append(BorderProvenance(exit_dwell.figure(), entry_dwell.figure(), fee.figure()))
+        borders.append(BorderProvenance(*(_figure(_sum(p)) for p in parts)))
     return tuple(borders)
 
 
-class _PricedCells:
-    """The cells behind one query's prices: the surcharge rows charged per link and node, and the rate-series
-    point that priced each dated service."""
-
-    def __init__(self, compiled: CompiledNetwork, pricing: QueryPricing | None) -> None:
-        self.compiled = compiled
-        self.pricing = pricing
-        self._dated: dict[int, _Cell | None] = {}
-
-    def dated(self, link: int) -> _Cell | None:
-        """The cell of the rate-series point pricing ``link``'s service (``None``: no series, or a through
-        product's link, whose price is the through tariff's)."""
-        c = self.compiled
-        if self.pricing is None or (c.link_through and c.link_through[link] >= 0):
-            return None
-        service = c.link_service[link]
-        if service not in self._dated:
-            price = self.pricing.prices.get(c.service_ids[service]) if service >= 0 else None
-            self._dated[service] = None if price is None else _cell(price.source_keys)
-        return self._dated[service]
-
-    def surcharges(self, step: Step) -> list[tuple[int, _Cell]]:
-        """``step.surcharge_cents`` split by surcharge row: the link's rows, then the transfer's before it."""
-        if not step.surcharge_cents:
-            return []
-        if self.pricing is None:
-            return [(step.surcharge_cents, _UNATTRIBUTED)]
-        parts = [(cents, _cell(surcharge_source_keys(s))) for s, cents in self.pricing.link_surcharges[step.link]]
-        rest = step.surcharge_cents - sum(cents for cents, _ in parts)
-        at_node = self.pricing.transfer_surcharges[self.compiled.link_from[step.link]]
-        if rest and rest == sum(cents for _, cents in at_node):
-            parts += [(cents, _cell(surcharge_source_keys(s))) for s, cents in at_node]
-        elif rest:
-            parts.append((rest, _UNATTRIBUTED))
-        return parts
-
-
-def _leg_tally(cells: _Cells, compiled: CompiledNetwork, priced: _PricedCells, steps: Sequence[Step]) -> _LegTally:
-    tally = _LegTally()
+def _leg_sums(cells: _Cells, compiled: CompiledNetwork, priced: PricedCells, steps: Sequence[Step]) -> _LegSums:
     first = steps[0]
     boarding = cells.nodes[compiled.link_from[first.link]]
-    if first.transfer:
-        tally.handling_time.add(first.handling_min, boarding.handling_h)
+    handling_time = _sum([(first.handling_min, boarding.handling_h)]) if first.transfer else _NOTHING
+    handling = _NOTHING
     if first.lift:
         cost_cell = boarding.handling_usd_per_kg if first.loose_after else boarding.handling_usd_per_teu
-        tally.handling.add(first.handling_cents, cost_cell)
+        handling = _sum([(first.handling_cents, cost_cell)])
+    decons_time = decons = _NOTHING
     if first.deconsolidation_min or first.deconsolidation_cents:
-        tally.decons_time.add(first.deconsolidation_min, boarding.deconsolidation_h)
-        tally.decons.add(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)
+        decons_time = _sum([(first.deconsolidation_min, boarding.deconsolidation_h)])
+        decons = _sum([(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)])
     timetable = cells.timetables[(compiled.link_timetable or compiled.link_service)[first.link]]
-    if timetable is not None:  # a continuous service departs when the cargo is ready: no wait to source
-        tally.wait.add(first.wait_min, timetable)
+    # A continuous service departs when the cargo is ready: no wait to source.
+    wait = _NOTHING if timetable is None else _sum([(first.wait_min, timetable)])
+    freight: Parts = []
+    surcharge: Parts = []
+    run: Parts = []
+    distance: Parts = []
+    co2e: Parts = []
+    exit_dwell, entry_dwell, border = _no_parts()
+    run_min, distance_km, links = compiled.link_run_min, compiled.link_distance_km, cells.links
     for step in steps:
-        link = cells.links[step.link]
+        index = step.link
+        link = links[index]
         fare = link.freight_loose if step.loose_after else link.freight_container
-        dated = priced.dated(step.link)
-        tally.freight.add(step.freight_cents - step.surcharge_cents, fare if dated is None else _both(dated, fare))
-        for cents, cell in priced.surcharges(step):
-            tally.surcharge.add(cents, cell)
-        tally.run.add(compiled.link_run_min[step.link], link.run)
-        tally.distance.add(round(compiled.link_distance_km[step.link] * 1000), link.distance)
-        tally.co2e.add(step.co2e_g, link.co2e)
-        _add_border(link, step, tally.exit_dwell, tally.entry_dwell, tally.border)
-    return tally
+        dated = priced.dated(index)
+        freight.append((step.freight_cents - step.surcharge_cents, fare if dated is None else both_cells(dated, fare)))
+        if step.surcharge_cents:
+            surcharge += priced.surcharges(step)
+        run.append((run_min[index], link.run))
+        distance.append((round(distance_km[index] * 1000), link.distance))
+        co2e.append((step.co2e_g, link.co2e))
+        if link.crosses:
+            _add_border(link, step, exit_dwell, entry_dwell, border)
+    return _LegSums(
+        freight=_sum(freight),
+        handling=handling,
+        border=_sum(border),
+        decons=decons,
+        handling_time=handling_time,
+        decons_time=decons_time,
+        wait=wait,
+        run=_sum(run),
+        exit_dwell=_sum(exit_dwell),
+        entry_dwell=_sum(entry_dwell),
+        distance=_sum(distance),
+        co2e=_sum(co2e),
+        surcharge=_sum(surcharge),
+    )
 
 
-def _add_border(link: _LinkCells, step: Step, exit_dwell: _Tally, entry_dwell: _Tally, fee: _Tally) -> None:
+def _no_parts() -> tuple[Parts, Parts, Parts]:
+    return [], [], []
+
+
+def _add_border(link: _LinkCells, step: Step, exit_dwell: Parts, entry_dwell: Parts, fee: Parts) -> None:
     """The border dwell and cost of one step, split into exit (start node) and entry (end node) parts."""
     if not link.crosses:
         return
     if link.exit_dwell is not None:
-        exit_dwell.add(step.border_exit_min, link.exit_dwell)
+        exit_dwell.append((step.border_exit_min, link.exit_dwell))
     if link.entry_dwell is not None:
-        entry_dwell.add(step.border_entry_min, link.entry_dwell)
+        entry_dwell.append((step.border_entry_min, link.entry_dwell))
     if step.border_cents:
         exit_cents = round(step.border_cents * link.exit_usd / (link.exit_usd + link.entry_usd))
         if link.exit_fee is not None:
-            fee.add(exit_cents, link.exit_fee)
+            fee.append((exit_cents, link.exit_fee))
         if link.entry_fee is not None:
-            fee.add(step.border_cents - exit_cents, link.entry_fee)
+            fee.append((step.border_cents - exit_cents, link.entry_fee))

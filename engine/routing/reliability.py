@@ -150,15 +150,15 @@ def arrival_band(network: Network, query: RouteQuery, steps: Sequence[Step], sam
         arriving at or before ``arrive_by`` (``None`` without a deadline).
     """
     compiled = compile_routing(network)  # the search's arrays: through products included
-    if not varies(compiled, steps):  # nothing to sample: every replay is the P50 model's arrival
-        samples = 1
-        arrivals = replay(compiled, query, steps, samples, typical=True)
-    else:
-        arrivals = replay(compiled, query, steps, samples)
+    arrivals = _replay(compiled, query, steps, samples)
+    deadline = query.constraints.arrive_by
+    if isinstance(arrivals, int):  # nothing of the route varies: every replay is the P50 model's arrival
+        on_time = None if deadline is None else float(arrivals <= to_minutes(deadline))
+        moment = from_minutes(arrivals)
+        return ArrivalBand(moment, moment, moment, on_time)
     # The inverted-CDF quantile (a sample value, whole minutes): the ceil(q·n)-th smallest arrival.
     ranks = [max(0, math.ceil(q * samples) - 1) for q in (0.1, 0.5, 0.9)]
     p10, p50, p90 = (int(v) for v in np.partition(arrivals, ranks)[ranks])
-    deadline = query.constraints.arrive_by
     on_time = None if deadline is None else float(np.count_nonzero(arrivals <= to_minutes(deadline)) / samples)
     return ArrivalBand(from_minutes(p10), from_minutes(p50), from_minutes(p90), on_time)
 
@@ -212,18 +212,41 @@ def replay(
 ) -> Array:
     """Arrival minute of each replay of ``steps`` (``typical``: every dwell at its P50 and nothing cancelled — the
     P50 model, which reproduces the search's arrival exactly)."""
+    arrive = _replay(compiled, query, steps, samples, typical=typical)
+    if isinstance(arrive, int):
+        return np.full(samples, arrive, dtype=np.int64)
+    return arrive
+
+
+def _replay(
+    compiled: CompiledNetwork, query: RouteQuery, steps: Sequence[Step], samples: int, *, typical: bool = False
+) -> int | Array:
+    """:func:`replay`, with the arrival as one ``int`` when every sample arrives alike (nothing was drawn).
+
+    The samples share one minute until the first draw (a dwell's spread or a cancellation), so until then the
+    clock is a Python ``int`` and boarding a scalar timetable lookup: most routes of the shipped network vary
+    nowhere (:func:`varies`), or only late. The generator is made at the first draw; the draws, their order and
+    the arithmetic (int64; floor division and modulo as Python's) are those of an all-array replay, so the
+    arrivals are too.
+    """
     spreads = _link_spreads(compiled)
-    rng = np.random.default_rng(request_seed(query, [compiled.link_ids[s.link] for s in steps]))
-    t = np.full(samples, to_minutes(query.ready), dtype=np.int64)
+    rng: np.random.Generator | None = None
+    t: int | Array = to_minutes(query.ready)
     fixed = 0  # minutes every sample spends alike, added to ``t`` only where the samples part (one vector op, not 40)
     service = -1
+
+    def generator() -> np.random.Generator:
+        nonlocal rng
+        if rng is None:
+            rng = np.random.default_rng(request_seed(query, [compiled.link_ids[s.link] for s in steps]))
+        return rng
 
     def dwell(spread: Dwell | None, p50_min: int) -> None:
         nonlocal t, fixed
         if spread is None or typical:
             fixed += p50_min
         else:
-            t = t + spread.minutes(rng.standard_normal(samples))
+            t = t + spread.minutes(generator().standard_normal(samples))
 
     for step in steps:
         link = step.link
@@ -237,14 +260,18 @@ def replay(
             dwell(spread.border_exit, step.border_exit_min)
         if new_service != service or step.transfer:  # a transfer inside a through product boards too
             cancel = 0.0 if typical else spread.cancel_probability
-            t = _board(compiled.departures[_timetable(compiled, link)], t + fixed, cancel, rng)
+            departures = compiled.departures[_timetable(compiled, link)]
+            if isinstance(t, int) and cancel <= 0:
+                t = departures.next(t + fixed)
+            else:
+                ready = np.full(samples, t + fixed, dtype=np.int64) if isinstance(t, int) else t + fixed
+                t = _board(departures, ready, cancel, generator())
             fixed = 0
         service = new_service
         fixed += compiled.link_run_min[link]
         if step.border_entry_min:
             dwell(spread.border_entry, step.border_entry_min)
-    arrive: Array = t + fixed
-    return arrive
+    return t + fixed
 
 
 def varies(compiled: CompiledNetwork, steps: Sequence[Step]) -> bool:

@@ -1,0 +1,348 @@
+"""``build_route``: a route given as the cost model's steps turned into legs (one per vehicle), transfers, border
+crossings, its emissions report and provenance (the answer's types are in :mod:`engine.routing.result`).
+
+What the builder reads of a link is resolved once per snapshot (:class:`_LinkFacts`, kept in the snapshot's views,
+row by row): a route reads a few dozen of the network's links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.network.model import LoadUnit, Mode, Network
+from engine.network.views import LazyRows
+from engine.routing.compiled import CompiledNetwork
+from engine.routing.costing import Step
+from engine.routing.deferred import Pending, Shared, defer
+from engine.routing.emissions import emissions_report
+from engine.routing.pricing import QueryPricing, leg_pricing, query_pricing
+from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
+from engine.routing.query import RouteQuery
+from engine.routing.reliability import ArrivalBand, arrival_band
+from engine.routing.result import BorderCrossing, Co2eFactor, CostBreakdown, Hop, Leg, Route, Transfer
+from engine.routing.through import compile_routing
+from engine.routing.timetable import EPOCH, from_minutes, to_minutes
+
+_new_tuple = tuple.__new__  # a named tuple built from a tuple, without its keyword handling (hot loop)
+
+
+@dataclass(frozen=True)
+class _LinkFacts:
+    """What the route builder needs of a link, resolved once per snapshot."""
+
+    link_id: str
+    from_id: str
+    to_id: str
+    mode: Mode
+    operator: str | None
+    service_id: str
+    load_unit: LoadUnit
+    gauge_mm: int | None
+    distance_km: float
+    from_country: str
+    to_country: str
+    to_territory: str | None
+    to_lat_lon: tuple[float, float]
+    inner_lat_lon: tuple[tuple[float, float], ...]  # the track's points between the ends (empty: straight)
+    factor: Co2eFactor
+
+
+def _link_facts(network: Network, compiled: CompiledNetwork) -> LazyRows[_LinkFacts]:
+    return network.views.get(
+        ("routing.link_facts", len(compiled.link_ids)), lambda: _resolve_link_facts(network, compiled)
+    )
+
+
+def _resolve_link_facts(network: Network, compiled: CompiledNetwork) -> LazyRows[_LinkFacts]:
+    factors = {}
+    for factor in network.emission_factors.values():
+        keys = tuple(dict.fromkeys(factor.provenance.keys_for("g_co2e_per_tkm_wtw")))
+        factors[factor.id] = Co2eFactor(
+            factor.id, factor.description, factor.g_co2e_per_tkm_wtw, keys, keys == ("ESTIMATE",)
+        )
+
+    def fact(index: int) -> _LinkFacts:
+        link = network.links[compiled.link_ids[index]]
+        src, dst = network.nodes[link.from_id], network.nodes[link.to_id]
+        return _LinkFacts(
+            link_id=link.id,
+            from_id=link.from_id,
+            to_id=link.to_id,
+            mode=link.mode,
+            operator=link.operator or network.services[link.service_id].operator,
+            service_id=link.service_id,
+            load_unit=link.load_unit,
+            gauge_mm=link.gauge_mm,
+            distance_km=link.distance_km,
+            from_country=src.country,
+            to_country=dst.country,
+            to_territory=dst.territory,
+            to_lat_lon=(dst.lat, dst.lon),
+            inner_lat_lon=tuple((lat, lon) for lon, lat in (link.geometry or ())[1:-1]),
+            factor=factors[link.emission_class],
+        )
+
+    return LazyRows(len(compiled.link_ids), fact)
+
+
+def build_route(network: Network, query: RouteQuery, steps: Sequence[Step]) -> Route:
+    """Turn a route given as steps into legs (one per vehicle), transfers and border crossings.
+
+    Parameters
+    ----------
+    network
+        The snapshot the steps were taken on.
+    query
+        The query they answer (its ``ready`` time and origin start the route).
+    steps
+        The links taken from the origin, in order, each as :meth:`QueryContext.step` returned it (times may be
+        shifted to a later departure, as a shipment plan does); at least one.
+
+    Returns
+    -------
+    Route
+        Totals are the sums of the steps: arrival of the last step, cents, transfers and grams of CO2e.
+    """
+    return answer_route(network, query, steps)
+
+
+def answer_route(
+    network: Network,
+    query: RouteQuery,
+    steps: Sequence[Step],
+    *,
+    band: ArrivalBand | None = None,
+    replay_band: bool = False,
+    best_for: tuple[str, ...] = (),
+    pricing: QueryPricing | None = None,
+) -> Route:
+    """:func:`build_route` with the route's arrival ``band`` (or, with ``replay_band``, the band replayed on first
+    read) and ``best_for`` tags set as it is made (what ``find_routes`` answers), rather than copied in afterwards;
+    ``pricing`` is the query's, when the caller has it (:func:`engine.routing.pricing.query_pricing`)."""
+    compiled = compile_routing(network)
+    if pricing is None:
+        pricing = query_pricing(compiled, query)
+    facts = _link_facts(network, compiled)
+    step_facts = [facts[step.link] for step in steps]
+
+    # Split the steps into legs: a new leg starts wherever the service changes.
+    groups: list[list[Step]] = []
+    previous_service: tuple[int, int] = (-1, -1)
+    link_service, link_timetable = compiled.link_service, compiled.link_timetable
+    for item in steps:
+        # A through product is one booking over several vehicles: a leg per vehicle, each marked with the product.
+        service = (link_service[item.link], link_timetable[item.link])
+        if service != previous_service:
+            groups.append([])
+            previous_service = service
+        groups[-1].append(item)
+
+    origin = network.nodes[query.origin]
+    crossed = _territories_crossed(origin.territory or origin.country, step_facts)
+    legs: list[Leg] = []
+    transfers: list[Transfer] = []
+    borders: list[BorderCrossing] = []
+    border_steps: list[Step] = []
+    step_index = 0
+    totals = [0, 0, 0, 0, 0]  # freight, handling, border, de-consolidation, surcharge cents
+    through_cents = 0  # the part of the freight charged by through tariffs
+    ready = to_minutes(query.ready)
+    arrive_at_node = ready
+    for n, group in enumerate(groups):
+        first_step = group[0]
+        last_step = group[-1]
+        first = step_facts[step_index]
+        if n:
+            before = link_timetable[groups[n - 1][-1].link]
+            transfers.append(
+                Transfer(
+                    node_id=first.from_id,
+                    arrive=from_minutes(arrive_at_node),
+                    from_service=compiled.service_ids[before],
+                    to_service=first.service_id,
+                    handling_h=round(first_step.handling_min / 60, 2),
+                    handling_usd=_usd(first_step.handling_cents),
+                    lift=first_step.lift,
+                    gauge_break=_gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),
+                    deconsolidation=first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,
+                    deconsolidation_usd=_usd(first_step.deconsolidation_cents),
+                )
+            )
+        hops = []
+        freight = border = co2e = surcharge = ttw = 0
+        distance = 0.0
+        for step in group:
+            fact = step_facts[step_index]
+            left, entered = crossed[step_index]
+            step_index += 1
+            step_freight = step.freight_cents - step.surcharge_cents
+            freight += step_freight
+            surcharge += step.surcharge_cents
+            border += step.border_cents
+            co2e += step.co2e_g
+            ttw += step.co2e_ttw_g
+            distance += fact.distance_km
+            if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
+                border_steps.append(step)
+                borders.append(
+                    _new_tuple(
+                        BorderCrossing,
+                        (
+                            fact.link_id,
+                            fact.from_id,
+                            fact.to_id,
+                            left,
+                            entered,
+                            round(step.border_exit_min / 60, 2),
+                            round(step.border_entry_min / 60, 2),
+                            step.border_cents / 100,
+                        ),
+                    )
+                )
+            hops.append(
+                _new_tuple(
+                    Hop,
+                    (
+                        fact.link_id,
+                        fact.from_id,
+                        fact.to_id,
+                        EPOCH + timedelta(minutes=step.depart),
+                        EPOCH + timedelta(minutes=step.arrive),
+                        fact.distance_km,
+                        step_freight / 100,
+                        step.border_cents / 100,
+                        step.co2e_g / 1000,
+                        fact.factor,
+                    ),
+                )
+            )
+        totals[0] += freight
+        totals[1] += first_step.handling_cents
+        totals[2] += border
+        totals[3] += first_step.deconsolidation_cents
+        totals[4] += surcharge
+        applied, dated = leg_pricing(compiled, pricing, [item.link for item in group], transfer=n > 0)
+        product = compiled.link_through[first_step.link]
+        through_cents += freight if product >= 0 else 0
+        legs.append(
+            Leg(
+                from_id=first.from_id,
+                to_id=step_facts[step_index - 1].to_id,
+                mode=first.mode,
+                operator=first.operator,
+                service_id=first.service_id,
+                load_unit=first.load_unit,
+                gauge_mm=first.gauge_mm,
+                depart=hops[0].depart,
+                arrive=hops[-1].arrive,
+                wait_h=round(first_step.wait_min / 60, 2),
+                distance_km=round(distance, 1),
+                cost=CostBreakdown(
+                    _usd(freight),
+                    _usd(first_step.handling_cents),
+                    _usd(border),
+                    _usd(first_step.deconsolidation_cents),
+                    _usd(surcharge),
+                    _usd(freight) if product >= 0 else 0.0,
+                ),
+                co2e_kg=co2e / 1000,
+                hops=tuple(hops),
+                co2e_ttw_kg=ttw / 1000,
+                surcharges=applied,
+                dated_price=dated,
+                through_tariff=compiled.through_ids[product] if product >= 0 else None,
+            )
+        )
+        arrive_at_node = last_step.arrive
+
+    arrive = steps[-1].arrive
+    cost_cents = sum(totals)
+    co2e_g = sum(step.co2e_g for step in steps)
+    transfer_count = sum(step.transfer for step in steps)
+    countries = [origin.territory or origin.country] + [left_entered[1] for left_entered in crossed]
+    geometry = [(origin.lat, origin.lon)]
+    for fact in step_facts:
+        geometry += fact.inner_lat_lon
+        geometry.append(fact.to_lat_lon)
+    route = Route(
+        legs=tuple(legs),
+        transfers=tuple(transfers),
+        border_crossings=tuple(borders),
+        countries=tuple(dict.fromkeys(countries)),
+        ready=from_minutes(ready),
+        depart=legs[0].depart,
+        arrive=from_minutes(arrive),
+        cost=CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),
+        co2e_kg=co2e_g / 1000,
+        distance_km=round(sum(leg.distance_km for leg in legs), 1),
+        geometry=tuple(geometry),
+        best_for=best_for,
+        criteria=(arrive, cost_cents, transfer_count, co2e_g),
+        arrival_p10=None if band is None else band.p10,
+        arrival_p50=None if band is None else band.p50,
+        arrival_p90=None if band is None else band.p90,
+        on_time_probability=None if band is None else band.on_time_probability,
+    )
+    # Provenance and emissions are computed when first read (engine/routing/deferred.py), from what the route
+    # was built from.
+    shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
+    for n, leg in enumerate(legs):
+        defer(leg, "provenance", Pending(shared, n))
+    defer(route, "provenance", Pending(shared, len(legs)))
+    shipment, taken = query.shipment, tuple(steps)  # a copy: the caller's list may change after we return
+    report = Shared(lambda: (emissions_report(network, compiled, shipment.container_count, shipment.tonnes, taken),))
+    defer(route, "emissions", Pending(report, 0))
+    if band is None and replay_band:
+        replayed = Shared(lambda: _band_fields(arrival_band(network, query, taken)))
+        for n, name in enumerate(("arrival_p10", "arrival_p50", "arrival_p90", "on_time_probability")):
+            defer(route, name, Pending(replayed, n))
+    return route
+
+
+def _band_fields(band: ArrivalBand) -> tuple[datetime, datetime, datetime, float | None]:
+    return band.p10, band.p50, band.p90, band.on_time_probability
+
+
+def _provenance(
+    network: Network,
+    compiled: CompiledNetwork,
+    groups: list[list[Step]],
+    pricing: QueryPricing,
+    border_steps: list[Step],
+) -> tuple[LegProvenance | RouteProvenance, ...]:
+    """The provenance of each leg, then of the route (:mod:`engine.routing.provenance`)."""
+    legs, route = route_provenance(network, compiled, groups, pricing)
+    return (*legs, route._replace(border_crossings=border_provenance(network, compiled, border_steps)))
+
+
+def _usd(cents: int) -> float:
+    # Correctly rounded division: equals round(cents / 100, 2) for whole cents.
+    return cents / 100
+
+
+def _gauge_break(compiled: CompiledNetwork, before_service: int, after_vehicle: int) -> bool:
+    unit_a, gauge_a = compiled.vehicle_kinds[compiled.service_vehicle[before_service]]
+    unit_b, gauge_b = compiled.vehicle_kinds[after_vehicle]
+    return unit_a is LoadUnit.WAGON and unit_b is LoadUnit.WAGON and gauge_a != gauge_b
+
+
+def _territories_crossed(start: str, hops: list[_LinkFacts]) -> list[tuple[str, str]]:
+    """Per hop: the territory the cargo is in before it and the next territory it enters at or after its end.
+
+    Sea passages are no territory, so a sea crossing from Ningbo to Rotterdam is one border crossing CN → NL (its
+    exit dwell on the hop leaving Ningbo, its entry dwell on the hop reaching Rotterdam), not CN → SG → YE → GI → NL.
+    """
+    before = []
+    current = start
+    for hop in hops:
+        before.append(current)
+        current = hop.to_territory or current
+    entered: list[str] = []
+    upcoming = current
+    for hop in reversed(hops):
+        upcoming = hop.to_territory or upcoming
+        entered.append(upcoming)
+    entered.reverse()
+    return list(zip(before, entered, strict=True))
