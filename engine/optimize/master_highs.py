@@ -39,7 +39,10 @@ class HighsMaster:
 
     def __init__(self, commodities: Sequence[Commodity], link_cap: FloatArray, node_cap: FloatArray) -> None:
         self.highs = highspy._Highs()
-        for option, value in (("output_flag", False), ("random_seed", RANDOM_SEED), ("threads", 1)):
+        # primal simplex: new columns enter nonbasic and the tie-break's cost row holds at the last optimum, so every
+        # re-solve starts primal feasible (measured at 10k nodes: 0.5 s a solve against 1.1 s for HiGHS's choice)
+        options = (("output_flag", False), ("random_seed", RANDOM_SEED), ("threads", 1), ("simplex_strategy", 4))
+        for option, value in options:
             self.highs.setOptionValue(option, value)
         self.link_cap = link_cap
         self.node_cap = node_cap
