@@ -154,6 +154,23 @@ class Master:
         assert self.cost_row is not None
         return max(0.0, -float(result.dual_values([self.cost_row])[0]))
 
+    @property
+    def name(self) -> str:
+        """The engine that solved the last master (``highs`` or ``glop``)."""
+        return self.lp.name
+
+    def flows(self, result: mathopt.SolveResult) -> FloatArray:
+        """TEU/week on each path column of ``result``, in the order added."""
+        return np.array(result.variable_values(self.column_vars)) if self.column_vars else np.zeros(0)
+
+    def unserved(self, result: mathopt.SolveResult) -> FloatArray:
+        """Unserved TEU/week of every commodity in ``result`` (0 where it has no demand)."""
+        out = np.zeros(len(self.unserved_vars))
+        present = [(k, u) for k, u in enumerate(self.unserved_vars) if u is not None]
+        if present:
+            out[[k for k, _ in present]] = result.variable_values([u for _, u in present])
+        return out
+
     def solve(self) -> tuple[float, FloatArray, FloatArray, FloatArray, mathopt.SolveResult]:
         """Solve; objective and duals ``(z, π, μ ≤ 0, ν ≤ 0, result)`` (capacity duals clamped against round-off)."""
         result = self.lp.solve()

@@ -1,0 +1,243 @@
+"""The restricted master LP on HiGHS directly (highspy), kept warm between column-generation iterations.
+
+Why not MathOpt here: MathOpt's HiGHS interface does not update a model incrementally, so every iteration
+exported the whole master, built a new HiGHS instance, solved it from scratch and parsed every value back (on
+the 10k-node benchmark ~2.5 s an iteration, most of the run). Here one ``highspy.Highs`` lives for the whole
+column generation: columns are appended in one ``addCols`` call per round (CSC arrays built with numpy), and
+HiGHS re-solves from the previous optimal basis (new columns enter nonbasic, so the basis stays primal feasible
+and the primal simplex only has to price them in). Same LP, same sign conventions as :class:`Master` (HiGHS
+row duals are ``∂objective/∂rhs``: ``≤ 0`` on a binding ``≤`` row of a minimisation).
+
+Rows: one equality row per commodity with demand (in commodity order), then capacity rows in the order columns
+first meet them; columns: one unserved variable per commodity with demand, then the paths in the order added.
+HiGHS runs single-threaded with a fixed seed, so a solve is deterministic for the same sequence of calls.
+
+Why scipy's copy of HiGHS: the ``highspy`` wheel and OR-Tools each link their own HiGHS and cannot be loaded in
+one process (whichever comes second fails on an undefined symbol). scipy's build keeps its HiGHS private and
+exposes the same ``Highs`` class as ``scipy.optimize._highspy._core._Highs`` (scipy ≥ 1.15; a private module, so
+scipy is pinned by the lock file and ``tests/optimize`` exercises every call used here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.optimize._highspy import _core as highspy  # see the module docstring: not the highspy wheel
+
+from engine.errors import OptimizerError
+from engine.optimize.master import Column, Commodity, Master
+from engine.optimize.solver import RANDOM_SEED
+from engine.optimize.transfer_graph import FloatArray
+
+
+class HighsMaster:
+    """The restricted master LP in one warm ``highspy.Highs`` (module docstring); the API of :class:`Master`."""
+
+    name = "highs"
+
+    def __init__(self, commodities: Sequence[Commodity], link_cap: FloatArray, node_cap: FloatArray) -> None:
+        self.highs = highspy._Highs()
+        # primal simplex: new columns enter nonbasic and the tie-break's cost row holds at the last optimum, so every
+        # re-solve starts primal feasible (measured at 10k nodes: 0.5 s a solve against 1.1 s for HiGHS's choice)
+        options = (("output_flag", False), ("random_seed", RANDOM_SEED), ("threads", 1), ("simplex_strategy", 4))
+        for option, value in options:
+            self.highs.setOptionValue(option, value)
+        self.link_cap = link_cap
+        self.node_cap = node_cap
+        self._link_capped = np.isfinite(link_cap)
+        self._node_capped = np.isfinite(node_cap)
+        demand = np.array([c.demand for c in commodities], dtype=np.float64)
+        self.served = np.flatnonzero(demand > 0)  # commodity of each demand row (and unserved column)
+        self.demand_row = np.full(len(commodities), -1, dtype=np.int64)
+        self.demand_row[self.served] = np.arange(len(self.served))
+        n = len(self.served)
+        inf = highspy.kHighsInf
+        if n:
+            zeros = np.zeros(n + 1, dtype=np.int32)
+            self.highs.addRows(n, demand[self.served], demand[self.served], 0, zeros, zeros[:0], np.zeros(0))
+            penalty = np.array([c.penalty for c in commodities], dtype=np.float64)[self.served]
+            starts = np.arange(n, dtype=np.int32)
+            rows = np.arange(n, dtype=np.int32)
+            self.highs.addCols(n, penalty, np.zeros(n), np.full(n, inf), n, starts, rows, np.ones(n))
+        self.penalty = np.array([c.penalty for c in commodities], dtype=np.float64)
+        self.n_rows = n
+        self.link_row = np.full(len(link_cap), -1, dtype=np.int64)
+        self.node_row = np.full(len(node_cap), -1, dtype=np.int64)
+        self.columns = 0
+        self.cost_row = -1
+        self._tie_break = False
+
+    def add_all(self, columns: Sequence[Column]) -> None:
+        """Append ``columns`` (one ``addCols``), creating the capacity rows they meet first, in order."""
+        if not columns:
+            return
+        starts: list[int] = []
+        indices: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        nnz = 0
+        for column in columns:
+            entries = [
+                np.array([self.demand_row[column.commodity]], dtype=np.int64),
+                self._rows(column.links, self.link_row, self.link_cap, self._link_capped),
+                self._rows(column.lifts, self.node_row, self.node_cap, self._node_capped),
+            ]
+            rows = np.concatenate(entries)
+            # a repeated lift (or link) counts once per use: merge duplicates, keeping first-use order
+            unique, first, counts = np.unique(rows, return_index=True, return_counts=True)
+            order = np.argsort(first, kind="stable")
+            row_ids = unique[order]
+            coefficients = counts[order].astype(np.float64)
+            if self._tie_break:
+                row_ids = np.append(row_ids, self.cost_row)
+                coefficients = np.append(coefficients, column.cost)
+            starts.append(nnz)
+            indices.append(row_ids)
+            values.append(coefficients)
+            nnz += len(row_ids)
+        costs = np.array([c.co2e_kg if self._tie_break else c.cost for c in columns], dtype=np.float64)
+        n = len(columns)
+        self.highs.addCols(
+            n,
+            costs,
+            np.zeros(n),
+            np.full(n, highspy.kHighsInf),
+            nnz,
+            np.array(starts, dtype=np.int32),
+            np.concatenate(indices).astype(np.int32),
+            np.concatenate(values),
+        )
+        self.columns += n
+
+    def _rows(self, elements: tuple[int, ...], row_of: np.ndarray, cap: FloatArray, capped: np.ndarray) -> np.ndarray:
+        """Row indexes of the capacitated ``elements`` (repeats kept), adding rows for those met the first time."""
+        if not elements:
+            return np.zeros(0, dtype=np.int64)
+        index = np.asarray(elements, dtype=np.int64)
+        index = index[capped[index]]
+        new = index[row_of[index] < 0]
+        if len(new):
+            _, first = np.unique(new, return_index=True)
+            new = new[np.sort(first)]  # first-use order, each once
+            count = len(new)
+            zeros = np.zeros(count + 1, dtype=np.int32)
+            self.highs.addRows(count, np.full(count, -highspy.kHighsInf), cap[new], 0, zeros, zeros[:0], np.zeros(0))
+            row_of[new] = np.arange(self.n_rows, self.n_rows + count)
+            self.n_rows += count
+        rows: np.ndarray = row_of[index]
+        return rows
+
+    def fix_cost(self, columns: Sequence[Column], _commodities: Sequence[Commodity], bound: float) -> None:
+        """Switch to the tie-break objective (CO2e kg/week) with generalized cost ≤ ``bound`` as a row (the
+        penalties are this master's own copy, so the commodities are not needed)."""
+        n_unserved = len(self.served)
+        cost = np.concatenate([self.penalty[self.served], np.array([c.cost for c in columns], dtype=np.float64)])
+        every = np.arange(n_unserved + len(columns), dtype=np.int32)
+        self.highs.addRow(-highspy.kHighsInf, bound, len(every), every, cost)
+        self.cost_row = self.n_rows
+        self.n_rows += 1
+        co2e = np.concatenate([np.zeros(n_unserved), np.array([c.co2e_kg for c in columns], dtype=np.float64)])
+        self.highs.changeColsCost(len(every), every, co2e)
+        self._tie_break = True
+
+    def solve(self) -> tuple[float, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Solve from the last basis; ``(z, π, μ ≤ 0, ν ≤ 0, column values)`` as :meth:`Master.solve`.
+
+        Raises
+        ------
+        OptimizerError
+            When HiGHS does not report an optimal solution.
+        """
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            msg = f"the master LP could not be solved: highs: {status.name}"
+            raise OptimizerError(msg)
+        solution = self.highs.getSolution()
+        duals = np.asarray(solution.row_dual, dtype=np.float64)
+        pi = np.zeros(len(self.demand_row))
+        pi[self.served] = duals[: len(self.served)]
+        mu = np.zeros(len(self.link_cap))
+        present = self.link_row >= 0
+        mu[present] = duals[self.link_row[present]]
+        nu = np.zeros(len(self.node_cap))
+        present = self.node_row >= 0
+        nu[present] = duals[self.node_row[present]]
+        self._duals = duals
+        values = np.asarray(solution.col_value, dtype=np.float64)
+        z = float(self.highs.getInfo().objective_function_value)
+        return z, pi, np.minimum(mu, 0.0), np.minimum(nu, 0.0), values
+
+    def cost_dual(self, _result: Any = None) -> float:
+        """``−θ ≥ 0``, the dual of the cost row at the last solve (CO2e kg saved per USD of extra cost allowed)."""
+        return max(0.0, -float(self._duals[self.cost_row]))
+
+    def flows(self, values: FloatArray) -> FloatArray:
+        """TEU/week on each path column, in the order added."""
+        return values[len(self.served) : len(self.served) + self.columns]
+
+    def unserved(self, values: FloatArray) -> FloatArray:
+        """Unserved TEU/week of every commodity (0 where it has no demand)."""
+        out = np.zeros(len(self.demand_row))
+        out[self.served] = values[: len(self.served)]
+        return out
+
+
+class WarmMaster:
+    """:class:`HighsMaster`, falling back to a MathOpt :class:`Master` on GLOP if HiGHS fails (then GLOP on).
+
+    The fallback replays every column (and the tie-break cost row) into the new master, so it solves the same LP.
+    """
+
+    def __init__(self, commodities: Sequence[Commodity], link_cap: FloatArray, node_cap: FloatArray) -> None:
+        self._args = (commodities, link_cap, node_cap)
+        self._active: HighsMaster | Master = HighsMaster(commodities, link_cap, node_cap)
+        self._columns: list[Column] = []
+        self._cost_bound: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The engine that solved the last master."""
+        return self._active.name
+
+    def add_all(self, columns: Sequence[Column]) -> None:
+        """Append ``columns`` to the master."""
+        self._columns.extend(columns)
+        self._active.add_all(columns)
+
+    def fix_cost(self, columns: Sequence[Column], commodities: Sequence[Commodity], bound: float) -> None:
+        """Switch to the tie-break objective (see :meth:`Master.fix_cost`)."""
+        self._cost_bound = bound
+        self._active.fix_cost(columns, commodities, bound)
+
+    def solve(self) -> tuple[float, FloatArray, FloatArray, FloatArray, Any]:
+        """Solve (see :meth:`Master.solve`); on a HiGHS failure, rebuild on GLOP and solve there."""
+        try:
+            return self._active.solve()
+        except OptimizerError as failure:
+            if not isinstance(self._active, HighsMaster):
+                raise
+            commodities, link_cap, node_cap = self._args
+            glop = Master(commodities, link_cap, node_cap, "glop")
+            glop.add_all(self._columns)
+            if self._cost_bound is not None:
+                glop.fix_cost(self._columns, commodities, self._cost_bound)
+            self._active = glop
+            try:
+                return glop.solve()
+            except OptimizerError as second:
+                msg = f"{failure}; {second}"
+                raise OptimizerError(msg) from second
+
+    def cost_dual(self, result: Any) -> float:
+        """The tie-break cost row's dual (see :meth:`Master.cost_dual`)."""
+        return self._active.cost_dual(result)
+
+    def flows(self, result: Any) -> FloatArray:
+        """TEU/week on each path column."""
+        return self._active.flows(result)
+
+    def unserved(self, result: Any) -> FloatArray:
+        """Unserved TEU/week of every commodity."""
+        return self._active.unserved(result)
