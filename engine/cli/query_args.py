@@ -39,6 +39,13 @@ def add_query_arguments(route: argparse.ArgumentParser) -> None:
     route.add_argument("--cargo-class", choices=[c.value for c in CargoClass], default="general")
     route.add_argument("--objective", choices=[o.value for o in Objective], default="pareto")
     route.add_argument("--max-routes", type=int, default=5)
+    route.add_argument(
+        "--pareto-tolerance",
+        type=float,
+        default=0.0,
+        metavar="EPS",
+        help="0 = exact Pareto set (default); e.g. 0.05 = an ε-Pareto set within 5%% on every criterion (faster)",
+    )
     add_constraint_options(route, search_limits=True)
     route.add_argument("--usd-per-hour", type=float, default=0.0, help="value of time for --objective weighted")
     route.add_argument("--usd-per-transfer", type=float, default=0.0)
@@ -83,4 +90,5 @@ def route_query_from_args(args: argparse.Namespace, network: Network) -> RouteQu
         constraints=constraints,
         max_routes=args.max_routes,
         weights=Weights(args.usd_per_hour, args.usd_per_transfer, args.usd_per_kg_co2e),
+        pareto_tolerance=args.pareto_tolerance,
     )

@@ -84,6 +84,8 @@ def format_result(network: Network, result: RouteResult) -> str:
     q = result.query
     origin, destination = network.nodes[q.origin], network.nodes[q.destination]
     pareto = "" if result.pareto_size < 0 else f"; {result.pareto_size} Pareto-optimal route(s)"
+    if result.pareto_size >= 0 and result.pareto_tolerance:
+        pareto = f"; {result.pareto_size} route(s) in an ε-Pareto set (ε = {result.pareto_tolerance:g})"
     lines = [
         f"{origin.name} ({origin.id}) → {destination.name} ({destination.id}), ready {format_time(q.ready_utc)}, "
         f"{_shipment_text(q.shipment)}, objective {result.objective.value}{pareto}",

@@ -130,6 +130,7 @@ def find_routes(
         pareto_size=pareto_size if routes or not single else 0,
         explanation=explanation,
         stats=SearchStats(outcome.labels_created, outcome.labels_settled),
+        pareto_tolerance=query.pareto_tolerance,
     )
 
 

@@ -171,6 +171,7 @@ def result_to_json(result: RouteResult) -> dict[str, Any]:
             "containers": [{"type": kind.value, "count": n} for kind, n in result.query.shipment.boxes],
         },
         "pareto_size": result.pareto_size,
+        "pareto_tolerance": result.pareto_tolerance,
         "explanation": result.explanation,
         "routes": [route_to_json(r) for r in result.routes],
     }

@@ -186,6 +186,7 @@ def kernel_search(
             origin[1],
             origin[2],
             origin[3],
+            ctx.query.pareto_tolerance if pareto else 0.0,  # ε-dominance in target pruning (search._relaxation)
         ],
         dtype=np.float64,
     )
@@ -300,7 +301,7 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
     for pareto in (True, False):
         query_all = (*query, np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.bool_), np.full(4, float(INF)))
         params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1], dtype=np.int64)
-        _drive(fns, network, query_all, params, np.zeros(7, dtype=np.float64), 0, pareto, lambda: None)
+        _drive(fns, network, query_all, params, np.zeros(8, dtype=np.float64), 0, pareto, lambda: None)
 
 
 _level_cache: dict[int, tuple[object, np.ndarray]] = {}

@@ -108,6 +108,8 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     starts_loose, allow_decons, through, pareto = params[3] != 0, params[4] != 0, params[5] != 0, params[6] != 0
     n_services, n_nodes = params[7], params[8]
     cost_scale, co2e_scale, slack = scales[0], scales[1], scales[2]
+    relaxed = scales[7] > 0.0
+    factor = 1.0 + scales[7]
     deadline, budget_cents, max_transfers, co2e_cap = limits[0], limits[1], limits[2], limits[3]
     constrained = resources[0] or resources[1] or resources[2] or resources[3]
     n_via = via_nodes.shape[0]
@@ -167,24 +169,15 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                         break
                 if stop:
                     break
+            p0, p1, p2, p3 = optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
             if use_front:
-                front_advance(state, optimistic[label, 0])
-                if front_dominates(
-                    state, optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
-                ):
+                front_advance(state, p0)
+            if relaxed:  # ε-dominance (search._relaxation)
+                p0, p1, p2, p3 = ready + factor * (p0 - ready), factor * p1, factor * p2, factor * p3
+            if use_front:
+                if front_dominates(state, p0, p1, p2, p3):
                     continue
-            elif any_dominates(
-                labels,
-                bags,
-                0,
-                optimistic[label, 0],
-                optimistic[label, 1],
-                optimistic[label, 2],
-                optimistic[label, 3],
-                pareto,
-                order,
-                resources,
-            ):
+            elif any_dominates(labels, bags, 0, p0, p1, p2, p3, pareto, order, resources):
                 continue
         counters[SETTLED] += 1
         settled_here += 1
@@ -298,10 +291,13 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             if constrained and (o0 > deadline or o1 > budget_cents or o3 > co2e_cap or o2 > max_transfers):
                 continue
             if bags[0, BAG_HEAD] >= 0:  # target pruning
+                t0, t1, t2, t3 = o0, o1, o2, o3
+                if relaxed:
+                    t0, t1, t2, t3 = ready + factor * (o0 - ready), factor * o1, factor * o2, factor * o3
                 if use_front:
-                    if front_dominates(state, o0, o1, o2, o3):
+                    if front_dominates(state, t0, t1, t2, t3):
                         continue
-                elif any_dominates(labels, bags, 0, o0, o1, o2, o3, pareto, order, resources):
+                elif any_dominates(labels, bags, 0, t0, t1, t2, t3, pareto, order, resources):
                     continue
             f0, f1, f2, f3 = float(new_arrive), float(new_cost), float(new_transfers), float(new_co2e)
             block = link_u_turn_block[link]

@@ -22,6 +22,8 @@ MAX_GROSS_KG_PER_TEU = 30_480.0
 """ISO 668 maximum gross mass of a 20ft container (kg); a shipment heavier per TEU cannot be containerised."""
 
 MAX_ROUTES_LIMIT = 100
+MAX_PARETO_TOLERANCE = 1.0
+"""An ε-Pareto set may be at most this loose (1 = routes within twice the Pareto-optimal values)."""
 
 
 class ContainerType(enum.StrEnum):
@@ -403,6 +405,10 @@ class RouteQuery:
         At most this many routes (1–100).
     weights
         Prices of time, transfers and CO2e for ``WEIGHTED``.
+    pareto_tolerance
+        0 (the default): the Pareto set is exact. ``ε`` > 0 (at most 1): an ε-Pareto set, for analysts who trade a
+        stated tolerance for speed: for every Pareto-optimal route the set holds a route no worse than ``1 + ε``
+        times it on each criterion (time counted from the ready time). The answer repeats the tolerance.
     """
 
     origin: str
@@ -413,6 +419,7 @@ class RouteQuery:
     constraints: Constraints = field(default_factory=Constraints)
     max_routes: int = 5
     weights: Weights = field(default_factory=Weights)
+    pareto_tolerance: float = 0.0
 
     def __post_init__(self) -> None:
         problems: list[FieldProblem] = []
@@ -441,6 +448,14 @@ class RouteQuery:
         if not (isinstance(self.max_routes, int) and 1 <= self.max_routes <= MAX_ROUTES_LIMIT):
             problems.append(
                 FieldProblem("max_routes", f"must be between 1 and {MAX_ROUTES_LIMIT}, got {self.max_routes!r}")
+            )
+        tolerance = self.pareto_tolerance
+        if not (isinstance(tolerance, int | float) and 0.0 <= tolerance <= MAX_PARETO_TOLERANCE):
+            problems.append(
+                FieldProblem(
+                    "pareto_tolerance",
+                    f"must be between 0 (exact) and {MAX_PARETO_TOLERANCE:g} (a relative tolerance), got {tolerance!r}",
+                )
             )
         if problems:
             raise InvalidRequest(problems)

@@ -244,3 +244,5 @@ class RouteResult:
     pareto_size: int
     explanation: str | None
     stats: SearchStats
+    pareto_tolerance: float = 0.0
+    """The query's ε: 0 = ``pareto_size`` counts the exact Pareto set, else an ε-Pareto set (``RouteQuery``)."""

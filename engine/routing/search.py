@@ -133,6 +133,7 @@ def search(
     max_transfers = INF if constraints.max_transfers is None else constraints.max_transfers
     constrained = bool(resources)
     front_dominates = None if front is None else front.dominates
+    relax = _relaxation(ctx) if pareto else None
 
     def found_key(route: Label) -> tuple[float, float, float, float]:
         return _key4(route.vector, order)
@@ -172,6 +173,9 @@ def search(
             popped_optimistic = label.optimistic
             if front is not None:
                 front.advance(popped_optimistic[0])
+            if relax is not None:
+                popped_optimistic = relax(popped_optimistic)
+            if front is not None:
                 if front.dominates(popped_optimistic):
                     continue
             elif any_dominates(found, popped_optimistic):
@@ -237,7 +241,8 @@ def search(
             ):
                 continue
             vector: Vector = (new_arrive, new_cost, new_transfers, new_co2e)
-            if found and (front_dominates(optimistic) if front_dominates else any_dominates(found, optimistic)):
+            target = optimistic if relax is None else relax(optimistic)
+            if found and (front_dominates(target) if front_dominates else any_dominates(found, target)):
                 if on_label is not None:
                     on_label(
                         "pruned", Label(vector, to, link_service[link], outcome.loose_after, via, label, link, outcome)
@@ -300,6 +305,27 @@ def search(
 
     ordered = sorted(found, key=lambda f: _key4(f.vector, order))
     return SearchOutcome(tuple(ordered), created, settled)
+
+
+def _relaxation(ctx: QueryContext) -> Callable[[Completion], Completion] | None:
+    """ε-dominance for target pruning (``RouteQuery.pareto_tolerance``), ``None`` when the search is exact.
+
+    A label is pruned when a route found is within ``1 + ε`` of its optimistic completion on every criterion
+    (time counted from the ready time): each route through the label is then ``(1 + ε)``-covered by that route (or
+    by the route that later replaces it in the front, which is no worse). Dominance inside bags stays exact, so the
+    covering survives every continuation: the answer is an ε-Pareto set.
+    """
+    tolerance = ctx.query.pareto_tolerance
+    if not tolerance:
+        return None
+    factor = 1.0 + tolerance
+    ready = ctx.ready_min
+
+    def relax(completion: Completion) -> Completion:
+        arrive, cost, transfers, co2e = completion
+        return (ready + factor * (arrive - ready), factor * cost, factor * transfers, factor * co2e)
+
+    return relax
 
 
 def _key4(vector: Completion, order: tuple[int, ...]) -> tuple[float, float, float, float]:

@@ -201,6 +201,11 @@ def test_every_bad_field_is_named(stub: routing_pb2_grpc.RoutingServiceStub) -> 
             "shipment.gross_weight_kg",
             "40000 kg does not fit 1 TEU (at most 30480 kg per TEU)",
         ),
+        (
+            {"pareto_tolerance": 1.5},
+            "pareto_tolerance",
+            "must be between 0 (exact) and 1 (a relative tolerance), got 1.5",
+        ),
     ],
 )
 def test_invalid_argument_cases(
@@ -215,6 +220,18 @@ def test_invalid_argument_cases(
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     expected = description.replace("middle_corridor@f1d7d5aa", shipped_network.label)
     assert violations(caught.value) == [(field, expected)]
+
+
+def test_a_pareto_tolerance_is_repeated_and_never_grows_the_set(stub: routing_pb2_grpc.RoutingServiceStub) -> None:
+    exact = stub.FindRoutes(request(max_routes=8), timeout=30)
+    loose = stub.FindRoutes(request(max_routes=8, pareto_tolerance=0.1), timeout=30)
+    assert exact.pareto_tolerance == 0.0
+    assert loose.pareto_tolerance == pytest.approx(0.1)
+    assert 0 < loose.pareto_size <= exact.pareto_size
+    # each exact Pareto route shown is covered within 10 % by a route of the ε-set (checked fully in
+    # tests/routing/test_tolerance.py); here: the cheapest stays within 10 % of the cheapest
+    cheapest = min(r.cost.total_usd for r in exact.routes)
+    assert min(r.cost.total_usd for r in loose.routes) <= 1.1 * cheapest + 1e-6
 
 
 def test_unknown_node_is_not_found(stub: routing_pb2_grpc.RoutingServiceStub) -> None:

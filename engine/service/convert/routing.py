@@ -93,7 +93,23 @@ def route_query_from_proto(request: routing_pb2.FindRoutesRequest, network: Netw
         raise InvalidRequest(problems)
     assert ready is not None and shipment is not None and objective is not None
     assert constraints is not None and weights is not None
-    query = RouteQuery(origin, destination, ready, shipment, objective, constraints, max_routes, weights)
+    query = collect_problems(
+        problems,
+        lambda: RouteQuery(
+            origin,
+            destination,
+            ready,
+            shipment,
+            objective,
+            constraints,
+            max_routes,
+            weights,
+            pareto_tolerance=request.pareto_tolerance,
+        ),
+    )
+    if problems:
+        raise InvalidRequest(problems)
+    assert query is not None
     query.check_against(network)
     return query
 
@@ -112,6 +128,7 @@ def find_routes_response(
         route_to_proto(route, include_hops, into=response.routes)
     if result.pareto_size >= 0:
         response.pareto_size = result.pareto_size
+    response.pareto_tolerance = result.pareto_tolerance
     return response
 
 

@@ -37,6 +37,7 @@ class FindRoutesRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     INCLUDE_HOPS_FIELD_NUMBER: _builtins.int
     SCENARIO_FIELD_NUMBER: _builtins.int
+    PARETO_TOLERANCE_FIELD_NUMBER: _builtins.int
     origin: _builtins.str
     """Origin node id, e.g. "XIAN"."""
     destination: _builtins.str
@@ -55,6 +56,11 @@ class FindRoutesRequest(_message.Message):
     """Name of a scenario the server was started with (`corridor serve --scenario NAME=FILE`): route on the network
     with that scenario's edits applied. Empty = the network as loaded. An unknown name is NOT_FOUND, naming the
     scenarios the server holds. The response's `network` then reads `<network>+<name>@<content hash>`.
+    """
+    pareto_tolerance: _builtins.float
+    """0 (default): the exact Pareto set. ε in (0, 1]: an ε-Pareto set, faster on large fronts: for every
+    Pareto-optimal route the set holds one no worse than (1 + ε) times it on each criterion (transit time counted
+    from `departure`). Outside [0, 1] is INVALID_ARGUMENT. The response repeats it.
     """
     @_builtins.property
     def departure(self) -> _timestamp_pb2.Timestamp:
@@ -86,10 +92,11 @@ class FindRoutesRequest(_message.Message):
         request_id: _builtins.str = ...,
         include_hops: _builtins.bool = ...,
         scenario: _builtins.str = ...,
+        pareto_tolerance: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "include_hops", b"include_hops", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "request_id", b"request_id", "scenario", b"scenario", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraints", b"constraints", "departure", b"departure", "destination", b"destination", "include_hops", b"include_hops", "max_routes", b"max_routes", "objective", b"objective", "origin", b"origin", "pareto_tolerance", b"pareto_tolerance", "request_id", b"request_id", "scenario", b"scenario", "shipment", b"shipment", "weights", b"weights"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -107,6 +114,7 @@ class FindRoutesResponse(_message.Message):
     ROUTES_FIELD_NUMBER: _builtins.int
     PARETO_SIZE_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
+    PARETO_TOLERANCE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """The request's request_id."""
     network: _builtins.str
@@ -121,6 +129,8 @@ class FindRoutesResponse(_message.Message):
     """When routes is empty: which constraint removed the last candidate, with the best value reachable
     (e.g. "no route arrives by 2026-12-20T00:00Z; the earliest arrival is 2026-12-27T06:00Z").
     """
+    pareto_tolerance: _builtins.float
+    """The request's pareto_tolerance: 0 = pareto_size counts the exact Pareto set, else an ε-Pareto set."""
     @_builtins.property
     def routes(self) -> _containers.RepeatedCompositeFieldContainer[_types_pb2.Route]:
         """Routes chosen by the objective; empty exactly when nothing satisfies the query."""
@@ -134,10 +144,11 @@ class FindRoutesResponse(_message.Message):
         routes: _abc.Iterable[_types_pb2.Route] | None = ...,
         pareto_size: _builtins.int | None = ...,
         explanation: _builtins.str = ...,
+        pareto_tolerance: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_pareto_size", b"_pareto_size", "pareto_size", b"pareto_size"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_pareto_size", b"_pareto_size", "explanation", b"explanation", "network", b"network", "objective", b"objective", "pareto_size", b"pareto_size", "request_id", b"request_id", "routes", b"routes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_pareto_size", b"_pareto_size", "explanation", b"explanation", "network", b"network", "objective", b"objective", "pareto_size", b"pareto_size", "pareto_tolerance", b"pareto_tolerance", "request_id", b"request_id", "routes", b"routes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__pareto_size: _TypeAlias = _typing.Literal["pareto_size"]  # noqa: Y015
     _WhichOneofArgType__pareto_size: _TypeAlias = _typing.Literal["_pareto_size", b"_pareto_size"]  # noqa: Y015
