@@ -32,13 +32,14 @@ class Moves:
     then ``previous``), with what it adds before the link's own weight.
 
     ``time_extra`` minutes (handling and port queue at a transfer; a through product's internal vehicle change),
-    ``transfers`` (0 or 1), ``node`` where a lift may be paid (-1: same vehicle), ``air`` (either side is air).
+    ``transfers`` (0 or 1), ``lift_node`` where the vehicle changes, so a lift is paid (-1: same vehicle); and per
+    link what the filters and weights read (ends, whether a route may end there, minutes, grams, mode, load unit).
     """
 
     link: np.ndarray  # int32, the row: the link taken
     previous: np.ndarray  # int32, the column: the link before it
-    time_extra: np.ndarray  # float64
-    transfers: np.ndarray  # float64
+    time_extra: np.ndarray  # int32 minutes (whole, so float64 of it is exact)
+    transfers: np.ndarray  # int8
     lift_node: np.ndarray  # int32, -1 where the vehicle does not change
     link_to: np.ndarray  # int64 per link
     link_from: np.ndarray  # int64 per link
@@ -90,16 +91,16 @@ def _build_moves(ctx: QueryContext) -> Moves:
     )
     queue = np.where(vessel[row], np.asarray(c.port_queue_min, dtype=np.int64)[node], 0)
     inside = same & change[row]  # a vehicle change inside a through product: its time, no fee
-    time_extra = np.where(same, np.where(inside, handling, 0), handling + queue).astype(np.float64)
-    transfers = np.where(same & ~inside, 0.0, 1.0)
+    time_extra = np.where(same, np.where(inside, handling, 0), handling + queue)
+    transfers = np.where(same & ~inside, 0, 1)
     lift_node = np.where(~same & (vehicle[row] != vehicle[col]), node, -1)
     keep = np.flatnonzero(allowed)
     loose_units = frozenset(LOOSE_LOAD_UNITS)
     return Moves(
         link=row[keep].astype(np.int32),
         previous=col[keep].astype(np.int32),
-        time_extra=time_extra[keep],
-        transfers=transfers[keep],
+        time_extra=time_extra[keep].astype(np.int32),
+        transfers=transfers[keep].astype(np.int8),
         lift_node=lift_node[keep].astype(np.int32),
         link_to=link_to,
         link_from=link_from,
@@ -119,7 +120,8 @@ def _build_moves(ctx: QueryContext) -> Moves:
 class BoundGraph:
     """The reversed link-state graph of one filter and pricing: row ``link``, column ``previous`` for every kept
     move (``indptr``, ``indices``; ``kept`` indexes :class:`Moves`), ``usable`` links and their own weights
-    (``weight_table``: minutes, unit cents, fixed cents, unit grams), and ``lift`` cents per kept move."""
+    (``weight_table``: minutes, unit cents, fixed cents, unit grams), and the ``lift`` cents of changing vehicle at
+    each node (gathered per move when the cost weights are asked for: per move they took 12 MB at 100k nodes)."""
 
     moves: Moves
     usable: np.ndarray
@@ -151,18 +153,19 @@ class BoundGraph:
 
     def weights(self, criterion: int) -> np.ndarray:
         """What each kept move adds to ``criterion`` (the move's extra plus the taken link's own weight)."""
-        rows = self.moves.link[self.kept]
+        # Built in place, one array of the moves at a time: at 10k nodes the bounds of a new destination must stay
+        # under 4 MB of allocations, and each array of the moves is 1.1 MB there.
         weights: np.ndarray
+        if criterion == TRANSFERS:
+            weights = self.moves.transfers[self.kept].astype(np.float64)
+            return weights
+        weights = self.weight_table[:, 3 if criterion == CO2E else criterion][self.moves.link[self.kept]]
         if criterion == TIME:
-            weights = self.moves.time_extra[self.kept] + self.weight_table[rows, TIME]
+            weights += self.moves.time_extra[self.kept]
         elif criterion == UNIT:
-            weights = self.lift + self.weight_table[rows, UNIT]
-        elif criterion == FIXED:
-            weights = self.weight_table[rows, FIXED]
-        elif criterion == CO2E:
-            weights = self.weight_table[rows, 3]
-        else:
-            weights = self.moves.transfers[self.kept]
+            at = self.moves.lift_node[self.kept]
+            lifting = np.flatnonzero(at >= 0)
+            weights[lifting] += self.lift[at[lifting]]
         return weights
 
 
@@ -212,18 +215,13 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
         # changing vehicle needs a per-kg handling fee for loose cargo
         keep &= ~changes | ~np.isnan(per_kg_node[np.where(changes, lift_node, 0)])
     kept = np.flatnonzero(keep)
-    lift = np.zeros(len(kept))
-    lifting = np.flatnonzero(changes[kept])
-    if len(lifting):
-        at = lift_node[kept[lifting]]
-        per_kg = np.nan_to_num(per_kg_node[at])  # (per_kg or 0.0)
-        if mode == "exact":
-            box = np.asarray(ctx.pricing.lift_cents, dtype=np.float64)[at]
-            lift[lifting] = np.minimum(box, per_kg * ctx.kg * 100)
-        elif mode == "loose":
-            lift[lifting] = per_kg * 100
-        else:
-            lift[lifting] = np.asarray(ctx.pricing.lift_cents, dtype=np.float64)[at]
+    per_kg = np.nan_to_num(per_kg_node)  # (per_kg or 0.0)
+    if mode == "exact":
+        lift = np.minimum(np.asarray(ctx.pricing.lift_cents, dtype=np.float64), per_kg * ctx.kg * 100)
+    elif mode == "loose":
+        lift = per_kg * 100
+    else:
+        lift = np.asarray(ctx.pricing.lift_cents, dtype=np.float64)
     rows = moves.link[kept]
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])

@@ -163,7 +163,7 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
     lists: list[PerLink] = []
     for k in range(len(targets)):
         per_criterion = {criterion: _as_list(chain[k]) for criterion, chain in by_criterion.items()}
-        reach = _reach(next(iter(per_criterion.values())))
+        reach = _reach(next(iter(by_criterion.values()))[k])
         time, unit, fixed, co2e, transfers = (per_criterion.get(x, reach) for x in ALL_CRITERIA)
         lists.append((time, unit, fixed, co2e, transfers))
     time, unit, fixed, co2e, transfers = lists[0]
@@ -206,10 +206,15 @@ def _as_list(level: Level) -> list[float]:
     return level if isinstance(level, list) else level.tolist()
 
 
-def _reach(level: list[float]) -> list[float]:
+def _reach(level: Level) -> list[float]:
     """0 where the destination is reachable, ``INF`` where not: the bound of a criterion not computed."""
-    zero, inf = 0.0, float(INF)
-    return [zero if value < inf else inf for value in level]
+    inf = float(INF)
+    if isinstance(level, list):
+        return [0.0 if value < inf else inf for value in level]
+    reach = [0.0] * len(level)
+    for link in np.flatnonzero(level >= inf).tolist():  # few: most link-states reach a destination
+        reach[link] = inf
+    return reach
 
 
 def _floor32(values: np.ndarray) -> np.ndarray:
@@ -261,6 +266,7 @@ def _reverse_state_dijkstra(graph: BoundGraph, target: int, after: Level | None,
             shape=(n + 1, n + 1),
         )
         dist = dijkstra(matrix, directed=True, indices=n)[:n]
+    del matrix, weights  # before the float32 copy: the peak of a new destination's bounds is measured
     dist[np.isinf(dist)] = float(INF)
     return _floor32(dist)
 

@@ -34,6 +34,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.usable_nodes",
         "routing.link_rules",
         "routing.pricing",
+        "routing.bound_moves",
         "routing.bound_graph",
         "routing.bounds",
         "routing.u_turn_blocks",
