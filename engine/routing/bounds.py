@@ -18,9 +18,11 @@ per-query bounds instead. The per-unit bounds drop the rounding of each hop to w
 
 from __future__ import annotations
 
+import array
 import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
@@ -36,7 +38,14 @@ scipy's import (~0.2 s; the start-up tests keep scipy out of both). Both give th
 ROUNDING_SLACK = 100
 """Cents (or grams) subtracted from scaled bounds to cover per-hop rounding (≤ 0.5 each)."""
 
-PerLink = tuple[list[float], list[float], list[float], list[float], list[float]]
+if TYPE_CHECKING:
+    Indexable: TypeAlias = list[float] | array.array[float]
+else:  # array.array takes no type argument at run time before Python 3.12
+    Indexable = list[float] | array.array
+"""Per link-state bounds of one criterion as the search indexes them: a list (small networks), or a float32
+``array.array`` (large ones: indexed as fast as a list, 4 bytes a link-state where a list of floats takes 32,
+and made from the cached numpy array by one copy of its bytes; ``np.asarray`` reads it without a copy)."""
+PerLink = tuple[Indexable, Indexable, Indexable, Indexable, Indexable]
 """Per link-state bounds by criterion: time, cost per unit, fixed cost, CO2e per unit, transfers."""
 
 
@@ -49,12 +58,12 @@ class Bounds:
     ``origin`` holds the same five numbers for the origin, before the first vehicle.
     """
 
-    time_min: list[float]
-    transfers: list[float]
-    cost_per_unit: list[float]
-    cost_fixed: list[float]
+    time_min: Indexable
+    transfers: Indexable
+    cost_per_unit: Indexable
+    cost_fixed: Indexable
     cost_scale: float
-    co2e_per_unit: list[float]
+    co2e_per_unit: Indexable
     co2e_scale: float
     slack: float
     origin: tuple[float, float, float, float, float]  # time, cost cents, transfers, co2e g (scaled), reachable
@@ -162,7 +171,7 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
         by_criterion[criterion] = chain
     lists: list[PerLink] = []
     for k in range(len(targets)):
-        per_criterion = {criterion: _as_list(chain[k]) for criterion, chain in by_criterion.items()}
+        per_criterion = {criterion: _indexable(chain[k]) for criterion, chain in by_criterion.items()}
         reach = _reach(next(iter(by_criterion.values()))[k])
         time, unit, fixed, co2e, transfers = (per_criterion.get(x, reach) for x in ALL_CRITERIA)
         lists.append((time, unit, fixed, co2e, transfers))
@@ -201,20 +210,21 @@ Level = list[float] | np.ndarray
 rounded down (4 bytes a link-state, an eighth of a list's; a bound rounded down is still a lower bound)."""
 
 
-def _as_list(level: Level) -> list[float]:
-    """A level as a Python list, which the search indexes fastest."""
-    return level if isinstance(level, list) else level.tolist()
+def _indexable(level: Level) -> Indexable:
+    """A level as the search indexes it fastest: a list, or a float32 ``array.array`` (see :data:`Indexable`)."""
+    if isinstance(level, list):
+        return level
+    indexable = array.array("f")
+    indexable.frombytes(level.tobytes())
+    return indexable
 
 
-def _reach(level: Level) -> list[float]:
+def _reach(level: Level) -> Indexable:
     """0 where the destination is reachable, ``INF`` where not: the bound of a criterion not computed."""
     inf = float(INF)
     if isinstance(level, list):
         return [0.0 if value < inf else inf for value in level]
-    reach = [0.0] * len(level)
-    for link in np.flatnonzero(level >= inf).tolist():  # few: most link-states reach a destination
-        reach[link] = inf
-    return reach
+    return _indexable(np.where(level >= inf, np.float32(inf), np.float32(0.0)))
 
 
 def _floor32(values: np.ndarray) -> np.ndarray:
