@@ -13,7 +13,8 @@ Why bytes, not entries: views differ in size by four orders of magnitude (a tupl
 bytes, the compiled arrays or a transfer graph a few MB), so a count says nothing about memory. Each view's size
 is estimated once, when it is stored, by :func:`estimate_nbytes` (``nbytes`` of arrays plus ``sys.getsizeof`` of
 every object reachable from it, not counting the snapshot's own records); when the total passes ``max_bytes``
-(default :data:`VIEW_CACHE_BYTES`) the least recently used views go first. An evicted view is rebuilt on next use,
+(default :data:`VIEW_CACHE_BYTES`; a snapshot's cache grows it to the size of its pinned compiled arrays, see
+``pinned_share``) the least recently used views go first. An evicted view is rebuilt on next use,
 with the same content: a view never changes an answer.
 
 Why empty when pickled: worker processes (and, later, Dask workers) receive the snapshot and rebuild views on
@@ -149,10 +150,17 @@ class ViewCache:
     same key may both build it (views are deterministic, so either result is right).
     """
 
-    __slots__ = ("_entries", "_lock", "_pinned", "_pinned_nbytes", "_shared", "max_bytes", "nbytes")
+    __slots__ = ("_entries", "_lock", "_pinned", "_pinned_nbytes", "_shared", "max_bytes", "nbytes", "pinned_share")
 
-    def __init__(self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = ()) -> None:
+    def __init__(
+        self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = (), pinned_share: float = 0.0
+    ) -> None:
         self.max_bytes = max_bytes
+        self.pinned_share = pinned_share
+        """The bound grows to ``pinned_share`` × the pinned bytes when that is more than ``max_bytes``: the views of
+        a query grow with the network as its compiled arrays do. At 100k nodes one shipment size's pricing, bound
+        graph and bounds take ~70 MB beside 590 MB of compiled arrays, so a fixed 256 MiB held two sizes of three
+        and rebuilt each in turn (seconds apiece)."""
         self.nbytes = 0
         self._shared = shared
         self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
@@ -188,9 +196,10 @@ class ViewCache:
                     self._pinned_nbytes += size
                     self.nbytes += size
                 return self._pinned[key][0]  # type: ignore[return-value]
-            if key in self._entries or size > self.max_bytes:
+            bound = self.bound
+            if key in self._entries or size > bound:
                 return value  # another thread stored it meanwhile, or it alone exceeds the bound
-            while self._entries and self.nbytes - self._pinned_nbytes + size > self.max_bytes:
+            while self._entries and self.nbytes - self._pinned_nbytes + size > bound:
                 _, (_, freed) = self._entries.popitem(last=False)
                 self.nbytes -= freed
             self._entries[key] = (value, size)
@@ -203,6 +212,11 @@ class ViewCache:
             self._entries.clear()
             self._pinned.clear()
             self.nbytes = self._pinned_nbytes = 0
+
+    @property
+    def bound(self) -> int:
+        """Bytes the unpinned views may take: ``max_bytes``, or ``pinned_share`` × the pinned bytes if more."""
+        return max(self.max_bytes, int(self.pinned_share * self._pinned_nbytes))
 
     @property
     def pinned_nbytes(self) -> int:
@@ -221,11 +235,13 @@ class ViewCache:
         return key in self._pinned or key in self._entries
 
     def __repr__(self) -> str:
-        return f"ViewCache({len(self._entries)} views, {self.nbytes:,} of {self.max_bytes:,} bytes)"
+        return f"ViewCache({len(self._entries)} views, {self.nbytes:,} bytes, {self.bound:,} unpinned at most)"
 
     def __getstate__(self) -> dict[str, object]:
         # Views are rebuilt where the snapshot lands (a worker process, a Dask worker); only the bound travels.
-        return {"max_bytes": self.max_bytes, "shared": self._shared}
+        return {"max_bytes": self.max_bytes, "shared": self._shared, "pinned_share": self.pinned_share}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["max_bytes"], shared=state["shared"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["max_bytes"], shared=state["shared"], pinned_share=state.get("pinned_share", 0.0)
+        )

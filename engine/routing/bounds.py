@@ -14,6 +14,10 @@ and cached per snapshot, destination, filter and pricing (boxes, dated rate poin
 only for scaling the states it reaches. Queries that allow de-consolidation mix both regimes and get exact
 per-query bounds instead. The per-unit bounds drop the rounding of each hop to whole cents or grams, so
 ``ROUNDING_SLACK`` is subtracted.
+
+Only the criteria a query's search orders or prunes by are computed (:func:`needed_criteria`), one shortest-path
+run each, cached per criterion; a criterion not computed is 0 wherever the destination is reachable, which is a
+lower bound too, so answers stay exact. On large networks the cache holds float32 arrays rounded down.
 """
 
 from __future__ import annotations
