@@ -48,6 +48,11 @@ class Moves:
     grams: np.ndarray  # float64 per link: grams of CO2e per tonne
     mode: np.ndarray  # int8 per link: index in MODES
     loose_unit: np.ndarray  # bool per link: its load unit carries loose cargo
+    refused: dict[CargoClass, np.ndarray]  # per cargo class, bool per link: the link refuses it
+    usd_per_kg: np.ndarray  # float64 per link, NaN where none
+    usd_per_truck: np.ndarray  # float64 per link, 0 where none
+    border_usd: np.ndarray  # float64 per link: border fees per TEU
+    handling_usd_per_kg: np.ndarray  # float64 per node, NaN where none
 
 
 def moves_of(ctx: QueryContext) -> Moves:
@@ -113,7 +118,18 @@ def _build_moves(ctx: QueryContext) -> Moves:
         grams=np.asarray(c.link_g_per_tkm, dtype=np.float64) * np.asarray(c.link_distance_km, dtype=np.float64),
         mode=mode,
         loose_unit=np.asarray([u in loose_units for u in c.link_load_unit], dtype=bool),
+        refused={
+            cargo: np.asarray([cargo in refused for refused in c.link_refused], dtype=bool) for cargo in CargoClass
+        },
+        usd_per_kg=_or_nan(c.link_usd_per_kg),
+        usd_per_truck=np.asarray([v or 0.0 for v in c.link_usd_per_truck], dtype=np.float64),
+        border_usd=np.asarray(c.link_border_usd_per_teu, dtype=np.float64),
+        handling_usd_per_kg=_or_nan(c.handling_usd_per_kg),
     )
+
+
+def _or_nan(values: tuple[float | None, ...]) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,12 +209,11 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
         loose = mode == "loose"
         usable = _relaxed_usable(ctx, moves, loose)
         if loose:
-            per_kg = np.asarray([np.nan if v is None else v for v in c.link_usd_per_kg], dtype=np.float64)
-            per_truck = np.asarray([v or 0.0 for v in c.link_usd_per_truck], dtype=np.float64)
+            per_kg = moves.usd_per_kg
+            unit = np.where(np.isnan(per_kg), moves.usd_per_truck * 100 / LOOSE_KG_PER_TRUCK, per_kg * 100)
             # a dated rate series may lower the fare below the CSV's
-            unit = np.where(np.isnan(per_kg), per_truck * 100 / LOOSE_KG_PER_TRUCK, per_kg * 100)
             weight_table[:, UNIT] = unit * np.asarray(ctx.pricing.multiplier, dtype=np.float64)
-            weight_table[:, FIXED] = np.asarray(c.link_border_usd_per_teu, dtype=np.float64) * 100
+            weight_table[:, FIXED] = moves.border_usd * 100
         else:
             freight = ctx.freight_container
             usable &= np.asarray([f is not None for f in freight], dtype=bool)
@@ -210,7 +225,7 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
     keep = usable[moves.link] & usable[moves.previous]
     lift_node = moves.lift_node
     changes = lift_node >= 0
-    per_kg_node = np.asarray([np.nan if v is None else v for v in c.handling_usd_per_kg], dtype=np.float64)
+    per_kg_node = moves.handling_usd_per_kg
     if mode == "loose":
         # changing vehicle needs a per-kg handling fee for loose cargo
         keep &= ~changes | ~np.isnan(per_kg_node[np.where(changes, lift_node, 0)])
@@ -244,7 +259,7 @@ def _relaxed_usable(ctx: QueryContext, moves: Moves, loose: bool) -> np.ndarray:
     if ctx.avoided_modes:
         usable &= ~np.isin(moves.mode, [MODES.index(m) for m in ctx.avoided_modes])
     cargo = ctx.cargo_class
-    usable &= np.asarray([cargo not in refused for refused in c.link_refused], dtype=bool)
+    usable &= ~moves.refused[cargo]
     if ctx.avoided_operators:
         avoided = ctx.avoided_operators
         usable &= np.asarray([avoided.isdisjoint(ops) for ops in c.link_operators], dtype=bool)
