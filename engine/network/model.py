@@ -445,4 +445,5 @@ RECORD_TYPES: tuple[type, ...] = (
 
 
 def _new_views() -> ViewCache:
-    return ViewCache(shared=RECORD_TYPES)
+    # Views beside the compiled arrays may take as much as they do (at least VIEW_CACHE_BYTES): see pinned_share.
+    return ViewCache(shared=RECORD_TYPES, pinned_share=1.0)

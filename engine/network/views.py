@@ -13,7 +13,8 @@ Why bytes, not entries: views differ in size by four orders of magnitude (a tupl
 bytes, the compiled arrays or a transfer graph a few MB), so a count says nothing about memory. Each view's size
 is estimated once, when it is stored, by :func:`estimate_nbytes` (``nbytes`` of arrays plus ``sys.getsizeof`` of
 every object reachable from it, not counting the snapshot's own records); when the total passes ``max_bytes``
-(default :data:`VIEW_CACHE_BYTES`) the least recently used views go first. An evicted view is rebuilt on next use,
+(default :data:`VIEW_CACHE_BYTES`; a snapshot's cache grows it to the size of its pinned compiled arrays, see
+``pinned_share``) the least recently used views go first. An evicted view is rebuilt on next use,
 with the same content: a view never changes an answer.
 
 Why empty when pickled: worker processes (and, later, Dask workers) receive the snapshot and rebuild views on
@@ -48,9 +49,10 @@ def estimate_nbytes(value: object, *, shared: tuple[type, ...] = (), seen: Itera
 
     Objects of the ``shared`` types (the snapshot and its records, which the snapshot holds anyway) and objects
     whose id is in ``seen`` (other views) are not counted; each object counts once. Classes, functions and
-    modules are not followed. A container of more than ``SAMPLE_OVER`` items of one type (a view is mostly
-    arrays of like records) is measured on ``SAMPLE`` items spread over it, scaled to its length, so estimating
-    costs far less than building. An estimate: allocator overhead and interning are ignored.
+    modules are not followed. A container of more than ``SAMPLE_OVER`` items whose ``SAMPLE_OVER`` items spread
+    over it are numbers or all of one type (a view is mostly arrays of like records) is measured on that sample
+    (``SAMPLE`` of them for records), scaled to its length, so estimating costs far less than building. An
+    estimate: allocator overhead and interning are ignored.
     """
     return _size(value, set(seen), (*shared, *_OPAQUE))
 
@@ -99,13 +101,19 @@ def _items(items: Collection[Any], counted: set[int], not_followed: tuple[type, 
     n = len(items)
     if not n:
         return 0
-    kinds = set(map(type, items))
-    if kinds <= _NUMBERS:
-        return sum(map(sys.getsizeof, items))
-    if n > SAMPLE_OVER and len(kinds) == 1:
+    if n > SAMPLE_OVER:
+        # Large containers: the kinds, too, come from a sample (a pass over every item of the per-link lists of a
+        # 100k-node pricing took a quarter of a second per stored view).
         sequence = items if isinstance(items, list | tuple) else list(items)
-        sample = sequence[:: n // SAMPLE][:SAMPLE]
-        return sum(_size(item, counted, not_followed) for item in sample) * n // len(sample)
+        sample = sequence[:: n // SAMPLE_OVER][:SAMPLE_OVER]
+        kinds = set(map(type, sample))
+        if kinds <= _NUMBERS:
+            return sum(map(sys.getsizeof, sample)) * n // len(sample)
+        if len(kinds) == 1:
+            sample = sample[:: SAMPLE_OVER // SAMPLE][:SAMPLE]
+            return sum(_size(item, counted, not_followed) for item in sample) * n // len(sample)
+    elif set(map(type, items)) <= _NUMBERS:
+        return sum(map(sys.getsizeof, items))
     stack.extend(items)
     return 0
 
@@ -142,10 +150,17 @@ class ViewCache:
     same key may both build it (views are deterministic, so either result is right).
     """
 
-    __slots__ = ("_entries", "_lock", "_pinned", "_pinned_nbytes", "_shared", "max_bytes", "nbytes")
+    __slots__ = ("_entries", "_lock", "_pinned", "_pinned_nbytes", "_shared", "max_bytes", "nbytes", "pinned_share")
 
-    def __init__(self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = ()) -> None:
+    def __init__(
+        self, max_bytes: int = VIEW_CACHE_BYTES, *, shared: tuple[type, ...] = (), pinned_share: float = 0.0
+    ) -> None:
         self.max_bytes = max_bytes
+        self.pinned_share = pinned_share
+        """The bound grows to ``pinned_share`` × the pinned bytes when that is more than ``max_bytes``: the views of
+        a query grow with the network as its compiled arrays do. At 100k nodes one shipment size's pricing, bound
+        graph and bounds take ~70 MB beside 590 MB of compiled arrays, so a fixed 256 MiB held two sizes of three
+        and rebuilt each in turn (seconds apiece)."""
         self.nbytes = 0
         self._shared = shared
         self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
@@ -181,9 +196,10 @@ class ViewCache:
                     self._pinned_nbytes += size
                     self.nbytes += size
                 return self._pinned[key][0]  # type: ignore[return-value]
-            if key in self._entries or size > self.max_bytes:
+            bound = self.bound
+            if key in self._entries or size > bound:
                 return value  # another thread stored it meanwhile, or it alone exceeds the bound
-            while self._entries and self.nbytes - self._pinned_nbytes + size > self.max_bytes:
+            while self._entries and self.nbytes - self._pinned_nbytes + size > bound:
                 _, (_, freed) = self._entries.popitem(last=False)
                 self.nbytes -= freed
             self._entries[key] = (value, size)
@@ -196,6 +212,11 @@ class ViewCache:
             self._entries.clear()
             self._pinned.clear()
             self.nbytes = self._pinned_nbytes = 0
+
+    @property
+    def bound(self) -> int:
+        """Bytes the unpinned views may take: ``max_bytes``, or ``pinned_share`` × the pinned bytes if more."""
+        return max(self.max_bytes, int(self.pinned_share * self._pinned_nbytes))
 
     @property
     def pinned_nbytes(self) -> int:
@@ -214,11 +235,13 @@ class ViewCache:
         return key in self._pinned or key in self._entries
 
     def __repr__(self) -> str:
-        return f"ViewCache({len(self._entries)} views, {self.nbytes:,} of {self.max_bytes:,} bytes)"
+        return f"ViewCache({len(self._entries)} views, {self.nbytes:,} bytes, {self.bound:,} unpinned at most)"
 
     def __getstate__(self) -> dict[str, object]:
         # Views are rebuilt where the snapshot lands (a worker process, a Dask worker); only the bound travels.
-        return {"max_bytes": self.max_bytes, "shared": self._shared}
+        return {"max_bytes": self.max_bytes, "shared": self._shared, "pinned_share": self.pinned_share}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["max_bytes"], shared=state["shared"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["max_bytes"], shared=state["shared"], pinned_share=state.get("pinned_share", 0.0)
+        )

@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from engine.errors import SearchInterrupted
 from engine.network.model import ServiceKind
-from engine.routing.model import INF, QueryContext, Step, lower_bounds
+from engine.routing.model import BOUND_TIME, INF, QueryContext, Step, lower_bounds
 
 SOURCE, SINK = 0, 1
 
@@ -184,7 +184,9 @@ def build_time_expanded(
         :class:`~engine.errors.SearchInterrupted`.
     """
     compiled = ctx.compiled
-    bound = lower_bounds(ctx).time_min  # per link-state: minutes still needed after taking the link
+    bound = lower_bounds(
+        ctx, criteria=(BOUND_TIME,)
+    ).time_min  # per link-state: minutes still needed after taking the link
     net = TimeExpandedNetwork(should_stop=should_stop)
     states: dict[State, int] = {}
     yards: dict[tuple[int, int, bool, int], int] = {}

@@ -14,18 +14,25 @@ and cached per snapshot, destination, filter and pricing (boxes, dated rate poin
 only for scaling the states it reaches. Queries that allow de-consolidation mix both regimes and get exact
 per-query bounds instead. The per-unit bounds drop the rounding of each hop to whole cents or grams, so
 ``ROUNDING_SLACK`` is subtracted.
+
+Only the criteria a query's search orders or prunes by are computed (:func:`needed_criteria`), one shortest-path
+run each, cached per criterion; a criterion not computed is 0 wherever the destination is reachable, which is a
+lower bound too, so answers stay exact. On large networks the cache holds float32 arrays rounded down.
 """
 
 from __future__ import annotations
 
+import array
 import heapq
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-from engine.network.model import CargoClass, Mode
-from engine.routing.compiled import VESSEL_MODES
-from engine.routing.costing import LOOSE_KG_PER_TRUCK, LOOSE_LOAD_UNITS, QueryContext
+from engine.routing.bound_graph import CO2E, FIXED, TIME, TRANSFERS, UNIT, BoundGraph, bound_graph
+from engine.routing.costing import QueryContext
+from engine.routing.query import Objective, RouteQuery
 
 INF = 1 << 62
 SCIPY_FROM_MOVES = 50_000
@@ -35,10 +42,14 @@ scipy's import (~0.2 s; the start-up tests keep scipy out of both). Both give th
 ROUNDING_SLACK = 100
 """Cents (or grams) subtracted from scaled bounds to cover per-hop rounding (≤ 0.5 each)."""
 
-TIME, UNIT, FIXED, CO2E, TRANSFERS = range(5)
-
-
-PerLink = tuple[list[float], list[float], list[float], list[float], list[float]]
+if TYPE_CHECKING:
+    Indexable: TypeAlias = list[float] | array.array[float]
+else:  # array.array takes no type argument at run time before Python 3.12
+    Indexable = list[float] | array.array
+"""Per link-state bounds of one criterion as the search indexes them: a list (small networks), or a float32
+``array.array`` (large ones: indexed as fast as a list, 4 bytes a link-state where a list of floats takes 32,
+and made from the cached numpy array by one copy of its bytes; ``np.asarray`` reads it without a copy)."""
+PerLink = tuple[Indexable, Indexable, Indexable, Indexable, Indexable]
 """Per link-state bounds by criterion: time, cost per unit, fixed cost, CO2e per unit, transfers."""
 
 
@@ -51,12 +62,12 @@ class Bounds:
     ``origin`` holds the same five numbers for the origin, before the first vehicle.
     """
 
-    time_min: list[float]
-    transfers: list[float]
-    cost_per_unit: list[float]
-    cost_fixed: list[float]
+    time_min: Indexable
+    transfers: Indexable
+    cost_per_unit: Indexable
+    cost_fixed: Indexable
     cost_scale: float
-    co2e_per_unit: list[float]
+    co2e_per_unit: Indexable
     co2e_scale: float
     slack: float
     origin: tuple[float, float, float, float, float]  # time, cost cents, transfers, co2e g (scaled), reachable
@@ -70,33 +81,48 @@ class Bounds:
         return self.origin[0] < INF
 
 
-ArrayLevel = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""A level of bounds of a large network as stored in the view cache: float64 arrays (8 bytes a link-state, a
-quarter of a list's). Small networks keep lists (:data:`PerLink`): making lists per query cost ~40 µs on the
-shipped network, a tenth of a CHEAPEST query."""
+PRIMARY: dict[Objective, tuple[int, ...]] = {
+    Objective.CHEAPEST: (UNIT, FIXED),
+    Objective.FASTEST: (TIME,),
+    Objective.FEWEST_TRANSFERS: (TRANSFERS,),
+    Objective.LOWEST_CO2E: (CO2E,),
+}
+"""The bound criteria a single-route lexicographic search orders by first (cost is per unit plus fixed)."""
+ALL_CRITERIA = (TIME, UNIT, FIXED, CO2E, TRANSFERS)
+BOUND_TIME = TIME
+"""The time criterion, for callers that need only minutes (``lower_bounds(ctx, criteria=(BOUND_TIME,))``)."""
 
 
-@dataclass(frozen=True, eq=False)
-class _BoundGraph:
-    """The reversed link-state graph the bound searches run on (depends on the filter, not on the destination).
+def needed_criteria(query: RouteQuery) -> tuple[int, ...]:
+    """The criteria whose bounds ``query``'s search needs computed; the others may be 0 wherever the destination is
+    reachable (a valid, weaker lower bound, so answers stay exact).
 
-    One sparse structure (``indptr``, ``indices``: row ``link``, column ``previous`` for every allowed move
-    ``previous → link``) with one ``data`` array per criterion: what taking ``link`` after ``previous`` adds to it
-    (explicit zeros are edges for :mod:`scipy.sparse.csgraph`). ``usable`` and ``weight_table`` (time, unit cost,
-    fixed cost, CO2e per link) say which links the filter keeps and what each costs on its own.
+    A query for one route by one objective (CHEAPEST, FASTEST, ...) orders labels by that criterion first: its
+    bound decides what is settled, the others only order labels tied on it. Criteria the constraints limit are
+    computed too (they prune). A Pareto search (or several routes, or an on-time floor) needs every criterion: each
+    prunes. At 100k nodes one criterion costs a shortest-path run over ~350k link-states (~70 ms).
     """
+    constraints = query.constraints
+    primary = PRIMARY.get(query.objective)
+    if primary is None or query.max_routes != 1 or constraints.min_on_time_probability is not None:
+        return ALL_CRITERIA
+    wanted = set(primary)
+    for criteria, limited in (
+        ((TIME,), constraints.arrive_by is not None),
+        ((UNIT, FIXED), constraints.max_cost_usd is not None),
+        ((TRANSFERS,), constraints.max_transfers is not None),
+        ((CO2E,), constraints.max_co2e_kg is not None),
+    ):
+        if limited:
+            wanted.update(criteria)
+    return tuple(c for c in ALL_CRITERIA if c in wanted)
 
-    usable: np.ndarray
-    weight_table: np.ndarray
-    link_to: np.ndarray
-    can_arrive: np.ndarray  # per link: may end a route (a through product only at its last link, as in step)
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: tuple[np.ndarray, ...]  # by criterion: TIME, UNIT, FIXED, CO2E, TRANSFERS
 
-
-def lower_bounds(ctx: QueryContext) -> Bounds:
+def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) -> Bounds:
     """Bounds for ``ctx``'s query (cached per unit when the query does not mix containers and loose cargo).
+
+    ``criteria``: the criteria to compute (default :func:`needed_criteria` of the query); every other criterion
+    is 0 where the destination is reachable and ``INF`` where not.
 
     Via nodes chain the bounds: a label that has passed ``k`` of them must still reach via ``k``, then the next,
     …, then the destination, so its bound is a reverse search towards via ``k`` seeded, at the links that reach
@@ -106,11 +132,16 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
     c = ctx.compiled
     q = ctx.query.constraints
     views = c.network.views
+    wanted = needed_criteria(ctx.query) if criteria is None else tuple(x for x in ALL_CRITERIA if x in criteria)
+    if not wanted:
+        wanted = (TIME,)
+    targets = (*ctx.via, ctx.destination)
     if not ctx.starts_loose and ctx.allow_deconsolidation:
-        graph = _bound_graph(ctx, mode="exact")
-        levels = [_reverse_state_dijkstra(graph, ctx.destination, None)]
-        for target in reversed(ctx.via):
-            levels.insert(0, _reverse_state_dijkstra(graph, target, levels[0]))
+        graph = bound_graph(ctx, mode="exact")
+
+        def run(criterion: int, k: int, after: Level | None) -> Level:
+            return _reverse_state_dijkstra(graph, targets[k], after, criterion)
+
         scale, co2e_scale, slack = 1.0, 1.0, 0.0
     else:
         loose = ctx.starts_loose
@@ -126,25 +157,28 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
             q.operators_folded,
             ctx.pricing.key,
         )
-        graph = views.get(("routing.bound_graph", *filters), lambda: _bound_graph(ctx, mode=mode))
-        last = views.get(
-            ("routing.bounds", ctx.destination, *filters),
-            lambda: _reverse_state_dijkstra(graph, ctx.destination, None),
-        )
-        levels = [last]
-        for k in reversed(range(len(ctx.via))):
-            after = levels[0]
-            levels.insert(
-                0,
-                views.get(
-                    ("routing.bounds", ctx.destination, *filters, ctx.via[k:]),
-                    lambda k=k, after=after: _reverse_state_dijkstra(graph, ctx.via[k], after),  # type: ignore[misc]
-                ),
-            )
+        graph = views.get(("routing.bound_graph", *filters), lambda: bound_graph(ctx, mode=mode))
+
+        def run(criterion: int, k: int, after: Level | None) -> Level:
+            key = ("routing.bounds", ctx.destination, *filters, ctx.via[k:], criterion)
+            return views.get(key, lambda: _reverse_state_dijkstra(graph, targets[k], after, criterion))
+
         # Containers: cents for these boxes exactly (fees per container, wagon or consignment do not scale with
         # TEU); loose cargo: cents per kg.
         scale, co2e_scale, slack = (ctx.kg if loose else 1.0), ctx.tonnes, float(ROUNDING_SLACK)
-    lists = tuple(_as_lists(level) for level in levels)
+    computed = [c for c in wanted if c != FIXED or graph.has_fixed]
+    by_criterion: dict[int, list[Level]] = {}
+    for criterion in computed or [TIME]:
+        chain: list[Level] = [run(criterion, len(ctx.via), None)]
+        for k in reversed(range(len(ctx.via))):
+            chain.insert(0, run(criterion, k, chain[0]))
+        by_criterion[criterion] = chain
+    lists: list[PerLink] = []
+    for k in range(len(targets)):
+        per_criterion = {criterion: _indexable(chain[k]) for criterion, chain in by_criterion.items()}
+        reach = _reach(next(iter(by_criterion.values()))[k])
+        time, unit, fixed, co2e, transfers = (per_criterion.get(x, reach) for x in ALL_CRITERIA)
+        lists.append((time, unit, fixed, co2e, transfers))
     time, unit, fixed, co2e, transfers = lists[0]
     best = (float(INF), float(INF), float(INF), float(INF))
     best_transfers = float(INF)
@@ -171,202 +205,84 @@ def lower_bounds(ctx: QueryContext) -> Bounds:
         co2e_scale=co2e_scale,
         slack=slack,
         origin=origin,
-        levels=lists,
+        levels=tuple(lists),
     )
 
 
-def _as_lists(level: PerLink | ArrayLevel) -> PerLink:
-    """A level as Python lists, which the search indexes fastest."""
-    if isinstance(level[0], list):
+Level = list[float] | np.ndarray
+"""One criterion's bounds per link-state: a list on small networks (the heap loop's floats), else a float32 array
+rounded down (4 bytes a link-state, an eighth of a list's; a bound rounded down is still a lower bound)."""
+
+
+def _indexable(level: Level) -> Indexable:
+    """A level as the search indexes it fastest: a list, or a float32 ``array.array`` (see :data:`Indexable`)."""
+    if isinstance(level, list):
         return level
-    time, unit, fixed, co2e, transfers = level
-    return time.tolist(), unit.tolist(), fixed.tolist(), co2e.tolist(), transfers.tolist()
+    indexable = array.array("f")
+    indexable.frombytes(level.tobytes())
+    return indexable
 
 
-def _relaxed_usable(ctx: QueryContext, link: int, loose: bool) -> bool:
-    """The query's link filter without the shipment-size rules (weight, capacity), which vary per query."""
-    c = ctx.compiled
-    if not (ctx.node_ok[c.link_from[link]] and ctx.node_ok[c.link_to[link]]):
-        return False
-    if c.link_mode[link] in ctx.avoided_modes or ctx.cargo_class in c.link_refused[link]:
-        return False
-    if ctx.avoided_operators and not ctx.avoided_operators.isdisjoint(c.link_operators[link]):
-        return False
-    if c.link_mode[link] is Mode.AIR:
-        return loose and ctx.cargo_class is not CargoClass.HAZMAT
-    return not loose or c.link_load_unit[link] in LOOSE_LOAD_UNITS
+def _reach(level: Level) -> Indexable:
+    """0 where the destination is reachable, ``INF`` where not: the bound of a criterion not computed."""
+    inf = float(INF)
+    if isinstance(level, list):
+        return [0.0 if value < inf else inf for value in level]
+    return _indexable(np.where(level >= inf, np.float32(inf), np.float32(0.0)))
 
 
-def _link_weights(ctx: QueryContext, mode: str) -> dict[int, tuple[float, float, float, float]]:
-    """Per usable link: (minutes, unit cents, fixed cents, unit grams) of taking it."""
-    c = ctx.compiled
-    weights: dict[int, tuple[float, float, float, float]] = {}
-    for i in range(len(c.link_ids)):
-        minutes = float(c.link_run_min[i] + c.link_border_exit_min[i] + c.link_border_entry_min[i])
-        if mode == "exact":
-            if not ctx.usable(i):
-                continue
-            freights = [f for f in (ctx.freight_container[i], ctx.loose_freight(i)) if f is not None]
-            if not freights:
-                continue
-            cents = float(min(freights)) + round(c.link_border_usd_per_teu[i] * 100)
-            weights[i] = (minutes, cents, 0.0, float(ctx.co2e_g[i]))
-            continue
-        loose = mode == "loose"
-        if not _relaxed_usable(ctx, i, loose):
-            continue
-        per_kg, per_truck = c.link_usd_per_kg[i], c.link_usd_per_truck[i]
-        grams = c.link_g_per_tkm[i] * c.link_distance_km[i]
-        if loose:
-            border = c.link_border_usd_per_teu[i] * 100
-            multiplier = ctx.pricing.multiplier[i]  # a dated rate series may lower the fare below the CSV's
-            unit = per_kg * 100 if per_kg is not None else (per_truck or 0.0) * 100 / LOOSE_KG_PER_TRUCK
-            weights[i] = (minutes, unit * multiplier, border, grams)
-        else:
-            freight = ctx.freight_container[i]
-            if freight is None:
-                continue
-            weights[i] = (minutes, float(freight + ctx.pricing.border_cents[i]), 0.0, grams)
-    return weights
+def _floor32(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32, each rounded down (so a lower bound stays one); ``INF`` (2^62) is exact."""
+    rounded = values.astype(np.float32)
+    up = rounded.astype(np.float64) > values
+    rounded[up] = np.nextafter(rounded[up], np.float32(-np.inf))
+    return rounded
 
 
-def _bound_graph(ctx: QueryContext, mode: str) -> _BoundGraph:
-    c = ctx.compiled
-    weights = _link_weights(ctx, mode)
-    kg = ctx.kg if mode == "exact" else 1.0
+def _reverse_state_dijkstra(graph: BoundGraph, target: int, after: Level | None, criterion: int) -> Level:
+    """A shortest-path run of one criterion over link-states towards the links that reach ``target``: from 0
+    there, or, when ``after`` is given (this criterion's bounds once ``target`` is passed), from ``after``'s value
+    of each such link.
 
-    def transition(previous: int, link: int) -> tuple[float, float, float] | None:
-        """Extra (minutes, unit cents, transfers) of going on from ``previous`` with ``link``."""
-        if c.link_service[previous] == c.link_service[link]:
-            if c.link_through_change[link]:  # a vehicle change inside a through product: its time, no fee
-                return (float(c.handling_min[c.link_to[previous]]), 0.0, 1.0)
-            return (0.0, 0.0, 0.0)
-        if c.link_through_pos[link] > 0 or (c.link_through_pos[previous] >= 0 and not c.link_through_last[previous]):
-            return None  # a through product is boarded on its first link and left at its end only (as in step)
-        node = c.link_to[previous]
-        if not c.allows_transfer[node]:
-            return None
-        lift = 0.0
-        if c.link_vehicle[previous] != c.link_vehicle[link]:
-            loose_lift = mode == "loose" or c.link_mode[link] is Mode.AIR or c.link_mode[previous] is Mode.AIR
-            per_kg = c.handling_usd_per_kg[node]
-            if mode == "loose" and per_kg is None:
-                return None
-            if mode == "exact":
-                lift = min(float(ctx.pricing.lift_cents[node]), (per_kg or 0.0) * kg * 100)
-            elif loose_lift and mode == "loose":
-                lift = (per_kg or 0.0) * 100
-            else:
-                lift = float(ctx.pricing.lift_cents[node])
-        queue = c.port_queue_min[node] if c.link_mode[link] in VESSEL_MODES else 0
-        return (float(c.handling_min[node] + queue), lift, 1.0)
-
-    # Transitions previous → link, with their extras, computed once for every destination and criterion.
-    rows: list[int] = []
-    cols: list[int] = []
-    extras: list[tuple[float, float, float]] = []
-    for link in weights:
-        for previous in c.in_links[c.link_from[link]]:
-            if previous in weights:
-                extra = transition(previous, link)
-                if extra is not None:
-                    rows.append(link)
-                    cols.append(previous)
-                    extras.append(extra)
-    n = len(c.link_ids)
-    weight_table = np.zeros((n, 4))
-    usable = np.zeros(n, dtype=bool)
-    for link, weight in weights.items():
-        weight_table[link] = weight
-        usable[link] = True
-    row = np.array(rows, dtype=np.int64)
-    col = np.array(cols, dtype=np.int64)
-    extra_array = np.array(extras, dtype=np.float64).reshape(-1, 3)
-    own = weight_table[row]
-    # Per move previous → link: what the move adds (the transition's extra plus the link's own weight).
-    coordinates = (
-        extra_array[:, 0] + own[:, 0],
-        extra_array[:, 1] + own[:, 1],
-        own[:, 2],
-        own[:, 3],
-        extra_array[:, 2],
-    )
-    # One conversion to CSR order, shared by the five criteria (no duplicate moves, so nothing is summed).
-    order = np.lexsort((col, row))
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-    return _BoundGraph(
-        usable=usable,
-        weight_table=weight_table,
-        link_to=np.array(c.link_to, dtype=np.int64),
-        can_arrive=np.array(
-            [pos < 0 or last for pos, last in zip(c.link_through_pos, c.link_through_last, strict=True)]
-            if c.link_through_pos
-            else [True] * len(c.link_ids),
-            dtype=bool,
-        ),
-        indptr=indptr,
-        indices=col[order].astype(np.int32),
-        data=tuple(np.ascontiguousarray(d[order]) for d in coordinates),
-    )
-
-
-def _reverse_state_dijkstra(
-    graph: _BoundGraph, target: int, after: PerLink | ArrayLevel | None
-) -> PerLink | ArrayLevel:
-    """Five independent shortest-path runs (time, unit cost, fixed cost, CO2e, transfers) over link-states, towards
-    the links that reach ``target``: from 0 there, or, when ``after`` is given (the bounds once ``target`` is
-    passed), from ``after``'s value of each such link.
-
-    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code: about 30 ms for a new destination
-    at 10k nodes, where the heap loop in Python took 0.7 s), or the heap loop below ``SCIPY_FROM_MOVES``; the
-    float sums are the same (each distance is the previous one plus the move's weight), so are the bounds.
-    Unreachable is ``INF``.
+    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code), or the heap loop below
+    ``SCIPY_FROM_MOVES`` moves; the float sums are the same (each distance is the previous one plus the move's
+    weight). Unreachable is ``INF``.
     """
     n = len(graph.usable)
     sources = np.flatnonzero(graph.usable & (graph.link_to == target) & (graph.can_arrive if after is None else True))
     if after is not None:
-        reached = after[TIME]
-        sources = np.array([s for s in sources.tolist() if reached[s] < INF], dtype=np.int64)
+        reached = np.asarray(after, dtype=np.float64)
+        sources = sources[reached[sources] < INF]
+    small = graph.n_moves < SCIPY_FROM_MOVES
     if not len(sources):
-        return tuple(np.full(n, float(INF)) for _ in range(5))  # type: ignore[return-value]
-    if len(graph.indices) < SCIPY_FROM_MOVES:
-        indptr, indices = graph.indptr.tolist(), graph.indices.tolist()
+        return [float(INF)] * n if small else np.full(n, float(INF), dtype=np.float32)
+    weights = graph.weights(criterion)
+    if small:
         starts = sources.tolist()
-        lists: list[list[float]] = []
-        for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
-            seeds = [0.0] * len(starts) if after is None else [float(after[criterion][s]) for s in starts]
-            lists.append(_heap_dijkstra(n, indptr, indices, graph.data[criterion].tolist(), starts, seeds))
-        return lists[0], lists[1], lists[2], lists[3], lists[4]
-    runs: list[np.ndarray] = []
+        seeds = [0.0] * len(starts) if after is None else [float(after[s]) for s in starts]
+        return _heap_dijkstra(n, graph.indptr.tolist(), graph.indices.tolist(), weights.tolist(), starts, seeds)
     # Imported here: only large networks pay for scipy's import.
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    for criterion in (TIME, UNIT, FIXED, CO2E, TRANSFERS):
-        if criterion == FIXED and after is None and not graph.data[FIXED].any():
-            # Containers have no fixed part: 0 wherever the destination is reachable (the time run says where),
-            # as a run would find, without its ~70 ms at 100k nodes.
-            runs.append(np.where(runs[TIME] < INF, 0.0, float(INF)))
-            continue
-        if after is None:
-            matrix = csr_matrix((graph.data[criterion], graph.indices, graph.indptr), shape=(n, n))
-            dist = dijkstra(matrix, directed=True, indices=sources, min_only=True)
-        else:
-            # A source node (index n) with an edge to each link that reaches ``target``, weighing the bound of the
-            # label that has just passed it.
-            matrix = csr_matrix(
-                (
-                    np.concatenate([graph.data[criterion], np.asarray(after[criterion])[sources]]),
-                    np.concatenate([graph.indices, sources.astype(np.int32)]),
-                    np.append(graph.indptr, graph.indptr[-1] + len(sources)),
-                ),
-                shape=(n + 1, n + 1),
-            )
-            dist = dijkstra(matrix, directed=True, indices=n)[:n]
-        dist[np.isinf(dist)] = float(INF)
-        runs.append(dist)
-    return runs[0], runs[1], runs[2], runs[3], runs[4]
+    if after is None:
+        matrix = csr_matrix((weights, graph.indices, graph.indptr), shape=(n, n))
+        dist = dijkstra(matrix, directed=True, indices=sources, min_only=True)
+    else:
+        # A source node (index n) with an edge to each link that reaches ``target``, weighing the bound of the
+        # label that has just passed it.
+        matrix = csr_matrix(
+            (
+                np.concatenate([weights, reached[sources]]),
+                np.concatenate([graph.indices, sources.astype(np.int32)]),
+                np.append(graph.indptr, graph.indptr[-1] + len(sources)),
+            ),
+            shape=(n + 1, n + 1),
+        )
+        dist = dijkstra(matrix, directed=True, indices=n)[:n]
+    del matrix, weights  # before the float32 copy: the peak of a new destination's bounds is measured
+    dist[np.isinf(dist)] = float(INF)
+    return _floor32(dist)
 
 
 def _heap_dijkstra(

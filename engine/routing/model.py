@@ -21,7 +21,7 @@ Everything else in ``engine/routing`` (the search, its labels, selection, explan
 
 from __future__ import annotations
 
-from engine.routing.bounds import INF, Bounds, lower_bounds
+from engine.routing.bounds import BOUND_TIME, INF, Bounds, lower_bounds
 from engine.routing.compiled import CompiledNetwork, compile_network
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, QueryContext, Step
 from engine.routing.route_builder import build_route
@@ -29,6 +29,7 @@ from engine.routing.through import compile_routing
 from engine.routing.timetable import Departures, from_minutes, to_minutes
 
 __all__ = [
+    "BOUND_TIME",
     "INF",
     "LOOSE_KG_PER_TRUCK",
     "Bounds",

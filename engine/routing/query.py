@@ -17,6 +17,7 @@ from engine.errors import FieldProblem, InvalidRequest, UnknownNode
 from engine.network.countries import COUNTRY_NAMES
 from engine.network.model import CargoClass, Mode, Network
 from engine.network.places import unknown_node_near
+from engine.routing.weights import Weights as Weights
 
 MAX_GROSS_KG_PER_TEU = 30_480.0
 """ISO 668 maximum gross mass of a 20ft container (kg); a shipment heavier per TEU cannot be containerised."""
@@ -356,32 +357,6 @@ def constraints_from(
         allow_deconsolidation=allow_deconsolidation,
         min_on_time_probability=min_on_time_probability,
     )
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Prices that turn every criterion into USD for the ``WEIGHTED`` objective (all ≥ 0).
-
-    Score = cost_usd + usd_per_hour × door-to-door hours + usd_per_transfer × transfers
-    + usd_per_kg_co2e × kg CO2e.
-    """
-
-    usd_per_hour: float = 0.0
-    usd_per_transfer: float = 0.0
-    usd_per_kg_co2e: float = 0.0
-
-    def __post_init__(self) -> None:
-        problems = [
-            FieldProblem(f"weights.{name}", f"must be a finite number >= 0, got {getattr(self, name)!r}")
-            for name in ("usd_per_hour", "usd_per_transfer", "usd_per_kg_co2e")
-            if not (
-                isinstance(getattr(self, name), int | float)
-                and math.isfinite(getattr(self, name))
-                and getattr(self, name) >= 0
-            )
-        ]
-        if problems:
-            raise InvalidRequest(problems)
 
 
 @dataclass(frozen=True)

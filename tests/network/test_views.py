@@ -38,6 +38,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.dated_prices",
         "routing.surcharges",
         "routing.pricing",
+        "routing.bound_moves",
         "routing.bound_graph",
         "routing.bounds",
         "routing.u_turn_blocks",
@@ -104,6 +105,7 @@ def test_answers_do_not_depend_on_evictions() -> None:
     roomy = load_network(NETWORKS / "toy")
     tight = load_network(NETWORKS / "toy")
     tight.views.max_bytes = 20_000  # smaller than the compiled arrays plus bounds: views are rebuilt all the time
+    tight.views.pinned_share = 0.0  # and not grown to the compiled arrays' size
     for teu in (1, 2, 3, 1):
         assert find_routes(tight, _query(teu)).routes == find_routes(roomy, _query(teu)).routes
     # the compiled arrays are pinned (kept whatever the bound); every other view stays within it
@@ -147,3 +149,17 @@ def test_a_dropped_snapshot_is_freed_with_its_views() -> None:
     del network
     gc.collect()
     assert gone() is None
+
+
+def test_the_bound_grows_with_the_pinned_views_when_asked() -> None:
+    cache = ViewCache(max_bytes=10_000, pinned_share=1.0)
+    cache.get("compiled", lambda: np.zeros(5_000), pin=True)  # 40,000 bytes: the bound becomes ~40 kB
+    for name in ("a", "b", "c", "d"):
+        cache.get(name, lambda: np.zeros(1_000))  # 8 kB each: all four fit under the grown bound, none under 10 kB
+    assert {"a", "b", "c", "d"} <= set(cache.sizes())
+    assert cache.bound == cache.pinned_nbytes
+    fixed = ViewCache(max_bytes=10_000)
+    fixed.get("compiled", lambda: np.zeros(5_000), pin=True)
+    for name in ("a", "b", "c", "d"):
+        fixed.get(name, lambda: np.zeros(1_000))
+    assert list(fixed.sizes()) == ["compiled", "d"]  # without pinned_share the bound stays 10 kB: one view fits
