@@ -304,23 +304,24 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
         _drive(fns, network, query_all, params, np.zeros(8, dtype=np.float64), 0, pareto, lambda: None)
 
 
-_level_cache: dict[int, tuple[object, np.ndarray]] = {}
+_level_cache: dict[tuple[int, ...], tuple[tuple[object, ...], np.ndarray]] = {}
 
 
 def _bound_levels(levels: tuple[Any, ...]) -> np.ndarray:
     """Bounds per via level as one float64 array ``[level, criterion, link]`` (criteria as in ``Bounds.levels``).
 
-    The per-level conversion is cached by the identity of the bounds' cached level (kept alive with the entry, so
-    the identity cannot be reused while the entry lives); a query with via nodes stacks its levels.
+    The per-level conversion is cached by the identities of the level's five cached per-criterion sequences (kept
+    alive with the entry, so no identity can be reused while it lives); a query with via nodes stacks its levels.
     """
     arrays = []
     for level in levels:
-        hit = _level_cache.get(id(level))
-        if hit is None or hit[0] is not level:
+        key = tuple(id(values) for values in level)
+        hit = _level_cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], level, strict=True)):
             if len(_level_cache) > 256:
                 _level_cache.clear()
-            hit = (level, np.array([np.asarray(values, dtype=np.float64) for values in level], dtype=np.float64))
-            _level_cache[id(level)] = hit
+            hit = (tuple(level), np.array([np.asarray(values, dtype=np.float64) for values in level]))
+            _level_cache[key] = hit
         arrays.append(hit[1])
     if len(arrays) == 1:
         return arrays[0][np.newaxis]
