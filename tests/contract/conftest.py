@@ -55,6 +55,10 @@ class ServerProcess:
         return [json.loads(line) for line in list(self.stderr) if line.startswith("{")]
 
 
+LONG_RUNG = "R17"
+"""The ladder destination whose search takes about two seconds (``ladder_dir``)."""
+
+
 def start_server(network: Path, workers: int, *extra: str) -> ServerProcess:
     """Start ``corridor serve`` on 127.0.0.1:0 and wait (≤ 120 s) until it says where it listens."""
     command = [
@@ -121,5 +125,6 @@ def ladder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
 
 @pytest.fixture(scope="session")
 def ladder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 12-rung ladder: R0→R12 takes about two seconds, R0→R3 milliseconds."""
-    return write_ladder(tmp_path_factory.mktemp("ladder") / "ladder12", rungs=12)
+    """A 17-rung ladder: R0→R17 (``LONG_RUNG``) takes about two seconds with the compiled search (R12 did in the
+    Python search), R0→R3 milliseconds."""
+    return write_ladder(tmp_path_factory.mktemp("ladder") / "ladder17", rungs=17)

@@ -12,7 +12,7 @@ import pytest
 from corridor.v1 import routing_pb2, routing_pb2_grpc, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.contract.conftest import ServerProcess, start_server
+from tests.contract.conftest import LONG_RUNG, ServerProcess, start_server
 
 
 def ladder_request(destination: str) -> routing_pb2.FindRoutesRequest:
@@ -51,12 +51,12 @@ def test_sigterm_finishes_the_call_in_flight_then_exits_0(ladder_dir: Path) -> N
     try:
         stub = routing_pb2_grpc.RoutingServiceStub(running.channel())
         stub.FindRoutes(ladder_request("R2"), timeout=30)
-        in_flight = stub.FindRoutes.future(ladder_request("R12"), timeout=120)  # about two seconds of search
+        in_flight = stub.FindRoutes.future(ladder_request(LONG_RUNG), timeout=120)  # about two seconds of search
         time.sleep(0.5)
         running.process.send_signal(signal.SIGTERM)
         response = in_flight.result()
         assert response.routes
-        assert response.request_id == "to-R12"
+        assert response.request_id == f"to-{LONG_RUNG}"
         with pytest.raises(grpc.RpcError):
             stub.FindRoutes(ladder_request("R2"), timeout=5)  # no new calls once stopping
     finally:

@@ -13,7 +13,7 @@ import grpc
 import pytest
 from corridor.v1 import routing_pb2, routing_pb2_grpc
 
-from tests.contract.conftest import ServerProcess, start_server
+from tests.contract.conftest import LONG_RUNG, ServerProcess, start_server
 from tests.contract.health_watch import health_watched
 from tests.contract.ladder import write_ladder
 from tests.contract.processes import children
@@ -97,7 +97,7 @@ def test_a_worker_past_its_memory_bound_is_replaced(ladder_dir: Path) -> None:
             first = children(running.process.pid)
             assert stub.FindRoutes(ladder_request("R2"), timeout=60).routes  # answered, then the worker goes
             with pytest.raises(grpc.RpcError) as caught:
-                stub.FindRoutes(ladder_request("R12"), timeout=60)  # ~2 s: killed mid-job past twice the bound
+                stub.FindRoutes(ladder_request(LONG_RUNG), timeout=60)  # ~2 s: killed mid-job past twice the bound
             assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
             assert "MB in a worker" in str(caught.value.details())
             assert stub.FindRoutes(ladder_request("R2"), timeout=60).routes

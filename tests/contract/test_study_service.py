@@ -161,8 +161,15 @@ def test_deadline_stops_the_study_and_the_server_goes_on(stub: study_pb2_grpc.St
     del request.ready_times[:]
     start = int(datetime(2027, 1, 4, tzinfo=UTC).timestamp())
     request.ready_times.extend(
-        Timestamp(seconds=start + 3600 * 7 * i) for i in range(520)
-    )  # the most allowed, no weekly repeats
+        Timestamp(seconds=start + 60 * 421 * i) for i in range(520)
+    )  # the most allowed, 7 h 1 min apart: no two a whole number of weeks apart (no weekly repeats)
+    # 12 pairs × 520 ready times × 3 networks = 18,720 searches (the most one call takes: 20,000), several seconds
+    # even compiled (2 pairs finished inside the second)
+    nodes = ["XIAN", "CHONGQING", "CHENGDU", "ALMATY", "URUMQI", "LIANYUNGANG"]
+    del request.od_pairs[:]
+    request.od_pairs.extend(
+        study_pb2.StudyOdPair(origin=o, destination=d) for o in nodes for d in ("DUISBURG", "ISTANBUL")
+    )
     with pytest.raises(grpc.RpcError) as caught:
         list(stub.RunStudy(request, timeout=1.0))
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
