@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -100,7 +101,15 @@ def test_a_worker_past_its_memory_bound_is_replaced(ladder_dir: Path) -> None:
                 stub.FindRoutes(ladder_request(LONG_RUNG), timeout=60)  # ~2 s: killed mid-job past twice the bound
             assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
             assert "MB in a worker" in str(caught.value.details())
-            assert stub.FindRoutes(ladder_request("R2"), timeout=60).routes
+            # The server goes on with a new worker. With a 1 MB bound any job the watchdog happens to sample is
+            # killed too (every worker holds ~250 MB), so a quick job may lose that race: one of a few answers.
+            answered = []
+            for _ in range(5):
+                with contextlib.suppress(grpc.RpcError):
+                    answered.append(stub.FindRoutes(ladder_request("R2"), timeout=60).routes)
+                if answered:
+                    break
+            assert answered and answered[0]
         assert first != children(running.process.pid)
         assert any("replacing it" in line for line in running.stderr)
         assert not seen.failures, seen.failures
