@@ -109,7 +109,8 @@ def test_a_worker_past_its_memory_bound_is_replaced(ladder_dir: Path) -> None:
                     answered.append(stub.FindRoutes(ladder_request("R2"), timeout=60).routes)
                 if answered:
                     break
-            assert answered and answered[0]
+            assert answered
+            assert answered[0]
         assert first != children(running.process.pid)
         assert any("replacing it" in line for line in running.stderr)
         assert not seen.failures, seen.failures
