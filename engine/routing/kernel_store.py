@@ -141,14 +141,7 @@ def grow(state, max_out_degree):
 def _insert_step(costs, co2e, length, cost, grams):
     """front._insert_step: insert (cost, grams) unless a step is ≤ on both; drop the steps it makes redundant.
     Returns the staircase's new length."""
-    lo, hi = 0, length
-    while lo < hi:  # bisect_right
-        mid = (lo + hi) >> 1
-        if cost < costs[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    i = lo
+    i = np.searchsorted(costs[:length], cost, side="right")  # bisect_right
     if i > 0 and co2e[i - 1] <= grams:
         return length
     j = i
@@ -239,14 +232,7 @@ def front_dominates(state, o0, o1, o2, o3):
         k = min(int(o2), STAIRS - 1)
         length = state[12][k]
         if length > 0:
-            costs = state[10][k]
-            lo, hi = 0, length
-            while lo < hi:  # bisect_right
-                mid = (lo + hi) >> 1
-                if o1 < costs[mid]:
-                    hi = mid
-                else:
-                    lo = mid + 1
+            lo = np.searchsorted(state[10][k, :length], o1, side="right")  # bisect_right
             if lo > 0 and state[11][k, lo - 1] <= o3:
                 return True
         if o2 >= STAIRS:
