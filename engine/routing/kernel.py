@@ -19,7 +19,7 @@ Storage (all numpy, grown by doubling between two settled labels):
 - a binary heap of (completion in order, creation number, label).
 
 The kernel runs in slices of settled labels so that the caller can poll ``should_stop`` between them (deadlines,
-cancellation); it releases the GIL, so concurrent queries in threads run in parallel.
+cancellation). It holds the GIL (``nogil`` is not set): the server runs searches in worker processes.
 """
 
 from __future__ import annotations
