@@ -29,6 +29,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,9 @@ import numpy as np
 from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
+from engine.routing.identity_memo import IdentityMemo
 from engine.routing.kernel_layout import CREATED, DONE, GROW, SETTLED
 from engine.routing.kernel_tables import (
-    NO_PRICE,
-    TIMETABLE_CONTINUOUS,
-    TIMETABLE_HEADWAY,
     NetworkTables,
     PricingTables,
     ShipmentTables,
@@ -304,28 +303,24 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
         _drive(fns, network, query_all, params, np.zeros(8, dtype=np.float64), 0, pareto, lambda: None)
 
 
-_level_cache: dict[tuple[int, ...], tuple[tuple[object, ...], np.ndarray]] = {}
+_level_arrays: IdentityMemo[np.ndarray] = IdentityMemo(256)
 
 
 def _bound_levels(levels: tuple[Any, ...]) -> np.ndarray:
     """Bounds per via level as one float64 array ``[level, criterion, link]`` (criteria as in ``Bounds.levels``).
 
-    The per-level conversion is cached by the identities of the level's five cached per-criterion sequences (kept
-    alive with the entry, so no identity can be reused while it lives); a query with via nodes stacks its levels.
+    The per-level conversion is kept per level's five cached per-criterion sequences (:class:`IdentityMemo`); a
+    query with via nodes stacks its levels.
     """
-    arrays = []
-    for level in levels:
-        key = tuple(id(values) for values in level)
-        hit = _level_cache.get(key)
-        if hit is None or any(a is not b for a, b in zip(hit[0], level, strict=True)):
-            if len(_level_cache) > 256:
-                _level_cache.clear()
-            hit = (tuple(level), np.array([np.asarray(values, dtype=np.float64) for values in level]))
-            _level_cache[key] = hit
-        arrays.append(hit[1])
+    arrays = [_level_arrays.get(level, partial(_float64_level, level)) for level in levels]
     if len(arrays) == 1:
         return arrays[0][np.newaxis]
     return np.stack(arrays)
+
+
+def _float64_level(level: tuple[Any, ...]) -> np.ndarray:
+    """One via level's five per-criterion bound sequences as a float64 array ``[criterion, link]``."""
+    return np.array([np.asarray(values, dtype=np.float64) for values in level])
 
 
 def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -336,5 +331,4 @@ def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[tuple[tu
     return [(tuple(end), tuple(flat[bounds[i] : bounds[i + 1]])) for i, end in enumerate(ends.tolist())]
 
 
-__all__ = ["KERNEL_FROM_LINKS", "NO_PRICE", "kernel_search", "kernel_wanted", "warm_up"]
-_ = (TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY)
+__all__ = ["KERNEL_FROM_LINKS", "kernel_search", "kernel_wanted", "warm_up"]
