@@ -18,8 +18,8 @@ Storage (all numpy, grown by doubling between two settled labels):
 - an open-addressing hash table (linear probing, Fibonacci hashing) from the state's key to its bag;
 - a binary heap of (completion in order, creation number, label).
 
-The kernel runs in slices of settled labels so that the caller can poll ``should_stop`` between them (deadlines,
-cancellation). It holds the GIL (``nogil`` is not set): the server runs searches in worker processes.
+The kernel runs in slices of about :data:`SLICE_S` so that the caller can poll ``should_stop`` between them
+(deadlines, cancellation). It holds the GIL (``nogil`` is not set): the server runs searches in worker processes.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -56,10 +57,13 @@ load it at start) and, before that, for networks with at least this many links, 
 kernel's start-up (~1-2 s to import numba and load the compiled kernel from its on-disk cache)."""
 START_LABELS = {True: 4096, False: 1024}
 """Label capacity a Pareto / lexicographic search starts with (doubled as needed)."""
-SLICE = 4096
-"""Settled labels between two polls of ``should_stop`` (about a millisecond of kernel time)."""
+SLICE_S = 0.01
+"""Kernel time between two polls of ``should_stop``, in seconds. A slice is counted in settled labels, and a label's
+cost ranges from well under a microsecond to milliseconds (a state whose bag holds thousands of labels), so each
+slice is sized from the time the previous one took; a fixed count of 4,096 labels once ran for seconds and kept a
+worker busy long after its deadline."""
 FIRST_SLICE = 64
-"""The first poll comes after this many settled labels (as in the Python search); the slices then double."""
+"""The first poll comes after this many settled labels (as in the Python search)."""
 
 _compiled: dict[str, Any] = {}
 _loading = threading.Lock()
@@ -208,18 +212,25 @@ def _drive(
     state = fns["new_state"](START_LABELS[pareto], max_out_degree, 64)
     budget = FIRST_SLICE if should_stop is not None else -1
     while True:
+        started = time.perf_counter()
         status = fns["run"](network, query, params, scales, state, max_out_degree, budget)
-        if budget > 0:
-            budget = min(2 * budget, SLICE)  # a stop already requested is seen at once, a long search polls rarely
         if status == DONE:
             break
         if status == GROW:
             state = fns["grow"](state, max_out_degree)
         elif should_stop is not None:
+            budget = next_slice(budget, time.perf_counter() - started)
             reason = should_stop()
             if reason:
                 raise SearchInterrupted(reason)
     return _routes(fns, state), int(state[9][CREATED]), int(state[9][SETTLED])
+
+
+def next_slice(budget: int, took_s: float) -> int:
+    """Settled labels for the next slice: ``budget`` scaled so that it takes about :data:`SLICE_S` seconds if labels
+    cost what they did in the slice just run (``took_s`` seconds), at most doubled (labels grow dearer as bags fill),
+    at least one."""
+    return max(1, min(2 * budget, int(budget * SLICE_S / max(took_s, 1e-9))))
 
 
 def _tuples(

@@ -153,7 +153,7 @@ def _realistic(network: Network) -> list[RouteQuery]:
 def test_kernel_equals_python_search_on_the_shipped_network(shipped: Network, monkeypatch: pytest.MonkeyPatch) -> None:
     # Start small so that the searches also grow their storage (and poll in slices) on the way.
     monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
-    monkeypatch.setattr(kernel_module, "SLICE", 64)
+    monkeypatch.setattr(kernel_module, "SLICE_S", 1e-5)  # slices of a few labels: resumed at almost every one
     monkeypatch.setattr(kernel_module, "FIRST_SLICE", 16)
     compared = 0
     polls: list[int] = []
@@ -177,6 +177,14 @@ def test_kernel_equals_python_search_on_the_shipped_network(shipped: Network, mo
         compared += 1
     assert compared >= 50
     assert len(polls) > 10  # the long searches were polled between slices
+
+
+def test_slices_are_sized_by_the_time_the_last_one_took() -> None:
+    target = kernel_module.SLICE_S
+    assert kernel_module.next_slice(1000, target / 10) == 2000  # cheap labels: at most doubled
+    assert kernel_module.next_slice(1000, target * 4) == 250  # dear labels (full bags): shrunk to the target
+    assert kernel_module.next_slice(1000, target * 1e6) == 1  # never below one label
+    assert kernel_module.next_slice(64, 0.0) == 128
 
 
 def test_answers_are_the_same_bytes_either_way(shipped: Network, monkeypatch: pytest.MonkeyPatch) -> None:
