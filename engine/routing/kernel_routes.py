@@ -8,6 +8,8 @@ first read. The model is deterministic, so the replayed labels are the ones the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.routing.costing import QueryContext, Step
 from engine.routing.labels import Label, Vector
 from engine.routing.u_turns import u_turn_blocks
@@ -20,9 +22,11 @@ class FoundLabel(Label):
     bands): the chain is replayed through the model (:func:`replay`) when ``parent`` or ``step`` is first read.
     """
 
-    __slots__ = ("_chain", "_ctx", "_links")
+    __slots__ = ("_chain", "_ctx", "_links", "_replays")
 
-    def __init__(self, ctx: QueryContext, end: tuple[int, ...], links: tuple[int, ...]) -> None:
+    def __init__(
+        self, ctx: QueryContext, end: tuple[int, ...], links: tuple[int, ...], replays: ReplayTrie | None = None
+    ) -> None:
         arrive, cost, transfers, co2e, node, service, loose, via = end
         self.vector = (arrive, cost, transfers, co2e)
         self.node = node
@@ -36,6 +40,7 @@ class FoundLabel(Label):
         self._ctx = ctx
         self._links = links
         self._chain: Label | None = None
+        self._replays = {} if replays is None else replays
 
     @property
     def parent(self) -> Label | None:  # type: ignore[override]  # read-only: the replayed chain's
@@ -49,7 +54,7 @@ class FoundLabel(Label):
 
     def _replayed(self) -> Label:
         if self._chain is None:
-            chain = replay(self._ctx, list(self._links))
+            chain = replay(self._ctx, self._links, self._replays)
             if chain.vector != self.vector:
                 message = f"the kernel's route {self.vector} replays to {chain.vector}"
                 raise AssertionError(message)
@@ -57,17 +62,28 @@ class FoundLabel(Label):
         return self._chain
 
 
-def replay(ctx: QueryContext, links: list[int]) -> Label:
+ReplayTrie = dict[int, tuple[Label, "ReplayTrie"]]
+"""Labels replayed for one query, by link from the origin: the routes of a front share their first links, so each
+shared prefix is replayed once (the same links from the origin give the same labels: the model is deterministic)."""
+
+
+def replay(ctx: QueryContext, links: Sequence[int], replays: ReplayTrie | None = None) -> Label:
     """The label chain of the route taking ``links`` from the origin (the search's arithmetic, step by step).
 
     The compiled kernel returns routes as link lists; replaying them through :meth:`QueryContext.step` gives the
-    same labels and steps the Python search would have built (the model is deterministic).
+    same labels and steps the Python search would have built (the model is deterministic). ``replays`` (shared by
+    the routes of one query) keeps the labels replayed so far, so a prefix already replayed is not stepped again.
     """
     compiled = ctx.compiled
     uturn = u_turn_blocks(compiled)
     via_nodes = ctx.via
     label = Label((ctx.ready_min, 0, 0, 0), ctx.origin, -1, ctx.starts_loose, 0, None, -1, None)
+    trie: ReplayTrie = {} if replays is None else replays
     for link in links:
+        known = trie.get(link)
+        if known is not None:
+            label, trie = known
+            continue
         came_from = -1 if label.parent is None else label.parent.node
         arrive, cost, transfers, co2e = label.vector
         outcome = ctx.step(label.node, arrive, label.service, label.loose, link, came_from)
@@ -89,4 +105,7 @@ def replay(ctx: QueryContext, links: list[int]) -> Label:
         child = Label(vector, to, compiled.link_service[link], outcome.loose_after, via, label, link, outcome)
         child.block = uturn[link]
         label = child
+        branch: ReplayTrie = {}
+        trie[link] = (child, branch)
+        trie = branch
     return label

@@ -41,7 +41,7 @@ from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.front import FoundFront
 from engine.routing.kernel import kernel_search, kernel_wanted
-from engine.routing.kernel_routes import FoundLabel
+from engine.routing.kernel_routes import FoundLabel, ReplayTrie
 from engine.routing.labels import Completion, Label, Vector
 from engine.routing.limits import deadline_min
 from engine.routing.u_turns import u_turn_blocks
@@ -103,7 +103,8 @@ def search(
         if on_label is not None:
             raise ValueError("on_label needs the Python search (kernel=False)")
         routes, created, settled = kernel_search(ctx, order, pareto=pareto, should_stop=should_stop)
-        kernel_routes: list[Label] = [FoundLabel(ctx, end, links) for end, links in routes]
+        replays: ReplayTrie = {}  # the routes' shared prefixes are replayed once
+        kernel_routes: list[Label] = [FoundLabel(ctx, end, links, replays) for end, links in routes]
         return SearchOutcome(tuple(sorted(kernel_routes, key=lambda f: _key4(f.vector, order))), created, settled)
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
