@@ -114,9 +114,23 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     constrained = resources[0] or resources[1] or resources[2] or resources[3]
     n_via = via_nodes.shape[0]
     first, second, third, fourth = order[0], order[1], order[2], order[3]
+    # The dominance rule as scalars: arrays passed into the bag scans cost an atomic reference count per label.
+    rule = (
+        first,
+        second,
+        third,
+        fourth,
+        np.int64(resources[0]),
+        np.int64(resources[1]),
+        np.int64(resources[2]),
+        np.int64(resources[3]),
+    )
     labels, optimistic, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
+    # The state's arrays are read out of the tuple once per call: each read costs a reference-count pair.
+    heap_keys, heap_seq, heap_label, hash_keys, hash_bags = state[3], state[4], state[5], state[6], state[7]
+    front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:16]
     capacity = labels.shape[0]
-    front_capacity = state[10].shape[1]
+    front_capacity = front_cost.shape[1]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
     popped = np.empty(4, dtype=np.float64)
 
@@ -142,7 +156,18 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         bags[0, BAG_BLOCKED] = -1
         bags[0, BAG_NEXT] = -1
         counters[CREATED] = 1
-        heap_push(state, scales[3 + first], scales[3 + second], scales[3 + third], scales[3 + fourth], 0, 0)
+        heap_push(
+            heap_keys,
+            heap_seq,
+            heap_label,
+            counters,
+            scales[3 + first],
+            scales[3 + second],
+            scales[3 + third],
+            scales[3 + fourth],
+            0,
+            0,
+        )
 
     settled_here = 0
     while counters[HEAP_SIZE] > 0:
@@ -156,7 +181,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         if budget >= 0 and settled_here >= budget:
             counters[STATUS] = PAUSE
             return PAUSE
-        label = heap_pop(state, popped)
+        label = heap_pop(heap_keys, heap_seq, heap_label, counters, popped)
         if labels[label, ALIVE] == 0:
             continue
         if bags[0, BAG_HEAD] >= 0:  # routes found
@@ -171,13 +196,27 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     break
             p0, p1, p2, p3 = optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
             if use_front:
-                front_advance(state, p0)
+                front_advance(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, p0)
             if relaxed:  # ε-dominance (search._relaxation)
                 p0, p1, p2, p3 = ready + factor * (p0 - ready), factor * p1, factor * p2, factor * p3
             if use_front:
-                if front_dominates(state, p0, p1, p2, p3):
+                if front_dominates(
+                    labels,
+                    bags,
+                    front_cost,
+                    front_co2e,
+                    front_len,
+                    pending,
+                    overflow,
+                    counters,
+                    threshold,
+                    p0,
+                    p1,
+                    p2,
+                    p3,
+                ):
                     continue
-            elif any_dominates(labels, bags, 0, p0, p1, p2, p3, pareto, order, resources):
+            elif any_dominates(labels, bags, 0, p0, p1, p2, p3, pareto, rule):
                 continue
         counters[SETTLED] += 1
         settled_here += 1
@@ -295,9 +334,23 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 if relaxed:
                     t0, t1, t2, t3 = ready + factor * (o0 - ready), factor * o1, factor * o2, factor * o3
                 if use_front:
-                    if front_dominates(state, t0, t1, t2, t3):
+                    if front_dominates(
+                        labels,
+                        bags,
+                        front_cost,
+                        front_co2e,
+                        front_len,
+                        pending,
+                        overflow,
+                        counters,
+                        threshold,
+                        t0,
+                        t1,
+                        t2,
+                        t3,
+                    ):
                         continue
-                elif any_dominates(labels, bags, 0, t0, t1, t2, t3, pareto, order, resources):
+                elif any_dominates(labels, bags, 0, t0, t1, t2, t3, pareto, rule):
                     continue
             f0, f1, f2, f3 = float(new_arrive), float(new_cost), float(new_transfers), float(new_co2e)
             block = link_u_turn_block[link]
@@ -306,13 +359,11 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             ) * (n_nodes + 1)
             if to == destination and via == n_via:
                 bag = 0
-                if not admit(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources):
+                if not admit(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
                     continue
             elif block < 0:  # no way back aboard: this label may replace any label of its state
-                bag = bag_of(state, state_key, True)
-                if not admit(
-                    labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources
-                ):
+                bag = bag_of(bags, hash_keys, hash_bags, counters, state_key, True)
+                if not admit(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
                     continue
                 restricted = bags[bag, BAG_BLOCKED]
                 while restricted >= 0:
@@ -325,24 +376,23 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                         new_transfers,
                         new_co2e,
                         pareto,
-                        order,
-                        resources,
+                        rule,
                     )
                     restricted = bags[restricted, BAG_NEXT]
             else:  # dominated by the state's unrestricted labels or by those with the same block
-                free = bag_of(state, state_key, False)
-                if free >= 0 and any_dominates(labels, bags, free, f0, f1, f2, f3, pareto, order, resources):
+                free = bag_of(bags, hash_keys, hash_bags, counters, state_key, False)
+                if free >= 0 and any_dominates(labels, bags, free, f0, f1, f2, f3, pareto, rule):
                     continue
-                bag = bag_of(state, state_key + block + 1, False)
+                bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, False)
                 if bag < 0:
                     if free < 0:
-                        free = bag_of(state, state_key, True)  # holds the chain of its blocked bags
-                    bag = bag_of(state, state_key + block + 1, True)
+                        free = bag_of(
+                            bags, hash_keys, hash_bags, counters, state_key, True
+                        )  # holds the chain of its blocked bags
+                    bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, True)
                     bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
                     bags[free, BAG_BLOCKED] = bag
-                elif not admit(
-                    labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, order, resources
-                ):
+                elif not admit(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
                     continue
             child = counters[N_LABELS]
             counters[N_LABELS] = child + 1
@@ -362,7 +412,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             bags[bag, BAG_HEAD] = child
             if bag == 0:
                 if use_front:
-                    front_add(state, f0, f1, f2, f3)
+                    front_add(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, f0, f1, f2, f3)
                 if not pareto:  # best_key: the smallest found vector in the order
                     best_found(labels, bags, order, best)
                 continue
@@ -372,7 +422,10 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             optimistic[child, 3] = o3
             counters[CREATED] += 1
             heap_push(
-                state,
+                heap_keys,
+                heap_seq,
+                heap_label,
+                counters,
                 optimistic[child, first],
                 optimistic[child, second],
                 optimistic[child, third],

@@ -19,6 +19,7 @@ from engine.routing.kernel_layout import (
     CO2E,
     COST,
     NEXT,
+    NO_REFCOUNT,
     TRANSFERS,
 )
 from engine.routing.kernel_tables import TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY
@@ -28,7 +29,7 @@ ADDITIVE = np.array([False, True, True, True])
 """search.ADDITIVE: arrival is not additive under waiting."""
 
 
-@njit(cache=True, inline="always")
+@njit(**NO_REFCOUNT)
 def next_departure(kind, headway, anchor, ptr, weekly, service, t):
     """timetable.Departures.next: the first departure of ``service`` at or after minute ``t``."""
     k = kind[service]
@@ -55,18 +56,20 @@ def next_departure(kind, headway, anchor, ptr, weekly, service, t):
     return week_start + MINUTES_PER_WEEK + weekly[lo]
 
 
-@njit(cache=True, inline="always")
-def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, order, resources):
-    """search._pareto_dominates (weak, all four) or search._lexicographic_dominates (``order``, ``resources``)."""
+@njit(**NO_REFCOUNT)
+def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, rule):
+    """search._pareto_dominates (weak, all four) or search._lexicographic_dominates: ``rule`` is the query's order
+    (four criterion indexes) then its resources (four 0/1 flags), as scalars in a tuple — an array argument here
+    would cost two atomic reference-count operations per label scanned."""
     if pareto:
         return a0 <= b0 and a1 <= b1 and a2 <= b2 and a3 <= b3
     a = (a0, a1, a2, a3)
     b = (b0, b1, b2, b3)
     for r in range(4):
-        if resources[r] and a[r] > b[r]:
+        if rule[4 + r] and a[r] > b[r]:
             return False
     for i in range(4):
-        criterion = order[i]
+        criterion = rule[i]
         if a[criterion] > b[criterion]:
             return False
         if a[criterion] < b[criterion] and ADDITIVE[criterion]:
@@ -74,8 +77,8 @@ def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, order, resources):
     return True
 
 
-@njit(cache=True)
-def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, order, resources):
+@njit(**NO_REFCOUNT)
+def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, rule):
     """search._pareto_any / _lexicographic_any over the labels of ``bag``."""
     label = bags[bag, BAG_HEAD]
     while label >= 0:
@@ -89,16 +92,15 @@ def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, order, resources):
             b2,
             b3,
             pareto,
-            order,
-            resources,
+            rule,
         ):
             return True
         label = labels[label, NEXT]
     return False
 
 
-@njit(cache=True)
-def kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
+@njit(**NO_REFCOUNT)
+def kill(labels, bags, bag, v0, v1, v2, v3, pareto, rule):
     """search._pareto_kill / _lexicographic_kill: drop the labels of ``bag`` the vector dominates (not equal ones)."""
     previous = -1
     label = bags[bag, BAG_HEAD]
@@ -116,8 +118,7 @@ def kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
             float(a2),
             float(a3),
             pareto,
-            order,
-            resources,
+            rule,
         ):
             labels[label, ALIVE] = 0
             if previous < 0:
@@ -129,8 +130,8 @@ def kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
         label = following
 
 
-@njit(cache=True)
-def admit(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
+@njit(**NO_REFCOUNT)
+def admit(labels, bags, bag, v0, v1, v2, v3, pareto, rule):
     """``any_dominates`` then ``kill``, reading the bag once where possible: ``False`` (nothing changed) when a label
     of ``bag`` dominates the vector; else the labels the vector dominates are dropped and ``True`` is returned.
 
@@ -141,18 +142,18 @@ def admit(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources):
     label = bags[bag, BAG_HEAD]
     while label >= 0:
         a0, a1, a2, a3 = labels[label, ARRIVE], labels[label, COST], labels[label, TRANSFERS], labels[label, CO2E]
-        if dominates(a0, a1, a2, a3, v0, v1, v2, v3, pareto, order, resources):
+        if dominates(a0, a1, a2, a3, v0, v1, v2, v3, pareto, rule):
             return False
         if not beaten:
             equal = a0 == v0 and a1 == v1 and a2 == v2 and a3 == v3
-            beaten = not equal and dominates(v0, v1, v2, v3, a0, a1, a2, a3, pareto, order, resources)
+            beaten = not equal and dominates(v0, v1, v2, v3, a0, a1, a2, a3, pareto, rule)
         label = labels[label, NEXT]
     if beaten:
-        kill(labels, bags, bag, v0, v1, v2, v3, pareto, order, resources)
+        kill(labels, bags, bag, v0, v1, v2, v3, pareto, rule)
     return True
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def best_found(labels, bags, order, best):
     """The lexicographically smallest vector (in ``order``) of the routes found, into ``best``."""
     label = bags[0, BAG_HEAD]

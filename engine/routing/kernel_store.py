@@ -33,6 +33,7 @@ from engine.routing.kernel_layout import (
     N_OVERFLOW,
     N_PENDING,
     NEXT,
+    NO_REFCOUNT,
     NODE,
     PARENT,
     SERVICE,
@@ -137,34 +138,50 @@ def grow(state, max_out_degree):
     return new
 
 
-@njit(cache=True)
-def _insert_step(costs, co2e, length, cost, grams):
-    """front._insert_step: insert (cost, grams) unless a step is ≤ on both; drop the steps it makes redundant.
-    Returns the staircase's new length."""
-    i = np.searchsorted(costs[:length], cost, side="right")  # bisect_right
-    if i > 0 and co2e[i - 1] <= grams:
+@njit(**NO_REFCOUNT)
+def _bisect_right(values, row, length, x):
+    """bisect.bisect_right over ``values[row, :length]`` (no slice: a view would cost a reference count)."""
+    lo, hi = 0, length
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x < values[row, mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(**NO_REFCOUNT)
+def _insert_step(front_cost, front_co2e, k, length, cost, grams):
+    """front._insert_step on staircase ``k``: insert (cost, grams) unless a step is ≤ on both; drop the steps it
+    makes redundant. Returns the staircase's new length."""
+    i = _bisect_right(front_cost, k, length, cost)
+    if i > 0 and front_co2e[k, i - 1] <= grams:
         return length
     j = i
-    while j < length and co2e[j] >= grams:
+    while j < length and front_co2e[k, j] >= grams:
         j += 1
     removed = j - i
     if removed == 0:  # shift right by one
         for m in range(length, i, -1):
-            costs[m] = costs[m - 1]
-            co2e[m] = co2e[m - 1]
+            front_cost[k, m] = front_cost[k, m - 1]
+            front_co2e[k, m] = front_co2e[k, m - 1]
     elif removed > 1:  # shift left to close the gap
         for m in range(j, length):
-            costs[m - removed + 1] = costs[m]
-            co2e[m - removed + 1] = co2e[m]
-    costs[i] = cost
-    co2e[i] = grams
+            front_cost[k, m - removed + 1] = front_cost[k, m]
+            front_co2e[k, m - removed + 1] = front_co2e[k, m]
+    front_cost[k, i] = cost
+    front_co2e[k, i] = grams
     return length - removed + 1
 
 
-@njit(cache=True)
-def _activate(state, a0, a1, a2, a3):
+# The front's functions take its arrays one by one, not the state tuple: reading an array out of a tuple (or
+# slicing one) costs an atomic reference-count pair, and these run for every label.
+
+
+@njit(**NO_REFCOUNT)
+def _activate(front_cost, front_co2e, front_len, overflow, counters, a0, a1, a2, a3):
     """front.FoundFront._activate: a route found that arrives by the threshold joins the staircases."""
-    front_cost, front_co2e, front_len, overflow, counters = state[10], state[11], state[12], state[14], state[9]
     transfers = int(a2)
     if transfers >= STAIRS:
         n = counters[N_OVERFLOW]
@@ -175,47 +192,68 @@ def _activate(state, a0, a1, a2, a3):
         counters[N_OVERFLOW] = n + 1
         return
     for k in range(transfers, STAIRS):
-        front_len[k] = _insert_step(front_cost[k], front_co2e[k], front_len[k], a1, a3)
+        front_len[k] = _insert_step(front_cost, front_co2e, k, front_len[k], a1, a3)
 
 
-@njit(cache=True)
-def front_add(state, a0, a1, a2, a3):
+@njit(**NO_REFCOUNT)
+def front_add(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, a0, a1, a2, a3):
     """front.FoundFront.add: record a route found."""
-    counters, pending, threshold = state[9], state[13], state[15]
     counters[FOUND_ADDED] += 1
     if a0 <= threshold[0]:
-        _activate(state, a0, a1, a2, a3)
-    else:
+        _activate(front_cost, front_co2e, front_len, overflow, counters, a0, a1, a2, a3)
+    else:  # bisect.insort: pending routes stay sorted (by arrival first), so the scans can stop early
         n = counters[N_PENDING]
-        pending[n, 0] = a0
-        pending[n, 1] = a1
-        pending[n, 2] = a2
-        pending[n, 3] = a3
+        i = n
+        while i > 0 and _after(pending, i - 1, a0, a1, a2, a3):
+            for c in range(4):
+                pending[i, c] = pending[i - 1, c]
+            i -= 1
+        pending[i, 0] = a0
+        pending[i, 1] = a1
+        pending[i, 2] = a2
+        pending[i, 3] = a3
         counters[N_PENDING] = n + 1
 
 
-@njit(cache=True)
-def front_advance(state, arrival):
+@njit(**NO_REFCOUNT)
+def _after(pending, i, a0, a1, a2, a3):
+    """Whether pending route ``i`` sorts after the vector (tuple order, as ``bisect.insort`` right of equals)."""
+    return (pending[i, 0], pending[i, 1], pending[i, 2], pending[i, 3]) > (a0, a1, a2, a3)
+
+
+@njit(**NO_REFCOUNT)
+def front_advance(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, arrival):
     """front.FoundFront.advance: raise the threshold; pending routes that arrive by it become active."""
-    counters, pending, threshold = state[9], state[13], state[15]
     if arrival <= threshold[0]:
         return
     threshold[0] = arrival
     n = counters[N_PENDING]
-    kept = 0
-    for i in range(n):
-        if pending[i, 0] <= arrival:
-            _activate(state, pending[i, 0], pending[i, 1], pending[i, 2], pending[i, 3])
-        else:
-            pending[kept] = pending[i]
-            kept += 1
-    counters[N_PENDING] = kept
+    cut = 0
+    while cut < n and pending[cut, 0] <= arrival:  # sorted: the routes now active are a prefix
+        _activate(
+            front_cost,
+            front_co2e,
+            front_len,
+            overflow,
+            counters,
+            pending[cut, 0],
+            pending[cut, 1],
+            pending[cut, 2],
+            pending[cut, 3],
+        )
+        cut += 1
+    if cut:
+        for i in range(cut, n):  # forwards: the rows move down
+            for c in range(4):
+                pending[i - cut, c] = pending[i, c]
+        counters[N_PENDING] = n - cut
 
 
-@njit(cache=True)
-def front_dominates(state, o0, o1, o2, o3):
+@njit(**NO_REFCOUNT)
+def front_dominates(
+    labels, bags, front_cost, front_co2e, front_len, pending, overflow, counters, threshold, o0, o1, o2, o3
+):
     """front.FoundFront.dominates: whether a route found is ≤ the completion on all four criteria."""
-    labels, bags, counters, threshold = state[0], state[2], state[9], state[15]
     if o0 < threshold[0]:  # not asked by the search (completions arrive no earlier than the threshold): scan
         label = bags[0, BAG_HEAD]
         while label >= 0:
@@ -230,24 +268,24 @@ def front_dominates(state, o0, o1, o2, o3):
         return False
     if o2 >= 0:
         k = min(int(o2), STAIRS - 1)
-        length = state[12][k]
+        length = front_len[k]
         if length > 0:
-            lo = np.searchsorted(state[10][k, :length], o1, side="right")  # bisect_right
-            if lo > 0 and state[11][k, lo - 1] <= o3:
+            lo = _bisect_right(front_cost, k, length, o1)
+            if lo > 0 and front_co2e[k, lo - 1] <= o3:
                 return True
         if o2 >= STAIRS:
-            overflow = state[14]
             for i in range(counters[N_OVERFLOW]):
                 if overflow[i, 1] <= o1 and overflow[i, 2] <= o2 and overflow[i, 3] <= o3:
                     return True
-    pending = state[13]
     for i in range(counters[N_PENDING]):
-        if pending[i, 0] <= o0 and pending[i, 1] <= o1 and pending[i, 2] <= o2 and pending[i, 3] <= o3:
+        if pending[i, 0] > o0:  # sorted by arrival: no later route can be ≤ on arrival
+            return False
+        if pending[i, 1] <= o1 and pending[i, 2] <= o2 and pending[i, 3] <= o3:
             return True
     return False
 
 
-@njit(cache=True, inline="always")
+@njit(**NO_REFCOUNT)
 def table_slot(hash_keys, key, shift):
     """The slot of ``key`` in the open-addressing table of 2^(64 - ``shift``) slots, or the empty slot where it
     belongs: Fibonacci hashing (the product's top bits), then linear probing."""
@@ -258,10 +296,9 @@ def table_slot(hash_keys, key, shift):
     return i
 
 
-@njit(cache=True, inline="always")
-def bag_of(state, key, create):
+@njit(**NO_REFCOUNT)
+def bag_of(bags, hash_keys, hash_bags, counters, key, create):
     """The bag of a state key: existing, new (``create``) or -1."""
-    bags, hash_keys, hash_bags, counters = state[2], state[6], state[7], state[9]
     slot = table_slot(hash_keys, key, counters[HASH_SHIFT])
     if hash_keys[slot] == key:
         return hash_bags[slot]
@@ -278,7 +315,7 @@ def bag_of(state, key, create):
     return bag
 
 
-@njit(cache=True, inline="always")
+@njit(**NO_REFCOUNT)
 def _heap_less(heap_keys, heap_seq, i, k0, k1, k2, k3, seq):
     """(k, seq) < heap entry ``i`` in tuple order (the search's heap entries: completion in order, creation)."""
     if k0 != heap_keys[i, 0]:
@@ -292,15 +329,16 @@ def _heap_less(heap_keys, heap_seq, i, k0, k1, k2, k3, seq):
     return seq < heap_seq[i]
 
 
-@njit(cache=True)
-def heap_push(state, k0, k1, k2, k3, seq, label):
-    heap_keys, heap_seq, heap_label, counters = state[3], state[4], state[5], state[9]
+@njit(**NO_REFCOUNT)
+def heap_push(heap_keys, heap_seq, heap_label, counters, k0, k1, k2, k3, seq, label):
+    """heapq.heappush of (k0, k1, k2, k3, seq) → ``label``."""
     i = counters[HEAP_SIZE]
     counters[HEAP_SIZE] = i + 1
     while i > 0:
         parent = (i - 1) >> 1
         if _heap_less(heap_keys, heap_seq, parent, k0, k1, k2, k3, seq):
-            heap_keys[i] = heap_keys[parent]
+            for c in range(4):
+                heap_keys[i, c] = heap_keys[parent, c]
             heap_seq[i] = heap_seq[parent]
             heap_label[i] = heap_label[parent]
             i = parent
@@ -314,11 +352,11 @@ def heap_push(state, k0, k1, k2, k3, seq, label):
     heap_label[i] = label
 
 
-@njit(cache=True)
-def heap_pop(state, popped):
+@njit(**NO_REFCOUNT)
+def heap_pop(heap_keys, heap_seq, heap_label, counters, popped):
     """Remove the smallest entry; its keys go to ``popped`` and its label is returned."""
-    heap_keys, heap_seq, heap_label, counters = state[3], state[4], state[5], state[9]
-    popped[:] = heap_keys[0]
+    for c in range(4):
+        popped[c] = heap_keys[0, c]
     label = heap_label[0]
     size = counters[HEAP_SIZE] - 1
     counters[HEAP_SIZE] = size
@@ -345,7 +383,8 @@ def heap_pop(state, popped):
             child = right
         if _heap_less(heap_keys, heap_seq, child, k0, k1, k2, k3, seq):
             break
-        heap_keys[i] = heap_keys[child]
+        for c in range(4):
+            heap_keys[i, c] = heap_keys[child, c]
         heap_seq[i] = heap_seq[child]
         heap_label[i] = heap_label[child]
         i = child
