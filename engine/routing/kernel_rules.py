@@ -79,7 +79,9 @@ def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, rule):
 
 @njit(**NO_REFCOUNT)
 def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, rule):
-    """search._pareto_any / _lexicographic_any over the labels of ``bag``."""
+    """search._pareto_any / _lexicographic_any over the labels of ``bag`` (a dominating label of a state's bag moves
+    to its front, as in :func:`admit`)."""
+    previous = -1
     label = bags[bag, BAG_HEAD]
     while label >= 0:
         if dominates(
@@ -94,9 +96,20 @@ def any_dominates(labels, bags, bag, b0, b1, b2, b3, pareto, rule):
             pareto,
             rule,
         ):
+            if previous >= 0 and bag != 0:
+                _to_front(labels, bags, bag, previous, label)
             return True
+        previous = label
         label = labels[label, NEXT]
     return False
+
+
+@njit(**NO_REFCOUNT)
+def _to_front(labels, bags, bag, previous, label):
+    """Move ``label`` (after ``previous`` in ``bag``'s list) to the front of the list."""
+    labels[previous, NEXT] = labels[label, NEXT]
+    labels[label, NEXT] = bags[bag, BAG_HEAD]
+    bags[bag, BAG_HEAD] = label
 
 
 @njit(**NO_REFCOUNT)
@@ -136,17 +149,23 @@ def admit(labels, bags, bag, v0, v1, v2, v3, pareto, rule):
     of ``bag`` dominates the vector; else the labels the vector dominates are dropped and ``True`` is returned.
 
     The reading pass stops at a dominating label and notes whether the vector dominates any label, so the
-    dropping pass runs only when it has something to drop (most admitted labels drop nothing).
+    dropping pass runs only when it has something to drop (most admitted labels drop nothing). A dominating label
+    moves to the front of its state's bag (not the routes found, bag 0, whose order is the answer's): a label that
+    dominates one newcomer tends to dominate the next, and the answer is the same in any order (the bag is a set).
     """
     beaten = False
+    previous = -1
     label = bags[bag, BAG_HEAD]
     while label >= 0:
         a0, a1, a2, a3 = labels[label, ARRIVE], labels[label, COST], labels[label, TRANSFERS], labels[label, CO2E]
         if dominates(a0, a1, a2, a3, v0, v1, v2, v3, pareto, rule):
+            if previous >= 0 and bag != 0:
+                _to_front(labels, bags, bag, previous, label)
             return False
         if not beaten:
             equal = a0 == v0 and a1 == v1 and a2 == v2 and a3 == v3
             beaten = not equal and dominates(v0, v1, v2, v3, a0, a1, a2, a3, pareto, rule)
+        previous = label
         label = labels[label, NEXT]
     if beaten:
         kill(labels, bags, bag, v0, v1, v2, v3, pareto, rule)
