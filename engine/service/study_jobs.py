@@ -8,7 +8,8 @@ The server never parses a study itself (the event loop only moves bytes). A call
    list of chunk payloads.
 2. ``study_chunk`` (any worker, one chunk at a time per worker): search the chunk's queries, derive the rows of
    their weekly repeats (searching a repeat whose source has no route, as :func:`engine.studies.run_study` does),
-   and answer a ``RunStudyResponse`` with the rows, progress left for the server to fill in.
+   and answer the rows as one or more ``RunStudyResponse`` pieces, each small enough for a default gRPC client
+   (:mod:`engine.service.study_messages`), progress left for the server to fill in.
 3. ``study_compare`` (CompareScenarios only): the chunks' Arrow frames in study order → comparison and shares.
 
 Chunk payloads are pickles made by the server's own plan job (never by a client); a worker keeps the last few
@@ -32,11 +33,12 @@ from engine.errors import SearchInterrupted
 from engine.network import Network
 from engine.routing import RouteQuery, find_routes
 from engine.service.convert.common import proto_field_names
-from engine.service.convert.study_run import compare_response, rows_response, scenario_network, study_call_from_proto
+from engine.service.convert.study_run import compare_response, scenario_network, study_call_from_proto
 from engine.service.jobs import Answer, Outcome, StopHook
 from engine.service.limits import MAX_CHARS, check_request_limits
 from engine.service.served import ServedNetworks, as_served
 from engine.service.status import failure_from_exception
+from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES, MessageTooLarge, response_pieces
 from engine.studies.compare import comparison_frame, corridor_shares
 from engine.studies.frame import Row, result_rows, shifted_rows
 from engine.studies.run import DEFAULT_CHUNK_SIZE, QuerySettings, StudyTask, chunked, plan_queries
@@ -163,28 +165,31 @@ def search_task(network: Network, chunk: StudyChunk, task: StudyTask, should_sto
     )
 
 
-def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> list[Row]:
-    """Every row of ``chunk``: its searched queries and their weekly repeats."""
-    rows: list[Row] = []
+def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> list[list[Row]]:
+    """The rows of every query of ``chunk``, one list per query: each searched query, then its weekly repeats."""
+    groups: list[list[Row]] = []
     for task, repeats in chunk.items:
         if (reason := should_stop()) is not None:
             raise SearchInterrupted(reason)
         searched = search_task(network, chunk, task, should_stop)
-        rows.extend(searched)
+        groups.append(searched)
         for repeat, weeks in repeats:
             if searched[0].get("route_rank") is None:  # the explanation names absolute times: search it
-                rows.extend(search_task(network, chunk, repeat, should_stop))
+                groups.append(search_task(network, chunk, repeat, should_stop))
             else:
-                rows.extend(shifted_rows(searched, repeat.ready, weeks))
-    return rows
+                groups.append(shifted_rows(searched, repeat.ready, weeks))
+    return groups
 
 
 def study_chunk(payload: bytes, network: Network, should_stop: StopHook, _deadline: float | None) -> Outcome:
-    """Search one chunk; the answer is a serialized RunStudyResponse with its rows (progress not set)."""
+    """Search one chunk; the answer is a pickled list of (serialized RunStudyResponse piece, queries it completes)
+    whose query counts add up to the chunk's (progress fields not set; each piece leaves room for them)."""
     try:
         chunk: StudyChunk = pickle.loads(payload)
-        rows = chunk_rows(network, chunk, should_stop)
-        return rows_response(rows, chunk.frame_format).SerializeToString(), None, ""
+        groups = chunk_rows(network, chunk, should_stop)
+        return pickle.dumps(response_pieces(groups, chunk.frame_format)), None, ""
+    except MessageTooLarge as exc:
+        return None, exc.failure, ""
     except Exception as exc:  # every failure becomes a status; the worker must survive
         return None, failure_from_exception(exc), ""
 
@@ -212,7 +217,11 @@ def study_compare(payload: bytes, _network: Network, _should_stop: StopHook, _de
         request_id, frame_format, scenario_order, frames = pickle.loads(payload)
         frame = study_frame(frames, scenario_order)
         response = compare_response(comparison_frame(frame), corridor_shares(frame), request_id, frame_format)
-        return response.SerializeToString(), None, request_id
+        answer = response.SerializeToString()
+        if len(answer) > MAX_STUDY_MESSAGE_BYTES:  # unary: it cannot be cut into several messages
+            advice = ": ask for FRAME_FORMAT_ARROW_IPC (smaller) or compare fewer queries per call"
+            return None, MessageTooLarge("the comparison", len(answer), advice).failure, request_id
+        return answer, None, request_id
     except Exception as exc:  # every failure becomes a status; the worker must survive
         return None, failure_from_exception(exc), request_id
 

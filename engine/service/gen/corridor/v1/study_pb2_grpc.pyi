@@ -44,14 +44,26 @@ class StudyServiceStub:
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
     message with the progress so far (queries_done of queries_total); the first message carries no rows and says
     how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-    are dropped, running ones stop within milliseconds).
+    are given inline (StudyScenario.edits_yaml).
+
+    Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+    accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+    hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+    frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+    row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+    when it ends with status OK; its last message then has queries_done == queries_total.
+
+    Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+    `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+    unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+    than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+    started are dropped, running ones stop within milliseconds).
     """
     CompareScenarios: _grpc.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy.
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
+    than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
+    queries per call).
     """
 
 @_typing.type_check_only
@@ -70,14 +82,26 @@ class StudyServiceAsyncStub(StudyServiceStub):
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
     message with the progress so far (queries_done of queries_total); the first message carries no rows and says
     how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-    are dropped, running ones stop within milliseconds).
+    are given inline (StudyScenario.edits_yaml).
+
+    Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+    accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+    hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+    frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+    row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+    when it ends with status OK; its last message then has queries_done == queries_total.
+
+    Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+    `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+    unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+    than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+    started are dropped, running ones stop within milliseconds).
     """
     CompareScenarios: _aio.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]  # type: ignore[assignment]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy.
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
+    than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
+    queries per call).
     """
 
 class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -105,10 +129,20 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
         message with the progress so far (queries_done of queries_total); the first message carries no rows and says
         how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-        are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-        (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-        limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-        are dropped, running ones stop within milliseconds).
+        are given inline (StudyScenario.edits_yaml).
+
+        Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+        accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+        hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+        frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+        row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+        when it ends with status OK; its last message then has queries_done == queries_total.
+
+        Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+        `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+        unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+        than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+        started are dropped, running ones stop within milliseconds).
         """
 
     @_abc_1.abstractmethod
@@ -118,7 +152,9 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_study_pb2.CompareScenariosResponse, _abc.Awaitable[_study_pb2.CompareScenariosResponse]]:
         """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-        of `corridor study run`'s comparison). Errors as RunStudy.
+        of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
+        than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
+        queries per call).
         """
 
 def add_StudyServiceServicer_to_server(servicer: StudyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
