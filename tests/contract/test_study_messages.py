@@ -1,9 +1,12 @@
-"""A study chunk far larger than 4 MiB reaches a default-configured client whole, in messages under the bound.
+"""A study whose one chunk was far larger than 4 MiB reaches a default-configured client whole, every message
+under the bound.
 
 The study: Shanghai → Istanbul (a 45-route Pareto front), PARETO with up to 100 routes, 520 weekly ready times. One
-search answers all 520 (weekly repeats), so the whole study is one chunk: 23,400 rows, 4.3 MB as ``StudyRow``
-messages and 115 MB as Arrow (path geometry). Sent as one message, a default client (4 MiB receive limit) refused
-it with RESOURCE_EXHAUSTED.
+search answers all 520 (weekly repeats), so the study used to be one chunk of 23,400 rows, sent as one message:
+4,270,200 bytes as ``StudyRow`` messages (a default client refused it, RESOURCE_EXHAUSTED) and 114,994,913 bytes as
+Arrow (path geometry; the server's own 16 MiB send limit refused it). Now the server cuts it into chunks of at most
+10,000 rows (``MAX_CHUNK_ROWS``: six here, searching Shanghai → Istanbul six times) and each chunk's rows into
+messages of at most 3 MiB (each Arrow chunk of ~22 MB into nine).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.network import Network
 from engine.service.convert.study_run import CORRIDOR_TO_PROTO, MODE_BY_NAME
+from engine.service.study_jobs import MAX_CHUNK_ROWS
 from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES
 from engine.studies import Study, comparison_frame, corridor_shares, parse_study, run_study
 from engine.studies.frame import SCHEMA
@@ -85,23 +89,25 @@ def streamed(channel: grpc.Channel, request: study_pb2.RunStudyRequest) -> list[
 
 
 def check_stream(raw: list[bytes], total: int) -> list[study_pb2.RunStudyResponse]:
-    """Every message under the bound, progress non-decreasing and complete, the one chunk cut into pieces."""
+    """Every message under the bound, the rows together over 4 MiB, progress non-decreasing and complete."""
     sizes = [len(message) for message in raw]
     messages = [study_pb2.RunStudyResponse.FromString(message) for message in raw]
     assert max(sizes) <= MAX_STUDY_MESSAGE_BYTES < DEFAULT_CLIENT_LIMIT
-    assert sum(sizes[1:]) > DEFAULT_CLIENT_LIMIT  # the one chunk's rows: one message would have been refused
-    assert len(messages) >= 3  # the first message, then that chunk in two or more
+    assert sum(sizes[1:]) > DEFAULT_CLIENT_LIMIT  # as the one message they used to be, a default client refused them
+    assert len(messages) >= 3  # the first message, then the rows in two or more
     done = [m.queries_done for m in messages]
     assert done == sorted(done)
     assert done[0] == 0
     assert done[-1] == total == messages[0].queries_total == 520
-    assert done[-2] < total  # a piece before the last one completes fewer queries than the chunk
+    assert done[-2] < total
     assert all(m.request_id == "weekly-" + "x" * 120 for m in messages)
     return messages
 
 
 def test_a_huge_chunk_streams_as_arrow_pieces(channel: grpc.Channel, in_process: pl.DataFrame) -> None:
     messages = check_stream(streamed(channel, request_of(weekly_study(520), study_pb2.FRAME_FORMAT_ARROW_IPC)), 520)
+    chunks = -(-520 // (MAX_CHUNK_ROWS // 100))
+    assert len(messages) - 1 > chunks  # chunks were cut into several messages
     pieces = [pl.read_ipc_stream(m.frame.arrow_ipc) for m in messages[1:]]  # each piece a complete Arrow stream
     assert all(piece.schema == pl.Schema(SCHEMA) for piece in pieces)
     served = pl.concat(pieces)
@@ -186,7 +192,7 @@ def test_a_huge_chunk_streams_as_row_pieces(channel: grpc.Channel, in_process: p
 
 
 def test_compare_scenarios_over_split_chunks(stub: study_pb2_grpc.StudyServiceStub, shipped_network: Network) -> None:
-    """CompareScenarios gathers every piece of every chunk (here each chunk's Arrow rows come in ~12 pieces)."""
+    """CompareScenarios gathers every piece of every chunk (here each chunk's Arrow rows come in several)."""
     study = weekly_study(130, "scenarios:\n  close_russia_belarus: scenarios/close_russia_belarus.yaml\n")
     frame = run_study(study, shipped_network).frame
     request = study_pb2.CompareScenariosRequest(study=request_of(study, study_pb2.FRAME_FORMAT_ARROW_IPC))
