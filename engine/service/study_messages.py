@@ -1,25 +1,24 @@
-"""Every StudyService answer fits in one gRPC message a default client accepts: a chunk's rows cut into pieces.
+"""RunStudy and CompareScenarios answers fit in one gRPC message a default client accepts: rows cut into pieces.
 
-gRPC clients refuse a message larger than their maximum receive size, 4 MiB by default in every mainstream
-implementation (C core and Python, Go, Java, grpc-js, .NET), with RESOURCE_EXHAUSTED, and the analyst loses the
-call. A RunStudy chunk has no natural size: its queries' weekly repeats reuse one search, so a chunk of one OD pair
-× 520 weekly ready times × a 45-route Pareto front is 23,400 rows — 4.1 MB as ``StudyRow`` messages and 100 MB as
+gRPC clients refuse a message larger than their maximum receive size, 4 MiB by default in the mainstream
+implementations (C core and Python, Go, Java, grpc-js), with RESOURCE_EXHAUSTED, and the analyst loses the call. A
+RunStudy chunk has no natural size: its queries' weekly repeats reuse one search, so one OD pair × 520 weekly ready
+times × a 45-route Pareto front was one chunk of 23,400 rows — 4.27 MB as ``StudyRow`` messages and 115 MB as
 Arrow (each row carries its path geometry, ~260 points). So a worker cuts its chunk's rows into pieces, each one
 self-contained ``RunStudyResponse`` (a list of rows, or one complete Arrow IPC stream) of at most
 :data:`MAX_STUDY_MESSAGE_BYTES` once the server has added the progress fields.
 
 Why 3 MiB: 1 MiB under the 4 MiB default leaves room for what the server appends (progress: at most ~540 bytes,
-:data:`PROGRESS_RESERVE_BYTES` reserved), for gRPC's 5-byte frame prefix and for clients whose limit is counted
-a little differently (grpc-dotnet's "4 MB" is 4,194,304 bytes, the same, but proxies and gateways often sit at
-4 MB = 4,000,000); a few MB per message also keeps the server's and the client's buffers small while the
-stream goes on. Nothing is gained by going lower: each message carries ~17,000 rows or ~700 Arrow rows with
-geometry at this size, so the per-message overhead stays negligible.
+:data:`PROGRESS_RESERVE_BYTES` reserved), for gRPC's 5-byte frame prefix and for any client or proxy that counts
+its limit a little differently, while a few MB per message keeps the buffers on both sides small as the stream
+goes on. Lower buys nothing: a message still carries ~17,000 rows, or ~550 Arrow rows with geometry, so the
+per-message overhead stays negligible.
 
 Pieces follow query boundaries: all rows of one query travel in one message unless that query alone exceeds the
-bound (100 routes with their geometry take ~0.9 MB as Arrow, so on real networks it never does); then its rows
-are cut between rows, never inside one. A piece counts the queries whose last row it carries, so the progress the
-server reports (``queries_done``) only ever counts queries whose rows have all been sent. A single row larger
-than the bound cannot be sent to a default client at all, and is refused as RESOURCE_EXHAUSTED naming the limit.
+bound (100 routes with their geometry take ~0.5 MB as Arrow on the shipped network, so in practice it never does);
+then its rows are cut between rows, never inside one. A piece counts the queries whose last row it carries, so the
+progress the server reports (``queries_done``) only ever counts queries whose rows have all been sent. A single row
+larger than the bound cannot reach a default client at all, and is refused as RESOURCE_EXHAUSTED naming the limit.
 """
 
 from __future__ import annotations

@@ -38,7 +38,10 @@ class StudyServiceStub:
     (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
     unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+    commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+    (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+    message size (the server sends up to 16 MiB) or split the matrix into several calls.
     """
     RunStudy: _grpc.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
@@ -76,7 +79,10 @@ class StudyServiceAsyncStub(StudyServiceStub):
     (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
     unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+    commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+    (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+    message size (the server sends up to 16 MiB) or split the matrix into several calls.
     """
     RunStudy: _aio.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]  # type: ignore[assignment]
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
@@ -117,7 +123,10 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
         unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
         edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-        edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+        edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+        commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+        (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+        message size (the server sends up to 16 MiB) or split the matrix into several calls.
         """
 
     @_abc_1.abstractmethod
