@@ -268,7 +268,7 @@ def study_compare(payload: bytes, _network: Network, _should_stop: StopHook, _de
         response = compare_response(comparison_frame(frame), corridor_shares(frame), request_id, frame_format)
         answer = response.SerializeToString()
         if len(answer) > MAX_STUDY_MESSAGE_BYTES:  # unary: it cannot be cut into several messages
-            advice = ": ask for FRAME_FORMAT_ARROW_IPC (smaller) or compare fewer queries per call"
+            advice = ": compare fewer queries per call, or compare RunStudy's rows (engine.studies.comparison_frame)"
             return None, MessageTooLarge("the comparison", len(answer), advice).failure, request_id
         return answer, None, request_id
     except Exception as exc:  # every failure becomes a status; the worker must survive

@@ -64,9 +64,9 @@ class StudyServiceStub:
     """
     CompareScenarios: _grpc.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
-    than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
-    queries per call).
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+    non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+    as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
     """
 
 @_typing.type_check_only
@@ -105,9 +105,9 @@ class StudyServiceAsyncStub(StudyServiceStub):
     """
     CompareScenarios: _aio.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]  # type: ignore[assignment]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
-    than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
-    queries per call).
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+    non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+    as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
     """
 
 class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -161,9 +161,9 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_study_pb2.CompareScenariosResponse, _abc.Awaitable[_study_pb2.CompareScenariosResponse]]:
         """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-        of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message, so a comparison larger
-        than 3 MiB is RESOURCE_EXHAUSTED naming the limit (FRAME_FORMAT_ARROW_IPC is smaller; or compare fewer
-        queries per call).
+        of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+        non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+        as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
         """
 
 def add_StudyServiceServicer_to_server(servicer: StudyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
