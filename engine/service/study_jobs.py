@@ -85,9 +85,27 @@ def cut_chunks(
     max_routes: int,
     max_rows: int = MAX_CHUNK_ROWS,
 ) -> list[list[ChunkItem]]:
-    """``groups`` of searched queries (``run.chunked``'s chunks) cut so that no chunk answers more than
-    ``max_rows // max_routes`` queries (at least one, repeats included); a query's repeats that do not fit go to
-    the next chunk, which searches the query again without answering it twice."""
+    """Cut ``groups`` further so that no chunk can produce more than ``max_rows`` rows.
+
+    Parameters
+    ----------
+    groups
+        Searched queries, as ``engine.studies.run.chunked`` groups them; groups are never merged.
+    repeats_of
+        Each searched query's weekly repeats: (query, whole weeks later).
+    max_routes
+        Routes per query at most, so a chunk answers at most ``max_rows // max_routes`` queries (at least one),
+        repeats included.
+    max_rows
+        Rows one chunk may produce (default :data:`MAX_CHUNK_ROWS`).
+
+    Returns
+    -------
+    list of list of ChunkItem
+        The chunks in order. Every query and repeat is answered exactly once; a query whose repeats do not fit
+        in one chunk is searched again in the next (``answers_task=False`` there), and one that fits is never
+        spread over two.
+    """
     limit = max(1, max_rows // max(1, max_routes))
     chunks: list[list[ChunkItem]] = []
     for group in groups:

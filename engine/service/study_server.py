@@ -74,18 +74,22 @@ class StudyHandlers:
             for task in list(running):
                 task.cancel()  # WorkerPool.call drops a queued job and stops a running one
 
+        def start_more() -> None:
+            while len(running) < max(1, self._pool.workers) and (item := next(waiting, None)) is not None:
+                payload, queries = item
+                running[asyncio.create_task(self._answer("study_chunk", payload, deadline))] = queries
+
         context.add_done_callback(cast(Any, stop_running))  # the stubs type callbacks as a class, not a Protocol
         try:
             while True:
-                while len(running) < max(1, self._pool.workers) and (item := next(waiting, None)) is not None:
-                    payload, queries = item
-                    running[asyncio.create_task(self._answer("study_chunk", payload, deadline))] = queries
+                start_more()
                 if not running:
                     return
                 finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
-                    queries = running.pop(task)
-                    pieces: list[Piece] = pickle.loads(task.result())  # made by the server's own worker
+                answers = [(task.result(), running.pop(task)) for task in finished]
+                start_more()  # the workers search the next chunks while this one's messages are written
+                for answer, queries in answers:
+                    pieces: list[Piece] = pickle.loads(answer)  # made by the server's own worker
                     answered = sum(completed for _, completed in pieces)
                     if answered != queries:  # queries_done would be wrong: fail loudly (INTERNAL) instead
                         message = f"a chunk of {queries} queries answered {answered} in its pieces"
