@@ -23,14 +23,13 @@ larger than the bound cannot reach a default client at all, and is refused as RE
 
 from __future__ import annotations
 
-import io
 import itertools
 from collections.abc import Callable, Sequence
 
 import polars as pl
 from corridor.v1 import study_pb2
 
-from engine.service.convert.study_run import study_row
+from engine.service.convert.study_run import ipc_bytes, study_row
 from engine.service.status import Failure
 from engine.studies.frame import Row, rows_frame
 
@@ -108,11 +107,9 @@ def _row_pieces(groups: Sequence[Sequence[Row]], budget: int) -> list[Piece]:
 
 
 def _arrow_piece(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_ipc_stream(buffer, compression="uncompressed")
     response = study_pb2.RunStudyResponse()
     response.frame.name = "routes"
-    response.frame.arrow_ipc = buffer.getvalue()
+    response.frame.arrow_ipc = ipc_bytes(frame)
     return response.SerializeToString()
 
 
