@@ -4,11 +4,13 @@ The server never parses a study itself (the event loop only moves bytes). A call
 
 1. ``study_plan`` (one worker): validate the request against the served network, apply every scenario's inline
    edits (so a bad edit fails the call before any search), find the weekly repeats and cut the searched queries
-   into the chunks ``engine/studies/run.py`` would cut for a runner with one slot per worker. The answer is the
-   list of chunk payloads.
+   into the chunks ``engine/studies/run.py`` would cut for a runner with one slot per worker, then cut further so
+   that no chunk can produce more than :data:`MAX_CHUNK_ROWS` rows (:func:`cut_chunks`). The answer is the list
+   of chunk payloads.
 2. ``study_chunk`` (any worker, one chunk at a time per worker): search the chunk's queries, derive the rows of
    their weekly repeats (searching a repeat whose source has no route, as :func:`engine.studies.run_study` does),
-   and answer a ``RunStudyResponse`` with the rows, progress left for the server to fill in.
+   and answer the rows as one or more ``RunStudyResponse`` pieces, each small enough for a default gRPC client
+   (:mod:`engine.service.study_messages`), progress left for the server to fill in.
 3. ``study_compare`` (CompareScenarios only): the chunks' Arrow frames in study order → comparison and shares.
 
 Chunk payloads are pickles made by the server's own plan job (never by a client); a worker keeps the last few
@@ -23,7 +25,7 @@ import math
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 from corridor.v1 import study_pb2
@@ -32,34 +34,100 @@ from engine.errors import SearchInterrupted
 from engine.network import Network
 from engine.routing import RouteQuery, find_routes
 from engine.service.convert.common import proto_field_names
-from engine.service.convert.study_run import compare_response, rows_response, scenario_network, study_call_from_proto
+from engine.service.convert.study_run import compare_response, scenario_network, study_call_from_proto
 from engine.service.jobs import Answer, Outcome, StopHook
 from engine.service.limits import MAX_CHARS, check_request_limits
 from engine.service.served import ServedNetworks, as_served
 from engine.service.status import failure_from_exception
+from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES, MessageTooLarge, response_pieces
 from engine.studies.compare import comparison_frame, corridor_shares
 from engine.studies.frame import Row, result_rows, shifted_rows
 from engine.studies.run import DEFAULT_CHUNK_SIZE, QuerySettings, StudyTask, chunked, plan_queries
 
+MAX_CHUNK_ROWS = 10_000
+"""The most rows one chunk may produce (its queries, repeats included, × max_routes), which bounds a worker's
+memory for a chunk whatever the weekly repeats: ~5 kB a row as Arrow with path geometry on the shipped network, so
+≤ ~50 MB of frame (one OD pair × 520 weeks × a 45-route front was one chunk of 23,400 rows, 115 MB as Arrow). A
+searched query whose repeats do not fit is searched again in the next chunk (~0.1 s) rather than held whole."""
 SCENARIO_CACHE_SIZE = 8
 """Scenario networks a worker keeps (a study rarely has more; each is a copy of the network, a few MB)."""
 _scenario_cache: collections.OrderedDict[tuple[str, str, str], Network] = collections.OrderedDict()
 
 
+class ChunkItem(NamedTuple):
+    """A query to search and weekly repeats derived from it (query, whole weeks later)."""
+
+    task: StudyTask
+    repeats: list[tuple[StudyTask, int]]
+    answers_task: bool = True
+    """False when an earlier chunk already answered ``task`` (searched again here only for these repeats)."""
+
+
 @dataclass(frozen=True)
 class StudyChunk:
-    """One chunk of a study: the queries to search, each with its weekly repeats (query, whole weeks later)."""
+    """One chunk of a study: the queries to search, each with its weekly repeats."""
 
     baseline: str
     edits: dict[str, str]
     settings: QuerySettings
-    items: list[tuple[StudyTask, list[tuple[StudyTask, int]]]]
+    items: list[ChunkItem]
     frame_format: study_pb2.FrameFormat.ValueType
 
     @property
     def queries(self) -> int:
         """Queries answered by this chunk, repeats included."""
-        return sum(1 + len(repeats) for _, repeats in self.items)
+        return sum(item.answers_task + len(item.repeats) for item in self.items)
+
+
+def cut_chunks(
+    groups: Sequence[Sequence[StudyTask]],
+    repeats_of: dict[StudyTask, list[tuple[StudyTask, int]]],
+    max_routes: int,
+    max_rows: int = MAX_CHUNK_ROWS,
+) -> list[list[ChunkItem]]:
+    """Cut ``groups`` further so that no chunk can produce more than ``max_rows`` rows.
+
+    Parameters
+    ----------
+    groups
+        Searched queries, as ``engine.studies.run.chunked`` groups them; groups are never merged.
+    repeats_of
+        Each searched query's weekly repeats: (query, whole weeks later).
+    max_routes
+        Routes per query at most, so a chunk answers at most ``max_rows // max_routes`` queries (at least one),
+        repeats included.
+    max_rows
+        Rows one chunk may produce (default :data:`MAX_CHUNK_ROWS`).
+
+    Returns
+    -------
+    list of list of ChunkItem
+        The chunks in order. Every query and repeat is answered exactly once; a query whose repeats do not fit
+        in one chunk is searched again in the next (``answers_task=False`` there), and one that fits is never
+        spread over two.
+    """
+    limit = max(1, max_rows // max(1, max_routes))
+    chunks: list[list[ChunkItem]] = []
+    for group in groups:
+        current: list[ChunkItem] = []
+        room = limit
+        for task in group:
+            repeats, answers_task = repeats_of.get(task, []), True
+            while True:
+                if room < limit and room < int(answers_task) + len(repeats):
+                    chunks.append(current)  # the next piece of this query starts a fresh chunk
+                    current, room = [], limit
+                take = max(0, room - int(answers_task))
+                current.append(ChunkItem(task, repeats[:take], answers_task))
+                room -= int(answers_task) + len(repeats[:take])
+                repeats, answers_task = repeats[take:], False
+                if not repeats:
+                    break
+                chunks.append(current)
+                current, room = [], limit
+        if current:
+            chunks.append(current)
+    return chunks
 
 
 @dataclass(frozen=True)
@@ -108,13 +176,13 @@ def study_plan(payload: bytes, network: Network, should_stop: StopHook, _deadlin
         settings = QuerySettings(study.shipment, study.objective, study.constraints, study.max_routes)
         frame_format = study_pb2.FRAME_FORMAT_ARROW_IPC if compare else call.frame_format
         chunks = []
-        for tasks in chunked(searched, size):
-            names = {task.scenario for task in tasks}
+        for items in cut_chunks(chunked(searched, size), repeats_of, study.max_routes):
+            names = {item.task.scenario for item in items}
             chunk = StudyChunk(
                 study.baseline.name,
                 {name: text for name, text in call.edits.items() if name in names},
                 settings,
-                [(task, repeats_of.get(task, [])) for task in tasks],
+                items,
                 frame_format,
             )
             chunks.append((pickle.dumps(chunk), chunk.queries))
@@ -163,28 +231,32 @@ def search_task(network: Network, chunk: StudyChunk, task: StudyTask, should_sto
     )
 
 
-def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> list[Row]:
-    """Every row of ``chunk``: its searched queries and their weekly repeats."""
-    rows: list[Row] = []
-    for task, repeats in chunk.items:
+def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> list[list[Row]]:
+    """The rows of every query of ``chunk``, one list per query: each searched query, then its weekly repeats."""
+    groups: list[list[Row]] = []
+    for task, repeats, answers_task in chunk.items:
         if (reason := should_stop()) is not None:
             raise SearchInterrupted(reason)
         searched = search_task(network, chunk, task, should_stop)
-        rows.extend(searched)
+        if answers_task:
+            groups.append(searched)
         for repeat, weeks in repeats:
             if searched[0].get("route_rank") is None:  # the explanation names absolute times: search it
-                rows.extend(search_task(network, chunk, repeat, should_stop))
+                groups.append(search_task(network, chunk, repeat, should_stop))
             else:
-                rows.extend(shifted_rows(searched, repeat.ready, weeks))
-    return rows
+                groups.append(shifted_rows(searched, repeat.ready, weeks))
+    return groups
 
 
 def study_chunk(payload: bytes, network: Network, should_stop: StopHook, _deadline: float | None) -> Outcome:
-    """Search one chunk; the answer is a serialized RunStudyResponse with its rows (progress not set)."""
+    """Search one chunk; the answer is a pickled list of (serialized RunStudyResponse piece, queries it completes)
+    whose query counts add up to the chunk's (progress fields not set; each piece leaves room for them)."""
     try:
         chunk: StudyChunk = pickle.loads(payload)
-        rows = chunk_rows(network, chunk, should_stop)
-        return rows_response(rows, chunk.frame_format).SerializeToString(), None, ""
+        groups = chunk_rows(network, chunk, should_stop)
+        return pickle.dumps(response_pieces(groups, chunk.frame_format)), None, ""
+    except MessageTooLarge as exc:
+        return None, exc.failure, ""
     except Exception as exc:  # every failure becomes a status; the worker must survive
         return None, failure_from_exception(exc), ""
 
@@ -212,7 +284,11 @@ def study_compare(payload: bytes, _network: Network, _should_stop: StopHook, _de
         request_id, frame_format, scenario_order, frames = pickle.loads(payload)
         frame = study_frame(frames, scenario_order)
         response = compare_response(comparison_frame(frame), corridor_shares(frame), request_id, frame_format)
-        return response.SerializeToString(), None, request_id
+        answer = response.SerializeToString()
+        if len(answer) > MAX_STUDY_MESSAGE_BYTES:  # unary: it cannot be cut into several messages
+            advice = ": compare fewer queries per call, or compare RunStudy's rows (engine.studies.comparison_frame)"
+            return None, MessageTooLarge("the comparison", len(answer), advice).failure, request_id
+        return answer, None, request_id
     except Exception as exc:  # every failure becomes a status; the worker must survive
         return None, failure_from_exception(exc), request_id
 

@@ -3,8 +3,10 @@
 One worker plans the study (``study_plan`` in :mod:`engine.service.study_jobs`); its chunks then go to the pool
 **at most one per worker at a time** (a study does not fill the shared queue, so other calls keep their turn
 between its chunks), and RunStudy streams each chunk's rows as soon as it completes, followed by the progress so
-far. The event loop only moves bytes: a chunk's serialized ``RunStudyResponse`` and the serialized progress fields
-are concatenated, which protobuf reads as one message with both.
+far. A worker answers a chunk as one or more pieces, each a serialized ``RunStudyResponse`` small enough for a
+default client (:mod:`engine.service.study_messages`), so a chunk may go out as several messages. The event loop
+only moves bytes: a piece and the serialized progress fields are concatenated, which protobuf reads as one message
+with both; a message over :data:`MAX_STUDY_MESSAGE_BYTES` is never sent (the call fails RESOURCE_EXHAUSTED).
 
 A client's deadline or cancellation cancels this handler: chunks not yet sent are never sent, queued ones are
 dropped and running ones are stopped through the workers' stop hook (:meth:`WorkerPool.call`).
@@ -25,6 +27,7 @@ from corridor.v1 import study_pb2
 from engine.service.pool import WorkerPool
 from engine.service.status import CallFailed, Failure, abort_with, failure_from_exception
 from engine.service.study_jobs import StudyPlan, compare_payload, plan_payload
+from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES, MessageTooLarge, Piece
 from engine.service.work_limits import ByteBudget
 
 STUDY_SERVICE = "corridor.v1.StudyService"
@@ -57,8 +60,8 @@ class StudyHandlers:
 
     async def _chunks(
         self, plan: StudyPlan, deadline: float | None, context: grpc.aio.ServicerContext[bytes, bytes]
-    ) -> AsyncIterator[tuple[bytes, int]]:
-        """Each chunk's serialized rows and query count as it completes, one chunk per worker in flight.
+    ) -> AsyncIterator[Piece]:
+        """Each chunk's pieces (serialized rows, queries completed) as it completes, one chunk per worker in flight.
 
         The chunks in flight are also cancelled when the call ends: a streaming handler cancelled while grpc
         writes its message is closed with GeneratorExit (or only collected later), which must not leave them
@@ -71,18 +74,28 @@ class StudyHandlers:
             for task in list(running):
                 task.cancel()  # WorkerPool.call drops a queued job and stops a running one
 
+        def start_more() -> None:
+            while len(running) < max(1, self._pool.workers) and (item := next(waiting, None)) is not None:
+                payload, queries = item
+                running[asyncio.create_task(self._answer("study_chunk", payload, deadline))] = queries
+
         context.add_done_callback(cast(Any, stop_running))  # the stubs type callbacks as a class, not a Protocol
         try:
             while True:
-                while len(running) < max(1, self._pool.workers) and (item := next(waiting, None)) is not None:
-                    payload, queries = item
-                    running[asyncio.create_task(self._answer("study_chunk", payload, deadline))] = queries
+                start_more()
                 if not running:
                     return
                 finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
-                    queries = running.pop(task)
-                    yield task.result(), queries
+                answers = [(task.result(), running.pop(task)) for task in finished]
+                start_more()  # the workers search the next chunks while this one's messages are written
+                for answer, queries in answers:
+                    pieces: list[Piece] = pickle.loads(answer)  # made by the server's own worker
+                    answered = sum(completed for _, completed in pieces)
+                    if answered != queries:  # queries_done would be wrong: fail loudly (INTERNAL) instead
+                        message = f"a chunk of {queries} queries answered {answered} in its pieces"
+                        raise AssertionError(message)
+                    for piece in pieces:
+                        yield piece
         finally:
             for task in running:
                 task.cancel()  # WorkerPool.call drops a queued job and stops a running one
@@ -105,10 +118,15 @@ class StudyHandlers:
             yield _progress(plan, done)
             async for rows, queries in self._chunks(plan, deadline, context):
                 done += queries
-                yield rows + _progress(plan, done)
+                message = rows + _progress(plan, done)
+                if len(message) > MAX_STUDY_MESSAGE_BYTES:  # the workers cut pieces to fit: never expected
+                    raise MessageTooLarge("a RunStudy message", len(message))
+                yield message
         except (asyncio.CancelledError, GeneratorExit):  # GeneratorExit: cancelled while grpc wrote a message
             status = "CANCELLED_OR_DEADLINE"
             raise
+        except MessageTooLarge as exc:
+            failure = exc.failure
         except Exception as exc:  # never let a request take the server down (a failed job or lost worker included)
             failure = failure_from_exception(exc)
         finally:

@@ -917,7 +917,9 @@ Global___StudyRow: _TypeAlias = StudyRow  # noqa: Y015
 
 @_typing.final
 class RunStudyResponse(_message.Message):
-    """RunStudy streams one message per completed chunk of queries."""
+    """RunStudy streams one or more messages per completed chunk of queries, each at most 3 MiB serialized (a chunk
+    too large for one message is cut into several; see RunStudy).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -929,19 +931,23 @@ class RunStudyResponse(_message.Message):
     request_id: _builtins.str
     """The request's request_id."""
     queries_done: _builtins.int
-    """Queries answered so far, repeats included."""
+    """Queries answered so far, repeats included: queries whose rows have all been sent, up to this message
+    (never decreasing; a message carrying only part of a large query's rows does not count it yet).
+    """
     queries_total: _builtins.int
     """Queries in the study (OD pairs × ready times × scenarios)."""
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___StudyRow]:
         """Rows of the queries completed since the previous message (FRAME_FORMAT_ROWS), in no fixed order; sort by
         scenario (baseline first, then request order), origin, destination, ready, route_rank for a stable frame.
+        A query's rows normally arrive in one message; only a query larger than the message bound alone has its
+        rows spread over consecutive messages (whole rows each).
         """
 
     @_builtins.property
     def frame(self) -> Global___ArrowFrame:
-        """The same rows as one Arrow IPC frame named "routes" (FRAME_FORMAT_ARROW_IPC), columns as in
-        engine/studies/frame.py.
+        """The same rows as one complete Arrow IPC stream named "routes" (FRAME_FORMAT_ARROW_IPC), columns as in
+        engine/studies/frame.py; every message's frame is readable on its own, and the frames concatenate.
         """
 
     def __init__(

@@ -38,20 +38,35 @@ class StudyServiceStub:
     (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
     unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+    commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+    (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+    message size (the server sends up to 16 MiB) or split the matrix into several calls.
     """
     RunStudy: _grpc.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
     message with the progress so far (queries_done of queries_total); the first message carries no rows and says
     how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-    are dropped, running ones stop within milliseconds).
+    are given inline (StudyScenario.edits_yaml).
+
+    Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+    accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+    hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+    frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+    row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+    when it ends with status OK; its last message then has queries_done == queries_total.
+
+    Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+    `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+    unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+    than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+    started are dropped, running ones stop within milliseconds).
     """
     CompareScenarios: _grpc.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy.
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+    non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+    as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
     """
 
 @_typing.type_check_only
@@ -64,20 +79,35 @@ class StudyServiceAsyncStub(StudyServiceStub):
     (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
     unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
     edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+    edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+    commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+    (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+    message size (the server sends up to 16 MiB) or split the matrix into several calls.
     """
     RunStudy: _aio.UnaryStreamMultiCallable[_study_pb2.RunStudyRequest, _study_pb2.RunStudyResponse]  # type: ignore[assignment]
     """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
     message with the progress so far (queries_done of queries_total); the first message carries no rows and says
     how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-    are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-    (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-    limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-    are dropped, running ones stop within milliseconds).
+    are given inline (StudyScenario.edits_yaml).
+
+    Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+    accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+    hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+    frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+    row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+    when it ends with status OK; its last message then has queries_done == queries_total.
+
+    Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+    `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+    unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+    than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+    started are dropped, running ones stop within milliseconds).
     """
     CompareScenarios: _aio.UnaryUnaryMultiCallable[_study_pb2.CompareScenariosRequest, _study_pb2.CompareScenariosResponse]  # type: ignore[assignment]
     """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-    of `corridor study run`'s comparison). Errors as RunStudy.
+    of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+    non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+    as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
     """
 
 class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -93,7 +123,10 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         (path-based LP by column generation to a stated gap) and returns flows, utilisation, the routes used,
         unserved demand and the shadow price of every binding capacity (USD per extra TEU/week). Optional scenario
         edits (YAML) are applied to a copy of the network first. Errors: INVALID_ARGUMENT naming each bad row or
-        edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure.
+        edit line, DEADLINE_EXCEEDED, INTERNAL for a solver failure. The answer is one message of about 0.7 kB per
+        commodity as rows, routes included (~1 kB as Arrow IPC), on the shipped network: past ~6,000 commodities
+        (~4,000 as Arrow) it exceeds the 4 MiB a default gRPC client accepts, so raise the client's maximum receive
+        message size (the server sends up to 16 MiB) or split the matrix into several calls.
         """
 
     @_abc_1.abstractmethod
@@ -105,10 +138,20 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Runs a study (OD pairs × ready times × scenarios) and streams its rows as chunks of queries complete, each
         message with the progress so far (queries_done of queries_total); the first message carries no rows and says
         how many queries the study has. Rows equal those of `corridor study run` on the same study. Scenario edits
-        are given inline (StudyScenario.edits_yaml). Errors: INVALID_ARGUMENT with one field violation per bad field
-        (scenario edit problems as `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's
-        limit; NOT_FOUND for an unknown node; DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet started
-        are dropped, running ones stop within milliseconds).
+        are given inline (StudyScenario.edits_yaml).
+
+        Message size: no message is larger than 3 MiB (3,145,728 bytes), under the 4 MiB a default gRPC client
+        accepts, whatever the study. A chunk whose rows are larger (weekly repeats reuse one search, so one chunk can
+        hold tens of thousands of rows) arrives as several messages, each a self-contained list of rows or Arrow IPC
+        frame; the rows of one query travel in one message unless that query alone is larger than the bound, and no
+        row is ever split. Concatenate every message's rows (or frames) for the study's frame. The stream is complete
+        when it ends with status OK; its last message then has queries_done == queries_total.
+
+        Errors: INVALID_ARGUMENT with one field violation per bad field (scenario edit problems as
+        `scenarios[1].edits_yaml: line 3: …`), also for a study larger than the server's limit; NOT_FOUND for an
+        unknown node; RESOURCE_EXHAUSTED for a request over the server's 16 MiB receive limit, or for one row larger
+        than 3 MiB (the status names the limit); DEADLINE_EXCEEDED and CANCELLED stop the work (chunks not yet
+        started are dropped, running ones stop within milliseconds).
         """
 
     @_abc_1.abstractmethod
@@ -118,7 +161,9 @@ class StudyServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_study_pb2.CompareScenariosResponse, _abc.Awaitable[_study_pb2.CompareScenariosResponse]]:
         """Runs a study and compares every scenario with the baseline: per-query deltas and corridor shares (the frames
-        of `corridor study run`'s comparison). Errors as RunStudy.
+        of `corridor study run`'s comparison). Errors as RunStudy; the answer is one message of ~120 bytes per
+        non-baseline query as rows (~200 as Arrow IPC), so a comparison larger than 3 MiB (from ~16,000 such queries
+        as Arrow) is RESOURCE_EXHAUSTED naming the limit: compare fewer queries per call, or compare RunStudy's rows.
         """
 
 def add_StudyServiceServicer_to_server(servicer: StudyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
