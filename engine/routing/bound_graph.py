@@ -21,6 +21,7 @@ import numpy as np
 from engine.network.model import CargoClass, Mode
 from engine.routing.compiled import MODES, VESSEL_MODES
 from engine.routing.costing import LOOSE_KG_PER_TRUCK, LOOSE_LOAD_UNITS, QueryContext
+from engine.routing.pricing_arrays import NO_PRICE
 
 TIME, UNIT, FIXED, CO2E, TRANSFERS = range(5)
 _AIR = MODES.index(Mode.AIR)
@@ -194,17 +195,16 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
     weight_table = np.zeros((n, 4))
     weight_table[:, TIME] = moves.minutes
     weight_table[:, 3] = moves.grams
+    prices = ctx.pricing.arrays
     if mode == "exact":
-        usable = np.zeros(n, dtype=bool)
-        for i in range(n):
-            if not ctx.usable(i):
-                continue
-            freights = [f for f in (ctx.freight_container[i], ctx.loose_freight(i)) if f is not None]
-            if not freights:
-                continue
-            usable[i] = True
-            weight_table[i, UNIT] = float(min(freights)) + round(c.link_border_usd_per_teu[i] * 100)
-            weight_table[i, 3] = float(ctx.co2e_g[i])
+        # the cheaper of the container and the loose fare per link (as the model prices each), with border fees
+        container, loose_cents = prices.container_freight, ctx.loose_freight_cents()
+        has_container, has_loose = container != NO_PRICE, loose_cents != NO_PRICE
+        either = np.where(has_container, container, loose_cents)
+        cheaper = np.where(has_container & has_loose, np.minimum(container, loose_cents), either)
+        usable = ctx.link_ok_array & (has_container | has_loose)
+        weight_table[:, UNIT] = cheaper + np.rint(moves.border_usd * 100)
+        weight_table[:, 3] = np.rint(moves.grams * ctx.tonnes)  # the model's grams of the step
     else:
         loose = mode == "loose"
         usable = _relaxed_usable(ctx, moves, loose)
@@ -212,15 +212,12 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
             per_kg = moves.usd_per_kg
             unit = np.where(np.isnan(per_kg), moves.usd_per_truck * 100 / LOOSE_KG_PER_TRUCK, per_kg * 100)
             # a dated rate series may lower the fare below the CSV's
-            weight_table[:, UNIT] = unit * np.asarray(ctx.pricing.multiplier, dtype=np.float64)
+            weight_table[:, UNIT] = unit * prices.multiplier
             weight_table[:, FIXED] = moves.border_usd * 100
         else:
-            freight = ctx.freight_container
-            usable &= np.asarray([f is not None for f in freight], dtype=bool)
-            cents = np.asarray([f or 0 for f in freight], dtype=np.int64) + np.asarray(
-                ctx.pricing.border_cents, dtype=np.int64
-            )
-            weight_table[:, UNIT] = cents.astype(np.float64)
+            freight = prices.container_freight
+            usable &= freight != NO_PRICE
+            weight_table[:, UNIT] = (np.where(usable, freight, 0) + prices.border_cents).astype(np.float64)
     weight_table[~usable] = 0.0
     keep = usable[moves.link] & usable[moves.previous]
     lift_node = moves.lift_node
@@ -232,11 +229,11 @@ def bound_graph(ctx: QueryContext, mode: str) -> BoundGraph:
     kept = np.flatnonzero(keep)
     per_kg = np.nan_to_num(per_kg_node)  # (per_kg or 0.0)
     if mode == "exact":
-        lift = np.minimum(np.asarray(ctx.pricing.lift_cents, dtype=np.float64), per_kg * ctx.kg * 100)
+        lift = np.minimum(prices.lift_cents.astype(np.float64), per_kg * ctx.kg * 100)
     elif mode == "loose":
         lift = per_kg * 100
     else:
-        lift = np.asarray(ctx.pricing.lift_cents, dtype=np.float64)
+        lift = prices.lift_cents.astype(np.float64)
     rows = moves.link[kept]
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
