@@ -41,6 +41,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.tariff_columns",
         "routing.bound_moves",
         "routing.bound_graph",
+        "routing.bound_structure",
         "routing.bounds",
         "routing.u_turn_blocks",
         "routing.link_facts",
