@@ -37,16 +37,23 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 from engine.network.model import CargoClass, LoadUnit, Mode
-from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
+from engine.routing.columns import Column, flags
+from engine.routing.compiled import MODES, VESSEL_MODES, CompiledNetwork
 from engine.routing.pricing import query_pricing
+from engine.routing.pricing_arrays import LOOSE_KG_PER_TRUCK as LOOSE_KG_PER_TRUCK  # re-exported: the model's
+from engine.routing.pricing_arrays import LOOSE_LOAD_UNITS as LOOSE_LOAD_UNITS
+from engine.routing.pricing_arrays import (
+    BoolArray,
+    IntArray,
+    loose_freight_cents,
+    size_ok,
+    tariff_columns,
+)
 from engine.routing.query import RouteQuery
 from engine.routing.timetable import to_minutes
-
-LOOSE_KG_PER_TRUCK = 24_000.0
-"""Payload of one truck carrying loose cargo (kg): a 13.6 m curtain-sider, a documented assumption."""
-
-LOOSE_LOAD_UNITS = frozenset({LoadUnit.TRUCK, LoadUnit.AIRCRAFT})
 
 
 class Step(NamedTuple):
@@ -108,14 +115,12 @@ class QueryContext:
         self.avoided_modes = constraints.avoid_modes
         self.avoided_operators = constraints.operators_folded
         self.node_ok = compiled.usable_nodes(constraints.avoid_countries, constraints.avoid_nodes)
-        self.link_ok_key: tuple[object, ...] | None = None
-        """The view-cache key of ``link_ok`` when it is the list shared by queries with the same filters."""
-        self.link_ok: list[bool] = self._usable_links()
-        self.freight_container: list[int | None] = (
-            [None] * len(compiled.link_ids) if self.starts_loose else self._container_freight()
-        )
-        self.freight_loose: list[int | None] = [None] * len(compiled.link_ids)
-        self._loose_priced = [False] * len(compiled.link_ids)
+        self.link_ok_array, self.link_ok = self._usable_links()
+        """Per link: whether the query may use it, as an array and as Python code reads it (:meth:`usable`)."""
+        self.freight_container: Column[int | None] = self.pricing.container_freight
+        """Per link: freight for the shipment's boxes with the link's surcharges (cents; ``None``: not carried in
+        containers, everywhere for loose cargo)."""
+        self._freight_loose: dict[int, int | None] = {}
         self._grams_per_tonne = compiled.link_g_per_tonne
         self._grams_per_tonne_ttw = compiled.link_g_per_tonne_ttw
         self.containers = shipment.container_count  # boxes lifted at a hub
@@ -125,7 +130,7 @@ class QueryContext:
         """Whether the query may use ``link`` at all (avoidances, cargo rules, weight and capacity per departure)."""
         return self.link_ok[link]
 
-    def _usable_links(self) -> list[bool]:
+    def _usable_links(self) -> tuple[BoolArray, Column[bool]]:
         c = self.compiled
         q = self.query.constraints
         key = (
@@ -139,26 +144,31 @@ class QueryContext:
             self.starts_loose,
             self.allow_deconsolidation,
         )
-        rules: list[bool] = c.network.views.get(key, lambda: [self._rule_ok(i) for i in range(len(c.link_ids))])
+        rules: tuple[BoolArray, Column[bool]] = c.network.views.get(key, self._rule_ok)
         if self._size_rules_may_bind():
-            self.link_ok_key = None
-            return [ok and self._size_ok(i) for i, ok in enumerate(rules)]
-        self.link_ok_key = key
+            fits = size_ok(tariff_columns(c), teu=self.teu, kg=self.kg, loose=self.starts_loose)
+            usable = rules[0] & fits
+            return usable, flags(usable)
         return rules
 
-    def _rule_ok(self, link: int) -> bool:
-        """Avoidances and cargo rules (the part of usability shared by every query with the same filters)."""
+    def _rule_ok(self) -> tuple[BoolArray, Column[bool]]:
+        """Avoidances and cargo rules per link (the part of usability shared by every query with the same
+        filters): both ends usable, mode not avoided, cargo class not refused, no avoided operator; aircraft only
+        for non-hazardous cargo that is or may become loose; loose cargo only on trucks and aircraft."""
         c = self.compiled
-        is_air = c.link_mode[link] is Mode.AIR
-        if not (self.node_ok[c.link_from[link]] and self.node_ok[c.link_to[link]]):
-            return False
-        if c.link_mode[link] in self.avoided_modes or self.cargo_class in c.link_refused[link]:
-            return False
-        if self.avoided_operators and not self.avoided_operators.isdisjoint(c.link_operators[link]):
-            return False
-        if is_air:
-            return self.cargo_class is not CargoClass.HAZMAT and (self.starts_loose or self.allow_deconsolidation)
-        return not self.starts_loose or c.link_load_unit[link] in LOOSE_LOAD_UNITS
+        columns = tariff_columns(c)
+        node_ok = np.asarray(self.node_ok, dtype=np.bool_)
+        ok = node_ok[columns.link_from] & node_ok[columns.link_to]
+        if self.avoided_modes:
+            ok &= ~np.isin(columns.link_mode, [MODES.index(m) for m in self.avoided_modes])
+        ok &= ~columns.refused[self.cargo_class]
+        if self.avoided_operators:
+            avoided = self.avoided_operators
+            ok &= np.fromiter((avoided.isdisjoint(o) for o in c.link_operators), dtype=np.bool_, count=len(ok))
+        air_ok = self.cargo_class is not CargoClass.HAZMAT and (self.starts_loose or self.allow_deconsolidation)
+        surface_ok = columns.link_loose_unit if self.starts_loose else True
+        ok &= np.where(columns.link_mode == MODES.index(Mode.AIR), air_ok, surface_ok)
+        return ok, flags(ok)
 
     def _size_rules_may_bind(self) -> bool:
         c = self.compiled
@@ -170,26 +180,11 @@ class QueryContext:
             or (self.allow_deconsolidation and self.kg > c.smallest_capacity_kg)
         )
 
-    def _size_ok(self, link: int) -> bool:
-        """Weight limit per TEU and capacity of one departure."""
-        c = self.compiled
-        if c.link_mode[link] is Mode.AIR:
-            cap_kg = c.link_capacity_kg[link]
-            return cap_kg is None or self.kg <= cap_kg
-        if self.starts_loose:
-            return True
-        max_gross, cap_teu = c.link_max_gross_kg_per_teu[link], c.link_capacity_teu[link]
-        return (max_gross is None or self.kg / self.teu <= max_gross) and (cap_teu is None or self.teu <= cap_teu)
-
-    def _container_freight(self) -> list[int | None]:
-        # Kept on the shared pricing: queries that price alike (same boxes, date picks, surcharges) share it.
-        pricing = self.pricing
-        if pricing.container_freight is None:
-            pricing.container_freight = [self._freight(i, loose=False) for i in range(len(self.compiled.link_ids))]
-        return pricing.container_freight
-
     def _freight(self, link: int, *, loose: bool) -> int | None:
-        """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so."""
+        """Freight of ``link`` in cents for this shipment, containerised or loose; ``None`` if not carried so.
+
+        The per-link definition: the query's arrays (:mod:`engine.routing.pricing_arrays`) compute the same over
+        every link at once, and the tests compare the two link by link."""
         c = self.compiled
         loose = loose or self.starts_loose
         scale = self.pricing.multiplier[link] * 100  # a dated rate series scales the published fare
@@ -214,10 +209,22 @@ class QueryContext:
 
     def loose_freight(self, link: int) -> int | None:
         """Freight of ``link`` for the shipment as loose cargo (cents), computed on first use."""
-        if not self._loose_priced[link]:
-            self.freight_loose[link] = self._freight(link, loose=True)
-            self._loose_priced[link] = True
-        return self.freight_loose[link]
+        try:
+            return self._freight_loose[link]
+        except KeyError:
+            value = self._freight_loose[link] = self._freight(link, loose=True)
+            return value
+
+    def loose_freight_cents(self) -> IntArray:
+        """Freight of every link for the shipment as loose cargo (cents; ``NO_PRICE``: not carried loose), as
+        :meth:`loose_freight` gives it link by link."""
+        arrays = self.pricing.arrays
+        return loose_freight_cents(
+            tariff_columns(self.compiled),
+            kg=self.kg,
+            multiplier=arrays.multiplier,
+            extra=arrays.link_surcharge_cents,
+        )
 
     def _through_allows(self, node: int, service: int, new_service: int, link: int) -> bool:
         """The rules of through products: board on the first link only, leave (or arrive) at the end only."""

@@ -3,8 +3,9 @@
 :meth:`QueryContext.step <engine.routing.costing.QueryContext.step>` stays the single definition of the model; these
 tables hold exactly the numbers it reads, per link, node and service, so the kernel's step is the same arithmetic
 on the same integers (minutes, cents, grams). What depends only on the network is compiled once per snapshot and
-pinned in its view cache; what depends on the query's pricing (boxes, dated rate points, surcharges) is cached per
-pricing key, and what depends on the shipment's weight is computed per query with numpy (microseconds).
+pinned in its view cache; what depends on the query's pricing (boxes, dated rate points, surcharges) is the pricing's
+own arrays (:class:`~engine.routing.pricing_arrays.PricingArrays`, kept per pricing key), and what depends on the
+shipment's weight is computed per query with numpy (microseconds; milliseconds at 100k nodes).
 
 Rounding: the model rounds each fee with Python's ``round`` (half to even on the exact double); ``numpy.rint``
 rounds the same doubles the same way, and every product is formed in the model's order (e.g. ``usd × kg × 100``),
@@ -20,11 +21,10 @@ import numpy.typing as npt
 
 from engine.network.model import CargoClass, LoadUnit, ServiceKind
 from engine.routing.compiled import VESSEL_MODES, CompiledNetwork
-from engine.routing.costing import LOOSE_LOAD_UNITS, QueryContext
+from engine.routing.costing import QueryContext
+from engine.routing.pricing_arrays import LOOSE_LOAD_UNITS
+from engine.routing.pricing_arrays import NO_PRICE as NO_PRICE  # the kernel reads it from here
 from engine.routing.u_turns import u_turn_blocks
-
-NO_PRICE = -(1 << 62)
-"""Sentinel of an integer table: the model returns ``None`` here (e.g. a link that does not carry loose cargo)."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -168,22 +168,14 @@ def _network(c: CompiledNetwork) -> NetworkTables:
     )
 
 
-def _priced(values: list[int | None]) -> IntArray:
-    return np.fromiter((NO_PRICE if v is None else v for v in values), dtype=np.int64, count=len(values))
-
-
 def pricing_tables(ctx: QueryContext) -> PricingTables:
-    """Container prices of ``ctx``'s pricing as arrays (cached with the pricing: same boxes, dates, surcharges)."""
-    pricing = ctx.pricing
-    freight = ctx.freight_container
-    return ctx.compiled.network.views.get(
-        ("routing.kernel.pricing", pricing.key, ctx.starts_loose),
-        lambda: PricingTables(
-            freight_container=_priced(freight),
-            border_container_cents=_ints(pricing.border_cents),
-            lift_cents=_ints(pricing.lift_cents),
-            transfer_surcharge_cents=_ints(pricing.transfer_surcharge_cents),
-        ),
+    """Container prices of ``ctx``'s pricing: its arrays (kept with the pricing: same boxes, dates, surcharges)."""
+    arrays = ctx.pricing.arrays
+    return PricingTables(
+        freight_container=arrays.container_freight,
+        border_container_cents=arrays.border_cents,
+        lift_cents=arrays.lift_cents,
+        transfer_surcharge_cents=arrays.transfer_surcharge_cents,
     )
 
 
@@ -201,23 +193,15 @@ class ShipmentTables:
 
 
 def shipment_tables(ctx: QueryContext, network: NetworkTables) -> ShipmentTables:
-    """Per-query arrays (vectorised: a few microseconds on the shipped network)."""
-    n_links = len(network.link_to)
-    link_ok = (
-        ctx.compiled.network.views.get(("routing.kernel.link_ok", ctx.link_ok_key), lambda: _bools(ctx.link_ok))
-        if ctx.link_ok_key is not None
-        else _bools(ctx.link_ok)
-    )
-    may_be_loose = ctx.starts_loose or ctx.allow_deconsolidation
-    if may_be_loose:
-        # Loose freight only on links that carry loose cargo; the model computes it there on first use.
-        freight_loose = np.full(n_links, NO_PRICE, dtype=np.int64)
-        for link in np.flatnonzero(network.link_loose_unit & link_ok).tolist():
-            value = ctx.loose_freight(link)
-            if value is not None:
-                freight_loose[link] = value
+    """Per-query arrays (vectorised: a few microseconds on the shipped network, milliseconds at 100k nodes)."""
+    link_ok = ctx.link_ok_array
+    if ctx.starts_loose or ctx.allow_deconsolidation:
+        # Loose freight only on usable links that carry loose cargo (as the model prices them on first use).
+        freight_loose = np.where(network.link_loose_unit & link_ok, ctx.loose_freight_cents(), NO_PRICE)
     else:
-        freight_loose = np.full(n_links, NO_PRICE, dtype=np.int64)
+        freight_loose = ctx.compiled.network.views.get(
+            ("routing.kernel.no_loose_freight", len(link_ok)), lambda: np.full(len(link_ok), NO_PRICE, dtype=np.int64)
+        )
     per_kg = network.node_handling_usd_per_kg
     handled = ~np.isnan(per_kg)
     handling_loose = np.full(len(per_kg), NO_PRICE, dtype=np.int64)

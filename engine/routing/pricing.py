@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import NamedTuple
+
+import numpy as np
 
 from engine.network.model import (
     CargoClass,
@@ -37,7 +40,20 @@ from engine.network.model import (
     SurchargeScope,
     ThroughTariff,
 )
+from engine.routing.columns import Column, column
 from engine.routing.compiled import CompiledNetwork
+from engine.routing.pricing_arrays import (
+    FEE_UNITS,
+    NO_PRICE,
+    IntArray,
+    PricingArrays,
+    TariffColumns,
+    border_cents,
+    container_freight_cents,
+    surcharge_links,
+    tariff_columns,
+    unit_cents,
+)
 from engine.routing.query import ContainerType, RouteQuery
 
 WAGON_TEU = 2
@@ -147,7 +163,9 @@ class QueryPricing:
     """The prices of one query that do not depend on the path, per link and per node (cents).
 
     Built once per distinct (boxes, cargo class, valid surcharges, rate points) and kept in the snapshot's views,
-    so queries that price alike share it.
+    so queries that price alike share it. The prices are numpy arrays (:attr:`arrays`, computed over the whole
+    network at once: :mod:`engine.routing.pricing_arrays`); the attributes of the same names read them one index at
+    a time as Python numbers (:mod:`engine.routing.columns`).
     """
 
     def __init__(
@@ -163,33 +181,104 @@ class QueryPricing:
         """Hashable: equal for queries that price alike (bounds cache per key)."""
         self.units = units
         self.prices = prices
-        self.container_freight: list[int | None] | None = None
-        """Freight per link for these boxes (cents), filled by the first query context that needs it."""
-        n_links, n_nodes = len(c.link_ids), len(c.node_ids)
-        by_service = {c.service_ids.index(s): p.multiplier for s, p in prices.items() if s in c.service_ids}
-        self.multiplier = [by_service.get(c.link_service[i], 1.0) for i in range(n_links)]
-        self.link_surcharges: list[tuple[tuple[Surcharge, int], ...]] = [()] * n_links
-        self.transfer_surcharges: list[tuple[tuple[Surcharge, int], ...]] = [()] * n_nodes
+        columns = tariff_columns(c)
+        per_service = np.ones(len(c.service_ids))
+        for service_id, price in prices.items():
+            if service_id in c.service_ids:
+                per_service[c.service_ids.index(service_id)] = price.multiplier
+        multiplier = per_service[columns.link_service]
+        on_links, on_nodes = _NoneCharged(), _NoneCharged()
+        link_extra = np.zeros(len(c.link_ids), dtype=np.int64)
+        transfer_extra = np.zeros(len(c.node_ids), dtype=np.int64)
         for surcharge in surcharges:
-            for link in _links_of(c, surcharge):
-                days = c.link_run_min[link] / 1440
-                cents = round(surcharge.usd * units.count(surcharge.unit, days) * 100)
-                self.link_surcharges[link] = (*self.link_surcharges[link], (surcharge, cents))
+            links = surcharge_links(c, columns, surcharge)
+            if len(links):
+                cents = _surcharge_cents(surcharge, units, columns.link_run_min[links])
+                link_extra[links] += cents
+                for link, charged in zip(links.tolist(), cents.tolist(), strict=True):
+                    on_links[link] = (*on_links[link], (surcharge, charged))
             if surcharge.scope is SurchargeScope.TRANSFER:
                 node = c.node_index[surcharge.target]
                 days = c.handling_min[node] / 1440
-                cents = round(surcharge.usd * units.count(surcharge.unit, days) * 100)
-                self.transfer_surcharges[node] = (*self.transfer_surcharges[node], (surcharge, cents))
-        self.link_surcharge_cents = [sum(cents for _, cents in items) for items in self.link_surcharges]
-        self.transfer_surcharge_cents = [sum(cents for _, cents in items) for items in self.transfer_surcharges]
-        self.through_cents = _through_cents(c, units)
+                charged = round(surcharge.usd * units.count(surcharge.unit, days) * 100)
+                transfer_extra[node] += charged
+                on_nodes[node] = (*on_nodes[node], (surcharge, charged))
+        self.link_surcharges: Mapping[int, tuple[tuple[Surcharge, int], ...]] = on_links
+        """Per link: the surcharges it pays, with their cents (``()``: none)."""
+        self.transfer_surcharges: Mapping[int, tuple[tuple[Surcharge, int], ...]] = on_nodes
+        """Per node: the surcharges a transfer there pays, with their cents (``()``: none)."""
+        self.through_cents = _through_cents(c, columns, units)
         """Product link → its share of the through rate for these boxes (cents; ``None``: size not carried)."""
-        self.lift_cents = [
-            round(c.handling_usd_per_teu[n] * units.count(c.handling_unit[n]) * 100) for n in range(n_nodes)
-        ]
-        self.border_cents = [
-            round(sum(usd * units.count(unit) for usd, unit in c.link_border_fees[i]) * 100) for i in range(n_links)
-        ]
+        counts = np.asarray([units.count(unit) for unit in FEE_UNITS], dtype=np.float64)
+        if units.loose:  # loose cargo never rides as boxes
+            container_freight = np.full(len(c.link_ids), NO_PRICE, dtype=np.int64)
+        else:
+            container_freight = container_freight_cents(
+                columns,
+                teu=round(units.teu),
+                twenty_ft=units.twenty_ft,
+                forty_ft=units.forty_ft,
+                multiplier=multiplier,
+                extra=link_extra,
+                through=self.through_cents,
+            )
+        self.arrays = PricingArrays(
+            multiplier=multiplier,
+            link_surcharge_cents=link_extra,
+            transfer_surcharge_cents=transfer_extra,
+            lift_cents=unit_cents(columns.node_handling_usd_per_teu, columns.node_handling_unit, counts),
+            border_cents=border_cents(columns, counts),
+            container_freight=container_freight,
+        )
+        """The prices as arrays (the compiled search and the bound graph read these)."""
+
+    @cached_property
+    def multiplier(self) -> Column[float]:
+        """Per link: the dated rate series' factor on its published fare (1.0 without a series)."""
+        return column(self.arrays.multiplier)
+
+    @cached_property
+    def link_surcharge_cents(self) -> Column[int]:
+        """Per link: its surcharges for these boxes (cents)."""
+        return column(self.arrays.link_surcharge_cents)
+
+    @cached_property
+    def transfer_surcharge_cents(self) -> Column[int]:
+        """Per node: the surcharges of a transfer there (cents)."""
+        return column(self.arrays.transfer_surcharge_cents)
+
+    @cached_property
+    def lift_cents(self) -> Column[int]:
+        """Per node: a lift of these boxes (cents)."""
+        return column(self.arrays.lift_cents)
+
+    @cached_property
+    def border_cents(self) -> Column[int]:
+        """Per link: the border fees of these boxes (cents; 0 off borders)."""
+        return column(self.arrays.border_cents)
+
+    @cached_property
+    def container_freight(self) -> Column[int | None]:
+        """Per link: freight for these boxes including the link's surcharges (cents; ``None``: not carried in
+        containers, everywhere for loose cargo)."""
+        return column(self.arrays.container_freight, NO_PRICE)
+
+
+class _NoneCharged(dict[int, tuple[tuple[Surcharge, int], ...]]):
+    """Surcharges by link or node index; an index with none reads as ``()`` (most have none)."""
+
+    def __missing__(self, index: int) -> tuple[tuple[Surcharge, int], ...]:
+        return ()
+
+
+def _surcharge_cents(surcharge: Surcharge, units: ShipmentUnits, run_min: IntArray) -> IntArray:
+    """Cents of ``surcharge`` on links running ``run_min`` minutes: ``round(usd × count × 100)``, the count per
+    container-day of running time (loose cargo: per day) or per unit of the shipment."""
+    if surcharge.unit is FeeUnit.CONTAINER_DAY:
+        days = run_min / 1440
+        count = days if units.loose else units.containers * days
+        return np.rint(surcharge.usd * count * 100).astype(np.int64)
+    return np.full(len(run_min), round(surcharge.usd * units.count(surcharge.unit) * 100), dtype=np.int64)
 
 
 def through_price_usd(tariff: ThroughTariff, units: ShipmentUnits) -> float | None:
@@ -201,11 +290,11 @@ def through_price_usd(tariff: ThroughTariff, units: ShipmentUnits) -> float | No
     return units.twenty_ft * (tariff.usd_20ft or 0.0) + units.forty_ft * (tariff.usd_40ft or 0.0)
 
 
-def _through_cents(c: CompiledNetwork, units: ShipmentUnits) -> dict[int, int | None]:
+def _through_cents(c: CompiledNetwork, columns: TariffColumns, units: ShipmentUnits) -> dict[int, int | None]:
     """The through rate prorated over each product's links by distance; the parts sum to the rate exactly."""
     shares: dict[int, int | None] = {}
-    for product, tariff in enumerate(c.network.through_tariffs[: len(c.through_ids)]):
-        links = sorted((i for i, p in enumerate(c.link_through) if p == product), key=lambda i: c.link_through_pos[i])
+    for tariff, product_links in zip(c.network.through_tariffs, columns.products, strict=False):
+        links = product_links.tolist()
         price = through_price_usd(tariff, units)
         total_km = sum(c.link_distance_km[i] for i in links)
         done_km = 0.0
@@ -219,20 +308,6 @@ def _through_cents(c: CompiledNetwork, units: ShipmentUnits) -> dict[int, int | 
             shares[link] = upto - charged
             charged = upto
     return shares
-
-
-def _links_of(c: CompiledNetwork, surcharge: Surcharge) -> list[int]:
-    scope, target = surcharge.scope, surcharge.target
-    if scope is SurchargeScope.LINK:  # the link and its copies in through products
-        return [i for i, link_id in enumerate(c.link_ids) if link_id == target]
-    if scope is SurchargeScope.SERVICE:  # the service's links and product links riding them
-        service = c.service_ids.index(target)
-        return [i for i, s in enumerate(c.link_timetable) if s == service]
-    if scope is SurchargeScope.MODE:
-        return [i for i, m in enumerate(c.link_mode) if m.value == target]
-    if scope is SurchargeScope.VIA:
-        return list(c.in_links[c.node_index[target]])
-    return []
 
 
 def query_pricing(compiled: CompiledNetwork, query: RouteQuery) -> QueryPricing:
