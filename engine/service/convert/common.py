@@ -22,6 +22,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from engine.errors import FieldProblem, InvalidRequest, UnknownNode, quote
 from engine.network.model import CargoClass, LoadUnit, Mode, NodeKind
 from engine.routing import (
+    BorderCrossing,
+    BorderProvenance,
     Co2eFactor,
     Constraints,
     ContainerType,
@@ -105,6 +107,8 @@ NODE_KINDS_FROM_PROTO = {number: kind for kind, number in NODE_KINDS.items()}
 DEFAULT_KG_PER_TEU = 10_000.0
 """Gross weight per TEU when a request leaves it out (kg)."""
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+BORDER_CACHE_SIZE = 4096
+"""Distinct border crossings (with their provenance) kept as wire bytes per process (~150 bytes each)."""
 
 
 def _mode_name(number: types_pb2.Mode.ValueType) -> str:
@@ -306,20 +310,8 @@ def route_to_proto(
         transfer.arrive.seconds = int(t.arrive.timestamp())
         if provenance is not None:
             transfer.MergeFromString(transfer_provenance_wire(provenance.transfers[n]))
-    add_border = message.border_crossings.add
-    for n, b in enumerate(route.border_crossings):
-        border = add_border(
-            link_id=b.link_id,
-            from_node=b.from_id,
-            to_node=b.to_id,
-            from_country=b.from_country,
-            to_country=b.to_country,
-            exit_dwell_h=b.exit_dwell_h,
-            entry_dwell_h=b.entry_dwell_h,
-            cost_usd=b.cost_usd,
-        )
-        if provenance is not None:
-            border.MergeFromString(border_provenance_wire(provenance.border_crossings[n]))
+    crossings = provenance.border_crossings if provenance is not None else (None,) * len(route.border_crossings)
+    borders = [_border_wire(b, p) for b, p in zip(route.border_crossings, crossings, strict=False)]
     if provenance is not None and (
         len(provenance.transfers) != len(route.transfers)
         or len(provenance.border_crossings) != len(route.border_crossings)
@@ -339,9 +331,32 @@ def route_to_proto(
     ):
         if moment is not None:
             field.seconds = int(moment.timestamp())
-    wire = geometry_wire(route.geometry)
-    message.MergeFromString(wire if provenance is None else wire + route_wire(provenance))
+    borders.append(geometry_wire(route.geometry))
+    if provenance is not None:
+        borders.append(route_wire(provenance))
+    message.MergeFromString(b"".join(borders))
     return message
+
+
+@lru_cache(maxsize=BORDER_CACHE_SIZE)
+def _border_wire(b: BorderCrossing, provenance: BorderProvenance | None) -> bytes:
+    """One of a route's ``border_crossings`` with its provenance, as the wire bytes of a ``Route`` (merged in
+    route order, the crossings keep their order). A crossing's dwell, fee and sources depend on the link and the
+    shipment's size, so the same few recur: the realistic mix's ~17,000 crossings have ~150 distinct values."""
+    message = types_pb2.Route()
+    border = message.border_crossings.add(
+        link_id=b.link_id,
+        from_node=b.from_id,
+        to_node=b.to_id,
+        from_country=b.from_country,
+        to_country=b.to_country,
+        exit_dwell_h=b.exit_dwell_h,
+        entry_dwell_h=b.entry_dwell_h,
+        cost_usd=b.cost_usd,
+    )
+    if provenance is not None:
+        border.MergeFromString(border_provenance_wire(provenance))
+    return message.SerializeToString()
 
 
 def _geometry_point_prefix() -> tuple[bytes, bytes]:
