@@ -8,8 +8,7 @@ from functools import lru_cache
 from corridor.v1 import types_pb2
 
 from engine.network.model import Mode
-from engine.routing import EmissionsReport
-from engine.routing.emissions import FactorUsed, HubEmission
+from engine.routing import EmissionsReport, FactorUsed, HubEmission
 
 FACTOR_CACHE_SIZE = 1024
 """Distinct emission factors kept as wire bytes per process (a network has a few dozen)."""

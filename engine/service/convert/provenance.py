@@ -19,9 +19,10 @@ from engine.routing import BorderProvenance, FigureProvenance, LegProvenance, Ro
 
 FIGURE_CACHE_SIZE = 4096
 """Distinct figures kept as messages per process (for the provenance encodings below and their callers)."""
-PROVENANCE_CACHE_SIZE = 8192
-"""Distinct leg, transfer, border and route provenances kept as wire bytes per process (~300 bytes each for a leg,
-~2.5 MB in all when full); the realistic mix has ~3,300."""
+PROVENANCE_CACHE_SIZE = 4096
+"""Distinct leg, transfer, border and route provenances kept as wire bytes per process, per cache (~300 bytes of
+wire and ~2 kB of key for a leg: ~10 MB for the leg cache when full); the realistic mix has ~1,800 distinct legs'
+and ~1,400 routes'."""
 
 
 @lru_cache(maxsize=FIGURE_CACHE_SIZE)
