@@ -158,11 +158,21 @@ class _NodeCells(NamedTuple):
 
 
 class _Cells(NamedTuple):
-    """Every cell a route's figures can rest on, per link, node and service index of the compiled network."""
+    """Every cell a route's figures can rest on, per link, node and service index of the compiled network, and
+    what answers keep asking of them: the run and distance sums of a leg's links (which depend on nothing else)
+    and the provenance of a border crossing (a few integers of its step); each memo holds at most
+    :data:`MEMO_ENTRIES` (cleared when full)."""
 
     links: LazyRows[_LinkCells]  # resolved per link on first use: a route reads a few of 100k
     nodes: LazyRows[_NodeCells]
     timetables: tuple[Cell | None, ...]  # None: a continuous service (no wait to source)
+    leg_run_distance: dict[tuple[int, ...], tuple[_Sum, _Sum]]
+    borders: dict[tuple[int, int, int, int], BorderProvenance]
+
+
+MEMO_ENTRIES = 4096
+"""Entries per memo of :class:`_Cells` (a leg's links → its run and distance sums, ~0.5 kB each; a border step →
+its provenance): the realistic China → Europe mix has ~350 distinct legs and ~150 distinct border steps."""
 
 
 def _cells(network: Network, compiled: CompiledNetwork) -> _Cells:
@@ -170,31 +180,39 @@ def _cells(network: Network, compiled: CompiledNetwork) -> _Cells:
 
 
 def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
+    # Equal cells are one object, so a sum over a leg's links (most on one service, citing the same keys) adds the
+    # keys of a repeated cell once (_sum compares cells by identity).
+    interned: dict[Cell, Cell] = {}
+
+    def cell(*cells: tuple[str, ...]) -> Cell:
+        resolved = cell_of(*cells)
+        return interned.setdefault(resolved, resolved)
+
     def node_cells(node_id: str) -> _NodeCells:
         p = network.nodes[node_id].provenance
-        return _NodeCells(*(cell_of(p.keys_for(c)) for c in _NodeCells._fields))
+        return _NodeCells(*(cell(p.keys_for(c)) for c in _NodeCells._fields))
 
     def fee(p: Provenance, column: str, value: float | None) -> Cell | None:
-        return None if value is None else cell_of(p.keys_for(column))
+        return None if value is None else cell(p.keys_for(column))
 
     def link_cells(index: int) -> _LinkCells:
         link = network.links[compiled.link_ids[index]]
         lp = link.provenance
         start, end = network.nodes[link.from_id], network.nodes[link.to_id]
-        per_teu, per_truck, per_kg = (cell_of(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
+        per_teu, per_truck, per_kg = (cell(lp.keys_for(c)) for c in ("usd_per_teu", "usd_per_truck", "usd_per_kg"))
         product = compiled.link_through[index] if compiled.link_through else -1
         if product >= 0:  # a through product's link: its freight is a share of the published through rate
             tp = network.through_tariffs[product].provenance
-            per_teu = cell_of(tp.keys_for("usd_20ft"), tp.keys_for("usd_40ft"))
-        truck_container = cell_of(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
+            per_teu = cell(tp.keys_for("usd_20ft"), tp.keys_for("usd_40ft"))
+        truck_container = cell(lp.keys_for("usd_per_truck"), lp.keys_for("teu_per_truck"))
         distance = lp.keys_for("distance_km")
         factor = network.emission_factors[link.emission_class].provenance.keys_for("g_co2e_per_tkm_wtw")
         return _LinkCells(
             freight_container=truck_container if link.usd_per_truck is not None else per_teu,
             freight_loose=per_kg if link.usd_per_kg is not None else per_truck if link.usd_per_truck else per_teu,
-            run=cell_of(lp.keys_for("run_h")),
-            distance=cell_of(distance),
-            co2e=cell_of(factor, distance),
+            run=cell(lp.keys_for("run_h")),
+            distance=cell(distance),
+            co2e=cell(factor, distance),
             crosses=start.country != end.country,
             exit_dwell=fee(start.provenance, "border_exit_h", start.border_exit_h),
             entry_dwell=fee(end.provenance, "border_entry_h", end.border_entry_h),
@@ -211,9 +229,11 @@ def _resolve_cells(network: Network, compiled: CompiledNetwork) -> _Cells:
         LazyRows(len(compiled.link_ids), link_cells),
         LazyRows(len(compiled.node_ids), lambda node: node_cells(compiled.node_ids[node])),
         tuple(
-            cell_of(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
+            cell(s.provenance.keys_for(timetable[s.kind])) if s is not None and s.kind in timetable else None
             for s in services
         ),
+        {},
+        {},
     )
 
 
@@ -228,6 +248,7 @@ class _Sum(NamedTuple):
 
 
 _NOTHING = _Sum(0, 0, False, ())
+_new_sum = tuple.__new__  # a _Sum from a tuple, without the named tuple's keyword handling (hot path)
 
 Parts = list[tuple[int, Cell]]  # the parts of one figure as (amount, cell), in the order they were charged
 
@@ -240,15 +261,24 @@ def _sum(parts: Parts) -> _Sum:
     total = sourced = 0
     estimate = False
     keys: dict[str, None] = {}
+    last = None
     for amount, cell in parts:
         total += amount
         if cell.sourced:
             sourced += amount
         else:
             estimate = True
-        for key in cell.keys:
-            keys[key] = None
-    return _Sum(total, sourced, estimate, tuple(keys))
+        if cell is not last:  # the same cell again adds no key (cells are interned: _resolve_cells)
+            last = cell
+            for key in cell.keys:
+                keys[key] = None
+    return _new_sum(_Sum, (total, sourced, estimate, tuple(keys)))
+
+
+def _one(amount: int, cell: Cell) -> _Sum:
+    """``_sum([(amount, cell)])`` (a cell's keys are distinct already: :func:`cell_of`)."""
+    sourced = cell.sourced
+    return _new_sum(_Sum, (amount, amount if sourced else 0, not sourced, cell.keys))
 
 
 def _merged(*sums: _Sum) -> _Sum:
@@ -256,17 +286,20 @@ def _merged(*sums: _Sum) -> _Sum:
     total = sourced = 0
     estimate = False
     keys: dict[str, None] = {}
+    last: tuple[str, ...] | None = None
     for part in sums:
         if part is _NOTHING:
             continue
         total += part.total
         sourced += part.sourced
         estimate = estimate or part.estimate
-        for key in part.keys:
-            keys[key] = None
+        if part.keys is not last:
+            last = part.keys
+            for key in part.keys:
+                keys[key] = None
     if not (total or estimate or keys):
         return _NOTHING
-    return _Sum(total, sourced, estimate, tuple(keys))
+    return _new_sum(_Sum, (total, sourced, estimate, tuple(keys)))
 
 
 _new_figure = tuple.__new__  # FigureProvenance from a tuple, without the named tuple's keyword handling
@@ -365,49 +398,56 @@ def border_provenance(
 ) -> tuple[BorderProvenance, ...]:
     """The provenance of each border crossing, given the steps that crossed, in order."""
     cells = _cells(network, compiled)
+    memo = cells.borders
     borders = []
     for step in border_steps:
-        exit_dwell, entry_dwell, fee = parts = _no_parts()
-        _add_border(cells.links[step.link], step, exit_dwell, entry_dwell, fee)
-        borders.append(BorderProvenance(*(_figure(_sum(p)) for p in parts)))
+        # All a crossing's provenance reads of its step; the same crossing recurs in answer after answer.
+        key = (step.link, step.border_exit_min, step.border_entry_min, step.border_cents)
+        border = memo.get(key)
+        if border is None:
+            exit_dwell, entry_dwell, fee = parts = _no_parts()
+            _add_border(cells.links[step.link], step, exit_dwell, entry_dwell, fee)
+            border = BorderProvenance(*(_figure(_sum(p)) for p in parts))
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            memo[key] = border
+        borders.append(border)
     return tuple(borders)
 
 
 def _leg_sums(cells: _Cells, compiled: CompiledNetwork, priced: PricedCells, steps: Sequence[Step]) -> _LegSums:
     first = steps[0]
     boarding = cells.nodes[compiled.link_from[first.link]]
-    handling_time = _sum([(first.handling_min, boarding.handling_h)]) if first.transfer else _NOTHING
+    handling_time = _one(first.handling_min, boarding.handling_h) if first.transfer else _NOTHING
     handling = _NOTHING
     if first.lift:
         cost_cell = boarding.handling_usd_per_kg if first.loose_after else boarding.handling_usd_per_teu
-        handling = _sum([(first.handling_cents, cost_cell)])
+        handling = _one(first.handling_cents, cost_cell)
     decons_time = decons = _NOTHING
     if first.deconsolidation_min or first.deconsolidation_cents:
-        decons_time = _sum([(first.deconsolidation_min, boarding.deconsolidation_h)])
-        decons = _sum([(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)])
+        decons_time = _one(first.deconsolidation_min, boarding.deconsolidation_h)
+        decons = _one(first.deconsolidation_cents, boarding.deconsolidation_usd_per_teu)
     timetable = cells.timetables[(compiled.link_timetable or compiled.link_service)[first.link]]
     # A continuous service departs when the cargo is ready: no wait to source.
-    wait = _NOTHING if timetable is None else _sum([(first.wait_min, timetable)])
+    wait = _NOTHING if timetable is None else _one(first.wait_min, timetable)
     freight: Parts = []
     surcharge: Parts = []
-    run: Parts = []
-    distance: Parts = []
     co2e: Parts = []
     exit_dwell, entry_dwell, border = _no_parts()
-    run_min, distance_km, links = compiled.link_run_min, compiled.link_distance_km, cells.links
+    links = cells.links
+    dated = priced.dated
     for step in steps:
         index = step.link
         link = links[index]
         fare = link.freight_loose if step.loose_after else link.freight_container
-        dated = priced.dated(index)
-        freight.append((step.freight_cents - step.surcharge_cents, fare if dated is None else both_cells(dated, fare)))
+        point = dated(index)
+        freight.append((step.freight_cents - step.surcharge_cents, fare if point is None else both_cells(point, fare)))
         if step.surcharge_cents:
             surcharge += priced.surcharges(step)
-        run.append((run_min[index], link.run))
-        distance.append((round(distance_km[index] * 1000), link.distance))
         co2e.append((step.co2e_g, link.co2e))
         if link.crosses:
             _add_border(link, step, exit_dwell, entry_dwell, border)
+    run, distance = _run_distance(cells, compiled, tuple([step.link for step in steps]))
     return _LegSums(
         freight=_sum(freight),
         handling=handling,
@@ -416,13 +456,28 @@ def _leg_sums(cells: _Cells, compiled: CompiledNetwork, priced: PricedCells, ste
         handling_time=handling_time,
         decons_time=decons_time,
         wait=wait,
-        run=_sum(run),
+        run=run,
         exit_dwell=_sum(exit_dwell),
         entry_dwell=_sum(entry_dwell),
-        distance=_sum(distance),
+        distance=distance,
         co2e=_sum(co2e),
         surcharge=_sum(surcharge),
     )
+
+
+def _run_distance(cells: _Cells, compiled: CompiledNetwork, links: tuple[int, ...]) -> tuple[_Sum, _Sum]:
+    """The run minutes and the distance (metres) of a leg's links, summed: they depend on the links alone."""
+    memo = cells.leg_run_distance
+    sums = memo.get(links)
+    if sums is None:
+        run_min, distance_km, rows = compiled.link_run_min, compiled.link_distance_km, cells.links
+        run = _sum([(run_min[index], rows[index].run) for index in links])
+        distance = _sum([(round(distance_km[index] * 1000), rows[index].distance) for index in links])
+        sums = (run, distance)
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[links] = sums
+    return sums
 
 
 def _no_parts() -> tuple[Parts, Parts, Parts]:

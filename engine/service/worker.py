@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import mmap
 import os
@@ -47,6 +48,12 @@ def init_worker(networks: Network | ServedNetworks, cancel_flags: Any) -> None:
     # The compiled search, loaded before the worker reports ready: its ~100 MB of machine code then counts in the
     # worker's baseline, not against the memory bound of its first job.
     warm_up_kernel()
+    # The network and its compiled arrays live as long as the worker: out of the collector's sight, a full
+    # collection (about one per pass of the realistic mix) scans the ~50k objects made since instead of ~210k, a
+    # pause every request queued on the worker waits for (measured ~5x shorter: 70-110 ms instead of 500-750 ms
+    # wall time on a busy 2-core machine). Only cyclic garbage among the frozen objects would be kept, and they are
+    # the worker's working set.
+    gc.freeze()
 
 
 def _die_with_parent(parent_pid: int) -> None:
