@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +34,7 @@ from engine.service.convert.common import (
 )
 from engine.service.convert.study_text import inline_edits, study_from_text
 from engine.studies.corridor import Corridor
-from engine.studies.frame import Row, rows_frame
+from engine.studies.frame import Row
 from engine.studies.run import StudyNetworks, resolve_ods
 from engine.studies.spec import MAX_READY_TIMES, Study, StudyOD, StudyScenario
 
@@ -268,17 +268,6 @@ def ipc_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.write_ipc_stream(buffer, compression="uncompressed")
     return buffer.getvalue()
-
-
-def rows_response(rows: Sequence[Row], frame_format: study_pb2.FrameFormat.ValueType) -> study_pb2.RunStudyResponse:
-    """The rows of one chunk as a RunStudyResponse (progress fields left for the server to fill in)."""
-    response = study_pb2.RunStudyResponse()
-    if frame_format == study_pb2.FRAME_FORMAT_ARROW_IPC:
-        response.frame.name = "routes"
-        response.frame.arrow_ipc = ipc_bytes(rows_frame(rows))
-    else:
-        response.rows.extend(study_row(row) for row in rows)
-    return response
 
 
 def _optional_double(message: Any, field: str, value: Any) -> None:
