@@ -29,6 +29,7 @@ import hashlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -57,6 +58,11 @@ load it at start) and, before that, for networks with at least this many links, 
 kernel's start-up (~1-2 s to import numba and load the compiled kernel from its on-disk cache)."""
 START_LABELS = {True: 4096, False: 1024}
 """Label capacity a Pareto / lexicographic search starts with (doubled as needed)."""
+START_HINT_MAX = 1 << 20
+"""The most labels a search is started with because the last searches on the same network needed them. Doubling
+from :data:`START_LABELS` copies every label again at each step (on the 1k-node network ~7 doublings to ~500k
+labels, ~10 % of the search), and queries on one network need similar room; a start of ``n`` labels touches 16n
+bytes at once (its hash table; the rest is allocated untouched), 16 MB at this bound."""
 SLICE_S = 0.01
 """Kernel time between two polls of ``should_stop``, in seconds. A slice is counted in settled labels, and a label's
 cost ranges from well under a microsecond to milliseconds (a state whose bag holds thousands of labels), so each
@@ -67,6 +73,9 @@ FIRST_SLICE = 64
 
 _compiled: dict[str, Any] = {}
 _loading = threading.Lock()
+_start_hints: weakref.WeakKeyDictionary[NetworkTables, dict[bool, int]] = weakref.WeakKeyDictionary()
+"""Per network (its tables) and search kind: the label capacity recent searches ended with, halved by each search
+that needed less (so one large search does not oversize every later one)."""
 
 
 def kernel_wanted(n_links: int) -> bool:
@@ -195,7 +204,13 @@ def kernel_search(
     )
     network, query = _tuples(net, prices, shipment, np.asarray(ctx.via, dtype=np.int64), _bound_levels(bounds.levels))
     query = (*query, np.asarray(order, dtype=np.int64), resources, limits)
-    return _drive(fns, network, query, params, scales, net.max_out_degree, pareto, should_stop)
+    hints = _start_hints.setdefault(net, {})
+    start = min(max(START_LABELS[pareto], hints.get(pareto, 0)), START_HINT_MAX)
+    routes, created, settled, capacity = _drive(
+        fns, network, query, params, scales, net.max_out_degree, should_stop, start
+    )
+    hints[pareto] = max(capacity if capacity > START_LABELS[pareto] else 0, hints.get(pareto, 0) // 2)
+    return routes, created, settled
 
 
 def _drive(
@@ -205,11 +220,12 @@ def _drive(
     params: np.ndarray,
     scales: np.ndarray,
     max_out_degree: int,
-    pareto: bool,
     should_stop: Callable[[], str | None] | None,
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int]:
-    """Run the kernel in slices, growing its storage and polling ``should_stop`` between them."""
-    state = fns["new_state"](START_LABELS[pareto], max_out_degree, 64)
+    start_labels: int,
+) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int, int]:
+    """Run the kernel in slices, growing its storage and polling ``should_stop`` between them. Returns the routes,
+    the labels created and settled, and the label capacity it ended with."""
+    state = fns["new_state"](start_labels, max_out_degree, 64)
     budget = FIRST_SLICE if should_stop is not None else -1
     while True:
         started = time.perf_counter()
@@ -223,7 +239,7 @@ def _drive(
             reason = should_stop()
             if reason:
                 raise SearchInterrupted(reason)
-    return _routes(fns, state), int(state[9][CREATED]), int(state[9][SETTLED])
+    return _routes(fns, state), int(state[9][CREATED]), int(state[9][SETTLED]), int(state[0].shape[0])
 
 
 def next_slice(budget: int, took_s: float) -> int:
@@ -311,7 +327,16 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
     for pareto in (True, False):
         query_all = (*query, np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.bool_), np.full(4, float(INF)))
         params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1], dtype=np.int64)
-        _drive(fns, network, query_all, params, np.zeros(8, dtype=np.float64), 0, pareto, lambda: None)
+        _drive(
+            fns,
+            network,
+            query_all,
+            params,
+            np.zeros(8, dtype=np.float64),
+            0,
+            lambda: None,
+            START_LABELS[pareto],
+        )
 
 
 _level_arrays: IdentityMemo[np.ndarray] = IdentityMemo(256)

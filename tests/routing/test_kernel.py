@@ -153,6 +153,7 @@ def _realistic(network: Network) -> list[RouteQuery]:
 def test_kernel_equals_python_search_on_the_shipped_network(shipped: Network, monkeypatch: pytest.MonkeyPatch) -> None:
     # Start small so that the searches also grow their storage (and poll in slices) on the way.
     monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
+    monkeypatch.setattr(kernel_module, "START_HINT_MAX", 256)  # no larger start learnt from earlier searches
     monkeypatch.setattr(kernel_module, "SLICE_S", 1e-5)  # slices of a few labels: resumed at almost every one
     monkeypatch.setattr(kernel_module, "FIRST_SLICE", 16)
     compared = 0
