@@ -129,6 +129,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     # The state's arrays are read out of the tuple once per call: each read costs a reference-count pair.
     heap_keys, heap_seq, heap_label, hash_keys, hash_bags = state[3], state[4], state[5], state[6], state[7]
     front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:16]
+    front = (front_cost, front_co2e, front_len, pending, overflow, counters, threshold)  # routes found
     capacity = labels.shape[0]
     front_capacity = front_cost.shape[1]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
@@ -196,25 +197,11 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     break
             p0, p1, p2, p3 = optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
             if use_front:
-                front_advance(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, p0)
+                front_advance(front, p0)
             if relaxed:  # ε-dominance (search._relaxation)
                 p0, p1, p2, p3 = ready + factor * (p0 - ready), factor * p1, factor * p2, factor * p3
             if use_front:
-                if front_dominates(
-                    labels,
-                    bags,
-                    front_cost,
-                    front_co2e,
-                    front_len,
-                    pending,
-                    overflow,
-                    counters,
-                    threshold,
-                    p0,
-                    p1,
-                    p2,
-                    p3,
-                ):
+                if front_dominates(labels, bags, front, p0, p1, p2, p3):
                     continue
             elif any_dominates(labels, bags, 0, p0, p1, p2, p3, pareto, rule):
                 continue
@@ -334,21 +321,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 if relaxed:
                     t0, t1, t2, t3 = ready + factor * (o0 - ready), factor * o1, factor * o2, factor * o3
                 if use_front:
-                    if front_dominates(
-                        labels,
-                        bags,
-                        front_cost,
-                        front_co2e,
-                        front_len,
-                        pending,
-                        overflow,
-                        counters,
-                        threshold,
-                        t0,
-                        t1,
-                        t2,
-                        t3,
-                    ):
+                    if front_dominates(labels, bags, front, t0, t1, t2, t3):
                         continue
                 elif any_dominates(labels, bags, 0, t0, t1, t2, t3, pareto, rule):
                     continue
@@ -412,7 +385,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             bags[bag, BAG_HEAD] = child
             if bag == 0:
                 if use_front:
-                    front_add(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, f0, f1, f2, f3)
+                    front_add(front, f0, f1, f2, f3)
                 if not pareto:  # best_key: the smallest found vector in the order
                     best_found(labels, bags, order, best)
                 continue

@@ -175,8 +175,8 @@ def _insert_step(front_cost, front_co2e, k, length, cost, grams):
     return length - removed + 1
 
 
-# The front's functions take its arrays one by one, not the state tuple: reading an array out of a tuple (or
-# slicing one) costs an atomic reference-count pair, and these run for every label.
+# The front's functions take its arrays as their own tuple (gathered once per call of ``run``), not the state: the
+# helpers run without reference counting (NO_REFCOUNT), so unpacking it costs nothing.
 
 
 @njit(**NO_REFCOUNT)
@@ -196,8 +196,10 @@ def _activate(front_cost, front_co2e, front_len, overflow, counters, a0, a1, a2,
 
 
 @njit(**NO_REFCOUNT)
-def front_add(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, a0, a1, a2, a3):
-    """front.FoundFront.add: record a route found."""
+def front_add(front, a0, a1, a2, a3):
+    """front.FoundFront.add: record a route found (``front``: the state's arrays of the routes found, as ``run``
+    gathers them)."""
+    front_cost, front_co2e, front_len, pending, overflow, counters, threshold = front
     counters[FOUND_ADDED] += 1
     if a0 <= threshold[0]:
         _activate(front_cost, front_co2e, front_len, overflow, counters, a0, a1, a2, a3)
@@ -222,8 +224,9 @@ def _after(pending, i, a0, a1, a2, a3):
 
 
 @njit(**NO_REFCOUNT)
-def front_advance(front_cost, front_co2e, front_len, pending, overflow, counters, threshold, arrival):
+def front_advance(front, arrival):
     """front.FoundFront.advance: raise the threshold; pending routes that arrive by it become active."""
+    front_cost, front_co2e, front_len, pending, overflow, counters, threshold = front
     if arrival <= threshold[0]:
         return
     threshold[0] = arrival
@@ -250,10 +253,9 @@ def front_advance(front_cost, front_co2e, front_len, pending, overflow, counters
 
 
 @njit(**NO_REFCOUNT)
-def front_dominates(
-    labels, bags, front_cost, front_co2e, front_len, pending, overflow, counters, threshold, o0, o1, o2, o3
-):
+def front_dominates(labels, bags, front, o0, o1, o2, o3):
     """front.FoundFront.dominates: whether a route found is ≤ the completion on all four criteria."""
+    front_cost, front_co2e, front_len, pending, overflow, counters, threshold = front
     if o0 < threshold[0]:  # not asked by the search (completions arrive no earlier than the threshold): scan
         label = bags[0, BAG_HEAD]
         while label >= 0:
