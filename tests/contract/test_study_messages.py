@@ -18,8 +18,7 @@ from datetime import datetime
 import grpc
 import polars as pl
 import pytest
-from corridor.v1 import study_pb2, study_pb2_grpc, types_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
+from corridor.v1 import study_pb2, study_pb2_grpc
 
 from engine.network import Network
 from engine.service.convert.study_run import CORRIDOR_TO_PROTO, MODE_BY_NAME
@@ -28,6 +27,7 @@ from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES
 from engine.studies import Study, comparison_frame, corridor_shares, parse_study, run_study
 from engine.studies.frame import SCHEMA
 from tests.contract.conftest import ServerProcess
+from tests.contract.test_study_service import study_request
 from tests.studies.conftest import STUDIES
 
 SORT = ["scenario", "origin", "destination", "ready", "route_rank"]
@@ -48,21 +48,9 @@ def weekly_study(weeks: int, scenarios: str = "") -> Study:
 
 
 def request_of(study: Study, frame_format: study_pb2.FrameFormat.ValueType) -> study_pb2.RunStudyRequest:
-    """``study`` as structured request fields (the default client is what is under test, not the text path)."""
-    return study_pb2.RunStudyRequest(
-        od_pairs=[study_pb2.StudyOdPair(origin=od.origin, destination=od.destination) for od in study.od_pairs],
-        ready_times=[Timestamp(seconds=int(t.timestamp())) for t in study.ready_times],
-        scenarios=[
-            study_pb2.StudyScenario(name=s.name, edits_yaml=s.file.read_text(encoding="utf-8"))
-            for s in study.scenarios
-            if s.file is not None
-        ],
-        objective=types_pb2.OBJECTIVE_PARETO,
-        max_routes=study.max_routes,
-        shipment=types_pb2.Shipment(teu=2, gross_weight_kg=20_000),
-        format=frame_format,
-        request_id="weekly-" + "x" * 120,  # the longest id the server echoes: the progress fields at their largest
-    )
+    """``study`` as structured request fields (the default client is what is under test, not the text path), with
+    the longest request id the server echoes: the progress fields at their largest."""
+    return study_request(study, frame_format, "weekly-" + "x" * 120)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from engine.network import Network
-from engine.studies import comparison_frame, corridor_shares, parse_study, run_study
+from engine.studies import Study, comparison_frame, corridor_shares, parse_study, run_study
 from engine.studies.frame import SCHEMA
 from tests.contract.conftest import ServerProcess
 from tests.studies.conftest import SMALL_STUDY, STUDIES
@@ -28,11 +28,10 @@ def stamp(moment: datetime) -> Timestamp:
     return value
 
 
-def small_request(
-    frame_format: study_pb2.FrameFormat.ValueType = study_pb2.FRAME_FORMAT_ARROW_IPC,
+def study_request(
+    study: Study, frame_format: study_pb2.FrameFormat.ValueType, request_id: str
 ) -> study_pb2.RunStudyRequest:
-    """The small study of tests/studies as a request, its scenario files inline."""
-    study = parse_study(SMALL_STUDY, "small.yaml", base_dir=STUDIES)
+    """``study`` as structured request fields (PARETO, 2 TEU), its scenario files inline."""
     return study_pb2.RunStudyRequest(
         od_pairs=[study_pb2.StudyOdPair(origin=od.origin, destination=od.destination) for od in study.od_pairs],
         ready_times=[stamp(t) for t in study.ready_times],
@@ -45,8 +44,15 @@ def small_request(
         max_routes=study.max_routes,
         shipment=types_pb2.Shipment(teu=2, gross_weight_kg=20_000),
         format=frame_format,
-        request_id="small-study",
+        request_id=request_id,
     )
+
+
+def small_request(
+    frame_format: study_pb2.FrameFormat.ValueType = study_pb2.FRAME_FORMAT_ARROW_IPC,
+) -> study_pb2.RunStudyRequest:
+    """The small study of tests/studies as a request, its scenario files inline."""
+    return study_request(parse_study(SMALL_STUDY, "small.yaml", base_dir=STUDIES), frame_format, "small-study")
 
 
 @pytest.fixture(scope="module")
