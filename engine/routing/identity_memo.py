@@ -8,10 +8,15 @@ cleared when it reaches ``limit`` entries (sources evicted from the view cache t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+SMALL_NETWORK_LINKS = 5_000
+"""Networks up to this many links (the shipped network has ~800) keep derivations of recent queries in memos of a
+few hundred entries (tens of KB each); larger networks rebuild them per query, where they cost little beside the
+search and where memory is what binds (an entry would keep megabytes alive at 100k nodes)."""
 
 
 class IdentityMemo(Generic[T]):
@@ -19,11 +24,12 @@ class IdentityMemo(Generic[T]):
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
-        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], T]] = {}
+        self._entries: dict[tuple[Hashable, ...], tuple[tuple[object, ...], T]] = {}
 
-    def get(self, sources: Sequence[object], build: Callable[[], T]) -> T:
-        """The value derived from ``sources`` (the very same objects), built on first use."""
-        key = tuple(id(source) for source in sources)
+    def get(self, sources: Sequence[object], build: Callable[[], T], values: tuple[Hashable, ...] = ()) -> T:
+        """The value derived from ``sources`` (the very same objects) and ``values`` (compared by equality: the
+        scalars it also depends on), built on first use."""
+        key = (*(id(source) for source in sources), *values)
         hit = self._entries.get(key)
         if hit is None or any(a is not b for a, b in zip(hit[0], sources, strict=True)):
             if len(self._entries) >= self._limit:
