@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from engine.network.model import LoadUnit, Mode, Network
 from engine.network.views import LazyRows
@@ -23,7 +23,7 @@ from engine.routing.query import RouteQuery
 from engine.routing.reliability import ArrivalBand, arrival_band
 from engine.routing.result import BorderCrossing, Co2eFactor, CostBreakdown, Hop, Leg, Route, Transfer
 from engine.routing.through import compile_routing
-from engine.routing.timetable import EPOCH, from_minutes, to_minutes
+from engine.routing.timetable import from_minutes, to_minutes
 
 _new_tuple = tuple.__new__  # a named tuple built from a tuple, without its keyword handling (hot loop)
 
@@ -125,19 +125,21 @@ def answer_route(
     if pricing is None:
         pricing = query_pricing(compiled, query)
     facts = _link_facts(network, compiled)
-    step_facts = [facts[step.link] for step in steps]
+    links = [step.link for step in steps]
+    step_facts = [facts[link] for link in links]
 
     # Split the steps into legs: a new leg starts wherever the service changes.
     groups: list[list[Step]] = []
     previous_service: tuple[int, int] = (-1, -1)
     link_service, link_timetable = compiled.link_service, compiled.link_timetable
-    for item in steps:
+    for item, link in zip(steps, links, strict=True):
         # A through product is one booking over several vehicles: a leg per vehicle, each marked with the product.
-        service = (link_service[item.link], link_timetable[item.link])
+        service = (link_service[link], link_timetable[link])
         if service != previous_service:
-            groups.append([])
+            group: list[Step] = []
+            groups.append(group)
             previous_service = service
-        groups[-1].append(item)
+        group.append(item)
 
     origin = network.nodes[query.origin]
     crossed = _territories_crossed(origin.territory or origin.country, step_facts)
@@ -208,8 +210,8 @@ def answer_route(
                         fact.link_id,
                         fact.from_id,
                         fact.to_id,
-                        EPOCH + timedelta(minutes=step.depart),
-                        EPOCH + timedelta(minutes=step.arrive),
+                        from_minutes(step.depart),
+                        from_minutes(step.arrive),
                         fact.distance_km,
                         step_freight / 100,
                         step.border_cents / 100,

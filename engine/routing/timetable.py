@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +34,10 @@ def to_minutes(moment: datetime) -> int:
     return math.ceil(seconds / 60 - 1e-9)
 
 
+@lru_cache(maxsize=1 << 16)
 def from_minutes(minutes: int) -> datetime:
-    """Whole minutes since the epoch as a UTC datetime.
+    """Whole minutes since the epoch as a UTC datetime (kept for the last 65,536 minutes asked: a route's answer
+    converts two per hop, and datetimes are immutable).
 
     Examples
     --------
