@@ -48,11 +48,19 @@ FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
 @njit(cache=True)
-def new_state(capacity, max_out_degree, front_capacity):
-    """Empty search state for ``capacity`` labels and ``front_capacity`` routes found (powers of two)."""
+def label_room(capacity, max_out_degree):
+    """The labels a new state for ``capacity`` labels holds: a power of two, at least 256 and room for a few
+    nodes' worth of moves."""
     cap = 256
     while cap < capacity or cap < 4 * (max_out_degree + 2):
         cap *= 2
+    return cap
+
+
+@njit(cache=True)
+def new_state(capacity, max_out_degree, front_capacity):
+    """Empty search state for ``capacity`` labels and ``front_capacity`` routes found (powers of two)."""
+    cap = label_room(capacity, max_out_degree)
     labels = np.empty((cap, LABEL_FIELDS), dtype=np.int64)
     optimistic = np.empty((cap, 4), dtype=np.float64)
     bags = np.empty((cap, 3), dtype=np.int64)
@@ -96,6 +104,19 @@ def new_state(capacity, max_out_degree, front_capacity):
         overflow,
         threshold,
     )
+
+
+@njit(cache=True)
+def reset_state(state):
+    """``state`` emptied for a new search, as :func:`new_state` leaves it (every other array is written before it
+    is read): no labels, bags, routes found or counts, an empty hash table, the same room."""
+    hash_keys, counters, front_len, threshold = state[6], state[9], state[12], state[15]
+    hash_keys[:] = -1
+    shift = counters[HASH_SHIFT]
+    counters[:] = 0
+    counters[HASH_SHIFT] = shift
+    front_len[:] = 0
+    threshold[0] = -np.inf
 
 
 @njit(cache=True)

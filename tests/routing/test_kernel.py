@@ -180,6 +180,34 @@ def test_kernel_equals_python_search_on_the_shipped_network(shipped: Network, mo
     assert len(polls) > 10  # the long searches were polled between slices
 
 
+def test_a_search_state_kept_for_the_next_search_answers_as_a_new_one(
+    shipped: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each search on a thread reuses the last one's state, emptied (kernel._spare_state): the labels, routes found
+    # and hash table a previous (different) search left there must not leak into the next answer.
+    queries = _realistic(shipped)[:24]
+    fns = kernel_module._functions()
+    resets: list[int] = []
+    reset = fns["reset_state"]
+    monkeypatch.setitem(fns, "reset_state", lambda state: (resets.append(1), reset(state))[1])
+
+    def answers(fresh: bool) -> list[tuple[object, ...]]:
+        out = []
+        for query in queries:
+            if fresh:
+                kernel_module._spare.state = None
+            single = query.objective in LEXICOGRAPHIC_ORDERS
+            order = LEXICOGRAPHIC_ORDERS[query.objective] if single else PARETO_ORDER
+            ctx = QueryContext(compile_network(shipped), query)
+            out.append(_summary(search(ctx, order, pareto=not single, kernel=True)))
+        return out
+
+    new = answers(fresh=True)
+    assert not resets
+    assert answers(fresh=False) == new
+    assert len(resets) >= len(queries) // 2  # most searches did reuse the last state
+
+
 def test_slices_are_sized_by_the_time_the_last_one_took() -> None:
     target = kernel_module.SLICE_S
     assert kernel_module.next_slice(1000, target / 10) == 2000  # cheap labels: at most doubled
