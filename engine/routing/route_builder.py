@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from engine.network.model import LoadUnit, Mode, Network
 from engine.network.views import LazyRows
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import Step
-from engine.routing.deferred import Pending, Shared, defer
+from engine.routing.deferred import Pending, Shared, frozen_instance
 from engine.routing.emissions import emissions_report
 from engine.routing.pricing import QueryPricing, leg_pricing, query_pricing
 from engine.routing.provenance import LegProvenance, RouteProvenance, border_provenance, route_provenance
@@ -152,6 +153,9 @@ def answer_route(
     through_cents = 0  # the part of the freight charged by through tariffs
     ready = to_minutes(query.ready)
     arrive_at_node = ready
+    # Provenance and emissions are computed when first read (engine/routing/deferred.py), from what the route
+    # was built from.
+    shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
     for n, group in enumerate(groups):
         first_step = group[0]
         last_step = group[-1]
@@ -159,17 +163,20 @@ def answer_route(
         if n:
             before = link_timetable[groups[n - 1][-1].link]
             transfers.append(
-                Transfer(
-                    node_id=first.from_id,
-                    arrive=from_minutes(arrive_at_node),
-                    from_service=compiled.service_ids[before],
-                    to_service=first.service_id,
-                    handling_h=round(first_step.handling_min / 60, 2),
-                    handling_usd=_usd(first_step.handling_cents),
-                    lift=first_step.lift,
-                    gauge_break=_gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),
-                    deconsolidation=first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,
-                    deconsolidation_usd=_usd(first_step.deconsolidation_cents),
+                _new_tuple(
+                    Transfer,
+                    (
+                        first.from_id,  # node_id
+                        from_minutes(arrive_at_node),  # arrive
+                        compiled.service_ids[before],  # from_service
+                        first.service_id,  # to_service
+                        _hours(first_step.handling_min),  # handling_h
+                        _usd(first_step.handling_cents),  # handling_usd
+                        first_step.lift,  # lift
+                        _gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),  # gauge_break
+                        first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,  # deconsolidation
+                        _usd(first_step.deconsolidation_cents),  # deconsolidation_usd
+                    ),
                 )
             )
         hops = []
@@ -197,8 +204,8 @@ def answer_route(
                             fact.to_id,
                             left,
                             entered,
-                            round(step.border_exit_min / 60, 2),
-                            round(step.border_entry_min / 60, 2),
+                            _hours(step.border_exit_min),
+                            _hours(step.border_entry_min),
                             step.border_cents / 100,
                         ),
                     )
@@ -229,32 +236,36 @@ def answer_route(
         product = compiled.link_through[first_step.link]
         through_cents += freight if product >= 0 else 0
         legs.append(
-            Leg(
-                from_id=first.from_id,
-                to_id=step_facts[step_index - 1].to_id,
-                mode=first.mode,
-                operator=first.operator,
-                service_id=first.service_id,
-                load_unit=first.load_unit,
-                gauge_mm=first.gauge_mm,
-                depart=hops[0].depart,
-                arrive=hops[-1].arrive,
-                wait_h=round(first_step.wait_min / 60, 2),
-                distance_km=round(distance, 1),
-                cost=CostBreakdown(
-                    _usd(freight),
-                    _usd(first_step.handling_cents),
-                    _usd(border),
-                    _usd(first_step.deconsolidation_cents),
-                    _usd(surcharge),
-                    _usd(freight) if product >= 0 else 0.0,
+            frozen_instance(
+                Leg,
+                (
+                    first.from_id,  # from_id
+                    step_facts[step_index - 1].to_id,  # to_id
+                    first.mode,  # mode
+                    first.operator,  # operator
+                    first.service_id,  # service_id
+                    first.load_unit,  # load_unit
+                    first.gauge_mm,  # gauge_mm
+                    hops[0].depart,  # depart
+                    hops[-1].arrive,  # arrive
+                    _hours(first_step.wait_min),  # wait_h
+                    _tenths(distance),  # distance_km
+                    CostBreakdown(  # cost
+                        _usd(freight),
+                        _usd(first_step.handling_cents),
+                        _usd(border),
+                        _usd(first_step.deconsolidation_cents),
+                        _usd(surcharge),
+                        _usd(freight) if product >= 0 else 0.0,
+                    ),
+                    co2e / 1000,  # co2e_kg
+                    tuple(hops),  # hops
+                    ttw / 1000,  # co2e_ttw_kg
+                    Pending(shared, n),  # provenance, computed on first read
+                    applied,  # surcharges
+                    dated,  # dated_price
+                    compiled.through_ids[product] if product >= 0 else None,  # through_tariff
                 ),
-                co2e_kg=co2e / 1000,
-                hops=tuple(hops),
-                co2e_ttw_kg=ttw / 1000,
-                surcharges=applied,
-                dated_price=dated,
-                through_tariff=compiled.through_ids[product] if product >= 0 else None,
             )
         )
         arrive_at_node = last_step.arrive
@@ -268,39 +279,37 @@ def answer_route(
     for fact in step_facts:
         geometry += fact.inner_lat_lon
         geometry.append(fact.to_lat_lon)
-    route = Route(
-        legs=tuple(legs),
-        transfers=tuple(transfers),
-        border_crossings=tuple(borders),
-        countries=tuple(dict.fromkeys(countries)),
-        ready=from_minutes(ready),
-        depart=legs[0].depart,
-        arrive=from_minutes(arrive),
-        cost=CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),
-        co2e_kg=co2e_g / 1000,
-        distance_km=round(sum(leg.distance_km for leg in legs), 1),
-        geometry=tuple(geometry),
-        best_for=best_for,
-        criteria=(arrive, cost_cents, transfer_count, co2e_g),
-        arrival_p10=None if band is None else band.p10,
-        arrival_p50=None if band is None else band.p50,
-        arrival_p90=None if band is None else band.p90,
-        on_time_probability=None if band is None else band.on_time_probability,
-    )
-    # Provenance and emissions are computed when first read (engine/routing/deferred.py), from what the route
-    # was built from.
-    shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
-    for n, leg in enumerate(legs):
-        defer(leg, "provenance", Pending(shared, n))
-    defer(route, "provenance", Pending(shared, len(legs)))
     shipment, taken = query.shipment, tuple(steps)  # a copy: the caller's list may change after we return
     report = Shared(lambda: (emissions_report(network, compiled, shipment.container_count, shipment.tonnes, taken),))
-    defer(route, "emissions", Pending(report, 0))
-    if band is None and replay_band:
+    band_fields: tuple[object, ...]
+    if band is not None:
+        band_fields = _band_fields(band)
+    elif replay_band:
         replayed = Shared(lambda: _band_fields(arrival_band(network, query, taken)))
-        for n, name in enumerate(("arrival_p10", "arrival_p50", "arrival_p90", "on_time_probability")):
-            defer(route, name, Pending(replayed, n))
-    return route
+        band_fields = tuple(Pending(replayed, n) for n in range(4))
+    else:
+        band_fields = (None, None, None, None)
+    return frozen_instance(
+        Route,
+        (
+            tuple(legs),  # legs
+            tuple(transfers),  # transfers
+            tuple(borders),  # border_crossings
+            tuple(dict.fromkeys(countries)),  # countries
+            from_minutes(ready),  # ready
+            legs[0].depart,  # depart
+            from_minutes(arrive),  # arrive
+            CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),  # cost
+            co2e_g / 1000,  # co2e_kg
+            _tenths(sum(leg.distance_km for leg in legs)),  # distance_km
+            tuple(geometry),  # geometry
+            best_for,  # best_for
+            (arrive, cost_cents, transfer_count, co2e_g),  # criteria
+            Pending(report, 0),  # emissions, computed on first read
+            Pending(shared, len(legs)),  # provenance, computed on first read
+            *band_fields,  # arrival_p10, arrival_p50, arrival_p90, on_time_probability
+        ),
+    )
 
 
 def _band_fields(band: ArrivalBand) -> tuple[datetime, datetime, datetime, float | None]:
@@ -317,6 +326,19 @@ def _provenance(
     """The provenance of each leg, then of the route (:mod:`engine.routing.provenance`)."""
     legs, route = route_provenance(network, compiled, groups, pricing)
     return (*legs, route._replace(border_crossings=border_provenance(network, compiled, border_steps)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _hours(minutes: int) -> float:
+    """Minutes as hours rounded to 2 decimals (kept: ``round`` with digits costs ~0.7 µs, a route asks ~15 times,
+    mostly for the same handling and border dwells)."""
+    return round(minutes / 60, 2)
+
+
+@lru_cache(maxsize=1 << 12)
+def _tenths(km: float) -> float:
+    """``km`` rounded to 0.1 (kept, as :func:`_hours`: the same legs recur across queries)."""
+    return round(km, 1)
 
 
 def _usd(cents: int) -> float:

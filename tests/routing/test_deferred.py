@@ -10,10 +10,12 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from engine.network import Network
 from engine.routing import Constraints, Leg, Route, RouteQuery, Shipment, find_routes
 from engine.routing.costing import QueryContext, Step
-from engine.routing.deferred import Deferred, Pending, Shared, defer, resolved_state
+from engine.routing.deferred import Deferred, Pending, Shared, defer, frozen_instance, resolved_state
 from engine.routing.emissions import emissions_report
 from engine.routing.model import build_route
 from engine.routing.pricing import query_pricing
@@ -150,3 +152,27 @@ def test_a_deferred_field_is_a_plain_dataclass_field_defaulting_to_none() -> Non
         field = {f.name: f for f in dataclasses.fields(cls)}["provenance"]
         assert field.default is None
         assert "Provenance | None" in str(field.type)
+
+
+def test_answers_built_without_init_equal_those_built_with_it(shipped_network: Network) -> None:
+    # route_builder makes legs and routes with deferred.frozen_instance (a frozen dataclass's __init__ is slow):
+    # each must be the instance __init__ makes from the same values, down to where each field is stored.
+    for route in _routes(shipped_network):
+        for made in (*route.legs, route):
+            values = {field.name: getattr(made, field.name) for field in dataclasses.fields(made)}
+            rebuilt = type(made)(**values)
+            assert rebuilt == made
+            assert hash(rebuilt) == hash(made)
+            assert vars(rebuilt).keys() == vars(made).keys()
+
+
+def test_frozen_instance_refuses_classes_it_cannot_build() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Checked:
+        value: int
+
+        def __post_init__(self) -> None:
+            assert self.value >= 0
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        frozen_instance(Checked, (1,))
