@@ -11,10 +11,13 @@ answer bytes. ``tests/routing/test_kernel.py`` checks that on random networks an
 
 Storage (all numpy, grown by doubling between two settled labels):
 
-- labels: rows of ``LABEL_FIELDS`` integers (criteria vector, state, parent, link, U-turn block, alive, next label
-  in the same bag) and their optimistic completions (float64);
-- bags: a linked list of labels per state (``(node, service, loose, via)``, or with a U-turn block), the state's
-  bags with a block chained from its free bag; bag 0 holds the routes found;
+- labels: rows of ``LABEL_FIELDS`` integers (criteria vector, state, parent, link, U-turn block, alive) and their
+  optimistic completions (float64);
+- bags: one per state (``(node, service, loose, via)``, or with a U-turn block), the state's bags with a block
+  chained from its free bag; bag 0 holds the routes found. A bag's labels are a contiguous run of the pool (their
+  vectors and rows), so the dominance scans read memory in order: as a linked list of label rows, each label scanned
+  was a cache miss, over a third of the search's time on the 1k-node network. A full bag moves to the end of the
+  pool with twice the room; what it leaves behind is reclaimed when the state grows;
 - an open-addressing hash table (linear probing, Fibonacci hashing) from the state's key to its bag;
 - a binary heap of (completion in order, creation number, label).
 
@@ -262,7 +265,7 @@ def _spare_state(fns: dict[str, Any], start_labels: int, max_out_degree: int) ->
     if spare is not None and spare[0].shape[0] == fns["label_room"](start_labels, max_out_degree):
         fns["reset_state"](spare)
         return spare  # type: ignore[no-any-return]
-    return fns["new_state"](start_labels, max_out_degree, 64)  # type: ignore[no-any-return]
+    return fns["new_state"](start_labels, max_out_degree, 64, 0)  # type: ignore[no-any-return]
 
 
 def next_slice(budget: int, took_s: float) -> int:

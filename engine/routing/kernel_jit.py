@@ -20,8 +20,8 @@ from engine.routing.kernel_layout import (
     ALIVE,
     ARRIVE,
     BAG_BLOCKED,
-    BAG_HEAD,
     BAG_NEXT,
+    BAG_SIZE,
     BLOCK,
     CO2E,
     COST,
@@ -34,10 +34,10 @@ from engine.routing.kernel_layout import (
     LOOSE,
     N_BAGS,
     N_LABELS,
-    NEXT,
     NODE,
     PARENT,
     PAUSE,
+    POOL_USED,
     SERVICE,
     SETTLED,
     STATUS,
@@ -45,7 +45,17 @@ from engine.routing.kernel_layout import (
     VIA,
 )
 from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure
-from engine.routing.kernel_store import bag_of, front_add, front_advance, front_dominates, heap_pop, heap_push
+from engine.routing.kernel_store import (
+    bag_append,
+    bag_of,
+    empty_bag,
+    front_add,
+    front_advance,
+    front_dominates,
+    heap_pop,
+    heap_push,
+    pool_headroom,
+)
 from engine.routing.kernel_tables import NO_PRICE
 
 INF_FLOAT = float(1 << 62)
@@ -130,7 +140,9 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     heap_keys, heap_seq, heap_label, hash_keys, hash_bags = state[3], state[4], state[5], state[6], state[7]
     front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:16]
     front = (front_cost, front_co2e, front_len, pending, overflow, counters, threshold)  # routes found
+    pool_vec, pool_label = state[16], state[17]  # the bags' labels: vectors and rows
     capacity = labels.shape[0]
+    pool_capacity = pool_label.shape[0]
     front_capacity = front_cost.shape[1]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
     popped = np.empty(4, dtype=np.float64)
@@ -148,14 +160,11 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         labels[0, LINK] = -1
         labels[0, BLOCK] = -1
         labels[0, ALIVE] = 1
-        labels[0, NEXT] = -1
         for i in range(4):
             optimistic[0, i] = scales[3 + i]
         counters[N_LABELS] = 1
         counters[N_BAGS] = 1  # bag 0: the routes found
-        bags[0, BAG_HEAD] = -1
-        bags[0, BAG_BLOCKED] = -1
-        bags[0, BAG_NEXT] = -1
+        empty_bag(bags, 0)
         counters[CREATED] = 1
         heap_push(
             heap_keys,
@@ -176,6 +185,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             counters[N_LABELS] + max_out_degree + 2 > capacity
             or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity
             or counters[FOUND_ADDED] + max_out_degree + 1 > front_capacity
+            or counters[POOL_USED] + pool_headroom(counters, max_out_degree) > pool_capacity
         ):
             counters[STATUS] = GROW
             return GROW
@@ -185,7 +195,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         label = heap_pop(heap_keys, heap_seq, heap_label, counters, popped)
         if labels[label, ALIVE] == 0:
             continue
-        if bags[0, BAG_HEAD] >= 0:  # routes found
+        if bags[0, BAG_SIZE] > 0:  # routes found
             if not pareto:
                 # lexicographic A*: nothing left can beat the route found (tuple comparison entry[:4] >= best_key)
                 stop = True
@@ -201,9 +211,9 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             if relaxed:  # ε-dominance (search._relaxation)
                 p0, p1, p2, p3 = ready + factor * (p0 - ready), factor * p1, factor * p2, factor * p3
             if use_front:
-                if front_dominates(labels, bags, front, p0, p1, p2, p3):
+                if front_dominates(pool_vec, bags, front, p0, p1, p2, p3):
                     continue
-            elif any_dominates(labels, bags, 0, p0, p1, p2, p3, pareto, rule):
+            elif any_dominates(pool_vec, pool_label, bags, 0, p0, p1, p2, p3, pareto, rule):
                 continue
         counters[SETTLED] += 1
         settled_here += 1
@@ -316,14 +326,14 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             o3 = new_co2e + co2e_scale * levels[via, 3, link] - slack
             if constrained and (o0 > deadline or o1 > budget_cents or o3 > co2e_cap or o2 > max_transfers):
                 continue
-            if bags[0, BAG_HEAD] >= 0:  # target pruning
+            if bags[0, BAG_SIZE] > 0:  # target pruning
                 t0, t1, t2, t3 = o0, o1, o2, o3
                 if relaxed:
                     t0, t1, t2, t3 = ready + factor * (o0 - ready), factor * o1, factor * o2, factor * o3
                 if use_front:
-                    if front_dominates(labels, bags, front, t0, t1, t2, t3):
+                    if front_dominates(pool_vec, bags, front, t0, t1, t2, t3):
                         continue
-                elif any_dominates(labels, bags, 0, t0, t1, t2, t3, pareto, rule):
+                elif any_dominates(pool_vec, pool_label, bags, 0, t0, t1, t2, t3, pareto, rule):
                     continue
             f0, f1, f2, f3 = float(new_arrive), float(new_cost), float(new_transfers), float(new_co2e)
             block = link_u_turn_block[link]
@@ -332,16 +342,22 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             ) * (n_nodes + 1)
             if to == destination and via == n_via:
                 bag = 0
-                if not admit(labels, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
+                if not admit(
+                    labels, pool_vec, pool_label, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                ):
                     continue
             elif block < 0:  # no way back aboard: this label may replace any label of its state
                 bag = bag_of(bags, hash_keys, hash_bags, counters, state_key, True)
-                if not admit(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
+                if not admit(
+                    labels, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                ):
                     continue
                 restricted = bags[bag, BAG_BLOCKED]
                 while restricted >= 0:
                     kill(
                         labels,
+                        pool_vec,
+                        pool_label,
                         bags,
                         restricted,
                         new_arrive,
@@ -354,7 +370,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     restricted = bags[restricted, BAG_NEXT]
             else:  # dominated by the state's unrestricted labels or by those with the same block
                 free = bag_of(bags, hash_keys, hash_bags, counters, state_key, False)
-                if free >= 0 and any_dominates(labels, bags, free, f0, f1, f2, f3, pareto, rule):
+                if free >= 0 and any_dominates(pool_vec, pool_label, bags, free, f0, f1, f2, f3, pareto, rule):
                     continue
                 bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, False)
                 if bag < 0:
@@ -365,7 +381,9 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, True)
                     bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
                     bags[free, BAG_BLOCKED] = bag
-                elif not admit(labels, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule):
+                elif not admit(
+                    labels, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                ):
                     continue
             child = counters[N_LABELS]
             counters[N_LABELS] = child + 1
@@ -381,13 +399,12 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             labels[child, LINK] = link
             labels[child, BLOCK] = block
             labels[child, ALIVE] = 1
-            labels[child, NEXT] = bags[bag, BAG_HEAD]
-            bags[bag, BAG_HEAD] = child
+            bag_append(pool_vec, pool_label, bags, counters, bag, child, new_arrive, new_cost, new_transfers, new_co2e)
             if bag == 0:
                 if use_front:
                     front_add(front, f0, f1, f2, f3)
                 if not pareto:  # best_key: the smallest found vector in the order
-                    best_found(labels, bags, order, best)
+                    best_found(pool_vec, bags, order, best)
                 continue
             optimistic[child, 0] = o0
             optimistic[child, 1] = o1

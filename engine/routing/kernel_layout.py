@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 # label rows
-ARRIVE, COST, TRANSFERS, CO2E, NEXT, ALIVE, NODE, SERVICE, LOOSE, VIA, PARENT, LINK, BLOCK = range(13)
-LABEL_FIELDS = 16
-"""A label row is 128 bytes: a dominance scan of a bag reads the vector and the next label, in one cache line."""
-# bag rows: first label, first bag of the state with a U-turn block (free bags only), next such bag
-BAG_HEAD, BAG_BLOCKED, BAG_NEXT = range(3)
+ARRIVE, COST, TRANSFERS, CO2E, ALIVE, NODE, SERVICE, LOOSE, VIA, PARENT, LINK, BLOCK = range(12)
+LABEL_FIELDS = 12
+"""A label row is 96 bytes; the dominance scans read the bags' own copies of the vectors (the pool), not the rows."""
+# bag rows: where the bag's labels are in the pool (first entry, entries, room), first bag of the state with a
+# U-turn block (free bags only), next such bag
+BAG_START, BAG_SIZE, BAG_ROOM, BAG_BLOCKED, BAG_NEXT = range(5)
+BAG_FIELDS = 5
+FIRST_ROOM = 4
+"""Pool entries a bag gets for its first label (then doubled, moving the bag to the pool's end)."""
 # counters
 N_LABELS, HEAP_SIZE, CREATED, SETTLED, N_BAGS, HASH_USED, STATUS, N_PENDING, N_OVERFLOW, FOUND_ADDED, HASH_SHIFT = (
     range(11)
 )
+POOL_USED, POOL_MAX_ROOM = 11, 12
+"""Pool entries handed out (live, or left behind by bags that moved) and the largest room a bag has."""
 RUNNING, DONE, GROW, PAUSE = range(4)
 
 NO_REFCOUNT = {"cache": True, "_nrt": False}

@@ -17,10 +17,14 @@ from numba import njit
 from engine.routing.kernel_layout import (
     ARRIVE,
     BAG_BLOCKED,
-    BAG_HEAD,
+    BAG_FIELDS,
     BAG_NEXT,
+    BAG_ROOM,
+    BAG_SIZE,
+    BAG_START,
     CO2E,
     COST,
+    FIRST_ROOM,
     FOUND_ADDED,
     HASH_SHIFT,
     HASH_USED,
@@ -32,10 +36,11 @@ from engine.routing.kernel_layout import (
     N_LABELS,
     N_OVERFLOW,
     N_PENDING,
-    NEXT,
     NO_REFCOUNT,
     NODE,
     PARENT,
+    POOL_MAX_ROOM,
+    POOL_USED,
     SERVICE,
     TRANSFERS,
     VIA,
@@ -58,12 +63,16 @@ def label_room(capacity, max_out_degree):
 
 
 @njit(cache=True)
-def new_state(capacity, max_out_degree, front_capacity):
-    """Empty search state for ``capacity`` labels and ``front_capacity`` routes found (powers of two)."""
+def new_state(capacity, max_out_degree, front_capacity, pool_capacity):
+    """Empty search state for ``capacity`` labels, ``front_capacity`` routes found (powers of two) and
+    ``pool_capacity`` bag entries (0: twice the labels)."""
     cap = label_room(capacity, max_out_degree)
     labels = np.empty((cap, LABEL_FIELDS), dtype=np.int64)
     optimistic = np.empty((cap, 4), dtype=np.float64)
-    bags = np.empty((cap, 3), dtype=np.int64)
+    bags = np.empty((cap, BAG_FIELDS), dtype=np.int64)
+    pool = max(pool_capacity, 2 * cap)
+    pool_vec = np.empty((pool, 4), dtype=np.int64)
+    pool_label = np.empty(pool, dtype=np.int64)
     heap_keys = np.empty((cap, 4), dtype=np.float64)
     heap_seq = np.empty(cap, dtype=np.int64)
     heap_label = np.empty(cap, dtype=np.int64)
@@ -103,6 +112,8 @@ def new_state(capacity, max_out_degree, front_capacity):
         pending,
         overflow,
         threshold,
+        pool_vec,
+        pool_label,
     )
 
 
@@ -121,21 +132,35 @@ def reset_state(state):
 
 @njit(cache=True)
 def grow(state, max_out_degree):
-    """The state with twice the room where it ran short (labels and bags, or routes found); hash table rebuilt."""
+    """The state with twice the room where it ran short (labels and bags, routes found, or the pool); hash table
+    rebuilt, the bags' pool entries packed (what moved bags left behind is reclaimed)."""
     labels, optimistic, bags, heap_keys, heap_seq, heap_label, hash_keys, hash_bags, best, counters = state[:10]
-    front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:]
+    front_cost, front_co2e, front_len, pending, overflow, threshold, pool_vec, pool_label = state[10:18]
     capacity = labels.shape[0]
     if counters[N_LABELS] + max_out_degree + 2 > capacity or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity:
         capacity *= 2
     front = front_cost.shape[1]
     if counters[FOUND_ADDED] + max_out_degree + 1 > front:
         front *= 2
-    new = new_state(capacity, max_out_degree, front)
+    n_bags = counters[N_BAGS]
+    rooms = 0
+    for bag in range(n_bags):
+        rooms += bags[bag, BAG_ROOM]
+    pool = pool_vec.shape[0]
+    while pool < 2 * (rooms + pool_headroom(counters, max_out_degree)):
+        pool *= 2
+    new = new_state(capacity, max_out_degree, front, pool)
     n_labels = counters[N_LABELS]
     new[0][:n_labels] = labels[:n_labels]
     new[1][:n_labels] = optimistic[:n_labels]
-    n_bags = counters[N_BAGS]
     new[2][:n_bags] = bags[:n_bags]
+    used = 0
+    for bag in range(n_bags):  # packed, in bag order
+        start, size = bags[bag, BAG_START], bags[bag, BAG_SIZE]
+        new[16][used : used + size] = pool_vec[start : start + size]
+        new[17][used : used + size] = pool_label[start : start + size]
+        new[2][bag, BAG_START] = used
+        used += bags[bag, BAG_ROOM]
     size = counters[HEAP_SIZE]
     new[3][:size] = heap_keys[:size]
     new[4][:size] = heap_seq[:size]
@@ -149,6 +174,7 @@ def grow(state, max_out_degree):
     shift = new[9][HASH_SHIFT]
     new[9][:] = counters
     new[9][HASH_SHIFT] = shift
+    new[9][POOL_USED] = used
     width = front_cost.shape[1]
     new[10][:, :width] = front_cost
     new[11][:, :width] = front_co2e
@@ -157,6 +183,39 @@ def grow(state, max_out_degree):
     new[14][: counters[N_OVERFLOW]] = overflow[: counters[N_OVERFLOW]]
     new[15][:] = threshold
     return new
+
+
+@njit(**NO_REFCOUNT)
+def pool_headroom(counters, max_out_degree):
+    """Pool entries one settled label may need: each of its children may move its bag to a room twice the largest
+    (so the search checks for this much room before settling a label, and grows first if it is short)."""
+    return max_out_degree * 2 * max(counters[POOL_MAX_ROOM], FIRST_ROOM) + FIRST_ROOM
+
+
+@njit(**NO_REFCOUNT)
+def bag_append(pool_vec, pool_label, bags, counters, bag, label, v0, v1, v2, v3):
+    """Add ``label`` (vector ``v``) at the end of ``bag``; a full bag first moves to the end of the pool with twice
+    the room (room for :func:`pool_headroom` was checked before the label being settled)."""
+    start, size, room = bags[bag, BAG_START], bags[bag, BAG_SIZE], bags[bag, BAG_ROOM]
+    if size == room:
+        room = FIRST_ROOM if room == 0 else 2 * room
+        moved = counters[POOL_USED]
+        for i in range(size):
+            for c in range(4):
+                pool_vec[moved + i, c] = pool_vec[start + i, c]
+            pool_label[moved + i] = pool_label[start + i]
+        counters[POOL_USED] = moved + room
+        counters[POOL_MAX_ROOM] = max(counters[POOL_MAX_ROOM], room)
+        bags[bag, BAG_START] = moved
+        bags[bag, BAG_ROOM] = room
+        start = moved
+    i = start + size
+    pool_vec[i, 0] = v0
+    pool_vec[i, 1] = v1
+    pool_vec[i, 2] = v2
+    pool_vec[i, 3] = v3
+    pool_label[i] = label
+    bags[bag, BAG_SIZE] = size + 1
 
 
 @njit(**NO_REFCOUNT)
@@ -274,20 +333,14 @@ def front_advance(front, arrival):
 
 
 @njit(**NO_REFCOUNT)
-def front_dominates(labels, bags, front, o0, o1, o2, o3):
+def front_dominates(pool_vec, bags, front, o0, o1, o2, o3):
     """front.FoundFront.dominates: whether a route found is ≤ the completion on all four criteria."""
     front_cost, front_co2e, front_len, pending, overflow, counters, threshold = front
     if o0 < threshold[0]:  # not asked by the search (completions arrive no earlier than the threshold): scan
-        label = bags[0, BAG_HEAD]
-        while label >= 0:
-            if (
-                labels[label, ARRIVE] <= o0
-                and labels[label, COST] <= o1
-                and labels[label, TRANSFERS] <= o2
-                and labels[label, CO2E] <= o3
-            ):
+        start = bags[0, BAG_START]
+        for i in range(start, start + bags[0, BAG_SIZE]):
+            if pool_vec[i, 0] <= o0 and pool_vec[i, 1] <= o1 and pool_vec[i, 2] <= o2 and pool_vec[i, 3] <= o3:
                 return True
-            label = labels[label, NEXT]
         return False
     if o2 >= 0:
         k = min(int(o2), STAIRS - 1)
@@ -332,10 +385,18 @@ def bag_of(bags, hash_keys, hash_bags, counters, key, create):
     counters[HASH_USED] += 1
     hash_keys[slot] = key
     hash_bags[slot] = bag
-    bags[bag, BAG_HEAD] = -1
+    empty_bag(bags, bag)
+    return bag
+
+
+@njit(**NO_REFCOUNT)
+def empty_bag(bags, bag):
+    """Row ``bag`` as a new bag's: no labels, no pool room, no blocked bags."""
+    bags[bag, BAG_START] = 0
+    bags[bag, BAG_SIZE] = 0
+    bags[bag, BAG_ROOM] = 0
     bags[bag, BAG_BLOCKED] = -1
     bags[bag, BAG_NEXT] = -1
-    return bag
 
 
 @njit(**NO_REFCOUNT)
@@ -422,26 +483,22 @@ def heap_pop(heap_keys, heap_seq, heap_label, counters, popped):
 
 @njit(cache=True)
 def found_routes(state):
-    """The routes found: per route its vector and end state (arrive, cost, transfers, CO2e, node, service, loose,
-    via) and, flattened with ``ptr``, its links from the origin."""
-    labels, bags = state[0], state[2]
-    count = 0
+    """The routes found, newest first: per route its vector and end state (arrive, cost, transfers, CO2e, node,
+    service, loose, via) and, flattened with ``ptr``, its links from the origin."""
+    labels, bags, pool_label = state[0], state[2], state[17]
+    start, count = bags[0, BAG_START], bags[0, BAG_SIZE]
     length = 0
-    label = bags[0, BAG_HEAD]
-    while label >= 0:
-        count += 1
-        walk = label
+    for k in range(count):
+        walk = pool_label[start + k]
         while labels[walk, PARENT] >= 0:
             length += 1
             walk = labels[walk, PARENT]
-        label = labels[label, NEXT]
     ends = np.empty((count, 8), dtype=np.int64)
     ptr = np.zeros(count + 1, dtype=np.int64)
     links = np.empty(length, dtype=np.int64)
-    label = bags[0, BAG_HEAD]
-    i = 0
     position = 0
-    while label >= 0:
+    for i in range(count):
+        label = pool_label[start + count - 1 - i]  # appended in the order found
         ends[i, 0] = labels[label, ARRIVE]
         ends[i, 1] = labels[label, COST]
         ends[i, 2] = labels[label, TRANSFERS]
@@ -460,7 +517,5 @@ def found_routes(state):
             links[position + j] = labels[walk, LINK]
             walk = labels[walk, PARENT]
         position += hops
-        i += 1
-        ptr[i] = position
-        label = labels[label, NEXT]
+        ptr[i + 1] = position
     return ends, ptr, links
