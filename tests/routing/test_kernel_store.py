@@ -36,7 +36,8 @@ def test_bags_move_when_full_keep_their_order_and_are_packed_when_the_state_grow
     hash_keys, hash_bags = state[6], state[7]
     a = kernel_store.bag_of(bags, hash_keys, hash_bags, counters, 11, True)
     b = kernel_store.bag_of(bags, hash_keys, hash_bags, counters, 22, True)
-    assert (a, b) == (0, 1) and counters[N_BAGS] == 2
+    assert (a, b) == (0, 1)
+    assert counters[N_BAGS] == 2
     expected: dict[int, list[tuple[int, tuple[int, ...]]]] = {a: [], b: []}
     for label in range(2 * FIRST_ROOM + 3):  # interleaved, so each bag outgrows its room twice
         for bag in (a, b):
