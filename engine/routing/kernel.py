@@ -117,7 +117,14 @@ def _functions() -> dict[str, Any]:
         return _load()
 
 
-KERNEL_SOURCES = ("kernel_jit.py", "kernel_store.py", "kernel_rules.py", "kernel_layout.py", "kernel_tables.py")
+KERNEL_SOURCES = (
+    "kernel_jit.py",
+    "kernel_store.py",
+    "kernel_front.py",
+    "kernel_rules.py",
+    "kernel_layout.py",
+    "kernel_tables.py",
+)
 """Files whose code (or constants) the compiled kernel contains: its on-disk cache is keyed by their digest."""
 
 

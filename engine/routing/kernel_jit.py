@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.routing.kernel_front import front_add, front_advance, front_dominates
 from engine.routing.kernel_layout import (
     ALIVE,
     ARRIVE,
@@ -45,17 +46,7 @@ from engine.routing.kernel_layout import (
     VIA,
 )
 from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure
-from engine.routing.kernel_store import (
-    bag_append,
-    bag_of,
-    empty_bag,
-    front_add,
-    front_advance,
-    front_dominates,
-    heap_pop,
-    heap_push,
-    pool_headroom,
-)
+from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, pool_headroom
 from engine.routing.kernel_tables import NO_PRICE
 
 INF_FLOAT = float(1 << 62)
