@@ -9,6 +9,7 @@ from engine.network.model import Network
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
+from engine.routing.kernel_routes import FoundLabel
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.reliability import ArrivalBand, arrival_band, reliability_order
 from engine.routing.result import Route, RouteResult, SearchStats
@@ -135,7 +136,9 @@ def find_routes(
 
 
 def _steps(end: Label) -> list[Step]:
-    """The steps along the parents of the search label ``end``, from the origin."""
+    """The steps of the search label ``end``'s route, from the origin (a route the kernel found has them at hand)."""
+    if isinstance(end, FoundLabel):
+        return end.steps()
     steps: list[Step] = []
     label = end
     while label.parent is not None:

@@ -45,6 +45,7 @@ from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
 from engine.routing.kernel_layout import CREATED, DONE, GROW, SETTLED
+from engine.routing.kernel_routes import HopRows, KernelRoute
 from engine.routing.kernel_tables import (
     NetworkTables,
     PricingTables,
@@ -158,15 +159,15 @@ def kernel_search(
     *,
     pareto: bool,
     should_stop: Callable[[], str | None] | None = None,
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int]:
+) -> tuple[list[KernelRoute], int, int]:
     """Run the compiled search for ``ctx``'s query.
 
     Returns
     -------
     tuple
-        The routes found, each as its end (arrival min, cost cents, transfers, CO2e g, node, service, loose, via)
-        and its link indexes from the origin; the labels created and the labels settled — exactly as
-        :func:`engine.routing.search.search` counts them.
+        The routes found, each as its end (arrival min, cost cents, transfers, CO2e g, node, service, loose, via),
+        its link indexes from the origin and where its steps are (:data:`~engine.routing.kernel_routes.KernelRoute`);
+        the labels created and the labels settled — exactly as :func:`engine.routing.search.search` counts them.
     """
     fns = _functions()
     bounds = lower_bounds(ctx)
@@ -242,7 +243,7 @@ def _drive(
     max_out_degree: int,
     should_stop: Callable[[], str | None] | None,
     start_labels: int,
-) -> tuple[list[tuple[tuple[int, ...], tuple[int, ...]]], int, int, int]:
+) -> tuple[list[KernelRoute], int, int, int]:
     """Run the kernel in slices, growing its storage and polling ``should_stop`` between them. Returns the routes,
     the labels created and settled, and the label capacity it ended with."""
     state = _spare_state(fns, start_labels, max_out_degree)
@@ -394,12 +395,16 @@ def _float64_level(level: tuple[Any, ...]) -> np.ndarray:
     return np.array([np.asarray(values, dtype=np.float64) for values in level])
 
 
-def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """The routes found: each as (vector, node, service, loose, via) and its links from the origin."""
-    ends, ptr, links = fns["found_routes"](state)
+def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[KernelRoute]:
+    """The routes found: each as (vector, node, service, loose, via), its links from the origin, and where its hops'
+    arrivals and step rows are (:class:`~engine.routing.kernel_routes.HopRows`, shared by the query's routes)."""
+    ends, ptr, links, arrivals, steps = fns["found_routes"](state)
     flat = links.tolist()
     bounds = ptr.tolist()
-    return [(tuple(end), tuple(flat[bounds[i] : bounds[i + 1]])) for i, end in enumerate(ends.tolist())]
+    rows = HopRows(arrivals, steps)
+    return [
+        (tuple(end), tuple(flat[bounds[i] : bounds[i + 1]]), (rows, bounds[i])) for i, end in enumerate(ends.tolist())
+    ]
 
 
 __all__ = ["KERNEL_FROM_LINKS", "kernel_search", "kernel_wanted", "warm_up"]

@@ -42,6 +42,19 @@ from engine.routing.kernel_layout import (
     SERVICE,
     SETTLED,
     STATUS,
+    STEP_BORDER_CENTS,
+    STEP_DECONS_CENTS,
+    STEP_DECONS_MIN,
+    STEP_DEPART,
+    STEP_FLAGS,
+    STEP_FREIGHT_CENTS,
+    STEP_HANDLING_CENTS,
+    STEP_HANDLING_MIN,
+    STEP_HUB_G,
+    STEP_LIFT,
+    STEP_LOOSE_AFTER,
+    STEP_SURCHARGE_CENTS,
+    STEP_TRANSFER,
     TRANSFERS,
     VIA,
 )
@@ -132,6 +145,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:16]
     front = (front_cost, front_co2e, front_len, pending, overflow, counters, threshold)  # routes found
     pool_vec, pool_label = state[16], state[17]  # the bags' labels: vectors and rows
+    steps = state[18]  # per label: its last link's step beyond its vector
     capacity = labels.shape[0]
     pool_capacity = pool_label.shape[0]
     front_capacity = front_cost.shape[1]
@@ -390,6 +404,20 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             labels[child, LINK] = link
             labels[child, BLOCK] = block
             labels[child, ALIVE] = 1
+            steps[child, STEP_DEPART] = depart
+            steps[child, STEP_HANDLING_MIN] = handling_min
+            steps[child, STEP_DECONS_MIN] = decons_min
+            steps[child, STEP_HANDLING_CENTS] = handling_cents
+            steps[child, STEP_DECONS_CENTS] = decons_cents
+            steps[child, STEP_SURCHARGE_CENTS] = surcharge
+            steps[child, STEP_BORDER_CENTS] = border_cents
+            steps[child, STEP_FREIGHT_CENTS] = freight
+            steps[child, STEP_HUB_G] = hub_g
+            steps[child, STEP_FLAGS] = (
+                (STEP_TRANSFER if transfer else 0)
+                | (STEP_LIFT if lift else 0)
+                | (STEP_LOOSE_AFTER if loose_after else 0)
+            )
             bag_append(pool_vec, pool_label, bags, counters, bag, child, new_arrive, new_cost, new_transfers, new_co2e)
             if bag == 0:
                 if use_front:

@@ -6,6 +6,23 @@ from __future__ import annotations
 ARRIVE, COST, TRANSFERS, CO2E, ALIVE, NODE, SERVICE, LOOSE, VIA, PARENT, LINK, BLOCK = range(12)
 LABEL_FIELDS = 12
 """A label row is 96 bytes; the dominance scans read the bags' own copies of the vectors (the pool), not the rows."""
+# step rows (one per label, what its last link's step was beyond the label's vector: the route's answer is built
+# from them, as QueryContext.step would give it, without replaying the model)
+(
+    STEP_DEPART,
+    STEP_HANDLING_MIN,
+    STEP_DECONS_MIN,
+    STEP_HANDLING_CENTS,
+    STEP_DECONS_CENTS,
+    STEP_SURCHARGE_CENTS,
+    STEP_BORDER_CENTS,
+    STEP_FREIGHT_CENTS,
+    STEP_HUB_G,
+    STEP_FLAGS,
+) = range(10)
+STEP_FIELDS = 10
+STEP_TRANSFER, STEP_LIFT, STEP_LOOSE_AFTER = 1, 2, 4
+"""Bits of ``STEP_FLAGS``."""
 # bag rows: where the bag's labels are in the pool (first entry, entries, room), first bag of the state with a
 # U-turn block (free bags only), next such bag
 BAG_START, BAG_SIZE, BAG_ROOM, BAG_BLOCKED, BAG_NEXT = range(5)

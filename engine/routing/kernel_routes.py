@@ -9,10 +9,30 @@ first read. The model is deterministic, so the replayed labels are the ones the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from engine.routing.costing import QueryContext, Step
+from engine.routing.kernel_layout import STEP_LIFT, STEP_LOOSE_AFTER, STEP_TRANSFER
 from engine.routing.labels import Label, Vector
 from engine.routing.u_turns import u_turn_blocks
+
+_new_step = tuple.__new__  # positional construction of the Step tuple, as costing.QueryContext.step makes them
+
+
+class HopRows(NamedTuple):
+    """The hops of one query's routes found, as the kernel left them (flattened route after route): the arrival after
+    each hop and its step row (``kernel_layout.STEP_*``)."""
+
+    arrivals: npt.NDArray[np.int64]
+    steps: npt.NDArray[np.int64]
+
+
+KernelRoute = tuple[tuple[int, ...], tuple[int, ...], tuple[HopRows, int]]
+"""A route found by the kernel: its end (vector, node, service, loose, via), its links from the origin, and its
+hops' rows (the query's :class:`HopRows` and where this route's first hop is in them)."""
 
 
 class FoundLabel(Label):
@@ -22,10 +42,15 @@ class FoundLabel(Label):
     bands): the chain is replayed through the model (:func:`replay`) when ``parent`` or ``step`` is first read.
     """
 
-    __slots__ = ("_chain", "_ctx", "_links", "_replays")
+    __slots__ = ("_chain", "_ctx", "_hops", "_links", "_replays")
 
     def __init__(
-        self, ctx: QueryContext, end: tuple[int, ...], links: tuple[int, ...], replays: ReplayTrie | None = None
+        self,
+        ctx: QueryContext,
+        end: tuple[int, ...],
+        links: tuple[int, ...],
+        replays: ReplayTrie | None = None,
+        hops: tuple[HopRows, int] | None = None,
     ) -> None:
         arrive, cost, transfers, co2e, node, service, loose, via = end
         self.vector = (arrive, cost, transfers, co2e)
@@ -41,6 +66,23 @@ class FoundLabel(Label):
         self._links = links
         self._chain: Label | None = None
         self._replays = {} if replays is None else replays
+        self._hops = hops
+
+    def steps(self) -> list[Step]:
+        """The route's steps from the origin: from the kernel's step rows when it left them (what
+        :meth:`QueryContext.step` gives, without replaying the model: a sixth of a CHEAPEST answer), else replayed."""
+        if self._hops is None or self._chain is not None:
+            return _chain_steps(self._replayed())
+        rows, first = self._hops
+        last = first + len(self._links)
+        steps = kernel_steps(
+            self._ctx, self._links, rows.arrivals[first:last].tolist(), rows.steps[first:last].tolist()
+        )
+        vector = _vector(self._ctx.ready_min, steps)
+        if vector != self.vector:
+            message = f"the kernel's route {self.vector} has steps that total {vector}"
+            raise AssertionError(message)
+        return steps
 
     @property
     def parent(self) -> Label | None:  # type: ignore[override]  # read-only: the replayed chain's
@@ -109,3 +151,71 @@ def replay(ctx: QueryContext, links: Sequence[int], replays: ReplayTrie | None =
         trie[link] = (child, branch)
         trie = branch
     return label
+
+
+def kernel_steps(
+    ctx: QueryContext, links: Sequence[int], arrivals: Sequence[int], rows: Sequence[Sequence[int]]
+) -> list[Step]:
+    """The steps of the route taking ``links``, from the kernel's arrival and step row after each hop: the fields
+    :meth:`QueryContext.step` computes, read or derived the way it derives them (the waiting time from the arrival
+    before the hop, the CO2e from the shipment's tonnes, the surcharges from the query's pricing)."""
+    c = ctx.compiled
+    exit_min, entry_min = c.link_border_exit_min, c.link_border_entry_min
+    grams, grams_ttw, tonnes = c.link_g_per_tonne, c.link_g_per_tonne_ttw, ctx.tonnes
+    link_surcharges = ctx.pricing.link_surcharge_cents
+    before = ctx.ready_min
+    steps: list[Step] = []
+    for link, arrive, row in zip(links, arrivals, rows, strict=True):
+        depart, handling_min, decons_min, handling_cents, decons_cents, surcharge, border, freight, hub_g, flags = row
+        ready = before + handling_min + decons_min + exit_min[link]
+        steps.append(
+            _new_step(
+                Step,
+                (
+                    depart,
+                    arrive,
+                    depart - ready,
+                    bool(flags & STEP_TRANSFER),
+                    bool(flags & STEP_LIFT),
+                    handling_min,
+                    handling_cents,
+                    decons_min,
+                    decons_cents,
+                    exit_min[link],
+                    entry_min[link],
+                    border,
+                    freight + surcharge,
+                    round(grams[link] * tonnes) + hub_g,
+                    bool(flags & STEP_LOOSE_AFTER),
+                    link,
+                    round(grams_ttw[link] * tonnes),
+                    hub_g,
+                    surcharge + link_surcharges[link],
+                ),
+            )
+        )
+        before = arrive
+    return steps
+
+
+def _vector(ready_min: int, steps: Sequence[Step]) -> Vector:
+    """The criteria vector of a route's steps (as the search adds them up)."""
+    cost = sum(s.freight_cents + s.handling_cents + s.deconsolidation_cents + s.border_cents for s in steps)
+    return (
+        steps[-1].arrive if steps else ready_min,
+        cost,
+        sum(s.transfer for s in steps),
+        sum(s.co2e_g for s in steps),
+    )
+
+
+def _chain_steps(end: Label) -> list[Step]:
+    """The steps along the parents of ``end``, from the origin."""
+    steps: list[Step] = []
+    label = end
+    while label.parent is not None:
+        assert label.step is not None
+        steps.append(label.step)
+        label = label.parent
+    steps.reverse()
+    return steps

@@ -41,6 +41,7 @@ from engine.routing.kernel_layout import (
     POOL_MAX_ROOM,
     POOL_USED,
     SERVICE,
+    STEP_FIELDS,
     TRANSFERS,
     VIA,
 )
@@ -70,6 +71,7 @@ def new_state(capacity, max_out_degree, front_capacity, pool_capacity):
     pool = max(pool_capacity, 2 * cap)
     pool_vec = np.empty((pool, 4), dtype=np.int64)
     pool_label = np.empty(pool, dtype=np.int64)
+    steps = np.empty((cap, STEP_FIELDS), dtype=np.int64)
     heap_keys = np.empty((cap, 4), dtype=np.float64)
     heap_seq = np.empty(cap, dtype=np.int64)
     heap_label = np.empty(cap, dtype=np.int64)
@@ -111,6 +113,7 @@ def new_state(capacity, max_out_degree, front_capacity, pool_capacity):
         threshold,
         pool_vec,
         pool_label,
+        steps,
     )
 
 
@@ -150,6 +153,7 @@ def grow(state, max_out_degree):
     n_labels = counters[N_LABELS]
     new[0][:n_labels] = labels[:n_labels]
     new[1][:n_labels] = optimistic[:n_labels]
+    new[18][:n_labels] = state[18][:n_labels]
     new[2][:n_bags] = bags[:n_bags]
     used = 0
     for bag in range(n_bags):  # packed, in bag order
@@ -338,8 +342,9 @@ def heap_pop(heap_keys, heap_seq, heap_label, counters, popped):
 @njit(cache=True)
 def found_routes(state):
     """The routes found, newest first: per route its vector and end state (arrive, cost, transfers, CO2e, node,
-    service, loose, via) and, flattened with ``ptr``, its links from the origin."""
-    labels, bags, pool_label = state[0], state[2], state[17]
+    service, loose, via) and, flattened with ``ptr``, its links from the origin with the arrival and step row after
+    each."""
+    labels, bags, pool_label, steps = state[0], state[2], state[17], state[18]
     start, count = bags[0, BAG_START], bags[0, BAG_SIZE]
     length = 0
     for k in range(count):
@@ -350,6 +355,8 @@ def found_routes(state):
     ends = np.empty((count, 8), dtype=np.int64)
     ptr = np.zeros(count + 1, dtype=np.int64)
     links = np.empty(length, dtype=np.int64)
+    arrivals = np.empty(length, dtype=np.int64)
+    hop_steps = np.empty((length, STEP_FIELDS), dtype=np.int64)
     position = 0
     for i in range(count):
         label = pool_label[start + count - 1 - i]  # appended in the order found
@@ -369,7 +376,9 @@ def found_routes(state):
         walk = label
         for j in range(hops - 1, -1, -1):
             links[position + j] = labels[walk, LINK]
+            arrivals[position + j] = labels[walk, ARRIVE]
+            hop_steps[position + j] = steps[walk]
             walk = labels[walk, PARENT]
         position += hops
         ptr[i + 1] = position
-    return ends, ptr, links
+    return ends, ptr, links, arrivals, hop_steps

@@ -104,7 +104,7 @@ def search(
             raise ValueError("on_label needs the Python search (kernel=False)")
         routes, created, settled = kernel_search(ctx, order, pareto=pareto, should_stop=should_stop)
         replays: ReplayTrie = {}  # the routes' shared prefixes are replayed once
-        kernel_routes: list[Label] = [FoundLabel(ctx, end, links, replays) for end, links in routes]
+        kernel_routes: list[Label] = [FoundLabel(ctx, end, links, replays, hops) for end, links, hops in routes]
         return SearchOutcome(tuple(sorted(kernel_routes, key=lambda f: _key4(f.vector, order))), created, settled)
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)

@@ -21,7 +21,9 @@ from engine.network.load import load_network
 from engine.network.model import CargoClass, Mode, Network
 from engine.routing import kernel as kernel_module
 from engine.routing.api import find_routes
-from engine.routing.costing import QueryContext
+from engine.routing.costing import QueryContext, Step
+from engine.routing.kernel_routes import FoundLabel
+from engine.routing.labels import Label
 from engine.routing.query import Constraints, Objective, RouteQuery, Shipment
 from engine.routing.search import SearchOutcome, search
 from engine.routing.select import LEXICOGRAPHIC_ORDERS, PARETO_ORDER
@@ -206,6 +208,33 @@ def test_a_search_state_kept_for_the_next_search_answers_as_a_new_one(
     assert not resets
     assert answers(fresh=False) == new
     assert len(resets) >= len(queries) // 2  # most searches did reuse the last state
+
+
+def test_the_steps_the_kernel_leaves_are_the_models_steps(shipped: Network) -> None:
+    # An answer is built from the step rows the kernel keeps per label (FoundLabel.steps), not from replaying the
+    # model: every route found must get exactly the steps QueryContext.step gives along its links.
+    compared = 0
+    for query in _realistic(shipped):
+        single = query.objective in LEXICOGRAPHIC_ORDERS
+        order = LEXICOGRAPHIC_ORDERS[query.objective] if single else PARETO_ORDER
+        ctx = QueryContext(compile_network(shipped), query)
+        for found in search(ctx, order, pareto=not single, kernel=True).labels:
+            assert isinstance(found, FoundLabel)
+            from_rows = found.steps()
+            assert from_rows == replay_steps(found)  # replayed through the model
+            assert from_rows == found.steps()  # and the same once the chain has been replayed
+            compared += 1
+    assert compared >= 200
+
+
+def replay_steps(found: FoundLabel) -> list[Step]:
+    steps: list[Step] = []
+    label: Label = found
+    while label.parent is not None:
+        assert label.step is not None
+        steps.append(label.step)
+        label = label.parent
+    return steps[::-1]
 
 
 def test_slices_are_sized_by_the_time_the_last_one_took() -> None:
