@@ -44,7 +44,7 @@ from engine.errors import SearchInterrupted
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
-from engine.routing.kernel_layout import CREATED, DONE, GROW, SETTLED
+from engine.routing.kernel_layout import CREATED, DONE, GROW, RECORD_STEPS, SETTLED
 from engine.routing.kernel_routes import HopRows, KernelRoute
 from engine.routing.kernel_tables import (
     NetworkTables,
@@ -75,6 +75,11 @@ worker busy long after its deadline."""
 FIRST_SLICE = 64
 """The first poll comes after this many settled labels (as in the Python search)."""
 
+STEP_ROWS_UP_TO_LINKS = 5_000
+"""A search keeps each label's step row (80 bytes; an answer's steps are then read, not replayed through the model)
+when it looks for one route, or on networks up to this many links. A PARETO search on a larger network replays the
+routes it shows instead: at 100k nodes a 10-s PARETO search creates millions of labels, and their rows took the
+scale benchmark's peak RSS from 3.7 to 4.1 GiB (the target is 4)."""
 SPARE_MAX_LABELS = 1 << 18
 """A search state with room for at most this many labels (~330 bytes each: ~86 MB at this bound) is kept by its
 thread for the next search (:func:`_spare_state`). Allocating it again cost ~10 µs of a ~170 µs CHEAPEST answer on
@@ -196,6 +201,7 @@ def kernel_search(
         dtype=np.float64,
     )
     origin = bounds.origin
+    record_steps = not pareto or len(ctx.compiled.link_ids) <= STEP_ROWS_UP_TO_LINKS
     params = np.array(
         [
             ctx.origin,
@@ -207,6 +213,7 @@ def kernel_search(
             int(pareto),
             len(ctx.compiled.service_ids),
             len(ctx.compiled.node_ids),
+            int(record_steps),
         ],
         dtype=np.int64,
     )
@@ -362,7 +369,7 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
     )
     for pareto in (True, False):
         query_all = (*query, np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.bool_), np.full(4, float(INF)))
-        params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1], dtype=np.int64)
+        params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1, 1], dtype=np.int64)
         _drive(
             fns,
             network,
@@ -401,9 +408,10 @@ def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[KernelRo
     ends, ptr, links, arrivals, steps = fns["found_routes"](state)
     flat = links.tolist()
     bounds = ptr.tolist()
-    rows = HopRows(arrivals, steps)
+    rows = HopRows(arrivals, steps) if state[9][RECORD_STEPS] else None
     return [
-        (tuple(end), tuple(flat[bounds[i] : bounds[i + 1]]), (rows, bounds[i])) for i, end in enumerate(ends.tolist())
+        (tuple(end), tuple(flat[bounds[i] : bounds[i + 1]]), None if rows is None else (rows, bounds[i]))
+        for i, end in enumerate(ends.tolist())
     ]
 
 

@@ -39,6 +39,7 @@ from engine.routing.kernel_layout import (
     PARENT,
     PAUSE,
     POOL_USED,
+    RECORD_STEPS,
     SERVICE,
     SETTLED,
     STATUS,
@@ -121,6 +122,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     origin, destination, ready = params[0], params[1], params[2]
     starts_loose, allow_decons, through, pareto = params[3] != 0, params[4] != 0, params[5] != 0, params[6] != 0
     n_services, n_nodes = params[7], params[8]
+    record_steps = params[9] != 0  # step rows (kernel.STEP_ROWS_UP_TO_LINKS)
     cost_scale, co2e_scale, slack = scales[0], scales[1], scales[2]
     relaxed = scales[7] > 0.0
     factor = 1.0 + scales[7]
@@ -140,6 +142,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         np.int64(resources[3]),
     )
     labels, optimistic, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
+    counters[RECORD_STEPS] = 1 if record_steps else 0  # grow copies the rows only then
     # The state's arrays are read out of the tuple once per call: each read costs a reference-count pair.
     heap_keys, heap_seq, heap_label, hash_keys, hash_bags = state[3], state[4], state[5], state[6], state[7]
     front_cost, front_co2e, front_len, pending, overflow, threshold = state[10:16]
@@ -404,20 +407,21 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             labels[child, LINK] = link
             labels[child, BLOCK] = block
             labels[child, ALIVE] = 1
-            steps[child, STEP_DEPART] = depart
-            steps[child, STEP_HANDLING_MIN] = handling_min
-            steps[child, STEP_DECONS_MIN] = decons_min
-            steps[child, STEP_HANDLING_CENTS] = handling_cents
-            steps[child, STEP_DECONS_CENTS] = decons_cents
-            steps[child, STEP_SURCHARGE_CENTS] = surcharge
-            steps[child, STEP_BORDER_CENTS] = border_cents
-            steps[child, STEP_FREIGHT_CENTS] = freight
-            steps[child, STEP_HUB_G] = hub_g
-            steps[child, STEP_FLAGS] = (
-                (STEP_TRANSFER if transfer else 0)
-                | (STEP_LIFT if lift else 0)
-                | (STEP_LOOSE_AFTER if loose_after else 0)
-            )
+            if record_steps:
+                steps[child, STEP_DEPART] = depart
+                steps[child, STEP_HANDLING_MIN] = handling_min
+                steps[child, STEP_DECONS_MIN] = decons_min
+                steps[child, STEP_HANDLING_CENTS] = handling_cents
+                steps[child, STEP_DECONS_CENTS] = decons_cents
+                steps[child, STEP_SURCHARGE_CENTS] = surcharge
+                steps[child, STEP_BORDER_CENTS] = border_cents
+                steps[child, STEP_FREIGHT_CENTS] = freight
+                steps[child, STEP_HUB_G] = hub_g
+                steps[child, STEP_FLAGS] = (
+                    (STEP_TRANSFER if transfer else 0)
+                    | (STEP_LIFT if lift else 0)
+                    | (STEP_LOOSE_AFTER if loose_after else 0)
+                )
             bag_append(pool_vec, pool_label, bags, counters, bag, child, new_arrive, new_cost, new_transfers, new_co2e)
             if bag == 0:
                 if use_front:

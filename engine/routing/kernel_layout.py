@@ -33,8 +33,9 @@ FIRST_ROOM = 4
 N_LABELS, HEAP_SIZE, CREATED, SETTLED, N_BAGS, HASH_USED, STATUS, N_PENDING, N_OVERFLOW, FOUND_ADDED, HASH_SHIFT = (
     range(11)
 )
-POOL_USED, POOL_MAX_ROOM = 11, 12
-"""Pool entries handed out (live, or left behind by bags that moved) and the largest room a bag has."""
+POOL_USED, POOL_MAX_ROOM, RECORD_STEPS = 11, 12, 13
+"""Pool entries handed out (live, or left behind by bags that moved), the largest room a bag has, and whether the
+search writes step rows (1) or leaves that array untouched (0)."""
 RUNNING, DONE, GROW, PAUSE = range(4)
 
 NO_REFCOUNT = {"cache": True, "_nrt": False}

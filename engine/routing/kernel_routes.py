@@ -30,9 +30,10 @@ class HopRows(NamedTuple):
     steps: npt.NDArray[np.int64]
 
 
-KernelRoute = tuple[tuple[int, ...], tuple[int, ...], tuple[HopRows, int]]
+KernelRoute = tuple[tuple[int, ...], tuple[int, ...], tuple[HopRows, int] | None]
 """A route found by the kernel: its end (vector, node, service, loose, via), its links from the origin, and its
-hops' rows (the query's :class:`HopRows` and where this route's first hop is in them)."""
+hops' rows (the query's :class:`HopRows` and where this route's first hop is in them; ``None`` when the search kept
+no step rows, ``kernel.STEP_ROWS_UP_TO_LINKS``)."""
 
 
 class FoundLabel(Label):

@@ -40,6 +40,7 @@ from engine.routing.kernel_layout import (
     PARENT,
     POOL_MAX_ROOM,
     POOL_USED,
+    RECORD_STEPS,
     SERVICE,
     STEP_FIELDS,
     TRANSFERS,
@@ -153,7 +154,8 @@ def grow(state, max_out_degree):
     n_labels = counters[N_LABELS]
     new[0][:n_labels] = labels[:n_labels]
     new[1][:n_labels] = optimistic[:n_labels]
-    new[18][:n_labels] = state[18][:n_labels]
+    if counters[RECORD_STEPS]:  # else the rows were never written: copying them would only make pages resident
+        new[18][:n_labels] = state[18][:n_labels]
     new[2][:n_bags] = bags[:n_bags]
     used = 0
     for bag in range(n_bags):  # packed, in bag order

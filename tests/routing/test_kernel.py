@@ -227,6 +227,17 @@ def test_the_steps_the_kernel_leaves_are_the_models_steps(shipped: Network) -> N
     assert compared >= 200
 
 
+def test_pareto_searches_without_step_rows_answer_the_same(shipped: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On large networks a PARETO search keeps no step rows (memory) and its answers replay the routes shown.
+    monkeypatch.setenv("CORRIDOR_KERNEL", "on")
+    queries = [q for q in _realistic(shipped) if q.objective not in LEXICOGRAPHIC_ORDERS][:12]
+    with_rows = [repr(find_routes(shipped, q)) for q in queries]
+    monkeypatch.setattr(kernel_module, "STEP_ROWS_UP_TO_LINKS", 0)
+    ctx = QueryContext(compile_network(shipped), queries[0])
+    assert all(found._hops is None for found in search(ctx, PARETO_ORDER, pareto=True, kernel=True).labels)
+    assert [repr(find_routes(shipped, q)) for q in queries] == with_rows
+
+
 def replay_steps(found: FoundLabel) -> list[Step]:
     steps: list[Step] = []
     label: Label = found
