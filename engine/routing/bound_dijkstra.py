@@ -100,6 +100,27 @@ def reverse_state_dijkstra(graph: BoundGraph, sources: np.ndarray, seeds: np.nda
     return result
 
 
+def warm_up() -> None:
+    """Compile (or load from numba's on-disk cache) the search now, on a one-link graph, so that the first bound
+    search of a large network does not pay for it (~2-5 s to compile; a cached load is far less)."""
+    one = np.zeros(1, dtype=np.int32)
+    _bucket_search(
+        np.zeros(2, dtype=np.int32),
+        one[:0],
+        one[:0],
+        one,
+        np.zeros(1, dtype=np.int8),
+        one,
+        np.zeros(1),
+        np.zeros(1),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(1),
+        _ADD_NOTHING,
+        1.0,
+        3,
+    )
+
+
 def _least_positive(values: np.ndarray) -> float:
     positive = values[values > 0]
     return float(positive.min()) if len(positive) else float("inf")

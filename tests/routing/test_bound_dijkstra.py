@@ -147,3 +147,15 @@ def test_bounds_are_the_same_compiled_in_scipy_or_in_the_heap_loop(
     in_heap = heap[-1]
     rounded = np.where(in_heap >= INF, float(INF), bounds._floor32(in_heap.ravel()).reshape(in_heap.shape))
     np.testing.assert_array_equal(compiled[-1], rounded)
+
+
+def test_warm_up_compiles_the_search_for_the_types_bounds_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    bound_dijkstra.warm_up()
+    monkeypatch.setattr(bounds, "SCIPY_FROM_MOVES", 0)
+    monkeypatch.setattr(bounds, "COMPILED_FROM_MOVES", 0)
+    network = _big_network(7)
+    ids = sorted(network.nodes)
+    query = RouteQuery(ids[0], ids[1], BASE, Shipment(1, 9000.0, CargoClass.GENERAL))
+    assert lower_bounds(QueryContext(compile_network(network), query), criteria=ALL_CRITERIA).origin_reachable
+    # one machine-code specialisation: a bound search after the warm-up compiles nothing more
+    assert len(bound_dijkstra._bucket_search.signatures) == 1
