@@ -109,7 +109,7 @@ def needed_criteria(query: RouteQuery) -> tuple[int, ...]:
     A query for one route by one objective (CHEAPEST, FASTEST, ...) orders labels by that criterion first: its
     bound decides what is settled, the others only order labels tied on it. Criteria the constraints limit are
     computed too (they prune). A Pareto search (or several routes, or an on-time floor) needs every criterion: each
-    prunes. At 100k nodes one criterion costs a shortest-path run over ~350k link-states (~70 ms).
+    prunes. At 100k nodes one criterion costs a shortest-path run over ~350k link-states (~45 ms, compiled).
     """
     constraints = query.constraints
     primary = PRIMARY.get(query.objective)
