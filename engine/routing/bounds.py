@@ -42,6 +42,12 @@ network has ~3,100) in a heap loop, which spares the command line and each fresh
 the start-up tests keep scipy out of both). Both give the same floats. Measured per bound search (one criterion,
 scipy imported): shipped network 0.9 ms heap loop, 0.1 ms scipy; 1k-node synthetic (16k moves) 3.2 ms against
 0.5 ms, which a PARETO query with a new shipment size pays four times."""
+COMPILED_FROM_MOVES = 50_000
+"""Link-state graphs with at least this many moves run their bound searches compiled
+(:mod:`engine.routing.bound_dijkstra`, a bucket queue that also weighs the moves and rounds to float32 in the same
+pass), the same floats as scipy's. Measured per bound search (one criterion, CPU, busy machine): 100k-node
+synthetic (1.46M moves) ~80 ms in scipy with its weights and rounding, ~45 ms compiled. Below this, scipy: the
+networks that need no numba for their search (the kernel starts at ``KERNEL_FROM_LINKS``) do not import it."""
 ROUNDING_SLACK = 100
 """Cents (or grams) subtracted from scaled bounds to cover per-hop rounding (≤ 0.5 each)."""
 
@@ -103,7 +109,7 @@ def needed_criteria(query: RouteQuery) -> tuple[int, ...]:
     A query for one route by one objective (CHEAPEST, FASTEST, ...) orders labels by that criterion first: its
     bound decides what is settled, the others only order labels tied on it. Criteria the constraints limit are
     computed too (they prune). A Pareto search (or several routes, or an on-time floor) needs every criterion: each
-    prunes. At 100k nodes one criterion costs a shortest-path run over ~350k link-states (~70 ms).
+    prunes. At 100k nodes one criterion costs a shortest-path run over ~350k link-states (~45 ms, compiled).
     """
     constraints = query.constraints
     primary = PRIMARY.get(query.objective)
@@ -283,7 +289,8 @@ def _reverse_state_dijkstra(graph: BoundGraph, target: int, after: Level | None,
     there, or, when ``after`` is given (this criterion's bounds once ``target`` is passed), from ``after``'s value
     of each such link.
 
-    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph (compiled code), or the heap loop below
+    :func:`engine.routing.bound_dijkstra.reverse_state_dijkstra` from ``COMPILED_FROM_MOVES`` moves,
+    :func:`scipy.sparse.csgraph.dijkstra` on the reversed graph below it, or the heap loop below
     ``SCIPY_FROM_MOVES`` moves; the float sums are the same (each distance is the previous one plus the move's
     weight). Unreachable is ``INF``.
     """
@@ -295,15 +302,21 @@ def _reverse_state_dijkstra(graph: BoundGraph, target: int, after: Level | None,
     small = graph.n_moves < SCIPY_FROM_MOVES
     if not len(sources):
         return [float(INF)] * n if small else np.full(n, float(INF), dtype=np.float32)
-    weights = graph.weights(criterion)
     if small:
+        weights = graph.weights(criterion)
         starts = sources.tolist()
         seeds = [0.0] * len(starts) if after is None else [float(after[s]) for s in starts]
         return _heap_dijkstra(n, graph.indptr.tolist(), graph.indices.tolist(), weights.tolist(), starts, seeds)
+    if graph.n_moves >= COMPILED_FROM_MOVES:
+        from engine.routing.bound_dijkstra import reverse_state_dijkstra  # here: numba's import, large networks only
+
+        seed_values = np.zeros(len(sources)) if after is None else reached[sources]
+        return reverse_state_dijkstra(graph, sources, seed_values, criterion)
     # Imported here: only large networks pay for scipy's import.
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
+    weights = graph.weights(criterion)
     if after is None:
         matrix = csr_matrix((weights, graph.indices, graph.indptr), shape=(n, n))
         dist = dijkstra(matrix, directed=True, indices=sources, min_only=True)
