@@ -106,10 +106,14 @@ def kernel_wanted(n_links: int) -> bool:
 
 
 def warm_up() -> None:
-    """Import numba and load (or compile) the kernel now, so the first query does not pay for it: a server's workers
-    at start, a study's workers before a large chunk, ``make setup`` once (to fill numba's on-disk cache)."""
+    """Import numba and load (or compile) the kernel and the compiled bound search now, so the first query does not
+    pay for them: a server's workers at start, a study's workers before a large chunk, ``make setup`` once (to fill
+    numba's on-disk cache)."""
     if kernel_setting() != "off":
         _functions()
+        from engine.routing import bound_dijkstra  # the bound search of large networks (bounds.COMPILED_FROM_MOVES)
+
+        bound_dijkstra.warm_up()
 
 
 def kernel_setting() -> str:
@@ -383,6 +387,10 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
 
 
 _level_arrays: IdentityMemo[np.ndarray] = IdentityMemo(256)
+_large_level_arrays: IdentityMemo[np.ndarray] = IdentityMemo(8)
+LARGE_LEVEL_LINKS = 100_000
+"""Levels over more link-states than this (a float64 level is 40 bytes a link-state: 14 MB at 100k nodes) are kept
+in a memo of 8 entries, not 256: 256 of them would be 3.5 GB, and each keeps the view cache's bounds alive."""
 
 
 def _bound_levels(levels: tuple[Any, ...]) -> np.ndarray:
@@ -391,7 +399,8 @@ def _bound_levels(levels: tuple[Any, ...]) -> np.ndarray:
     The per-level conversion is kept per level's five cached per-criterion sequences (:class:`IdentityMemo`); a
     query with via nodes stacks its levels.
     """
-    arrays = [_level_arrays.get(level, partial(_float64_level, level)) for level in levels]
+    memo = _large_level_arrays if len(levels[0][0]) > LARGE_LEVEL_LINKS else _level_arrays
+    arrays = [memo.get(level, partial(_float64_level, level)) for level in levels]
     if len(arrays) == 1:
         return arrays[0][np.newaxis]
     return np.stack(arrays)
