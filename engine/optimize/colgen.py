@@ -10,14 +10,14 @@ Formulation (one commodity ``k`` per demand row, ``P_k`` its paths in the transf
 
 ``c_p`` is the path's generalized cost per TEU, ``d_k`` TEU/week, so the objective is USD per week.
 
-The restricted master LP holds the columns found so far and is solved by HiGHS kept warm (GLOP through MathOpt as
-fallback). Its duals price new columns: with the convention ``dual = ∂objective/∂rhs`` (MathOpt's and HiGHS's,
-checked in the tests on a two-variable LP) ``μ_l, ν_v ≤ 0`` for binding ``≤`` rows; they are clamped to ``≤ 0``
-against round-off, and ``-μ``/``-ν`` are added to the arcs that run the link / lift at the terminal. One scipy
-Dijkstra per cargo segment over all its origins then gives every commodity's cheapest path under the duals,
-``SP_k``. The reduced cost of that path is ``rc_k = SP_k − π_k``; a column enters when ``rc_k < −tol · max(1,
-|π_k|)`` (a relative tolerance: without it degenerate masters re-add the same column forever) and is not yet in the
-pool.
+The restricted master LP holds the columns found so far (less those dropped as idle, below) and is solved by HiGHS
+kept warm (GLOP through MathOpt as fallback). Its duals price new columns: with the convention ``dual =
+∂objective/∂rhs`` (MathOpt's and HiGHS's, checked in the tests on a two-variable LP) ``μ_l, ν_v ≤ 0`` for binding
+``≤`` rows; they are clamped to ``≤ 0`` against round-off, and ``-μ``/``-ν`` are added to the arcs that run the link
+/ lift at the terminal. One scipy Dijkstra per cargo segment over all its origins then gives every commodity's
+cheapest path under the duals, ``SP_k``. The reduced cost of that path is ``rc_k = SP_k − π_k``; a column enters
+when ``rc_k < −tol · max(1, |π_k|)`` (a relative tolerance: without it degenerate masters re-add the same column
+forever) and is not yet in the pool.
 
 Stopping rule: the Lagrangian bound ``LB = Σ_l cap_l μ_l + Σ_v cap_v ν_v + Σ_k d_k · min(pen_k, SP_k)``
 (:func:`lagrangian_bound`) is a lower bound on the full LP for any capacity duals ``μ, ν ≤ 0``; the loop stops when
@@ -46,17 +46,28 @@ duals extra paths are sought; "optimal" is still only declared when nothing pric
   ``α · centre + (1 − α) · master duals`` for the capacity rows, the centre being the duals with the best
   Lagrangian bound so far; a path found there enters only if it prices out at the master's own duals, and when
   none does (a mis-pricing) the round is priced again at the master's duals. With the two changes above the bound
-  rises much faster: gap 0.035 after 49 iterations / 68 s with α = 0.9 (0.051 / 67 s with α = 0.8; 0.125 / 58 s
-  unsmoothed with a 30-round warm start).
+  rises much faster (harness): gap 0.035 after 49 iterations / 68 s with α = 0.9 (0.051 / 67 s with α = 0.8;
+  0.125 / 58 s unsmoothed with a 30-round warm start). It changes which optimal path split the shipped network
+  lands on where the LP has ties (the same link flows and objective, another split of paths between OD pairs).
 
-Measured with all three (α = 0.8): gap 2.1e-2 at 94 s, 7.8e-3 at 118 s, 3.6e-3 at 171 s, 2.6e-3 at 213 s. The
-tail is dual-degenerate: the master's objective then moves by < 1e-6 a round while ~500 columns still enter at
-its extreme-point duals, and the Lagrangian bound, not the objective, holds the gap up. So the 30 s target to a
-1e-6 gap is not met. Measured and not kept: HiGHS interior point without crossover for every master (centred duals,
-"primal-dual column generation"): slower solves (1.5–2 s) and no faster bound in the first 60 s; an interior-point
-master only for the degenerate tail (then one simplex solve for a vertex) is the next thing to measure. Pricing is
-~0.75 s a round (120 scipy Dijkstras on 45k-vertex line graphs; stopping each search at its last destination would
-save only ~10 %, as 73–98 % of the graph lies nearer than the farthest destination).
+Benchmark (``python -m benchmarks assign_scale``, same instance, CPU s on the shared machine), gap at about 30 /
+60 / 80 / 100 s CPU: before (bf6d809) 0.35 / 0.28 / 0.23 / 0.21 (0.094 at 305 s, 61 iterations, 56,603
+columns); with the three changes 0.19–0.23 / 0.048–0.055 / 0.023–0.031 / 0.011 (8.0e-3 at 108 s, 70 iterations,
+3,747 columns in the master; two runs, cut short by the wall-clock budget on the loaded machine). A harness run
+with α = 0.8 went on to 3.6e-3 at 171 s and 2.6e-3 at 213 s CPU. The tail is dual-degenerate: the master's
+objective then moves by < 1e-6 a round while ~500 columns still enter at its extreme-point duals, and the
+Lagrangian bound, not the objective, holds the gap up; a round costs ~0.75 s of pricing (120 scipy Dijkstras on
+45k-vertex line graphs) and ~0.5–0.8 s of master. So the 30 s target to a 1e-6 gap is not met.
+
+Measured and not kept (harness, same instance): HiGHS interior point without crossover for every master (centred
+duals, "primal-dual column generation"): 1.5–2 s a solve and no faster bound in the first 60 s; interior point
+only once the gap is below 3e-2: 5.4e-3 at 118 s against 7.8e-3 (simplex, α = 0.8), but its interior flows keep
+every column "in use", so the master grows (dropping would need a relative flow threshold) and the final vertex
+needs a simplex solve — the next thing to try; α = 0.95 (gap 0.11 at 47 s against 0.06); the master on dual
+simplex (slower solves); 6 warm-start rounds instead of 12 (the same); also adding, per entering commodity, the
+paths to its destination's other arrival links from the same Dijkstra trees (3× the columns, the same progress per
+round, more CPU). Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the
+graph lies nearer than the farthest destination).
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
