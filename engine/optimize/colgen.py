@@ -174,7 +174,8 @@ def solve_path_lp(
     if warm_start_rounds is None:
         warm_start_rounds = WARM_START_ROUNDS
     if warm_start_rounds > 0:
-        initial = residual_routes(pricer, demand, penalty, link_cap, node_cap, warm_start_rounds)
+        deadline = None if time_limit_s is None else started + time_limit_s
+        initial = residual_routes(pricer, demand, penalty, link_cap, node_cap, warm_start_rounds, deadline)
         for column in initial:
             pools[column.commodity].add(column.links)
         columns.extend(initial)

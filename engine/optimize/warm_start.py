@@ -16,6 +16,8 @@ of 4.68e8 USD/week, and with 30 rounds 4.526e8 — below what 30 rounds of plain
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from engine.optimize.master import Column
@@ -34,6 +36,7 @@ def residual_routes(
     link_cap: FloatArray,
     node_cap: FloatArray,
     rounds: int,
+    deadline: float | None = None,
 ) -> list[Column]:
     """Columns from ``rounds`` rounds of greedy routing on residual capacities (module docstring).
 
@@ -47,6 +50,8 @@ def residual_routes(
         Capacities (TEU/week; ``inf`` where none).
     rounds
         How many pricing passes at most (each one Dijkstra per segment); stops early when no new path is found.
+    deadline
+        ``time.monotonic()`` value after which no further round starts (the request's time limit).
 
     Returns
     -------
@@ -59,6 +64,8 @@ def residual_routes(
     seen: list[set[tuple[int, ...]]] = [set() for _ in range(len(demand))]
     columns: list[Column] = []
     for _ in range(rounds):
+        if deadline is not None and time.monotonic() > deadline:
+            break
         link_block = np.where(link_left <= _EPS_TEU, BLOCKED_USD, 0.0)
         node_block = np.where(node_left <= _EPS_TEU, BLOCKED_USD, 0.0)
         shortest = pricer.price(link_block, node_block)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,20 @@ def test_warm_start_routes_are_paths_within_capacity() -> None:
         assert heads[-1] == commodity.destination
         assert tails[1:] == heads[:-1]
     assert max(by_commodity.values()) > 1  # capacity 5 < demand 9: some commodity needed a second path
+
+
+def test_warm_start_stops_at_the_deadline() -> None:
+    """A deadline already passed starts no round (the request's time limit covers the warm start too)."""
+    network, _, _, _ = random_instance(3)
+    graph = transfer_graph(network, CargoSegment())
+    compiled = compile_network(network)
+    nodes = sorted(network.nodes)
+    commodities = [Commodity(compiled.node_index[nodes[0]], compiled.node_index[nodes[-1]], 0, 9.0, 4_000.0)]
+    pricer = Pricer([graph], commodities, 30.0 / 24.0)
+    caps = np.full(len(compiled.link_ids), 5.0)
+    nodes_cap = np.full(len(compiled.node_ids), np.inf)
+    args = (pricer, np.array([9.0]), np.array([4_000.0]), caps, nodes_cap, 6)
+    unlimited = residual_routes(*args)
+    assert unlimited  # there is a path, so an empty answer below is the deadline's doing
+    assert residual_routes(*args, deadline=time.monotonic() - 1.0) == []
+    assert residual_routes(*args, deadline=time.monotonic() + 60.0) == unlimited
