@@ -50,24 +50,24 @@ duals extra paths are sought; "optimal" is still only declared when nothing pric
   0.125 / 58 s unsmoothed with a 30-round warm start). It changes which optimal path split the shipped network
   lands on where the LP has ties (the same link flows and objective, another split of paths between OD pairs).
 
-Benchmark (``python -m benchmarks assign_scale``, same instance, CPU s on the shared machine), gap at about 30 /
-60 / 80 / 100 s CPU: before (bf6d809) 0.35 / 0.28 / 0.23 / 0.21 (0.094 at 305 s, 61 iterations, 56,603
-columns); with the three changes 0.19–0.23 / 0.048–0.055 / 0.023–0.031 / 0.011 (8.0e-3 at 108 s, 70 iterations,
-3,747 columns in the master; two runs, cut short by the wall-clock budget on the loaded machine). A harness run
-with α = 0.8 went on to 3.6e-3 at 171 s and 2.6e-3 at 213 s CPU. The tail is dual-degenerate: the master's
-objective then moves by < 1e-6 a round while ~500 columns still enter at its extreme-point duals, and the
-Lagrangian bound, not the objective, holds the gap up; a round costs ~0.75 s of pricing (120 scipy Dijkstras on
-45k-vertex line graphs) and ~0.5–0.8 s of master. So the 30 s target to a 1e-6 gap is not met.
+Measured, gap at about 30 / 60 / 80 / 100 / 120 s CPU. Before (bf6d809, benchmark): 0.35 / 0.28 / 0.23 / 0.21 /
+0.18 (0.094 at 305 s, 61 iterations, 56,603 columns). With the three changes (harness running
+:func:`solve_path_lp` as committed, no time limit): 0.22 / 0.047 / 0.019 / 7.0e-3 / 3.6e-3, then 7.4e-4 at 160 s,
+1.9e-4 at 200 s and 3.5e-5 at 260 s (251 iterations, ~3,200 columns in the master, ~1 s a round: ~0.75 s pricing,
+120 scipy Dijkstras on 45k-vertex line graphs, the rest the master); the benchmark agrees where it got to (8.0e-3
+at 108 s, its wall-clock budget cut short on the loaded machine). The gap halves every ~25–30 s CPU in the tail, so
+the 1e-6 stop is several minutes away, not 30 s. The tail is dual-degenerate: the master's objective moves by
+< 1e-6 a round while hundreds of columns still enter at its extreme-point duals, and the Lagrangian bound, not the
+objective, holds the gap up.
 
 Measured and not kept (harness, same instance): HiGHS interior point without crossover for every master (centred
 duals, "primal-dual column generation"): 1.5–2 s a solve and no faster bound in the first 60 s; interior point
-only once the gap is below 3e-2: 5.4e-3 at 118 s against 7.8e-3 (simplex, α = 0.8), but its interior flows keep
-every column "in use", so the master grows (dropping would need a relative flow threshold) and the final vertex
-needs a simplex solve — the next thing to try; α = 0.95 (gap 0.11 at 47 s against 0.06); the master on dual
-simplex (slower solves); 6 warm-start rounds instead of 12 (the same); also adding, per entering commodity, the
-paths to its destination's other arrival links from the same Dijkstra trees (3× the columns, the same progress per
-round, more CPU). Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the
-graph lies nearer than the farthest destination).
+once the gap is below 3e-2: 5.4e-3 at 118 s, worse than the simplex's 3.6e-3, and its interior flows keep every
+column "in use" so the master grows; α = 0.95 (gap 0.11 at 47 s against 0.06 with 0.9); the master on dual simplex
+(slower solves); 6 warm-start rounds instead of 12 (the same); also adding, per entering commodity, the paths to
+its destination's other arrival links from the same Dijkstra trees (3× the columns, the same progress per round,
+more CPU). Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the graph
+lies nearer than the farthest destination).
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
