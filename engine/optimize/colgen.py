@@ -50,15 +50,15 @@ duals extra paths are sought; "optimal" is still only declared when nothing pric
   0.125 / 58 s unsmoothed with a 30-round warm start). It changes which optimal path split the shipped network
   lands on where the LP has ties (the same link flows and objective, another split of paths between OD pairs).
 
-Measured, gap at about 30 / 60 / 80 / 100 / 120 s CPU. Before (bf6d809, benchmark): 0.35 / 0.28 / 0.23 / 0.21 /
-0.18 (0.094 at 305 s, 61 iterations, 56,603 columns). With the three changes (harness running
-:func:`solve_path_lp` as committed, no time limit): 0.22 / 0.047 / 0.019 / 7.0e-3 / 3.6e-3, then 7.4e-4 at 160 s,
-1.9e-4 at 200 s and 3.5e-5 at 260 s (251 iterations, ~3,200 columns in the master, ~1 s a round: ~0.75 s pricing,
-120 scipy Dijkstras on 45k-vertex line graphs, the rest the master); the benchmark agrees where it got to (8.0e-3
-at 108 s, its wall-clock budget cut short on the loaded machine). The gap halves every ~25–30 s CPU in the tail, so
-the 1e-6 stop is several minutes away, not 30 s. The tail is dual-degenerate: the master's objective moves by
-< 1e-6 a round while hundreds of columns still enter at its extreme-point duals, and the Lagrangian bound, not the
-objective, holds the gap up.
+Measured, gap at about 30 / 60 / 80 / 100 / 120 s CPU. Before (bf6d809, benchmark): 0.35 / 0.28 / 0.23 / 0.21 / 0.18
+(0.094 at 305 s, 61 iterations, 56,603 columns). With the three changes (harness running :func:`solve_path_lp` as
+committed, no time limit): 0.22 / 0.047 / 0.019 / 7.0e-3 / 3.6e-3, then ~1e-3 at 150–160 s, 3.0e-4 at 200 s, 5.5e-5
+at 250 s, 7.9e-6 at 330 s and the 1e-6 stop ("gap") at 360 s CPU, iteration 365, with ~3–4k columns in the master
+(~1 s a round: ~0.75 s pricing, 120 scipy Dijkstras on 45k-vertex line graphs, the rest the master); the benchmark
+agrees where it got to (8.0e-3 at 108 s, iteration 70, the same iterates; its wall-clock budget cut short on the
+loaded machine). So the optimum takes ~6 minutes, not 30 s. The tail is dual-degenerate: the master's objective
+moves by < 1e-6 a round while hundreds of columns still enter at its extreme-point duals, and the Lagrangian bound,
+not the objective, holds the gap up.
 
 Measured and not kept (harness, same instance): HiGHS interior point without crossover for every master (centred
 duals, "primal-dual column generation"): 1.5–2 s a solve and no faster bound in the first 60 s; interior point
