@@ -57,7 +57,7 @@ at 250 s, 7.9e-6 at 330 s and the 1e-6 stop ("gap") at 360 s CPU, iteration 365,
 (~1 s a round: ~0.75 s pricing, 120 scipy Dijkstras on 45k-vertex line graphs, the rest the master); the benchmark
 agrees where it got to (8.0e-3 at 108 s, iteration 70, the same iterates; its wall-clock budget cut short on the
 loaded machine). So the optimum takes ~6 minutes, not 30 s; and the tie-break pass after it (least CO2e at that
-cost, its own column generation with neither warm start, dropping nor smoothing) ran over 600 s CPU more there
+cost, its own column generation with neither warm start, dropping nor smoothing) ran over 1,000 s CPU more there
 without finishing: it is the next thing to make converge (dropping would apply as is). The tail is dual-degenerate:
 the master's objective moves by < 1e-6 a round while hundreds of columns still enter at its extreme-point duals, and
 the Lagrangian bound, not the objective, holds the gap up.
