@@ -6,8 +6,10 @@ origin terminals × 40 European/Turkish destination terminals, three shipper seg
 capacities (rail, ferry and sea capped by their timetables). ``assign_demand`` runs to a 1e-6 gap with the
 tie-break pass, within a time budget of ``ASSIGN_SCALE_BUDGET_S`` seconds (default 300): the result says whether
 it finished (``status``) and how far it got (``gap``). Measured: CPU seconds (``time.process_time``; the machine
-is shared, so wall time is reported but noisier), iterations, columns, binding capacities. Written, never
-asserted. Target (issue 13): ≤ 30 s.
+is shared, so wall time is reported but noisier), iterations, columns (those in the master at the end: idle ones
+are dropped, see :mod:`engine.optimize.colgen`), binding capacities, and the gap after each iteration with its CPU
+seconds (``trace``). The budget is wall-clock (the request's ``time_limit_s``), so a loaded machine stops the run
+at fewer CPU seconds. Written, never asserted. Target (issue 13): ≤ 30 s.
 
 Run: ``python -m benchmarks assign_scale``.
 """

@@ -166,8 +166,28 @@ class HighsMaster:
         nu[present] = duals[self.node_row[present]]
         self._duals = duals
         values = np.asarray(solution.col_value, dtype=np.float64)
+        self._reduced = np.asarray(solution.col_dual, dtype=np.float64)[len(self.served) :]
+        self._flows = values[len(self.served) :]
         z = float(self.highs.getInfo().objective_function_value)
         return z, pi, np.minimum(mu, 0.0), np.minimum(nu, 0.0), values
+
+    def reduced_costs(self) -> FloatArray:
+        """Reduced cost (USD/TEU) of every path column at the last solve, in the order of :meth:`flows`."""
+        return self._reduced
+
+    def flows_now(self) -> FloatArray:
+        """TEU/week on every path column at the last solve."""
+        return self._flows
+
+    def drop(self, positions: np.ndarray) -> None:
+        """Delete the path columns at ``positions`` (indexes into :meth:`flows`); the others keep their order.
+
+        Deleting nonbasic columns leaves the basis valid, so the next solve still starts warm.
+        """
+        if len(positions):
+            index = (np.asarray(positions, dtype=np.int64) + len(self.served)).astype(np.int32)
+            self.highs.deleteCols(len(index), index)
+            self.columns -= len(index)
 
     def cost_dual(self, _result: Any = None) -> float:
         """``−θ ≥ 0``, the dual of the cost row at the last solve (CO2e kg saved per USD of extra cost allowed)."""
@@ -205,6 +225,28 @@ class WarmMaster:
         """Append ``columns`` to the master."""
         self._columns.extend(columns)
         self._active.add_all(columns)
+
+    @property
+    def can_drop(self) -> bool:
+        """Whether :meth:`drop` works: HiGHS is still the engine (the GLOP fallback never drops columns)."""
+        return isinstance(self._active, HighsMaster)
+
+    def reduced_costs(self) -> FloatArray:
+        """Reduced costs of the path columns at the last solve (HiGHS only, see :attr:`can_drop`)."""
+        assert isinstance(self._active, HighsMaster)
+        return self._active.reduced_costs()
+
+    def flows_now(self) -> FloatArray:
+        """TEU/week on the path columns at the last solve (HiGHS only, see :attr:`can_drop`)."""
+        assert isinstance(self._active, HighsMaster)
+        return self._active.flows_now()
+
+    def drop(self, positions: np.ndarray) -> None:
+        """Delete the path columns at ``positions`` (HiGHS only, see :attr:`can_drop`)."""
+        assert isinstance(self._active, HighsMaster)
+        self._active.drop(positions)
+        gone = set(np.asarray(positions, dtype=np.int64).tolist())
+        self._columns = [c for i, c in enumerate(self._columns) if i not in gone]
 
     def fix_cost(self, columns: Sequence[Column], commodities: Sequence[Commodity], bound: float) -> None:
         """Switch to the tie-break objective (see :meth:`Master.fix_cost`)."""

@@ -43,6 +43,18 @@ class Pricer:
             order = np.argsort(keys, kind="stable")
             self._keys.append(keys[order])
             self._arc_of_key.append(order)
+        # per segment: the Dijkstra row of each member's origin and its arrival vertices, padded with the
+        # sentinel column ``n_vertices`` (distance inf), so one fancy-indexing call finds every member's best end
+        self._member_rows: list[IntArray] = []
+        self._member_ends: list[IntArray] = []
+        for s, members in enumerate(self.by_segment):
+            ends = [self.arrivals[(s, commodities[k].destination)] for k in members]
+            width = max((len(e) for e in ends), default=0)
+            padded = np.full((len(members), max(width, 1)), graphs[s].n_vertices, dtype=np.int32)
+            for i, e in enumerate(ends):
+                padded[i, : len(e)] = e
+            self._member_rows.append(np.array([self.row_of[s][commodities[k].origin] for k in members], dtype=np.int32))
+            self._member_ends.append(padded)
         self._pred: list[np.ndarray] = [np.zeros((0, 0), dtype=np.int32) for _ in graphs]
         self._last = np.full(len(commodities), -1, dtype=np.int64)
 
@@ -61,17 +73,15 @@ class Pricer:
             base = self.base[s] if weights is None else weights[s]
             arc_weights = base + link_surcharge[graph.link] + padded_nodes[graph.lift_node]
             dist, self._pred[s] = graph.shortest(arc_weights, self.origins[s])
-            for k in members:
-                commodity = self.commodities[k]
-                arrivals = self.arrivals[(s, commodity.destination)]
-                if len(arrivals) == 0:
-                    continue
-                candidates = dist[self.row_of[s][commodity.origin], arrivals]
-                best = int(np.argmin(candidates))
-                if not np.isfinite(candidates[best]):
-                    continue
-                shortest[k] = float(candidates[best])
-                self._last[k] = int(arrivals[best])
+            dist = np.hstack([dist, np.full((len(dist), 1), np.inf)])  # the padding column of _member_ends
+            ends = self._member_ends[s]
+            candidates = dist[self._member_rows[s][:, None], ends]
+            best = np.argmin(candidates, axis=1)  # first minimum, as the former per-commodity loop
+            rows = np.arange(len(members))
+            found = np.isfinite(candidates[rows, best])
+            index = np.asarray(members, dtype=np.int64)
+            shortest[index[found]] = candidates[rows, best][found]
+            self._last[index[found]] = ends[rows, best][found]
         return shortest
 
     def column(self, k: int) -> Column:

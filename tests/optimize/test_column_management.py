@@ -1,0 +1,105 @@
+"""Column management in the column generation: the greedy warm start and dropping idle columns keep it exact."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from engine.optimize import colgen
+from engine.optimize.master import Commodity
+from engine.optimize.master_highs import WarmMaster
+from engine.optimize.pricing import Pricer
+from engine.optimize.transfer_graph import CargoSegment, transfer_graph
+from engine.optimize.warm_start import residual_routes
+from engine.routing.model import compile_network
+from tests.optimize.arc_lp import solve_arc_lp
+from tests.optimize.test_assign import assign, random_instance
+
+
+@pytest.mark.parametrize("warm_rounds", [0, 3])
+@pytest.mark.parametrize("seed", range(8))
+def test_dropping_idle_columns_still_reaches_the_arc_lp_optimum(
+    seed: int, warm_rounds: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns leave the master after one idle solve (the harshest setting) and pricing re-adds what it needs."""
+    monkeypatch.setattr(colgen, "DROP_AFTER", 1)
+    monkeypatch.setattr(colgen, "WARM_START_ROUNDS", warm_rounds)
+    network, demand, link_cap, node_cap = random_instance(seed)
+    result = assign(network, demand, link_cap, node_cap)
+    oracle = solve_arc_lp(
+        network, demand, link_cap, node_cap, usd_per_teu_day=30.0, unserved_usd_per_teu=4_000.0, lot_teu=2
+    )
+    assert result.status == "optimal"
+    assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6, abs=1e-6)
+    assert result.unserved_teu_per_week == pytest.approx(oracle.unserved, abs=1e-6)
+
+
+def test_some_instance_drops_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping is exercised at all by the instances above (otherwise their test proves nothing about it)."""
+    dropped: list[int] = []
+    drop = WarmMaster.drop
+
+    def counting_drop(master: WarmMaster, positions: np.ndarray) -> None:
+        dropped.append(len(positions))
+        drop(master, positions)
+
+    monkeypatch.setattr(colgen, "DROP_AFTER", 1)
+    monkeypatch.setattr(WarmMaster, "drop", counting_drop)
+    monkeypatch.setattr(colgen, "WARM_START_ROUNDS", 0)
+    for seed in range(8):
+        network, demand, link_cap, node_cap = random_instance(seed)
+        assign(network, demand, link_cap, node_cap)
+    assert sum(dropped) > 0
+
+
+def test_warm_start_routes_are_paths_within_capacity() -> None:
+    """Greedy routing on residual capacities: every column is a path from its commodity's origin to its
+    destination, found once, and the flows it sends (replayed here) never exceed a link's capacity."""
+    network, _, _, _ = random_instance(3)
+    graph = transfer_graph(network, CargoSegment())
+    compiled = compile_network(network)
+    nodes = sorted(network.nodes)
+    commodities = [
+        Commodity(compiled.node_index[o], compiled.node_index[d], 0, 9.0, 4_000.0)
+        for o in nodes[:4]
+        for d in nodes[4:]
+        if o != d
+    ]
+    link_cap = np.full(len(compiled.link_ids), 5.0)
+    node_cap = np.full(len(compiled.node_ids), np.inf)
+    pricer = Pricer([graph], commodities, 30.0 / 24.0)
+    demand = np.array([c.demand for c in commodities])
+    penalty = np.array([c.penalty for c in commodities])
+    columns = residual_routes(pricer, demand, penalty, link_cap, node_cap, 6)
+    keys = [(c.commodity, c.links) for c in columns]
+    assert len(keys) == len(set(keys))
+    assert len({c.commodity for c in columns}) > 1
+    by_commodity: dict[int, int] = {}
+    for column in columns:
+        by_commodity[column.commodity] = by_commodity.get(column.commodity, 0) + 1
+        commodity = commodities[column.commodity]
+        tails = [compiled.link_from[link] for link in column.links]
+        heads = [compiled.link_to[link] for link in column.links]
+        assert tails[0] == commodity.origin
+        assert heads[-1] == commodity.destination
+        assert tails[1:] == heads[:-1]
+    assert max(by_commodity.values()) > 1  # capacity 5 < demand 9: some commodity needed a second path
+
+
+def test_warm_start_stops_at_the_deadline() -> None:
+    """A deadline already passed starts no round (the request's time limit covers the warm start too)."""
+    network, _, _, _ = random_instance(3)
+    graph = transfer_graph(network, CargoSegment())
+    compiled = compile_network(network)
+    nodes = sorted(network.nodes)
+    commodities = [Commodity(compiled.node_index[nodes[0]], compiled.node_index[nodes[-1]], 0, 9.0, 4_000.0)]
+    pricer = Pricer([graph], commodities, 30.0 / 24.0)
+    caps = np.full(len(compiled.link_ids), 5.0)
+    nodes_cap = np.full(len(compiled.node_ids), np.inf)
+    args = (pricer, np.array([9.0]), np.array([4_000.0]), caps, nodes_cap, 6)
+    unlimited = residual_routes(*args)
+    assert unlimited  # there is a path, so an empty answer below is the deadline's doing
+    assert residual_routes(*args, deadline=time.monotonic() - 1.0) == []
+    assert residual_routes(*args, deadline=time.monotonic() + 60.0) == unlimited
