@@ -9,7 +9,7 @@ from engine.network.model import Network
 from engine.routing.compiled import CompiledNetwork
 from engine.routing.costing import QueryContext, Step
 from engine.routing.explain import explain_no_route
-from engine.routing.kernel_routes import FoundLabel
+from engine.routing.kernel_routes import FoundLabel, chain_steps
 from engine.routing.query import Objective, RouteQuery
 from engine.routing.reliability import ArrivalBand, arrival_band, reliability_order
 from engine.routing.result import Route, RouteResult, SearchStats
@@ -137,16 +137,7 @@ def find_routes(
 
 def _steps(end: Label) -> list[Step]:
     """The steps of the search label ``end``'s route, from the origin (a route the kernel found has them at hand)."""
-    if isinstance(end, FoundLabel):
-        return end.steps()
-    steps: list[Step] = []
-    label = end
-    while label.parent is not None:
-        assert label.step is not None
-        steps.append(label.step)
-        label = label.parent
-    steps.reverse()
-    return steps
+    return end.steps() if isinstance(end, FoundLabel) else chain_steps(end)
 
 
 def _route(network: Network, ctx: QueryContext, end: Label, band: ArrivalBand | None, tag: str) -> Route:

@@ -73,7 +73,7 @@ class FoundLabel(Label):
         """The route's steps from the origin: from the kernel's step rows when it left them (what
         :meth:`QueryContext.step` gives, without replaying the model: a sixth of a CHEAPEST answer), else replayed."""
         if self._hops is None or self._chain is not None:
-            return _chain_steps(self._replayed())
+            return chain_steps(self._replayed())
         rows, first = self._hops
         last = first + len(self._links)
         steps = kernel_steps(
@@ -210,8 +210,8 @@ def _vector(ready_min: int, steps: Sequence[Step]) -> Vector:
     )
 
 
-def _chain_steps(end: Label) -> list[Step]:
-    """The steps along the parents of ``end``, from the origin."""
+def chain_steps(end: Label) -> list[Step]:
+    """The steps along the parents of the search label ``end``, from the origin."""
     steps: list[Step] = []
     label = end
     while label.parent is not None:

@@ -21,9 +21,8 @@ from engine.network.load import load_network
 from engine.network.model import CargoClass, Mode, Network
 from engine.routing import kernel as kernel_module
 from engine.routing.api import find_routes
-from engine.routing.costing import QueryContext, Step
-from engine.routing.kernel_routes import FoundLabel
-from engine.routing.labels import Label
+from engine.routing.costing import QueryContext
+from engine.routing.kernel_routes import FoundLabel, chain_steps
 from engine.routing.query import Constraints, Objective, RouteQuery, Shipment
 from engine.routing.search import SearchOutcome, search
 from engine.routing.select import LEXICOGRAPHIC_ORDERS, PARETO_ORDER
@@ -221,7 +220,7 @@ def test_the_steps_the_kernel_leaves_are_the_models_steps(shipped: Network) -> N
         for found in search(ctx, order, pareto=not single, kernel=True).labels:
             assert isinstance(found, FoundLabel)
             from_rows = found.steps()
-            assert from_rows == replay_steps(found)  # replayed through the model
+            assert from_rows == chain_steps(found)  # replayed through the model (parents and steps)
             assert from_rows == found.steps()  # and the same once the chain has been replayed
             compared += 1
     assert compared >= 200
@@ -236,16 +235,6 @@ def test_pareto_searches_without_step_rows_answer_the_same(shipped: Network, mon
     ctx = QueryContext(compile_network(shipped), queries[0])
     assert all(found._hops is None for found in search(ctx, PARETO_ORDER, pareto=True, kernel=True).labels)
     assert [repr(find_routes(shipped, q)) for q in queries] == with_rows
-
-
-def replay_steps(found: FoundLabel) -> list[Step]:
-    steps: list[Step] = []
-    label: Label = found
-    while label.parent is not None:
-        assert label.step is not None
-        steps.append(label.step)
-        label = label.parent
-    return steps[::-1]
 
 
 def test_slices_are_sized_by_the_time_the_last_one_took() -> None:
