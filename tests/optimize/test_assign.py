@@ -62,8 +62,9 @@ def assign(
     )
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_column_generation_matches_the_arc_lp(seed: int) -> None:
+def assert_matches_arc_lp(seed: int) -> Assignment:
+    """Assign random instance ``seed`` by column generation; its status, objective and unserved TEU must be the
+    arc LP's. Returns the assignment."""
     network, demand, link_cap, node_cap = random_instance(seed)
     result = assign(network, demand, link_cap, node_cap)
     oracle = solve_arc_lp(
@@ -72,6 +73,12 @@ def test_column_generation_matches_the_arc_lp(seed: int) -> None:
     assert result.status == "optimal"
     assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6, abs=1e-6)
     assert result.unserved_teu_per_week == pytest.approx(oracle.unserved, abs=1e-6)
+    return result
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_column_generation_matches_the_arc_lp(seed: int) -> None:
+    result = assert_matches_arc_lp(seed)
     # flows respect every capacity
     links = result.links.filter(pl.col("capacity_teu_per_week").is_not_null())
     assert (links["flow_teu_per_week"] <= links["capacity_teu_per_week"] + 1e-6).all()

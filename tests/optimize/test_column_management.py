@@ -14,8 +14,7 @@ from engine.optimize.pricing import Pricer
 from engine.optimize.transfer_graph import CargoSegment, transfer_graph
 from engine.optimize.warm_start import residual_routes
 from engine.routing.model import compile_network
-from tests.optimize.arc_lp import solve_arc_lp
-from tests.optimize.test_assign import assign, random_instance
+from tests.optimize.test_assign import assert_matches_arc_lp, assign, random_instance
 
 
 @pytest.mark.parametrize("warm_rounds", [0, 3])
@@ -26,14 +25,7 @@ def test_dropping_idle_columns_still_reaches_the_arc_lp_optimum(
     """Columns leave the master after one idle solve (the harshest setting) and pricing re-adds what it needs."""
     monkeypatch.setattr(colgen, "DROP_AFTER", 1)
     monkeypatch.setattr(colgen, "WARM_START_ROUNDS", warm_rounds)
-    network, demand, link_cap, node_cap = random_instance(seed)
-    result = assign(network, demand, link_cap, node_cap)
-    oracle = solve_arc_lp(
-        network, demand, link_cap, node_cap, usd_per_teu_day=30.0, unserved_usd_per_teu=4_000.0, lot_teu=2
-    )
-    assert result.status == "optimal"
-    assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6, abs=1e-6)
-    assert result.unserved_teu_per_week == pytest.approx(oracle.unserved, abs=1e-6)
+    assert_matches_arc_lp(seed)
 
 
 def test_some_instance_drops_columns(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from engine.routing import Constraints, Leg, Route, RouteQuery, Shipment, find_r
 from engine.routing.costing import QueryContext, Step
 from engine.routing.deferred import Deferred, Pending, Shared, defer, frozen_instance, resolved_state
 from engine.routing.emissions import emissions_report
+from engine.routing.kernel_routes import chain_steps
 from engine.routing.model import build_route
 from engine.routing.pricing import query_pricing
 from engine.routing.provenance import border_provenance, route_provenance
@@ -40,13 +41,7 @@ def _all_steps(network: Network, query: RouteQuery = QUERY) -> list[list[Step]]:
     included: the search keeps per-snapshot arrays that must not be built from the arrays without them first)."""
     routes = []
     for end in search(QueryContext(compile_routing(network), query), PARETO_ORDER, pareto=True).labels:
-        steps: list[Step] = []
-        label = end
-        while label.parent is not None:
-            assert label.step is not None
-            steps.append(label.step)
-            label = label.parent
-        routes.append(steps[::-1])
+        routes.append(chain_steps(end))
     return routes
 
 

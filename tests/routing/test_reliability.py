@@ -265,19 +265,14 @@ def _steps_of(network: Network, query: RouteQuery) -> list[Step]:
 def _all_steps(network: Network, query: RouteQuery) -> list[list[Step]]:
     """The steps of every Pareto route of ``query``, as the search took them."""
     from engine.routing.costing import QueryContext
+    from engine.routing.kernel_routes import chain_steps
     from engine.routing.search import search
     from engine.routing.select import PARETO_ORDER
 
     outcome = search(QueryContext(compile_network(network), query), PARETO_ORDER, pareto=True)
     result = []
     for end in outcome.labels:
-        steps: list[Step] = []
-        label = end
-        while label.parent is not None:
-            assert label.step is not None
-            steps.append(label.step)
-            label = label.parent
-        result.append(steps[::-1])
+        result.append(chain_steps(end))
     return result
 
 
