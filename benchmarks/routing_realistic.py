@@ -4,8 +4,11 @@ Per category (:func:`benchmarks.realistic.realistic_mix`) every query is run onc
 (a running server's state) and to find queries that exceed ``QUERY_BUDGET_S`` (stopped through ``find_routes``'
 ``should_stop``, reported as "did not finish" and left out of the timing), then timed in ``ROUNDS`` interleaved
 rounds, median kept per query; p50/p95/max over queries. Peers on the CHEAPEST pairs: networkx and scipy Dijkstra
-over freight cost (:class:`benchmarks.realistic.FreightGraph`). Martins on a sample of the PARETO pairs, one
-round, fronts compared with the engine's.
+over freight cost (:class:`benchmarks.realistic.FreightGraph`), timed **interleaved with the engine** query by query
+in the same rounds (engine, networkx, scipy, networkx on the MultiDiGraph, then the next query), so the CHEAPEST
+target compares figures taken under the same machine conditions: this machine's speed moves by up to 1.5× from
+minute to minute, and timing the engine's category and its peers a minute apart flipped the comparison between
+runs. Martins on a sample of the PARETO pairs, one round, fronts compared with the engine's.
 """
 
 from __future__ import annotations
@@ -88,28 +91,40 @@ def run_category(network: Network, queries: list[RouteQuery], budget_s: float = 
 
 
 def run_peers(network: Network, queries: list[RouteQuery]) -> dict[str, dict[str, Any]]:
-    """networkx and scipy Dijkstra over freight cost on the pairs of ``queries`` (graphs built before timing)."""
+    """The engine, networkx and scipy Dijkstra over freight cost, and networkx on the MultiDiGraph, on the pairs of
+    ``queries`` (graphs built before timing), timed interleaved: one round times every timer on a query before
+    the next query, so all four see the same machine."""
     graphs: dict[tuple[int, bool], FreightGraph] = {}
     for q in queries:
         key = (q.shipment.teu, bool(q.constraints.avoid_countries))
         if key not in graphs:
             graphs[key] = FreightGraph(network, q.shipment.teu, q.constraints.avoid_countries)
-    pairs = [(graphs[(q.shipment.teu, bool(q.constraints.avoid_countries))], q.origin, q.destination) for q in queries]
-    nx_times = time_rounds([lambda g=g, o=o, d=d: g.networkx_path(o, d) for g, o, d in pairs])
-    sp_times = time_rounds([lambda g=g, o=o, d=d: g.scipy_path(o, d) for g, o, d in pairs])
     multigraph = network.graph
-    weights = [multigraph_weight(network, q.shipment.teu, q.constraints.avoid_countries) for q in queries]
-    multi_times = time_rounds(
-        [
-            lambda q=q, w=w: nx.dijkstra_path(multigraph, q.origin, q.destination, weight=w)
-            for q, w in zip(queries, weights, strict=True)
-        ]
-    )
-    return {
-        "networkx_dijkstra": summary(nx_times),
-        "scipy_csgraph_dijkstra": summary(sp_times),
-        "networkx_dijkstra_multigraph_weight_function": summary(multi_times),
-    }
+    timers: dict[str, list[Callable[[], object]]] = {name: [] for name in PEER_TIMERS}
+    for q in queries:
+        graph = graphs[(q.shipment.teu, bool(q.constraints.avoid_countries))]
+        weight = multigraph_weight(network, q.shipment.teu, q.constraints.avoid_countries)
+        timers["engine_find_routes"].append(lambda q=q: find_routes(network, q))
+        timers["networkx_dijkstra"].append(lambda g=graph, q=q: g.networkx_path(q.origin, q.destination))
+        timers["scipy_csgraph_dijkstra"].append(lambda g=graph, q=q: g.scipy_path(q.origin, q.destination))
+        timers["networkx_dijkstra_multigraph_weight_function"].append(
+            lambda q=q, w=weight: nx.dijkstra_path(multigraph, q.origin, q.destination, weight=w)
+        )
+    for calls in timers.values():  # warm each timer once (the engine's per-destination caches, as a server holds)
+        for call in calls:
+            call()
+    interleaved = [call for per_query in zip(*timers.values(), strict=True) for call in per_query]
+    times = time_rounds(interleaved)
+    return {name: summary(times[k :: len(timers)]) for k, name in enumerate(timers)}
+
+
+PEER_TIMERS = (
+    "engine_find_routes",
+    "networkx_dijkstra",
+    "scipy_csgraph_dijkstra",
+    "networkx_dijkstra_multigraph_weight_function",
+)
+"""What :func:`run_peers` times per query, in this order within a round."""
 
 
 def run_martins(network: Network, queries: list[RouteQuery], engine_ms: dict[str, float]) -> dict[str, Any]:
@@ -161,9 +176,10 @@ def run_realistic(network: Network) -> dict[str, Any]:
         "pareto_p95_le_20ms": percentile(all_pareto, 95) <= TARGETS_MS["pareto_p95"],
         "no_query_above_100ms": worst <= TARGETS_MS["max_any"]
         and not any(c["did_not_finish"] for c in categories.values()),
-        "cheapest_p50_le_networkx_p50": categories["cheapest"]["p50_ms"]
+        # The engine timed interleaved with its peers (run_peers), not the category's own timing a minute earlier.
+        "cheapest_p50_le_networkx_p50": peers["cheapest"]["engine_find_routes"]["p50_ms"]
         <= peers["cheapest"]["networkx_dijkstra"]["p50_ms"],
-        "cheapest_p50_le_networkx_multigraph_p50": categories["cheapest"]["p50_ms"]
+        "cheapest_p50_le_networkx_multigraph_p50": peers["cheapest"]["engine_find_routes"]["p50_ms"]
         <= peers["cheapest"]["networkx_dijkstra_multigraph_weight_function"]["p50_ms"],
         "engine_ge_20x_martins": all((m["martins_over_engine_median"] or 0) >= 20 for m in martins_results.values()),
     }
@@ -184,6 +200,7 @@ def realistic_markdown(result: dict[str, Any]) -> str:
     rows = [(f"find_routes {name}", s) for name, s in result["categories"].items()]
     rows.append(("find_routes, every PARETO category together", result["all_pareto"]))
     for name, peers in result["peers"].items():
+        rows += [(f"find_routes {name}, timed interleaved with the peers below", peers["engine_find_routes"])]
         rows += [(f"networkx Dijkstra, freight cost, {name} pairs", peers["networkx_dijkstra"])]
         rows += [(f"scipy csgraph Dijkstra, freight cost, {name} pairs", peers["scipy_csgraph_dijkstra"])]
         rows += [
