@@ -36,7 +36,7 @@ from engine.errors import CorridorError
 from engine.network import Network, load_network
 from engine.service import worker
 from engine.service.convert.network import network_info
-from engine.service.limits import RequestGuard
+from engine.service.limits import guarded_unary
 from engine.service.pool import WorkerDied, WorkerPool
 from engine.service.security import AccessConfig, exposure_warning, interceptors, server_credentials
 from engine.service.served import ServedNetworks, served_networks
@@ -249,13 +249,14 @@ SERVICES = (ROUTING_SERVICE, NETWORK_SERVICE, STUDY_SERVICE)
 def build_server(
     pool: WorkerPool, network: Network, access: AccessConfig | None = None
 ) -> tuple[grpc.aio.Server, HealthServicer, NetworkServicer]:
-    """The grpc.aio server with every service registered (not bound, not started): the access interceptors (bearer
-    tokens) first, then the request guard, then the handlers; reflection only when ``access`` allows it."""
+    """The grpc.aio server with every service registered (not bound, not started): the access interceptor (bearer
+    tokens) when ``access`` asks for one, then the handlers (GetNetworkInfo with its request guard,
+    :func:`~engine.service.limits.guarded_unary`); reflection only when ``access`` allows it."""
     access = access if access is not None else AccessConfig()
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
-        interceptors=[*interceptors(access), RequestGuard()],
+        interceptors=interceptors(access) or None,
     )
     budget = ByteBudget(MAX_BYTES_IN_FLIGHT)
     routing = RoutingHandlers(pool, budget)
@@ -282,10 +283,11 @@ def build_server(
             grpc.method_handlers_generic_handler(
                 NETWORK_SERVICE,
                 {
-                    "GetNetworkInfo": grpc.unary_unary_rpc_method_handler(
+                    "GetNetworkInfo": guarded_unary(
+                        f"/{NETWORK_SERVICE}/GetNetworkInfo",
                         network_service.get_network_info,
-                        request_deserializer=network_pb2.GetNetworkInfoRequest.FromString,
-                        response_serializer=network_pb2.GetNetworkInfoResponse.SerializeToString,
+                        network_pb2.GetNetworkInfoRequest.FromString,
+                        network_pb2.GetNetworkInfoResponse.SerializeToString,
                     ),
                     "ListNodes": grpc.unary_unary_rpc_method_handler(routing.list_nodes),
                     "ListLinks": grpc.unary_unary_rpc_method_handler(routing.list_links),
