@@ -29,7 +29,7 @@ from engine.service import jobs, study_jobs
 from engine.service.convert.routing import stream_failure as stream_failure  # server.py answers dead-worker items
 from engine.service.jobs import Answer, Outcome, StopHook
 from engine.service.served import ServedNetworks, as_served
-from engine.service.transport import recv_frame, resident_bytes, send_frame
+from engine.service.transport import own_resident_bytes, recv_frame, send_frame
 
 _networks: ServedNetworks | None = None
 _cancel_flags: Any = None
@@ -88,7 +88,7 @@ def serve_socket(sock: socket.socket, cancel_flags: Any, seat: int) -> None:
         except (EOFError, OSError):
             return
         outcome = JOBS[method](payload, deadline, seat)
-        send_frame(sock, (outcome, resident_bytes(os.getpid())))
+        send_frame(sock, (outcome, own_resident_bytes()))
 
 
 def main(argv: list[str]) -> None:
