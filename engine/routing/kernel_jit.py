@@ -59,7 +59,7 @@ from engine.routing.kernel_layout import (
     TRANSFERS,
     VIA,
 )
-from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure
+from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure, two_blocks_dominate
 from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, pool_headroom
 from engine.routing.kernel_tables import NO_PRICE
 
@@ -381,6 +381,10 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 if free >= 0 and any_dominates(pool_vec, pool_label, bags, free, f0, f1, f2, f3, pareto, rule):
                     continue
                 bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, False)
+                if free >= 0 and two_blocks_dominate(
+                    pool_vec, pool_label, bags, free, bag, f0, f1, f2, f3, pareto, rule
+                ):
+                    continue
                 if bag < 0:
                     if free < 0:
                         free = bag_of(

@@ -14,6 +14,8 @@ from numba import njit
 from engine.network.model import MINUTES_PER_WEEK
 from engine.routing.kernel_layout import (
     ALIVE,
+    BAG_BLOCKED,
+    BAG_NEXT,
     BAG_SIZE,
     BAG_START,
     NO_REFCOUNT,
@@ -99,6 +101,29 @@ def any_dominates(pool_vec, pool_label, bags, bag, b0, b1, b2, b3, pareto, rule)
             if i != start and bag != 0:
                 _to_front(pool_vec, pool_label, start, i)
             return True
+    return False
+
+
+@njit(**NO_REFCOUNT)
+def two_blocks_dominate(pool_vec, pool_label, bags, free, own, b0, b1, b2, b3, pareto, rule):
+    """search._two_blocks_dominate: whether labels of two of the blocked bags chained from the state's ``free`` bag,
+    other than ``own`` (the newcomer's, or -1), dominate the vector."""
+    left = 0  # other blocked bags with labels: with fewer than two, no bag is scanned (a node on a line has one)
+    other = bags[free, BAG_BLOCKED]
+    while other >= 0:
+        if other != own and bags[other, BAG_SIZE] > 0:
+            left += 1
+        other = bags[other, BAG_NEXT]
+    hits = 0
+    other = bags[free, BAG_BLOCKED]
+    while other >= 0 and hits + left >= 2:
+        if other != own and bags[other, BAG_SIZE] > 0:
+            left -= 1
+            if any_dominates(pool_vec, pool_label, bags, other, b0, b1, b2, b3, pareto, rule):
+                hits += 1
+                if hits == 2:
+                    return True
+        other = bags[other, BAG_NEXT]
     return False
 
 

@@ -7,6 +7,8 @@ import numpy as np
 
 from engine.routing import kernel as kernel_module
 from engine.routing.kernel_layout import (
+    BAG_BLOCKED,
+    BAG_NEXT,
     BAG_ROOM,
     BAG_SIZE,
     BAG_START,
@@ -63,3 +65,34 @@ def test_bags_move_when_full_keep_their_order_and_are_packed_when_the_state_grow
     assert _bag(grown, a) == kept
     assert _bag(grown, b) == expected[b]
     assert grown[9][POOL_USED] == 2 * 4 * FIRST_ROOM  # packed: the rooms of the two bags, nothing left behind
+
+
+def test_a_newcomer_is_dominated_only_by_labels_of_two_other_u_turn_blocks() -> None:
+    """kernel_rules.two_blocks_dominate (search._two_blocks_dominate): one other block's label leaves the newcomer
+    the U-turn that label may not make; its own block's bag does not count (``admit`` judges it)."""
+    kernel_module.warm_up()
+    from engine.routing import kernel_rules, kernel_store
+
+    state = kernel_store.new_state(256, MAX_OUT_DEGREE, 64, 0)
+    bags, counters, pool_vec, pool_label = state[2], state[9], state[16], state[17]
+    hash_keys, hash_bags = state[6], state[7]
+    free = kernel_store.bag_of(bags, hash_keys, hash_bags, counters, 100, True)
+    chained = []
+    for block in range(3):  # blocked bags chained from the free bag, as the search chains them
+        bag = kernel_store.bag_of(bags, hash_keys, hash_bags, counters, 101 + block, True)
+        bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
+        bags[free, BAG_BLOCKED] = bag
+        chained.append(bag)
+    first, second, third = chained
+    vectors = {first: (10, 10, 1, 10), second: (9, 12, 1, 10), third: (30, 30, 3, 30)}
+    for row, (bag, vector) in enumerate(vectors.items()):
+        kernel_store.bag_append(pool_vec, pool_label, bags, counters, bag, row, *vector)
+
+    def dominated(own: int, vector: tuple[float, ...]) -> bool:
+        return bool(kernel_rules.two_blocks_dominate(pool_vec, pool_label, bags, free, own, *vector, True, PARETO_RULE))
+
+    assert dominated(-1, (12, 12, 1, 10))  # the first and second blocks both dominate it
+    assert not dominated(-1, (12, 11, 1, 10))  # only the first block does
+    assert not dominated(first, (12, 12, 1, 10))  # its own block's label is not a second block
+    assert dominated(third, (12, 12, 1, 10))
+    assert not dominated(-1, (5, 5, 0, 5))  # nothing dominates it
