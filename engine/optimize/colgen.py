@@ -56,11 +56,17 @@ committed, no time limit): 0.22 / 0.047 / 0.019 / 7.0e-3 / 3.6e-3, then ~1e-3 at
 at 250 s, 7.9e-6 at 330 s and the 1e-6 stop ("gap") at 360 s CPU, iteration 365, with ~3–4k columns in the master
 (~1 s a round: ~0.75 s pricing, 120 scipy Dijkstras on 45k-vertex line graphs, the rest the master); the benchmark
 agrees where it got to (8.0e-3 at 108 s, iteration 70, the same iterates; its wall-clock budget cut short on the
-loaded machine). So the optimum takes ~6 minutes, not 30 s; and the tie-break pass after it (least CO2e at that
-cost, its own column generation with neither warm start, dropping nor smoothing) ran over 1,000 s CPU more there
-without finishing: it is the next thing to make converge (dropping would apply as is). The tail is dual-degenerate:
-the master's objective moves by < 1e-6 a round while hundreds of columns still enter at its extreme-point duals, and
-the Lagrangian bound, not the objective, holds the gap up.
+loaded machine). So the optimum takes ~6 minutes, not 30 s. The tail is dual-degenerate: the master's objective
+moves by < 1e-6 a round while hundreds of columns still enter at its extreme-point duals; objective and bound close
+at about the same rate (10× every ~55 rounds below 1e-4).
+
+Where a round's CPU goes (harness, 365 rounds to 1e-6, 327 s CPU on the shared machine, before the entering check
+below): pricing 184 s (56 %: the 120 Dijkstras are ~95 % of it), master solves 85 s (26 %), building every priced
+path as a :class:`Column` to test it at the master's duals 44 s (13 %), the rest warm start (8 s), adding and
+dropping columns. The entering check is now a numpy walk of the predecessor arrays with only the paths near the
+threshold built (:mod:`engine.optimize.entering`): the same 365 rounds and iterates, that phase 44 → 22 s (the
+whole pass 327 → 277 s CPU in the same conditions, though the unchanged pricing alone varied by 15 % between runs).
+Dropped columns are rarely the ones that come back: 1,469 re-entries among 108,287 columns generated.
 
 Measured and not kept (harness, same instance): HiGHS interior point without crossover for every master (centred
 duals, "primal-dual column generation"): 1.5–2 s a solve and no faster bound in the first 60 s; interior point
@@ -68,13 +74,22 @@ once the gap is below 3e-2: 5.4e-3 at 118 s, worse than the simplex's 3.6e-3, an
 column "in use" so the master grows; α = 0.95 (gap 0.11 at 47 s against 0.06 with 0.9); the master on dual simplex
 (slower solves); 6 warm-start rounds instead of 12 (the same); also adding, per entering commodity, the paths to
 its destination's other arrival links from the same Dijkstra trees (3× the columns, the same progress per round,
-more CPU). Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the graph
+more CPU); self-adjusting smoothing (Pessoa et al. 2018: α − 0.1 when the subgradient at the pricing point points
+towards the master's duals, else α + 0.1 (1 − α)): ~20 rounds ahead at gap 1e-4 but the same 365 rounds to 1e-6.
+Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the graph
 lies nearer than the farthest destination).
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
 (+``TIE_BREAK_TOLERANCE`` relative), so the per-OD split is the least-CO2e optimum rather than whichever vertex
-the solver met first; the duals reported stay the first pass's.
+the solver met first; the duals reported stay the first pass's. It is the same loop (:class:`_Loop`: smoothing,
+dropping idle columns, the Lagrangian bound with the cost row's dual, :meth:`_Loop._price`) and stops when no
+column prices out, at ``gap``, or when its CO2e fell by at most ``gap`` (relative) over :data:`TIE_BREAK_STALL`
+rounds ("stalled"; only when ``gap > 0``). Why the stall rule: at scale its Lagrangian bound is useless (the cost
+row's dual is large, so the bound inherits that multiple of the first pass's remaining gap: −1.4e10 kg against an
+objective of 1.04e8 after 20 rounds on the 10k-node benchmark) while the CO2e does not move at all (1.043144869536e8
+over 20 rounds): without the rule the pass ran over 1,000 s CPU there. Every flow it passes through costs no more
+than the optimum, so stopping early can only leave the CO2e above its least, never the cost above the optimum.
 """
 
 from __future__ import annotations
@@ -86,6 +101,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.optimize.entering import entering_at, entering_columns
 from engine.optimize.master import Column, Commodity, Master
 from engine.optimize.master_highs import WarmMaster
 from engine.optimize.pricing import Pricer
@@ -102,6 +118,8 @@ WARM_START_ROUNDS = 12
 """Rounds of greedy routing on residual capacities that seed the master (:mod:`engine.optimize.warm_start`)."""
 DROP_AFTER = 5
 """Solves a column may sit at zero flow with a positive reduced cost before it leaves the master (module doc)."""
+TIE_BREAK_STALL = 5
+"""Rounds over which the tie-break pass must lower its CO2e by ``gap`` (relative) to go on (module docstring)."""
 TIE_BREAK_TOLERANCE = 1e-12
 """Relative slack on the optimal generalized cost allowed to the tie-break pass (LP round-off, not a trade-off)."""
 
@@ -157,15 +175,14 @@ def solve_path_lp(
     """Solve the path LP by column generation (module docstring). Capacities are ``inf`` where there is none.
 
     With ``tie_break`` a second pass picks, among the flows that cost no more than the optimum (within
-    ``TIE_BREAK_TOLERANCE`` relative), the one with the least CO2e, by column generation on its own (exact) LP;
-    the duals reported are the first pass's (any optimal dual is complementary to any optimal flow).
-    ``smoothing`` (default :data:`DEFAULT_SMOOTHING`) is the Wentges weight in ``[0, 1)``; ``warm_start_rounds``
-    (default :data:`WARM_START_ROUNDS`; 0 starts from the unserved columns alone) the greedy rounds that seed the
-    master. Columns idle for :data:`DROP_AFTER` solves leave the HiGHS master (module docstring), so
-    ``columns`` holds those in the master at the end, not every column ever generated.
+    ``TIE_BREAK_TOLERANCE`` relative), the one with the least CO2e (within ``gap``, by its own Lagrangian bound),
+    by column generation on its own (exact) LP; the duals reported are the first pass's (any optimal dual is
+    complementary to any optimal flow). ``smoothing`` (default :data:`DEFAULT_SMOOTHING`) is the Wentges weight in
+    ``[0, 1)``; ``warm_start_rounds`` (default :data:`WARM_START_ROUNDS`; 0 starts from the unserved columns alone)
+    the greedy rounds that seed the master. Columns idle for :data:`DROP_AFTER` solves leave the HiGHS master
+    (module docstring), in both passes, so ``columns`` holds those in the master at the end, not every column ever
+    generated.
     """
-    if smoothing is None:
-        smoothing = DEFAULT_SMOOTHING
     master = _master(commodities, link_cap, node_cap, solver)
     pricer = Pricer(graphs, commodities, usd_per_hour)
     pools: list[set[tuple[int, ...]]] = [set() for _ in commodities]
@@ -173,81 +190,172 @@ def solve_path_lp(
     demand = np.array([c.demand for c in commodities])
     penalty = np.array([c.penalty for c in commodities])
     started = time.monotonic()
+    deadline = None if time_limit_s is None else started + time_limit_s
     if warm_start_rounds is None:
         warm_start_rounds = WARM_START_ROUNDS
     if warm_start_rounds > 0:
-        deadline = None if time_limit_s is None else started + time_limit_s
         initial = residual_routes(pricer, demand, penalty, link_cap, node_cap, warm_start_rounds, deadline)
         for column in initial:
             pools[column.commodity].add(column.links)
         columns.extend(initial)
         master.add_all(initial)
-    idle = np.zeros(len(columns), dtype=np.int64)
-    best_bound = -np.inf
-    iteration = 0
-    center: tuple[FloatArray, FloatArray, float] | None = None
-    while True:
-        z, pi, mu, nu, result = master.solve()
-        weight = smoothing if center is not None else 0.0
-        while True:
-            if center is None or weight == 0.0:
-                sep_mu, sep_nu = mu, nu
-            else:
-                sep_mu = weight * center[0] + (1.0 - weight) * mu
-                sep_nu = weight * center[1] + (1.0 - weight) * nu
-            shortest = pricer.price(-sep_mu, -sep_nu)
-            bound = lagrangian_bound(demand, penalty, shortest, link_cap, sep_mu, node_cap, sep_nu)
-            if center is None or bound > center[2]:
-                center = (sep_mu, sep_nu, bound)
-            best_bound = max(best_bound, bound)
-            gap_now = max(0.0, (z - best_bound) / max(1.0, abs(z)))
-            if weight == 0.0:
-                entering = _entering(pricer, shortest - pi, pi, demand, pools, reduced_cost_tolerance)
-                break
-            entering = _entering_at(pricer, shortest, mu, nu, pi, demand, pools, reduced_cost_tolerance)
-            if entering or gap_now <= gap:
-                break
-            weight = 0.0  # mispricing: nothing the smoothed duals found prices out at the master's; price there
-        if on_iteration is not None:
-            on_iteration(IterationInfo(iteration, z, best_bound, gap_now, len(entering), len(columns), master.name))
-        status = ""
-        if not entering:
-            status = "optimal"
-        elif gap_now <= gap:
-            status = "gap"
-        elif iteration >= max_iterations:
-            status = "iteration_limit"
-        elif time_limit_s is not None and time.monotonic() - started > time_limit_s:
-            status = "time_limit"
-        if status:
-            break
-        columns, idle = _drop_idle(master, columns, idle, pools, reduced_cost_tolerance)
-        for column in entering:
-            pools[column.commodity].add(column.links)
-            columns.append(column)
-        master.add_all(entering)
-        idle = np.append(idle, np.zeros(len(entering), dtype=np.int64))
-        iteration += 1
-
+    loop = _Loop(
+        master,
+        pricer,
+        demand,
+        penalty,
+        link_cap,
+        node_cap,
+        gap=gap,
+        tolerance=reduced_cost_tolerance,
+        smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
+        max_iterations=max_iterations,
+        deadline=deadline,
+    )
+    first = loop.run(columns, pools, on_iteration)
+    columns, result = first.columns, first.result
     if tie_break and columns:
-        limit = None if time_limit_s is None else max(0.0, time_limit_s - (time.monotonic() - started))
-        result = _least_co2e(master, pricer, commodities, columns, pools, z, max_iterations, limit)
+        bound = first.z + TIE_BREAK_TOLERANCE * max(1.0, abs(first.z))
+        master.fix_cost(columns, commodities, bound)
+        second = loop.run(columns, pools, None, cost_bound=bound)
+        columns, result = second.columns, second.result
     flows = master.flows(result)
     unserved = master.unserved(result)
     return PathSolution(
         columns=tuple(columns),
         flows=np.maximum(flows, 0.0),
         unserved=np.maximum(unserved, 0.0),
-        objective=z,
-        lower_bound=min(best_bound, z),
-        gap=gap_now,
-        iterations=iteration,
-        status=status,
+        objective=first.z,
+        lower_bound=min(first.bound, first.z),
+        gap=first.gap,
+        iterations=first.iterations,
+        status=first.status,
         solver=master.name,
-        demand_dual=pi,
-        link_dual=mu,
-        node_dual=nu,
+        demand_dual=first.pi,
+        link_dual=first.mu,
+        node_dual=first.nu,
     )
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """How one column-generation pass ended: the last master's objective, duals and solution, its columns."""
+
+    z: float
+    pi: FloatArray
+    mu: FloatArray
+    nu: FloatArray
+    result: Any
+    columns: list[Column]
+    bound: float
+    gap: float
+    iterations: int
+    status: str
+
+
+@dataclass
+class _Loop:
+    """The column-generation loop shared by the cost pass and the tie-break pass (module docstring).
+
+    The tie-break pass (``cost_bound`` given) minimises CO2e under the extra row ``Σ c_p x_p + Σ pen_k u_k ≤ B``
+    whose dual ``θ ≤ 0`` (``t = −θ``) enters the pricing weights (``e_a + t c_a``) and the Lagrangian bound
+    (``L − t B``, unserved cargo costing ``t pen_k``); smoothing, dropping and the stopping rule are the same.
+    """
+
+    master: Master | WarmMaster
+    pricer: Pricer
+    demand: FloatArray
+    penalty: FloatArray
+    link_cap: FloatArray
+    node_cap: FloatArray
+    gap: float
+    tolerance: float
+    smoothing: float
+    max_iterations: int
+    deadline: float | None
+
+    def run(
+        self,
+        columns: list[Column],
+        pools: list[set[tuple[int, ...]]],
+        on_iteration: Callable[[IterationInfo], None] | None,
+        cost_bound: float | None = None,
+    ) -> _Pass:
+        """Iterate until optimal, within the gap, or out of iterations or time; the columns are the master's."""
+        master, pricer = self.master, self.pricer
+        idle = np.zeros(len(columns), dtype=np.int64)
+        best_bound = -np.inf
+        iteration = 0
+        center: tuple[FloatArray, FloatArray, float, float] | None = None
+        history: list[float] = []
+        while True:
+            z, pi, mu, nu, result = master.solve()
+            history.append(z)
+            t = 0.0 if cost_bound is None else master.cost_dual(result)
+            weight = self.smoothing if center is not None else 0.0
+            while True:
+                if center is None or weight == 0.0:
+                    sep_mu, sep_nu, sep_t = mu, nu, t
+                else:
+                    sep_mu = weight * center[0] + (1.0 - weight) * mu
+                    sep_nu = weight * center[1] + (1.0 - weight) * nu
+                    sep_t = weight * center[3] + (1.0 - weight) * t
+                shortest, bound = self._price(sep_mu, sep_nu, sep_t, cost_bound)
+                if center is None or bound > center[2]:
+                    center = (sep_mu, sep_nu, bound, sep_t)
+                best_bound = max(best_bound, bound)
+                gap_now = max(0.0, (z - best_bound) / max(1.0, abs(z)))
+                if weight == 0.0:
+                    entering = entering_columns(pricer, shortest - pi, pi, self.demand, pools, self.tolerance)
+                    break
+                entering = entering_at(
+                    pricer, shortest, self.demand, mu, nu, pi, pools, self.tolerance, None if cost_bound is None else t
+                )
+                if entering or gap_now <= self.gap:
+                    break
+                weight = 0.0  # mispricing: nothing the smoothed duals found prices out at the master's; price there
+            if on_iteration is not None:
+                on_iteration(IterationInfo(iteration, z, best_bound, gap_now, len(entering), len(columns), master.name))
+            status = ""
+            if not entering:
+                status = "optimal"
+            elif gap_now <= self.gap:
+                status = "gap"
+            elif cost_bound is not None and self._stalled(history):
+                status = "stalled"
+            elif iteration >= self.max_iterations:
+                status = "iteration_limit"
+            elif self.deadline is not None and time.monotonic() > self.deadline:
+                status = "time_limit"
+            if status:
+                return _Pass(z, pi, mu, nu, result, columns, best_bound, gap_now, iteration, status)
+            columns, idle = _drop_idle(master, columns, idle, pools, self.tolerance)
+            for column in entering:
+                pools[column.commodity].add(column.links)
+                columns.append(column)
+            master.add_all(entering)
+            idle = np.append(idle, np.zeros(len(entering), dtype=np.int64))
+            iteration += 1
+
+    def _stalled(self, history: list[float]) -> bool:
+        """Whether the objective fell by at most ``gap`` (relative) over the last :data:`TIE_BREAK_STALL` rounds."""
+        if self.gap <= 0.0 or len(history) <= TIE_BREAK_STALL:
+            return False
+        return history[-1 - TIE_BREAK_STALL] - history[-1] <= self.gap * max(1.0, abs(history[-1]))
+
+    def _price(self, mu: FloatArray, nu: FloatArray, t: float, cost_bound: float | None) -> tuple[FloatArray, float]:
+        """Every commodity's cheapest path at capacity duals ``μ, ν`` (and cost-row ``t`` in the tie-break pass),
+        and the Lagrangian bound there."""
+        if cost_bound is None:
+            shortest = self.pricer.price(-mu, -nu)
+            bound = lagrangian_bound(self.demand, self.penalty, shortest, self.link_cap, mu, self.node_cap, nu)
+            return shortest, bound
+        pricer = self.pricer
+        weights = [g.co2e_kg + t * base for g, base in zip(pricer.graphs, pricer.base, strict=True)]
+        shortest = pricer.price(-mu, -nu, weights)
+        penalty = t * self.penalty  # unserved cargo emits nothing; it costs t · pen_k in the relaxed cost row
+        bound = lagrangian_bound(self.demand, penalty, shortest, self.link_cap, mu, self.node_cap, nu) - t * cost_bound
+        return shortest, bound
 
 
 def _drop_idle(
@@ -305,83 +413,3 @@ def _master(
     if solver == "highs":
         return WarmMaster(commodities, link_cap, node_cap)
     return Master(commodities, link_cap, node_cap, solver)
-
-
-def _least_co2e(
-    master: Master | WarmMaster,
-    pricer: Pricer,
-    commodities: Sequence[Commodity],
-    columns: list[Column],
-    pools: list[set[tuple[int, ...]]],
-    optimum: float,
-    max_iterations: int,
-    time_limit_s: float | None,
-) -> Any:
-    """The tie-break pass: min CO2e s.t. the first pass's rows and generalized cost ≤ the optimum (+ tolerance).
-
-    Its pricing problem is a shortest path too: a path's reduced cost is ``e_p − π_k − Σ μ − Σ ν − θ c_p`` with
-    ``θ ≤ 0`` the cost row's dual, so arc weights ``e_a + (−θ) c_a − μ_l − ν_v`` are non-negative.
-    """
-    master.fix_cost(columns, commodities, optimum + TIE_BREAK_TOLERANCE * max(1.0, abs(optimum)))
-    demand = np.array([c.demand for c in commodities])
-    started = time.monotonic()
-    iteration = 0
-    while True:
-        _, pi, mu, nu, result = master.solve()
-        theta = master.cost_dual(result)
-        weights = [g.co2e_kg + theta * base for g, base in zip(pricer.graphs, pricer.base, strict=True)]
-        shortest = pricer.price(-mu, -nu, weights)
-        entering = _entering(pricer, shortest - pi, pi, demand, pools, DEFAULT_REDUCED_COST_TOLERANCE)
-        out_of_time = time_limit_s is not None and time.monotonic() - started > time_limit_s
-        if not entering or iteration >= max_iterations or out_of_time:
-            return result  # the flows of this solve are feasible and cost no more than the optimum
-        for column in entering:
-            pools[column.commodity].add(column.links)
-            columns.append(column)
-        master.add_all(entering)
-        iteration += 1
-
-
-def _entering(
-    pricer: Pricer,
-    reduced: FloatArray,
-    pi: FloatArray,
-    demand: FloatArray,
-    pools: list[set[tuple[int, ...]]],
-    tolerance: float,
-) -> list[Column]:
-    """The columns that enter: negative reduced cost (relative ``tolerance``) and not yet in the commodity's pool.
-
-    Only these paths are walked back and totalled (an unreachable commodity has ``reduced = inf``).
-    """
-    candidates = np.flatnonzero((demand > 0) & (reduced < -tolerance * np.maximum(1.0, np.abs(pi))))
-    columns = (pricer.column(int(k)) for k in candidates)
-    return [column for column in columns if column.links not in pools[column.commodity]]
-
-
-def _entering_at(
-    pricer: Pricer,
-    shortest: FloatArray,
-    link_dual: FloatArray,
-    node_dual: FloatArray,
-    pi: FloatArray,
-    demand: FloatArray,
-    pools: list[set[tuple[int, ...]]],
-    tolerance: float,
-) -> list[Column]:
-    """The paths found at smoothed duals that price out at the master's duals ``(π, μ, ν)`` (and are new)."""
-    candidates = [pricer.column(int(k)) for k in np.flatnonzero((demand > 0) & np.isfinite(shortest))]
-    if not candidates:
-        return []
-    links = np.concatenate([np.asarray(c.links, dtype=np.int64) for c in candidates])
-    lifts = np.concatenate([np.asarray(c.lifts, dtype=np.int64) for c in candidates])
-    link_owner = np.repeat(np.arange(len(candidates)), [len(c.links) for c in candidates])
-    lift_owner = np.repeat(np.arange(len(candidates)), [len(c.lifts) for c in candidates])
-    surcharge = np.bincount(link_owner, weights=-link_dual[links], minlength=len(candidates))
-    surcharge += np.bincount(lift_owner, weights=-node_dual[lifts], minlength=len(candidates))
-    owners = np.array([c.commodity for c in candidates])
-    reduced = np.array([c.cost for c in candidates]) + surcharge - pi[owners]
-    threshold = -tolerance * np.maximum(1.0, np.abs(pi[owners]))
-    return [
-        c for c, r, t in zip(candidates, reduced, threshold, strict=True) if r < t and c.links not in pools[c.commodity]
-    ]

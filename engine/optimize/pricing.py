@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.optimize.master import Column, Commodity
 from engine.optimize.transfer_graph import FloatArray, IntArray, TransferGraph
+
+PathArcs = list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+"""Per segment, ``(position, arc)`` pairs: the arcs of the paths of a list of commodities (:meth:`Pricer.path_arcs`)."""
 
 
 class Pricer:
@@ -83,6 +87,30 @@ class Pricer:
             shortest[index[found]] = candidates[rows, best][found]
             self._last[index[found]] = ends[rows, best][found]
         return shortest
+
+    def path_arcs(self, ks: npt.NDArray[np.intp]) -> PathArcs:
+        """The arcs of the paths the last :meth:`price` found for commodities ``ks`` (each reached), per segment:
+        ``(position in ks, arc)`` pairs, all chains walked back together one step at a time (numpy, no
+        :class:`Column` built: a round checks ~1,000 paths and most do not enter)."""
+        out: PathArcs = []
+        segment = np.array([self.commodities[int(k)].segment for k in ks], dtype=np.int64)
+        for s, graph in enumerate(self.graphs):
+            live = np.flatnonzero(segment == s)
+            rows = np.array([self.row_of[s][self.commodities[int(k)].origin] for k in ks[live]], dtype=np.int64)
+            vertex = self._last[ks[live]]
+            positions: list[np.ndarray] = []
+            arcs: list[np.ndarray] = []
+            pred = self._pred[s]
+            while len(live):
+                tail = pred[rows, vertex].astype(np.int64)
+                keys = tail * graph.n_vertices + vertex
+                positions.append(live)
+                arcs.append(self._arc_of_key[s][np.searchsorted(self._keys[s], keys)])
+                more = tail < graph.n_links  # a start vertex ends the chain
+                live, rows, vertex = live[more], rows[more], tail[more]
+            empty = np.zeros(0, dtype=np.int64)
+            out.append((np.concatenate(positions) if positions else empty, np.concatenate(arcs) if arcs else empty))
+        return out
 
     def column(self, k: int) -> Column:
         """The path of commodity ``k`` found by the last :meth:`price` (which must have found one)."""

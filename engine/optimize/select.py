@@ -226,7 +226,11 @@ def select_terminals(
             objective = assign(f"{a.id}+{b.id}", variant).objective_usd_per_week
             together = _saving(objective, baseline.objective_usd_per_week)
             single = evaluations[a.id].saving_usd_per_week + evaluations[b.id].saving_usd_per_week
-            pairs.append((a.id, b.id, together, _change(together, single)))
+            # round-off is judged against the objective, as the savings' own: a pair's interaction is a difference
+            # of three assignments, each exact only to LP round-off of the whole objective (a 5e-5 USD/week
+            # "interaction" once bought a 150M USD candidate that saves nothing)
+            interaction = _change(together, single, baseline.objective_usd_per_week)
+            pairs.append((a.id, b.id, together, interaction))
 
     by_id = {c.id: c for c in candidates}
 
@@ -266,10 +270,11 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _change(after: float, before: float) -> float:
-    """``after − before`` with LP round-off (below a millionth of the magnitude) shown as 0."""
+def _change(after: float, before: float, scale: float | None = None) -> float:
+    """``after − before`` with LP round-off (below 1e-9 of ``scale``, default ``before``) shown as 0."""
     delta = after - before
-    return 0.0 if abs(delta) <= 1e-9 * max(1.0, abs(before)) else delta
+    magnitude = abs(before) if scale is None else abs(scale)
+    return 0.0 if abs(delta) <= 1e-9 * max(1.0, magnitude) else delta
 
 
 def _saving(after: float, before: float) -> float:

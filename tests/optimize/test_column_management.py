@@ -95,3 +95,39 @@ def test_warm_start_stops_at_the_deadline() -> None:
     assert unlimited  # there is a path, so an empty answer below is the deadline's doing
     assert residual_routes(*args, deadline=time.monotonic() - 1.0) == []
     assert residual_routes(*args, deadline=time.monotonic() + 60.0) == unlimited
+
+
+@pytest.mark.parametrize("seed", [3, 5])
+def test_path_arcs_walk_the_same_paths_as_column(seed: int) -> None:
+    """The numpy walk of every priced path (Pricer.path_arcs, the entering check's quick sum) meets the same
+    arcs as Pricer.column: the same links in order and the same cost, CO2e and capacity surcharges."""
+    network, _, _, _ = random_instance(seed)
+    graph = transfer_graph(network, CargoSegment())
+    compiled = compile_network(network)
+    nodes = sorted(network.nodes)
+    commodities = [
+        Commodity(compiled.node_index[o], compiled.node_index[d], 0, 9.0, 4_000.0)
+        for o in nodes[:5]
+        for d in nodes[5:]
+        if o != d
+    ]
+    pricer = Pricer([graph], commodities, 30.0 / 24.0)
+    rng = np.random.default_rng(seed)
+    link_surcharge = rng.uniform(0.0, 50.0, len(compiled.link_ids))
+    node_surcharge = rng.uniform(0.0, 50.0, len(compiled.node_ids))
+    shortest = pricer.price(link_surcharge, node_surcharge)
+    ks = np.flatnonzero(np.isfinite(shortest))
+    assert len(ks) >= 5
+    ((position, arc),) = pricer.path_arcs(ks)
+    base = pricer.base[0]
+    for i, k in enumerate(ks.tolist()):
+        column = pricer.column(k)
+        mine = arc[position == i][::-1]  # walked from the end back to the origin
+        assert tuple(graph.link[mine].tolist()) == column.links
+        assert base[mine].sum() == pytest.approx(column.cost, rel=1e-12)
+        assert graph.co2e_kg[mine].sum() == pytest.approx(column.co2e_kg, rel=1e-12)
+        lifts = graph.lift_node[mine]
+        assert tuple(lifts[lifts >= 0].tolist()) == column.lifts
+        links, lifts_used = np.asarray(column.links, dtype=np.int64), np.asarray(column.lifts, dtype=np.int64)
+        surcharged = base[mine].sum() + link_surcharge[links].sum() + node_surcharge[lifts_used].sum()
+        assert surcharged == pytest.approx(shortest[k], rel=1e-9)
