@@ -381,8 +381,13 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 if free >= 0 and any_dominates(pool_vec, pool_label, bags, free, f0, f1, f2, f3, pareto, rule):
                     continue
                 bag = bag_of(bags, hash_keys, hash_bags, counters, state_key + block + 1, False)
-                if free >= 0 and two_blocks_dominate(
-                    pool_vec, pool_label, bags, free, bag, f0, f1, f2, f3, pareto, rule
+                # Pareto mode only: a lexicographic search keeps few labels per state, and at 100k nodes walking
+                # the state's blocked bags for every candidate doubled a CHEAPEST search (5.9 -> 11.4 ms) to save
+                # one label in a thousand.
+                if (
+                    pareto
+                    and free >= 0
+                    and two_blocks_dominate(pool_vec, pool_label, bags, free, bag, f0, f1, f2, f3, pareto, rule)
                 ):
                     continue
                 if bag < 0:

@@ -14,14 +14,15 @@ from engine.network.model import Network
 from engine.routing import search as search_module
 from engine.routing.costing import QueryContext
 from engine.routing.query import RouteQuery, Shipment
-from engine.routing.select import LEXICOGRAPHIC_ORDERS, PARETO_ORDER
+from engine.routing.select import PARETO_ORDER
 from engine.routing.through import compile_routing
 from tests.routing.generators import random_network
 from tests.routing.oracle import EnumerationTooLarge, all_route_vectors, pareto_set
 from tests.routing.test_exactness import BASE
 
-SEEDS = range(150)
-"""Enough seeds for the rule to fire a few times (it did in 9 of the first 150 when written)."""
+SEEDS = range(400)
+"""Enough seeds for the rule to fire a few times in Pareto mode, the only mode that applies it (when written, it
+fired in 9 of the first 150 seeds counting both modes, and in 2 counting the Pareto searches alone)."""
 
 
 def _both_ways(seed: int) -> Network:
@@ -33,7 +34,7 @@ def _both_ways(seed: int) -> Network:
     return replace(network, links=links)
 
 
-def test_pareto_sets_and_optima_equal_brute_force_where_two_blocks_dominate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pareto_sets_equal_brute_force_where_two_blocks_dominate(monkeypatch: pytest.MonkeyPatch) -> None:
     fired = 0
     original = search_module._two_blocks_dominate
 
@@ -61,9 +62,5 @@ def test_pareto_sets_and_optima_equal_brute_force_where_two_blocks_dominate(monk
         found = [label.vector for label in outcome.labels]
         assert len(found) == len(set(found)), seed
         assert set(found) == pareto_set(vectors), seed
-        for order in LEXICOGRAPHIC_ORDERS.values():
-            best = search_module.search(QueryContext(compiled, query), order, pareto=False, kernel=False).labels
-            expected = min(vectors, key=lambda v: tuple(v[i] for i in order)) if vectors else None
-            assert (best[0].vector if best else None) == expected, (seed, order)
-    assert judged > 100
+    assert judged > 250
     assert fired >= 3, "the rule must fire for this test to judge it"
