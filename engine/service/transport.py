@@ -12,6 +12,7 @@ A frame is an 8-byte big-endian length and a pickle. Only the server and the wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mmap
 import os
 import pickle
@@ -176,13 +177,25 @@ def own_resident_bytes() -> int | None:
     """Resident memory of this process in bytes, read from its /proc statm kept open (``None`` without /proc).
 
     A worker reports it after every job: opening the file each time cost ~18 µs a job, reading the kept
-    descriptor ~2 µs. The descriptor is reopened if the process id changed (a fork).
+    descriptor ~2 µs. The descriptor is reopened if the process id changed (a fork) or a read failed.
     """
     global _own_statm  # one descriptor per process is the point
     pid = os.getpid()
-    try:
-        if _own_statm is None or _own_statm[0] != pid:
-            _own_statm = (pid, os.open(f"/proc/{pid}/statm", os.O_RDONLY | os.O_CLOEXEC))
-        return int(os.pread(_own_statm[1], 128, 0).split()[1]) * PAGE_BYTES
-    except (OSError, ValueError, IndexError):
-        return None
+    if _own_statm is not None and _own_statm[0] != pid:
+        _forget_statm()  # the parent's, inherited through a fork
+    for _attempt in range(2):  # a failed read reopens the file once: it must not switch the memory bound off
+        try:
+            if _own_statm is None:
+                _own_statm = (pid, os.open(f"/proc/{pid}/statm", os.O_RDONLY | os.O_CLOEXEC))
+            return int(os.pread(_own_statm[1], 128, 0).split()[1]) * PAGE_BYTES
+        except (OSError, ValueError, IndexError):
+            _forget_statm()
+    return None
+
+
+def _forget_statm() -> None:
+    global _own_statm  # see own_resident_bytes
+    if _own_statm is not None:
+        with contextlib.suppress(OSError):
+            os.close(_own_statm[1])
+        _own_statm = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from engine.service import transport
 from engine.service.transport import PAGE_BYTES, own_resident_bytes, resident_bytes
 
 
@@ -16,3 +17,11 @@ def test_own_resident_memory_matches_proc_and_follows_allocations() -> None:
     assert grown is not None
     assert grown - before >= 60 << 20, "the kept descriptor must read the current figure, not the first one"
     del ballast
+
+
+def test_a_failed_read_reopens_the_file_instead_of_giving_up() -> None:
+    assert own_resident_bytes() is not None
+    kept = transport._own_statm
+    assert kept is not None
+    os.close(kept[1])  # the kept descriptor goes bad behind the reader's back
+    assert own_resident_bytes() is not None, "the memory bound must not be switched off by one failed read"
