@@ -200,8 +200,11 @@ def select_terminals(
     interactions = request.interactions
     order = solver_order(request.solver, MIP_SOLVERS, "solver")
 
+    gaps: dict[str, float] = {}  # each assignment's relative gap: how far its objective may be from the optimum
+
     def assign(label: str, variant: Network) -> Assignment:
         result = assign_demand(variant, request.assignment)
+        gaps[label] = max(result.gap, 0.0)
         if on_assignment is not None:
             on_assignment(label, result)
         return result
@@ -223,13 +226,16 @@ def select_terminals(
             except InvalidRequest as exc:
                 exclusive[key] = f"edits conflict: {exc}"
                 continue
-            objective = assign(f"{a.id}+{b.id}", variant).objective_usd_per_week
+            # A pair's interaction is a difference of four assignments (the baseline, each candidate alone, the
+            # pair), each within its gap of its optimum and at best within LP round-off of the whole objective:
+            # what is below their sum is noise (a 5e-5 USD/week "interaction" once bought a 150M USD candidate
+            # that saves nothing).
+            label = f"{a.id}+{b.id}"
+            objective = assign(label, variant).objective_usd_per_week
             together = _saving(objective, baseline.objective_usd_per_week)
             single = evaluations[a.id].saving_usd_per_week + evaluations[b.id].saving_usd_per_week
-            # round-off is judged against the objective, as the savings' own: a pair's interaction is a difference
-            # of three assignments, each exact only to LP round-off of the whole objective (a 5e-5 USD/week
-            # "interaction" once bought a 150M USD candidate that saves nothing)
-            interaction = _change(together, single, baseline.objective_usd_per_week)
+            noise = max(ROUND_OFF, sum(gaps[name] for name in ("baseline", a.id, b.id, label)))
+            interaction = _change(together, single, baseline.objective_usd_per_week, noise)
             pairs.append((a.id, b.id, together, interaction))
 
     by_id = {c.id: c for c in candidates}
@@ -270,11 +276,15 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _change(after: float, before: float, scale: float | None = None) -> float:
-    """``after − before`` with LP round-off (below 1e-9 of ``scale``, default ``before``) shown as 0."""
+ROUND_OFF = 1e-9
+"""Relative LP round-off of an assignment's objective: a change below it is shown as 0."""
+
+
+def _change(after: float, before: float, scale: float | None = None, relative: float = ROUND_OFF) -> float:
+    """``after − before`` with noise (below ``relative`` of ``scale``, default ``before``) shown as 0."""
     delta = after - before
     magnitude = abs(before) if scale is None else abs(scale)
-    return 0.0 if abs(delta) <= 1e-9 * max(1.0, magnitude) else delta
+    return 0.0 if abs(delta) <= relative * max(1.0, magnitude) else delta
 
 
 def _saving(after: float, before: float) -> float:

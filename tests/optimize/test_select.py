@@ -262,11 +262,14 @@ def test_savings_are_split_into_real_cost_time_value_and_penalty(toy_network: Ne
 
 
 def test_a_pair_interaction_below_round_off_of_the_objective_is_zero() -> None:
-    """A pair's interaction is a difference of three assignments, each exact to LP round-off of the whole
-    objective: 5e-5 USD/week on a 2.7e7 USD/week objective is noise (it once bought a candidate saving nothing),
-    0.1 USD/week is not."""
+    """A pair's interaction is a difference of four assignments, each at best exact to LP round-off of the whole
+    objective (and only to its gap when it stopped at one): 5e-5 USD/week on a 2.7e7 USD/week objective is noise
+    (it once bought a candidate saving nothing), 0.1 USD/week is not."""
     from engine.optimize.select import _change
 
     assert _change(22462.60103, 22462.60098, 2.7e7) == 0.0
     assert _change(22462.70098, 22462.60098, 2.7e7) == pytest.approx(0.1)
     assert _change(22462.60103, 22462.60098) == pytest.approx(5e-5)  # against the saving alone it would count
+    # assignments stopped at a gap of 1e-6 each are only that close to their optimum: 20 USD/week is noise then
+    assert _change(22482.6, 22462.6, 2.7e7, 4e-6) == 0.0
+    assert _change(22582.6, 22462.6, 2.7e7, 4e-6) == pytest.approx(120.0)
