@@ -49,8 +49,8 @@ def main() -> None:
 
 
 def all_cores_busy(network_dir: Path, requests_file: Path, cores: int) -> dict[str, Any]:
-    """Start ``cores`` processes of :func:`main`, release them together once all are warm, and return their summed
-    throughput (requests per second of wall time) with the mean time per request each one saw."""
+    """Start ``cores`` processes of :func:`main`, release them together once all are warm, and return their
+    throughput together (every request over the longest wall time) with the mean time per request each one saw."""
     command = [sys.executable, "-m", "benchmarks.service_inproc", str(network_dir), str(requests_file)]
     processes = [
         subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(cores)
@@ -72,7 +72,8 @@ def all_cores_busy(network_dir: Path, requests_file: Path, cores: int) -> dict[s
                 process.kill()
     return {
         "processes": cores,
-        "throughput_rps": round(sum(o["requests"] / o["wall_s"] for o in outcomes), 2),
+        # every request over the longest wall time: once one process finishes, the other has a core to itself
+        "throughput_rps": round(sum(o["requests"] for o in outcomes) / max(o["wall_s"] for o in outcomes), 2),
         "mean_ms": round(1000 * sum(o["wall_s"] for o in outcomes) / sum(o["requests"] for o in outcomes), 3),
         "cpu_ms_mean": round(1000 * sum(o["cpu_s"] for o in outcomes) / sum(o["requests"] for o in outcomes), 3),
     }
