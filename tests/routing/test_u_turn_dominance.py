@@ -62,5 +62,7 @@ def test_pareto_sets_equal_brute_force_where_two_blocks_dominate(monkeypatch: py
         found = [label.vector for label in outcome.labels]
         assert len(found) == len(set(found)), seed
         assert set(found) == pareto_set(vectors), seed
+        compiled_search = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+        assert sorted(label.vector for label in compiled_search.labels) == sorted(found), seed  # the kernel's rule
     assert judged > 250
     assert fired >= 3, "the rule must fire for this test to judge it"
