@@ -11,9 +11,9 @@ from engine.optimize import colgen
 from engine.optimize.master import Commodity
 from engine.optimize.master_highs import WarmMaster
 from engine.optimize.pricing import Pricer
-from engine.optimize.transfer_graph import CargoSegment, transfer_graph
+from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
 from engine.optimize.warm_start import residual_routes
-from engine.routing.model import compile_network
+from engine.routing.model import CompiledNetwork, compile_network
 from tests.optimize.test_assign import assert_matches_arc_lp, assign, random_instance
 
 
@@ -46,22 +46,28 @@ def test_some_instance_drops_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(dropped) > 0
 
 
-def test_warm_start_routes_are_paths_within_capacity() -> None:
-    """Greedy routing on residual capacities: every column is a path from its commodity's origin to its
-    destination, found once, and the flows it sends (replayed here) never exceed a link's capacity."""
-    network, _, _, _ = random_instance(3)
+def _priced(seed: int, split: int) -> tuple[TransferGraph, CompiledNetwork, list[Commodity], Pricer]:
+    """The transfer graph of ``random_instance(seed)``, its compiled network, 9 TEU/week from each of the first
+    ``split`` nodes (sorted ids) to each of the others, and their pricer (30 USD/day of time value)."""
+    network, _, _, _ = random_instance(seed)
     graph = transfer_graph(network, CargoSegment())
     compiled = compile_network(network)
     nodes = sorted(network.nodes)
     commodities = [
         Commodity(compiled.node_index[o], compiled.node_index[d], 0, 9.0, 4_000.0)
-        for o in nodes[:4]
-        for d in nodes[4:]
+        for o in nodes[:split]
+        for d in nodes[split:]
         if o != d
     ]
+    return graph, compiled, commodities, Pricer([graph], commodities, 30.0 / 24.0)
+
+
+def test_warm_start_routes_are_paths_within_capacity() -> None:
+    """Greedy routing on residual capacities: every column is a path from its commodity's origin to its
+    destination, found once, and the flows it sends (replayed here) never exceed a link's capacity."""
+    _, compiled, commodities, pricer = _priced(3, 4)
     link_cap = np.full(len(compiled.link_ids), 5.0)
     node_cap = np.full(len(compiled.node_ids), np.inf)
-    pricer = Pricer([graph], commodities, 30.0 / 24.0)
     demand = np.array([c.demand for c in commodities])
     penalty = np.array([c.penalty for c in commodities])
     columns = residual_routes(pricer, demand, penalty, link_cap, node_cap, 6)
@@ -101,17 +107,7 @@ def test_warm_start_stops_at_the_deadline() -> None:
 def test_path_arcs_walk_the_same_paths_as_column(seed: int) -> None:
     """The numpy walk of every priced path (Pricer.path_arcs, the entering check's quick sum) meets the same
     arcs as Pricer.column: the same links in order and the same cost, CO2e and capacity surcharges."""
-    network, _, _, _ = random_instance(seed)
-    graph = transfer_graph(network, CargoSegment())
-    compiled = compile_network(network)
-    nodes = sorted(network.nodes)
-    commodities = [
-        Commodity(compiled.node_index[o], compiled.node_index[d], 0, 9.0, 4_000.0)
-        for o in nodes[:5]
-        for d in nodes[5:]
-        if o != d
-    ]
-    pricer = Pricer([graph], commodities, 30.0 / 24.0)
+    graph, compiled, _, pricer = _priced(seed, 5)
     rng = np.random.default_rng(seed)
     link_surcharge = rng.uniform(0.0, 50.0, len(compiled.link_ids))
     node_surcharge = rng.uniform(0.0, 50.0, len(compiled.node_ids))
