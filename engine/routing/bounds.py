@@ -139,15 +139,14 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
     bounded as if it went straight to the destination (cost bounds 0.35–0.49 of the truth, 7× the labels).
     """
     c = ctx.compiled
-    q = ctx.query.constraints
     views = c.network.views
     wanted = needed_criteria(ctx.query) if criteria is None else tuple(x for x in ALL_CRITERIA if x in criteria)
     if not wanted:
         wanted = (TIME,)
     targets = (*ctx.via, ctx.destination)
     exact = not ctx.starts_loose and ctx.allow_deconsolidation
+    graph = bound_graph_of(ctx)
     if exact:
-        graph = bound_graph(ctx, mode="exact")
 
         def run(criterion: int, k: int, after: Level | None) -> Level:
             return _reverse_state_dijkstra(graph, targets[k], after, criterion)
@@ -155,19 +154,7 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
         scale, co2e_scale, slack = 1.0, 1.0, 0.0
     else:
         loose = ctx.starts_loose
-        mode = "loose" if loose else "container"
-        # ctx.pricing.key: the boxes, dated rate points and surcharges (and the link count, with or without through
-        # products) the link weights depend on
-        filters = (
-            loose,
-            ctx.cargo_class,
-            q.avoid_countries,
-            q.avoid_nodes,
-            q.avoid_modes,
-            q.operators_folded,
-            ctx.pricing.key,
-        )
-        graph = views.get(("routing.bound_graph", *filters), lambda: bound_graph(ctx, mode=mode))
+        filters = _filters(ctx)
 
         def run(criterion: int, k: int, after: Level | None) -> Level:
             key = ("routing.bounds", ctx.destination, *filters, ctx.via[k:], criterion)
@@ -188,6 +175,31 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
     sources = (graph, *(level for chain in by_criterion.values() for level in chain))
     query = (tuple(by_criterion), ctx.origin, scale, co2e_scale, slack)
     return _assembled.get(sources, lambda: _assemble(ctx, graph, by_criterion, scale, co2e_scale, slack), query)
+
+
+def bound_graph_of(ctx: QueryContext) -> BoundGraph:
+    """The reversed link-state graph ``ctx``'s bounds run on: its own for a query mixing containers and loose cargo
+    (exact mode), else the one cached per filter and pricing."""
+    if not ctx.starts_loose and ctx.allow_deconsolidation:
+        return bound_graph(ctx, mode="exact")
+    mode = "loose" if ctx.starts_loose else "container"
+    return ctx.compiled.network.views.get(("routing.bound_graph", *_filters(ctx)), lambda: bound_graph(ctx, mode=mode))
+
+
+def _filters(ctx: QueryContext) -> tuple[object, ...]:
+    """What a cached bound graph (and its bounds) depend on besides the destination: the link filter and
+    ``ctx.pricing.key`` (the boxes, dated rate points and surcharges, and the link count, with or without through
+    products, the link weights depend on)."""
+    q = ctx.query.constraints
+    return (
+        ctx.starts_loose,
+        ctx.cargo_class,
+        q.avoid_countries,
+        q.avoid_nodes,
+        q.avoid_modes,
+        q.operators_folded,
+        ctx.pricing.key,
+    )
 
 
 _assembled: IdentityMemo[Bounds] = IdentityMemo(1024)

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import SearchInterrupted
+from engine.routing.arrival_profile import arrival_profile, profile_wanted
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
@@ -56,6 +57,8 @@ from engine.routing.kernel_tables import (
 )
 from engine.routing.limits import deadline_min
 
+NO_PROFILE = np.zeros((0, 1), dtype=np.int32)
+"""The kernel's arrival profile when the search uses none (:mod:`engine.routing.arrival_profile`)."""
 KERNEL_FROM_LINKS = 4_000
 """``CORRIDOR_KERNEL=auto`` (the default) uses the kernel once it is loaded (a server's workers and a study's workers
 load it at start) and, before that, for networks with at least this many links, where one search outweighs the
@@ -235,7 +238,13 @@ def kernel_search(
         dtype=np.float64,
     )
     network, query = _tuples(net, prices, shipment, np.asarray(ctx.via, dtype=np.int64), _bound_levels(bounds.levels))
-    query = (*query, np.asarray(order, dtype=np.int64), resources, limits)
+    if profile_wanted(ctx, pareto=pareto, order=order):
+        profile = arrival_profile(ctx)
+        latest, step_min = profile.latest, profile.step_min
+    else:
+        latest, step_min = NO_PROFILE, 0
+    profile_step = np.array([step_min], dtype=np.int64)
+    query = (*query, np.asarray(order, dtype=np.int64), resources, limits, latest, profile_step)
     hints = _start_hints.setdefault(net, {})
     start = min(max(START_LABELS[pareto], hints.get(pareto, 0)), START_HINT_MAX)
     routes, created, settled, capacity = _drive(
@@ -372,7 +381,14 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
         np.zeros((1, 5, 0), dtype=np.float64),
     )
     for pareto in (True, False):
-        query_all = (*query, np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.bool_), np.full(4, float(INF)))
+        query_all = (
+            *query,
+            np.arange(4, dtype=np.int64),
+            np.zeros(4, dtype=np.bool_),
+            np.full(4, float(INF)),
+            NO_PROFILE,
+            np.zeros(1, dtype=np.int64),
+        )
         params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1, 1], dtype=np.int64)
         _drive(
             fns,

@@ -59,7 +59,15 @@ from engine.routing.kernel_layout import (
     TRANSFERS,
     VIA,
 )
-from engine.routing.kernel_rules import admit, any_dominates, best_found, kill, next_departure, two_blocks_dominate
+from engine.routing.kernel_rules import (
+    admit,
+    any_dominates,
+    arrival_floor,
+    best_found,
+    kill,
+    next_departure,
+    two_blocks_dominate,
+)
 from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, pool_headroom
 from engine.routing.kernel_tables import NO_PRICE
 
@@ -118,6 +126,8 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         order,
         resources,
         limits,
+        profile_latest,
+        profile_step,
     ) = query
     origin, destination, ready = params[0], params[1], params[2]
     starts_loose, allow_decons, through, pareto = params[3] != 0, params[4] != 0, params[5] != 0, params[6] != 0
@@ -152,6 +162,8 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     capacity = labels.shape[0]
     pool_capacity = pool_label.shape[0]
     front_capacity = front_cost.shape[1]
+    has_profile = profile_latest.shape[0] > 0  # arrival_profile: a time-dependent arrival bound
+    profile_step_min = profile_step[0]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
     popped = np.empty(4, dtype=np.float64)
 
@@ -329,6 +341,10 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             new_cost = cost + (freight + surcharge) + handling_cents + decons_cents + border_cents
             new_co2e = co2e + (link_co2e_g[link] + hub_g)
             o0 = new_arrive + bound_time
+            if has_profile and via == n_via:
+                floor = arrival_floor(profile_latest, profile_step_min, link, new_arrive)
+                if floor > o0:
+                    o0 = floor
             o1 = new_cost + cost_scale * levels[via, 1, link] + levels[via, 2, link] - slack
             o2 = new_transfers + levels[via, 4, link]
             o3 = new_co2e + co2e_scale * levels[via, 3, link] - slack

@@ -23,6 +23,8 @@ from engine.routing.kernel_layout import (
 from engine.routing.kernel_tables import TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY
 from engine.routing.timetable import MONDAY_OFFSET_MIN
 
+PROFILE_UNREACHABLE = np.iinfo(np.int32).min
+"""arrival_profile.UNREACHABLE (kept here: numba's on-disk cache is keyed by this file)."""
 ADDITIVE = np.array([False, True, True, True])
 """search.ADDITIVE: arrival is not additive under waiting."""
 
@@ -52,6 +54,52 @@ def next_departure(kind, headway, anchor, ptr, weekly, service, t):
     if i < hi:
         return week_start + weekly[i]
     return week_start + MINUTES_PER_WEEK + weekly[lo]
+
+
+@njit(**NO_REFCOUNT)
+def previous_departure(kind, headway, anchor, ptr, weekly, service, t):
+    """The last departure of ``service`` at or before minute ``t`` (``t`` itself for continuous services): the
+    inverse of :func:`next_departure`, ``next_departure(s) <= t`` exactly when ``s <= previous_departure(t)``."""
+    k = kind[service]
+    if k == TIMETABLE_CONTINUOUS:
+        return t
+    if k == TIMETABLE_HEADWAY:
+        a = anchor[service]
+        h = headway[service]
+        return a + ((t - a) // h) * h
+    week_start = t - (t - MONDAY_OFFSET_MIN) % MINUTES_PER_WEEK
+    offset = t - week_start
+    lo = ptr[service]
+    hi = ptr[service + 1]
+    i, j = lo, hi
+    while i < j:  # bisect_right
+        m = (i + j) >> 1
+        if weekly[m] <= offset:
+            i = m + 1
+        else:
+            j = m
+    if i > lo:
+        return week_start + weekly[i - 1]
+    return week_start - MINUTES_PER_WEEK + weekly[hi - 1]
+
+
+@njit(**NO_REFCOUNT)
+def arrival_floor(latest, step_min, link, arrive):
+    """arrival_profile.arrival_floor: the profile's lower bound of the arrival at the destination for a label at
+    ``link`` arriving at minute ``arrive`` (-inf where the profile says nothing)."""
+    first = latest[link, 0]
+    if first == PROFILE_UNREACHABLE:
+        return -np.inf
+    weeks = (arrive - 1 - first) // MINUTES_PER_WEEK
+    x = arrive - 1 - weeks * MINUTES_PER_WEEK
+    i, j = 0, latest.shape[1]
+    while i < j:  # bisect_right
+        m = (i + j) >> 1
+        if latest[link, m] <= x:
+            i = m + 1
+        else:
+            j = m
+    return float(MONDAY_OFFSET_MIN + (i - 1) * step_min + weeks * MINUTES_PER_WEEK + 1)
 
 
 @njit(**NO_REFCOUNT)

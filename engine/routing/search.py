@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import SearchInterrupted
+from engine.routing.arrival_profile import arrival_floor, arrival_profile, profile_wanted
 from engine.routing.bounds import INF, Bounds, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.front import FoundFront
@@ -149,6 +150,7 @@ def search(
     n_via = len(via_nodes)
     destination = ctx.destination
     step = ctx.step
+    profile = arrival_profile(ctx) if profile_wanted(ctx, pareto=pareto, order=order) else None
     levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
     cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order
@@ -229,8 +231,13 @@ def search(
                 + outcome.border_cents
             )
             new_co2e = co2e + outcome.co2e_g
+            arrival_bound = new_arrive + bound_time
+            if profile is not None and via == n_via:
+                floor = arrival_floor(profile, link, new_arrive)
+                if floor > arrival_bound:
+                    arrival_bound = floor
             optimistic: Completion = (
-                new_arrive + bound_time,
+                arrival_bound,
                 new_cost + cost_scale * lb_unit[link] + lb_fixed[link] - slack,
                 new_transfers + lb_transfers[link],
                 new_co2e + co2e_scale * lb_co2e[link] - slack,

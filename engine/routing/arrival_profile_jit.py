@@ -1,0 +1,129 @@
+"""The backward latest-arrival searches of :mod:`engine.routing.arrival_profile`, compiled.
+
+Imported only when a profile is first computed (large networks, where numba is loaded for the kernel anyway).
+"""
+
+# mypy: ignore-errors
+# numba's njit functions are untyped to mypy; their arguments are documented numpy arrays.
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.routing.kernel_rules import PROFILE_UNREACHABLE, previous_departure
+
+NEVER = -(1 << 62)
+"""Latest arrival of a link-state not (yet) known to reach the destination."""
+
+
+@njit(cache=True)
+def latest_arrivals(
+    indptr,
+    indices,
+    kept,
+    time_extra,
+    transfers,
+    link_timetable,
+    link_run_min,
+    link_exit_min,
+    link_entry_min,
+    timetable_kind,
+    timetable_headway,
+    timetable_anchor,
+    timetable_ptr,
+    timetable_weekly,
+    sources,
+    first_deadline,
+    step_min,
+    deadlines,
+):
+    """Per link-state (row) and deadline ``first_deadline + k × step_min`` (column), the latest minute a label may
+    arrive at the end of the link and still reach one of ``sources`` (links ending at the destination) by the
+    deadline; ``PROFILE_UNREACHABLE`` where it cannot. int32, each row nondecreasing.
+
+    The CSR rows (``indptr``, ``indices``) are the reversed link-state graph of :mod:`engine.routing.bound_graph`:
+    row ``link``, column the link before it; ``kept`` indexes each move's ``time_extra`` (handling, port queue) and
+    ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure). One label-setting pass per
+    deadline, largest latest minute first (a binary max-heap with stale entries skipped).
+    """
+    n = len(indptr) - 1
+    result = np.empty((n, deadlines), dtype=np.int32)
+    latest = np.empty(n, dtype=np.int64)
+    room = len(indices) + len(sources) + 1
+    heap_time = np.empty(room, dtype=np.int64)
+    heap_link = np.empty(room, dtype=np.int64)
+    for k in range(deadlines):
+        deadline = first_deadline + k * step_min
+        latest[:] = NEVER
+        size = 0
+        for s in sources:
+            latest[s] = deadline
+            size = _push(heap_time, heap_link, size, deadline, s)
+        while size > 0:
+            at = heap_time[0]
+            link = heap_link[0]
+            size = _pop(heap_time, heap_link, size)
+            if at < latest[link]:
+                continue  # stale: improved since it was pushed
+            depart_by = at - link_run_min[link] - link_entry_min[link]
+            boarded_by = previous_departure(
+                timetable_kind,
+                timetable_headway,
+                timetable_anchor,
+                timetable_ptr,
+                timetable_weekly,
+                link_timetable[link],
+                depart_by,
+            )
+            exit_min = link_exit_min[link]
+            for j in range(indptr[link], indptr[link + 1]):
+                move = kept[j]
+                depart = boarded_by if transfers[move] != 0 else depart_by
+                candidate = depart - exit_min - time_extra[move]
+                previous = indices[j]
+                if candidate > latest[previous]:
+                    latest[previous] = candidate
+                    size = _push(heap_time, heap_link, size, candidate, previous)
+        for i in range(n):
+            result[i, k] = PROFILE_UNREACHABLE if latest[i] == NEVER else latest[i]
+    return result
+
+
+@njit(cache=True)
+def _push(heap_time, heap_link, size, at, link):
+    """Add (``at``, ``link``) to the max-heap of ``size`` entries; returns the new size."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_time[parent] >= at:
+            break
+        heap_time[i] = heap_time[parent]
+        heap_link[i] = heap_link[parent]
+        i = parent
+    heap_time[i] = at
+    heap_link[i] = link
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(heap_time, heap_link, size):
+    """Remove the top of the max-heap of ``size`` entries; returns the new size."""
+    size -= 1
+    at = heap_time[size]
+    link = heap_link[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap_time[child + 1] > heap_time[child]:
+            child += 1
+        if heap_time[child] <= at:
+            break
+        heap_time[i] = heap_time[child]
+        heap_link[i] = heap_link[child]
+        i = child
+    heap_time[i] = at
+    heap_link[i] = link
+    return size

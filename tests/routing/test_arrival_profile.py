@@ -1,0 +1,134 @@
+"""The time-dependent arrival bound (:mod:`engine.routing.arrival_profile`): a bound, exact searches with it, and
+the same answers from the kernel and the Python search.
+
+The profile is used only on large networks (``PROFILE_FROM_LINKS``); these tests lower that to 0 so that random
+networks small enough for brute force use it too.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.network.model import Network
+from engine.routing import arrival_profile as profile_module
+from engine.routing import search as search_module
+from engine.routing.arrival_profile import arrival_floor, arrival_profile
+from engine.routing.bounds import lower_bounds
+from engine.routing.costing import QueryContext
+from engine.routing.kernel_rules import previous_departure
+from engine.routing.kernel_tables import network_tables
+from engine.routing.query import RouteQuery, Shipment
+from engine.routing.select import PARETO_ORDER
+from engine.routing.through import compile_routing
+from tests.routing.generators import random_network
+from tests.routing.oracle import EnumerationTooLarge, all_route_vectors, pareto_set
+from tests.routing.test_exactness import BASE
+from tests.routing.test_kernel import _big_network, _summary, queries
+
+SEEDS = range(300)
+
+
+@pytest.fixture
+def profile_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile_module, "PROFILE_FROM_LINKS", 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.integers(-30 * 1440, 30 * 1440), min_size=20, max_size=20))
+def test_previous_departure_is_the_last_departure_at_or_before(seed: int, offsets: list[int]) -> None:
+    network = random_network(seed, n_nodes=4, n_services=6, n_links=8)
+    compiled = compile_routing(network)
+    net = network_tables(compiled)
+    base = int((BASE - BASE.replace(year=1970, month=1, day=1)).total_seconds() // 60)
+    for timetable, departures in enumerate(compiled.departures):
+        for offset in offsets:
+            t = base + offset
+            last = previous_departure(
+                net.timetable_kind,
+                net.timetable_headway,
+                net.timetable_anchor,
+                net.timetable_ptr,
+                net.timetable_weekly,
+                timetable,
+                t,
+            )
+            assert last <= t
+            assert departures.next(last) == last  # a departure
+            assert departures.next(last + 1) > t  # and none after it up to t
+
+
+def _query(network: Network, seed: int) -> RouteQuery:
+    draw = random.Random(seed)
+    origin, destination = draw.sample(sorted(network.nodes), 2)
+    ready = BASE + timedelta(minutes=draw.randrange(14 * 1440))
+    return RouteQuery(origin, destination, ready, Shipment(1 + seed % 2, 9000.0), max_routes=100)
+
+
+def test_no_pareto_route_arrives_before_the_bound_at_any_of_its_hops() -> None:
+    """Judged on the Pareto routes of searches without the profile: every hop's floor is at most the arrival."""
+    hops = raised = 0
+    for seed in SEEDS:
+        network = random_network(seed, n_nodes=10, n_services=6, n_links=40)
+        ctx = QueryContext(compile_routing(network), _query(network, seed))
+        outcome = search_module.search(ctx, PARETO_ORDER, pareto=True, kernel=False)
+        if not outcome.labels:
+            continue
+        profile = arrival_profile(ctx)
+        static = lower_bounds(ctx).time_min
+        latest = np.asarray(profile.latest)
+        assert (np.diff(latest, axis=1) >= 0).all()  # later deadlines, later latest arrivals
+        for route in outcome.labels:
+            walk = route
+            while walk.parent is not None:
+                floor = arrival_floor(profile, walk.link, walk.vector[0])
+                assert floor <= route.vector[0], (seed, walk.link)
+                hops += 1
+                raised += floor > walk.vector[0] + static[walk.link]
+                walk = walk.parent
+    assert hops > 1500
+    assert raised > hops // 5, "the profile must beat the static bound for this test to judge it"
+
+
+@pytest.mark.usefixtures("profile_everywhere")
+def test_pareto_sets_with_the_profile_equal_brute_force() -> None:
+    judged = fewer = 0
+    for seed in SEEDS:
+        network = random_network(seed, n_nodes=6, n_services=4, n_links=18)
+        query = _query(network, seed)
+        try:
+            vectors = all_route_vectors(network, query)
+        except EnumerationTooLarge:
+            continue
+        judged += 1
+        compiled = compile_routing(network)
+        python = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
+        found = [label.vector for label in python.labels]
+        assert len(found) == len(set(found)), seed
+        assert set(found) == pareto_set(vectors), seed
+        kernel = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+        assert _summary(kernel) == _summary(python), seed
+        profile_module.PROFILE_FROM_LINKS = 1 << 30
+        without = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
+        profile_module.PROFILE_FROM_LINKS = 0
+        fewer += python.labels_settled < without.labels_settled
+    assert judged > 200
+    assert fewer >= 6, "the profile must prune for this test to judge it"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10**6).flatmap(lambda seed: st.tuples(st.just(seed), queries(_big_network(seed)))))
+def test_the_kernel_reads_the_profile_as_the_python_search_does(case: tuple[int, RouteQuery]) -> None:
+    seed, query = case
+    network = _big_network(seed)
+    compiled = compile_routing(network)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(profile_module, "PROFILE_FROM_LINKS", 0)
+        python = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
+        kernel = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+    assert _summary(kernel) == _summary(python)
