@@ -90,6 +90,17 @@ def markdown(result: dict[str, Any]) -> str:
             f"{b.get('time_ms', '–')} | {b.get('tracemalloc_peak_mib', '–')} | {_ms(p.get('pareto'))} | "
             f"{_ms(m)} | {'≥ ' if m.get('ratio_is_lower_bound') else ''}{ratio or '–'} |"
         )
+    profiles = [
+        f"{p['size']}: {a['time_ms']:.0f} ms, {a['tracemalloc_peak_mib']} MiB traced"
+        for p in result["points"]
+        if (a := p.get("arrival_profile_new_destination"))
+    ]
+    if profiles:
+        lines += [
+            "",
+            "Arrival profile for a new destination (PARETO searches on networks of 4,000 links or more, on top of "
+            "the bounds; `engine/routing/arrival_profile.py`): " + "; ".join(profiles) + ".",
+        ]
     lines += [
         "",
         "Targets (issue 13): "

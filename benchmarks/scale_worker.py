@@ -9,6 +9,8 @@ network and measures, on a seeded sample of its origin × destination pairs (:fu
   same pairs;
 - lower bounds for a destination no query has used (:func:`engine.routing.model.lower_bounds`): time, then the
   peak traced allocation (tracemalloc) for another new destination;
+- the arrival profile a PARETO query computes for a new destination (:mod:`engine.routing.arrival_profile`, networks
+  of at least ``PROFILE_FROM_LINKS`` links): time, then peak traced allocation for another;
 - PARETO (5 routes) on the CHEAPEST pairs (bounds cached): one run per query, each stopped after
   ``--pareto-budget-s`` and counted as did-not-finish; no new query after ``--stage-budget-s``;
 - Martins on the PARETO pairs that finished (same budgets), and its time over the engine's per query;
@@ -36,6 +38,7 @@ from benchmarks.routing_realistic import budget_stop, summary, time_rounds
 from engine.errors import SearchInterrupted
 from engine.network import load_network
 from engine.routing import Objective, RouteQuery, find_routes
+from engine.routing.arrival_profile import PROFILE_FROM_LINKS, arrival_profile
 from engine.routing.model import QueryContext, compile_network, lower_bounds
 
 PAIRS = 16
@@ -91,6 +94,8 @@ def measure(
 
     used = {q.destination for q in pairs}
     done("bounds", lower_bounds_new_destination=_new_destination_bounds(network, compiled, used, pairs[0]))
+    if len(compiled.link_ids) >= PROFILE_FROM_LINKS:
+        done("profile", arrival_profile_new_destination=_new_destination_profile(network, compiled, used, pairs[0]))
 
     pairs = [q for q in pairs if q.destination in seen]  # PARETO, too, with bounds already cached
     pareto_ms: dict[int, float] = {}
@@ -151,6 +156,27 @@ def _new_destination_bounds(network: Any, compiled: Any, used: set[str], templat
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"time_ms": round(elapsed_ms, 3), "tracemalloc_peak_mib": round(peak / 2**20, 3)}
+
+
+def _new_destination_profile(network: Any, compiled: Any, used: set[str], template: RouteQuery) -> dict[str, Any]:
+    """The arrival profile a PARETO query computes for a destination no query has asked for (its bounds already
+    computed, as a query computes them first): time, and the peak traced allocation for another destination."""
+    fresh = [n for n in sorted(network.nodes) if n not in used and n != template.origin][-2:]
+    results = {}
+    for destination, traced in zip(fresh, (False, True), strict=True):
+        context = QueryContext(compiled, replace(template, destination=destination))
+        lower_bounds(context)
+        if traced:
+            tracemalloc.start()
+        t0 = time.perf_counter()
+        arrival_profile(context)
+        elapsed_ms = (time.perf_counter() - t0) * 1000
+        if traced:
+            results["tracemalloc_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 3)
+            tracemalloc.stop()
+        else:
+            results["time_ms"] = round(elapsed_ms, 3)
+    return results
 
 
 def main() -> None:
