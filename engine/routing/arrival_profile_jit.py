@@ -34,60 +34,55 @@ def latest_arrivals(
     timetable_ptr,
     timetable_weekly,
     sources,
-    first_deadline,
-    step_min,
-    deadlines,
+    deadline,
+    result,
+    column,
 ):
-    """Per link-state (row) and deadline ``first_deadline + k × step_min`` (column), the latest minute a label may
-    arrive at the end of the link and still reach one of ``sources`` (links ending at the destination) by the
-    deadline; ``PROFILE_UNREACHABLE`` where it cannot. int32, each row nondecreasing.
+    """Into ``result[:, column]``, per link-state, the latest minute a label may arrive at the end of the link and
+    still reach one of ``sources`` (links ending at the destination) by minute ``deadline``;
+    ``PROFILE_UNREACHABLE`` where it cannot.
 
     The CSR rows (``indptr``, ``indices``) are the reversed link-state graph of :mod:`engine.routing.bound_graph`:
     row ``link``, column the link before it; ``kept`` indexes each move's ``time_extra`` (handling, port queue) and
-    ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure). One label-setting pass per
-    deadline, largest latest minute first (a binary max-heap with stale entries skipped).
+    ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure). One label-setting pass,
+    largest latest minute first (a binary max-heap with stale entries skipped).
     """
     n = len(indptr) - 1
-    result = np.empty((n, deadlines), dtype=np.int32)
-    latest = np.empty(n, dtype=np.int64)
-    room = len(indices) + len(sources) + 1
+    latest = np.full(n, NEVER, dtype=np.int64)
+    room = len(indices) + len(sources) + 1  # a link-state is pushed once per improvement: at most once per move
     heap_time = np.empty(room, dtype=np.int64)
     heap_link = np.empty(room, dtype=np.int64)
-    for k in range(deadlines):
-        deadline = first_deadline + k * step_min
-        latest[:] = NEVER
-        size = 0
-        for s in sources:
-            latest[s] = deadline
-            size = _push(heap_time, heap_link, size, deadline, s)
-        while size > 0:
-            at = heap_time[0]
-            link = heap_link[0]
-            size = _pop(heap_time, heap_link, size)
-            if at < latest[link]:
-                continue  # stale: improved since it was pushed
-            depart_by = at - link_run_min[link] - link_entry_min[link]
-            boarded_by = previous_departure(
-                timetable_kind,
-                timetable_headway,
-                timetable_anchor,
-                timetable_ptr,
-                timetable_weekly,
-                link_timetable[link],
-                depart_by,
-            )
-            exit_min = link_exit_min[link]
-            for j in range(indptr[link], indptr[link + 1]):
-                move = kept[j]
-                depart = boarded_by if transfers[move] != 0 else depart_by
-                candidate = depart - exit_min - time_extra[move]
-                previous = indices[j]
-                if candidate > latest[previous]:
-                    latest[previous] = candidate
-                    size = _push(heap_time, heap_link, size, candidate, previous)
-        for i in range(n):
-            result[i, k] = PROFILE_UNREACHABLE if latest[i] == NEVER else latest[i]
-    return result
+    size = 0
+    for s in sources:
+        latest[s] = deadline
+        size = _push(heap_time, heap_link, size, deadline, s)
+    while size > 0:
+        at = heap_time[0]
+        link = heap_link[0]
+        size = _pop(heap_time, heap_link, size)
+        if at < latest[link]:
+            continue  # stale: improved since it was pushed
+        depart_by = at - link_run_min[link] - link_entry_min[link]
+        boarded_by = previous_departure(
+            timetable_kind,
+            timetable_headway,
+            timetable_anchor,
+            timetable_ptr,
+            timetable_weekly,
+            link_timetable[link],
+            depart_by,
+        )
+        exit_min = link_exit_min[link]
+        for j in range(indptr[link], indptr[link + 1]):
+            move = kept[j]
+            depart = boarded_by if transfers[move] != 0 else depart_by
+            candidate = depart - exit_min - time_extra[move]
+            previous = indices[j]
+            if candidate > latest[previous]:
+                latest[previous] = candidate
+                size = _push(heap_time, heap_link, size, candidate, previous)
+    for i in range(n):
+        result[i, column] = PROFILE_UNREACHABLE if latest[i] == NEVER else latest[i]
 
 
 @njit(cache=True)

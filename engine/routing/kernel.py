@@ -239,7 +239,7 @@ def kernel_search(
     )
     network, query = _tuples(net, prices, shipment, np.asarray(ctx.via, dtype=np.int64), _bound_levels(bounds.levels))
     if profile_wanted(ctx, pareto=pareto, order=order):
-        profile = arrival_profile(ctx)
+        profile = arrival_profile(ctx, should_stop)
         latest, step_min = profile.latest, profile.step_min
     else:
         latest, step_min = NO_PROFILE, 0

@@ -150,7 +150,7 @@ def search(
     n_via = len(via_nodes)
     destination = ctx.destination
     step = ctx.step
-    profile = arrival_profile(ctx) if profile_wanted(ctx, pareto=pareto, order=order) else None
+    profile = arrival_profile(ctx, should_stop) if profile_wanted(ctx, pareto=pareto, order=order) else None
     levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
     cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order

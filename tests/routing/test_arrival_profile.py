@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.errors import SearchInterrupted
 from engine.network.model import Network
 from engine.routing import arrival_profile as profile_module
 from engine.routing import search as search_module
@@ -132,3 +133,24 @@ def test_the_kernel_reads_the_profile_as_the_python_search_does(case: tuple[int,
         python = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
         kernel = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
     assert _summary(kernel) == _summary(python)
+
+
+def test_a_stop_request_interrupts_the_profile_and_caches_nothing() -> None:
+    network = random_network(3, n_nodes=10, n_services=6, n_links=40)
+    ctx = QueryContext(compile_routing(network), _query(network, 3))
+    polls = []
+
+    def stop_at_the_third_poll() -> str | None:
+        polls.append(1)
+        return "deadline" if len(polls) == 3 else None
+
+    with pytest.raises(SearchInterrupted, match="deadline"):
+        arrival_profile(ctx, stop_at_the_third_poll)
+    assert len(polls) == 3  # polled between deadlines, not only at the start
+    polls.clear()
+    profile = arrival_profile(ctx, lambda: polls.append(1))  # type: ignore[func-returns-value]
+    deadlines = 10080 // profile.step_min
+    assert len(polls) == deadlines  # computed afresh: the interrupted one was not kept
+    assert profile.latest.shape == (len(ctx.compiled.link_ids), deadlines)
+    assert arrival_profile(ctx, lambda: polls.append(1)) is profile  # type: ignore[func-returns-value]
+    assert len(polls) == deadlines  # and now cached: not computed (nor polled) again
