@@ -24,9 +24,12 @@ STEP_FIELDS = 10
 STEP_TRANSFER, STEP_LIFT, STEP_LOOSE_AFTER = 1, 2, 4
 """Bits of ``STEP_FLAGS``."""
 # bag rows: where the bag's labels are in the pool (first entry, entries, room), first bag of the state with a
-# U-turn block (free bags only), next such bag
+# U-turn block (free bags only), next such bag; then the bag's envelope: per criterion the least and the largest
+# value of its labels (an outer envelope: labels dropped leave it as it was until the bag is next packed)
 BAG_START, BAG_SIZE, BAG_ROOM, BAG_BLOCKED, BAG_NEXT = range(5)
-BAG_FIELDS = 5
+BAG_LOW, BAG_HIGH = 5, 9
+"""First of the four envelope fields (arrival, cost, transfers, CO2e) for the least, and for the largest values."""
+BAG_FIELDS = 13
 FIRST_ROOM = 4
 """Pool entries a bag gets for its first label (then doubled, moving the bag to the pool's end)."""
 # counters

@@ -15,11 +15,14 @@ from engine.network.model import MINUTES_PER_WEEK
 from engine.routing.kernel_layout import (
     ALIVE,
     BAG_BLOCKED,
+    BAG_HIGH,
+    BAG_LOW,
     BAG_NEXT,
     BAG_SIZE,
     BAG_START,
     NO_REFCOUNT,
 )
+from engine.routing.kernel_store import empty_envelope, widen
 from engine.routing.kernel_tables import TIMETABLE_CONTINUOUS, TIMETABLE_HEADWAY
 from engine.routing.timetable import MONDAY_OFFSET_MIN
 
@@ -132,6 +135,8 @@ def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, rule):
 def any_dominates(pool_vec, pool_label, bags, bag, b0, b1, b2, b3, pareto, rule):
     """search._pareto_any / _lexicographic_any over the labels of ``bag`` (a dominating label of a state's bag moves
     to its front, as in :func:`admit`)."""
+    if pareto and outside_low(bags, bag, b0, b1, b2, b3):
+        return False  # below the bag's least value on some criterion: none of its labels is ≤ on all four
     start = bags[bag, BAG_START]
     for i in range(start, start + bags[bag, BAG_SIZE]):
         if dominates(
@@ -156,16 +161,18 @@ def any_dominates(pool_vec, pool_label, bags, bag, b0, b1, b2, b3, pareto, rule)
 def two_blocks_dominate(pool_vec, pool_label, bags, free, own, b0, b1, b2, b3, pareto, rule):
     """search._two_blocks_dominate: whether labels of two of the blocked bags chained from the state's ``free`` bag,
     other than ``own`` (the newcomer's, or -1), dominate the vector."""
-    left = 0  # other blocked bags with labels: with fewer than two, no bag is scanned (a node on a line has one)
+    # Other blocked bags whose envelope allows a label ≤ the vector: with fewer than two, no bag is scanned (a node
+    # on a line has one other block).
+    left = 0
     other = bags[free, BAG_BLOCKED]
     while other >= 0:
-        if other != own and bags[other, BAG_SIZE] > 0:
+        if other != own and not (pareto and outside_low(bags, other, b0, b1, b2, b3)) and bags[other, BAG_SIZE] > 0:
             left += 1
         other = bags[other, BAG_NEXT]
     hits = 0
     other = bags[free, BAG_BLOCKED]
     while other >= 0 and hits + left >= 2:
-        if other != own and bags[other, BAG_SIZE] > 0:
+        if other != own and not (pareto and outside_low(bags, other, b0, b1, b2, b3)) and bags[other, BAG_SIZE] > 0:
             left -= 1
             if any_dominates(pool_vec, pool_label, bags, other, b0, b1, b2, b3, pareto, rule):
                 hits += 1
@@ -173,6 +180,30 @@ def two_blocks_dominate(pool_vec, pool_label, bags, free, own, b0, b1, b2, b3, p
                     return True
         other = bags[other, BAG_NEXT]
     return False
+
+
+@njit(**NO_REFCOUNT)
+def outside_low(bags, bag, b0, b1, b2, b3):
+    """Whether the vector is below ``bag``'s least value on some criterion (so no label of the bag is ≤ it on all
+    four; also true of an empty bag)."""
+    return (
+        b0 < bags[bag, BAG_LOW]
+        or b1 < bags[bag, BAG_LOW + 1]
+        or b2 < bags[bag, BAG_LOW + 2]
+        or (b3 < bags[bag, BAG_LOW + 3])
+    )
+
+
+@njit(**NO_REFCOUNT)
+def outside_high(bags, bag, b0, b1, b2, b3):
+    """Whether the vector is above ``bag``'s largest value on some criterion (so it is ≤ no label of the bag on
+    all four; also true of an empty bag)."""
+    return (
+        b0 > bags[bag, BAG_HIGH]
+        or b1 > bags[bag, BAG_HIGH + 1]
+        or b2 > bags[bag, BAG_HIGH + 2]
+        or (b3 > bags[bag, BAG_HIGH + 3])
+    )
 
 
 @njit(**NO_REFCOUNT)
@@ -187,6 +218,8 @@ def _to_front(pool_vec, pool_label, start, i):
 def kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
     """search._pareto_kill / _lexicographic_kill: drop the labels of ``bag`` the vector dominates (not equal ones);
     the others keep their order."""
+    if pareto and outside_high(bags, bag, v0, v1, v2, v3):
+        return  # above the bag's largest value on some criterion: it dominates none of its labels
     start = bags[bag, BAG_START]
     kept = start
     for i in range(start, start + bags[bag, BAG_SIZE]):
@@ -210,7 +243,11 @@ def kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
             pool_vec[kept, 0], pool_vec[kept, 1], pool_vec[kept, 2], pool_vec[kept, 3] = a0, a1, a2, a3
             pool_label[kept] = pool_label[i]
         kept += 1
-    bags[bag, BAG_SIZE] = kept - start
+    if kept - start != bags[bag, BAG_SIZE]:  # labels dropped: the envelope of those left (read while in cache)
+        bags[bag, BAG_SIZE] = kept - start
+        empty_envelope(bags, bag)
+        for i in range(start, kept):
+            widen(bags, bag, pool_vec[i, 0], pool_vec[i, 1], pool_vec[i, 2], pool_vec[i, 3])
 
 
 @njit(**NO_REFCOUNT)
@@ -223,6 +260,12 @@ def admit(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
     moves to the front of its state's bag (not the routes found, bag 0, whose order is the answer's): a label that
     dominates one newcomer tends to dominate the next, and the answer is the same in any order (the bag is a set).
     """
+    if pareto:  # the bag's envelope settles most cases without reading its labels
+        if outside_high(bags, bag, v0, v1, v2, v3):  # it dominates none: only a label ≤ it matters
+            return not any_dominates(pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
+        if outside_low(bags, bag, v0, v1, v2, v3):  # none dominates it
+            kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
+            return True
     beaten = False
     start = bags[bag, BAG_START]
     for i in range(start, start + bags[bag, BAG_SIZE]):

@@ -17,6 +17,8 @@ from engine.routing.kernel_layout import (
     ARRIVE,
     BAG_BLOCKED,
     BAG_FIELDS,
+    BAG_HIGH,
+    BAG_LOW,
     BAG_NEXT,
     BAG_ROOM,
     BAG_SIZE,
@@ -47,6 +49,9 @@ from engine.routing.kernel_layout import (
     VIA,
 )
 
+EMPTY_LOW = np.iinfo(np.int64).max
+EMPTY_HIGH = np.iinfo(np.int64).min
+"""An empty bag's envelope (least above every vector, largest below)."""
 FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 """2^64 / golden ratio: Fibonacci hashing spreads the state keys over the table."""
 
@@ -219,6 +224,20 @@ def bag_append(pool_vec, pool_label, bags, counters, bag, label, v0, v1, v2, v3)
     pool_vec[i, 3] = v3
     pool_label[i] = label
     bags[bag, BAG_SIZE] = size + 1
+    widen(bags, bag, v0, v1, v2, v3)
+
+
+@njit(**NO_REFCOUNT)
+def widen(bags, bag, v0, v1, v2, v3):
+    """The envelope of ``bag`` widened to hold the vector ``v`` (see :mod:`engine.routing.kernel_layout`)."""
+    bags[bag, BAG_LOW] = min(bags[bag, BAG_LOW], v0)
+    bags[bag, BAG_LOW + 1] = min(bags[bag, BAG_LOW + 1], v1)
+    bags[bag, BAG_LOW + 2] = min(bags[bag, BAG_LOW + 2], v2)
+    bags[bag, BAG_LOW + 3] = min(bags[bag, BAG_LOW + 3], v3)
+    bags[bag, BAG_HIGH] = max(bags[bag, BAG_HIGH], v0)
+    bags[bag, BAG_HIGH + 1] = max(bags[bag, BAG_HIGH + 1], v1)
+    bags[bag, BAG_HIGH + 2] = max(bags[bag, BAG_HIGH + 2], v2)
+    bags[bag, BAG_HIGH + 3] = max(bags[bag, BAG_HIGH + 3], v3)
 
 
 @njit(**NO_REFCOUNT)
@@ -257,6 +276,15 @@ def empty_bag(bags, bag):
     bags[bag, BAG_ROOM] = 0
     bags[bag, BAG_BLOCKED] = -1
     bags[bag, BAG_NEXT] = -1
+    empty_envelope(bags, bag)
+
+
+@njit(**NO_REFCOUNT)
+def empty_envelope(bags, bag):
+    """``bag``'s envelope as an empty bag's: any vector widens it."""
+    for c in range(4):
+        bags[bag, BAG_LOW + c] = EMPTY_LOW
+        bags[bag, BAG_HIGH + c] = EMPTY_HIGH
 
 
 @njit(**NO_REFCOUNT)
