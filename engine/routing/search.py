@@ -25,6 +25,9 @@ Terminology
   settled label stays optimal). A label is dropped when its optimistic completion breaks a constraint or is
   dominated by a route already found (target pruning, checked again when it leaves the heap); a lexicographic
   search stops as soon as no label left can beat the best route found.
+- **Arrival profile** (:mod:`engine.routing.arrival_profile`): on large networks a Pareto search also bounds a
+  label's arrival by when its link-state can still reach the destination, waits for departures included; the
+  larger of the two arrival bounds is the label's (both are consistent, so is their maximum).
 
 What is exact: the set of criteria vectors returned equals the Pareto set over all routes (walks that never repeat
 a state), one route per distinct vector; the tests compare it with brute-force enumeration.
