@@ -82,7 +82,7 @@ def arrival_profile(ctx: QueryContext, should_stop: Callable[[], str | None] | N
 
 
 def _compute(ctx: QueryContext, graph: BoundGraph, should_stop: Callable[[], str | None] | None) -> ArrivalProfile:
-    from engine.routing.kernel import use_kernel_cache
+    from engine.routing.kernel_cache import use_kernel_cache
     from engine.routing.kernel_tables import network_tables
 
     use_kernel_cache()  # it inlines the kernel's departure rule: cached with the kernel's build

@@ -28,14 +28,12 @@ The kernel runs in slices of about :data:`SLICE_S` so that the caller can poll `
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +43,7 @@ from engine.routing.arrival_profile import arrival_profile, profile_wanted
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
+from engine.routing.kernel_cache import use_kernel_cache
 from engine.routing.kernel_layout import CREATED, DONE, GROW, RECORD_STEPS, SETTLED
 from engine.routing.kernel_routes import HopRows, KernelRoute
 from engine.routing.kernel_tables import (
@@ -128,30 +127,6 @@ def kernel_setting() -> str:
 def _functions() -> dict[str, Any]:
     with _loading:
         return _load()
-
-
-KERNEL_SOURCES = (
-    "kernel_jit.py",
-    "kernel_store.py",
-    "kernel_front.py",
-    "kernel_rules.py",
-    "kernel_layout.py",
-    "kernel_tables.py",
-    "arrival_profile_jit.py",
-)
-"""Files whose code (or constants) the compiled kernel contains: its on-disk cache is keyed by their digest."""
-
-
-def use_kernel_cache() -> None:
-    """Point numba's on-disk cache at this build's folder, before a module of :data:`KERNEL_SOURCES` compiles.
-
-    numba keys each cached function by its own file's timestamp only, so a change to a function it inlines from
-    another file (or to a constant) would load stale machine code: one cache folder per source digest."""
-    import numba
-
-    here = Path(__file__).parent
-    digest = hashlib.blake2b(b"".join((here / name).read_bytes() for name in KERNEL_SOURCES), digest_size=8)
-    numba.config.CACHE_DIR = str(here / "__pycache__" / f"kernel-{digest.hexdigest()}")  # type: ignore[attr-defined]
 
 
 def _load() -> dict[str, Any]:
