@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from engine.network import Network
-from engine.optimize import Assignment, AssignRequest, Demand, assign_demand
+from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, colgen
 
 KEY = ["origin", "destination", "cargo_class", "segment", "restrictions"]
 
@@ -71,3 +72,24 @@ def test_weeks_per_year_is_checked() -> None:
 
     with pytest.raises(InvalidRequest, match="weeks_per_year"):
         AssignRequest((Demand("A", "B", 1.0),), weeks_per_year=0)
+
+
+@pytest.mark.parametrize(
+    ("history", "gap", "stalled"),
+    [
+        ([100.0] * colgen.TIE_BREAK_STALL, 1e-6, False),  # too few rounds to judge
+        ([100.0] * (colgen.TIE_BREAK_STALL + 1), 1e-6, True),  # flat over the window
+        ([100.0] * (colgen.TIE_BREAK_STALL + 1), 0.0, False),  # gap 0: the pass runs to its proof
+        ([101.0, *([100.0] * colgen.TIE_BREAK_STALL)], 1e-6, False),  # fell 1 % over the window: still moving
+        ([100.0 + 5e-5, *([100.0] * colgen.TIE_BREAK_STALL)], 1e-6, True),  # fell 5e-7 relative: below the gap
+        ([100.0 + 2e-4, *([100.0] * colgen.TIE_BREAK_STALL)], 1e-6, False),  # fell 2e-6 relative: above it
+        ([200.0, 150.0, *([100.0] * (colgen.TIE_BREAK_STALL + 1))], 1e-6, True),  # only the last window counts
+        ([150.0, *([100.0] * colgen.TIE_BREAK_STALL)], 1e-6, False),  # the window reaches back STALL rounds
+        ([0.5, *([0.4] * colgen.TIE_BREAK_STALL)], 1e-6, False),  # small objectives: judged against 1, not 0.4
+    ],
+)
+def test_the_tie_break_pass_stalls_only_when_its_co2e_stops_falling(
+    history: list[float], gap: float, stalled: bool
+) -> None:
+    loop = SimpleNamespace(gap=gap)  # the rule reads only the pass's gap
+    assert colgen._Loop._stalled(loop, history) is stalled  # type: ignore[arg-type]
