@@ -90,6 +90,14 @@ def markdown(result: dict[str, Any]) -> str:
             f"{b.get('time_ms', '–')} | {b.get('tracemalloc_peak_mib', '–')} | {_ms(p.get('pareto'))} | "
             f"{_ms(m)} | {'≥ ' if m.get('ratio_is_lower_bound') else ''}{ratio or '–'} |"
         )
+    fronts = [
+        f"{p['size']}: {a['pareto_size_median']:,.0f} routes, {a['labels_settled_median']:,.0f} labels settled"
+        for p in result["points"]
+        if (a := p.get("pareto")) and a.get("pareto_size_median") is not None and a.get("labels_settled_median")
+    ]
+    if fronts:
+        lines += ["", "PARETO medians over the queries that finished, Pareto set size and labels settled: "
+                  + "; ".join(fronts) + "."]  # fmt: skip
     profiles = [
         f"{p['size']}: {a['time_ms']:.0f} ms, {a['tracemalloc_peak_mib']} MiB traced"
         for p in result["points"]

@@ -100,7 +100,7 @@ def measure(
     pairs = [q for q in pairs if q.destination in seen]  # PARETO, too, with bounds already cached
     pareto_ms: dict[int, float] = {}
     pareto_dnf, stage_end = 0, time.perf_counter() + stage_budget_s
-    sizes = []
+    sizes, settled = [], []
     for i, query in enumerate(pairs):
         if time.perf_counter() > stage_end:
             break
@@ -112,9 +112,11 @@ def measure(
             continue
         pareto_ms[i] = (time.perf_counter() - t0) * 1000
         sizes.append(result.pareto_size)
+        settled.append(result.stats.labels_settled)
     done("pareto", pareto=_censored(list(pareto_ms.values()), pareto_dnf, pareto_budget_s)
          | {"not_started": len(pairs) - len(pareto_ms) - pareto_dnf, "budget_s": pareto_budget_s}
-         | {"pareto_size_median": statistics.median(sizes) if sizes else None})  # fmt: skip
+         | {"pareto_size_median": statistics.median(sizes) if sizes else None}
+         | {"labels_settled_median": statistics.median(settled) if settled else None})  # fmt: skip
 
     martins_ms, ratios, martins_dnf = [], [], 0
     stage_end = time.perf_counter() + stage_budget_s
