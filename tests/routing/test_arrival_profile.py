@@ -8,6 +8,7 @@ networks small enough for brute force use it too.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -31,6 +32,7 @@ from tests.routing.generators import random_network
 from tests.routing.oracle import EnumerationTooLarge, all_route_vectors, pareto_set
 from tests.routing.test_exactness import BASE
 from tests.routing.test_kernel import _big_network, _summary, queries
+from tests.routing.test_tariff_exactness import tariff_network
 
 SEEDS = range(300)
 
@@ -71,6 +73,24 @@ def _query(network: Network, seed: int) -> RouteQuery:
     return RouteQuery(origin, destination, ready, Shipment(1 + seed % 2, 9000.0), max_routes=100)
 
 
+def _check_hops(ctx: QueryContext, outcome: search_module.SearchOutcome) -> tuple[int, int]:
+    """Assert every hop of every route found has a floor at most the route's arrival; count the hops, and those
+    where the floor says more than the static bound."""
+    profile = arrival_profile(ctx)
+    static = lower_bounds(ctx).time_min
+    assert (np.diff(np.asarray(profile.latest), axis=1) >= 0).all()  # later deadlines, later latest arrivals
+    hops = raised = 0
+    for route in outcome.labels:
+        walk = route
+        while walk.parent is not None:
+            floor = arrival_floor(profile, walk.link, walk.vector[0])
+            assert floor <= route.vector[0], walk.link
+            hops += 1
+            raised += floor > walk.vector[0] + static[walk.link]
+            walk = walk.parent
+    return hops, raised
+
+
 def test_no_pareto_route_arrives_before_the_bound_at_any_of_its_hops() -> None:
     """Judged on the Pareto routes of searches without the profile: every hop's floor is at most the arrival."""
     hops = raised = 0
@@ -78,20 +98,8 @@ def test_no_pareto_route_arrives_before_the_bound_at_any_of_its_hops() -> None:
         network = random_network(seed, n_nodes=10, n_services=6, n_links=40)
         ctx = QueryContext(compile_routing(network), _query(network, seed))
         outcome = search_module.search(ctx, PARETO_ORDER, pareto=True, kernel=False)
-        if not outcome.labels:
-            continue
-        profile = arrival_profile(ctx)
-        static = lower_bounds(ctx).time_min
-        latest = np.asarray(profile.latest)
-        assert (np.diff(latest, axis=1) >= 0).all()  # later deadlines, later latest arrivals
-        for route in outcome.labels:
-            walk = route
-            while walk.parent is not None:
-                floor = arrival_floor(profile, walk.link, walk.vector[0])
-                assert floor <= route.vector[0], (seed, walk.link)
-                hops += 1
-                raised += floor > walk.vector[0] + static[walk.link]
-                walk = walk.parent
+        counted = _check_hops(ctx, outcome)
+        hops, raised = hops + counted[0], raised + counted[1]
     assert hops > 1500
     assert raised > hops // 5, "the profile must beat the static bound for this test to judge it"
 
@@ -154,3 +162,29 @@ def test_a_stop_request_interrupts_the_profile_and_caches_nothing() -> None:
     assert profile.latest.shape == (len(ctx.compiled.link_ids), deadlines)
     assert arrival_profile(ctx, lambda: polls.append(1)) is profile  # type: ignore[func-returns-value]
     assert len(polls) == deadlines  # and now cached: not computed (nor polled) again
+
+
+def test_with_through_products_no_route_arrives_before_the_bound() -> None:
+    """Through products wait for their own departures at an internal vehicle change (and are boarded and left only
+    at their ends): the profile must not assume less waiting than the search does."""
+    hops = raised = 0
+    for seed in SEEDS:
+        network = tariff_network(seed)
+        if not network.through_tariffs:
+            continue
+        product = network.through_tariffs[seed % len(network.through_tariffs)]
+        origin = network.links[product.link_ids[0]].from_id
+        destination = network.links[product.link_ids[-1]].to_id
+        query = replace(_query(network, seed), origin=origin, destination=destination)
+        ctx = QueryContext(compile_routing(network), query)
+        outcome = search_module.search(ctx, PARETO_ORDER, pareto=True, kernel=False)
+        counted = _check_hops(ctx, outcome)
+        hops, raised = hops + counted[0], raised + counted[1]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(profile_module, "PROFILE_FROM_LINKS", 0)
+            python = search_module.search(QueryContext(ctx.compiled, query), PARETO_ORDER, pareto=True, kernel=False)
+            kernel = search_module.search(QueryContext(ctx.compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+        assert {label.vector for label in python.labels} == {label.vector for label in outcome.labels}, seed
+        assert _summary(kernel) == _summary(python), seed
+    assert hops > 500
+    assert raised > hops // 10, "the profile must beat the static bound for this test to judge it"
