@@ -105,11 +105,15 @@ def arrival_floor(latest, step_min, link, arrive):
     return float(MONDAY_OFFSET_MIN + (i - 1) * step_min + weeks * MINUTES_PER_WEEK + 1)
 
 
-@njit(**NO_REFCOUNT)
+@njit(**NO_REFCOUNT, inline="always")
 def dominates(a0, a1, a2, a3, b0, b1, b2, b3, pareto, rule):
     """search._pareto_dominates (weak, all four) or search._lexicographic_dominates: ``rule`` is the query's order
     (four criterion indexes) then its resources (four 0/1 flags), as scalars in a tuple — an array argument here
-    would cost two atomic reference-count operations per label scanned."""
+    would cost two atomic reference-count operations per label scanned.
+
+    Inlined by numba (scalars only, so no reference counting comes with it): as a call, each row a bag scan read
+    pushed its 17 arguments on the stack; perf put ~35 % of a 10k-node Pareto search in those calls and the function,
+    and inlining cut the search's CPU by 15-27 %."""
     if pareto:
         return a0 <= b0 and a1 <= b1 and a2 <= b2 and a3 <= b3
     a = (a0, a1, a2, a3)
