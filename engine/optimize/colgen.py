@@ -87,8 +87,10 @@ lies nearer than the farthest destination).
 
 Directional smoothing (issue 13, same instance, base and new run side by side, CPU seconds, gap 1e-2 / 1e-3 / 1e-4 /
 1e-5 / 1e-6): rounds 66 / 118 / 194 / 315 / 365 → 41 / 77 / 141 / 224 / 268, CPU 85 / 149 / 219 / 313 / 345 →
-69 / 127 / 195 / 266 / 305 (×0.88 to the optimum; ×0.82 in two runs on a quieter machine, 295 → 243 s); pricing
-220 → 172 s, but master solves 92 → 99 s (0.25 → 0.37 s a solve: more columns and pivots a round); objective
+69 / 127 / 195 / 266 / 305 (×0.88 to the optimum; ×0.91 in a second pair, 294 → 266 s, and ×0.82 in two lone
+runs, 295 → 243 s); pricing 220 → 172 s (each pricing ~10 % dearer at the turned duals), but master solves
+92 → 99 s (0.25 → 0.37 s a solve: more columns and pivots a round); the subgradients share the entering check's
+walk of the paths (:func:`engine.optimize.entering.walk`); objective
 446235237.03 → 446235210.52 (both within the gap of the same optimum). Measured and not kept there: partial pricing
 (only the origins with a column entering in the last 3 rounds, a full pricing every 10 rounds and whenever the
 partial one finds nothing, the bound and the centre only from full pricings): gap 9.2e-2 at round 50 against 3.4e-2,
@@ -96,8 +98,12 @@ partial one finds nothing, the bound and the centre only from full pricings): ga
 the origins are active leaves nothing to save: 87–105 of the 120 origins have a column entering per round down to
 gap 1e-3, and in the tail up to 41 of 73 entering origins had none in the 5 rounds before. Neame smoothing (the
 centre is always the last pricing point): gap 2.2e-3 against 1.9e-3 at round 100. Self-adjusting α on top of the
-directional turn: the same (78 rounds / 129 s to 1e-3 against 77 / 127). A numba binary-heap Dijkstra: as fast
-as scipy's; A* with free-flow potentials to an origin's destinations: 62 % of the vertices settled, no faster.
+directional turn: the same (78 rounds / 129 s to 1e-3 against 77 / 127); α = 0.8 or 0.95 with it: 178 rounds
+to 1e-4 against 141, and gap 7.8e-2 against 4.0e-2 at round 25. :data:`DROP_AFTER` = 3 with it: 1e-4 after 156
+rounds and 11 % less CPU (a smaller master), but 320 rounds to 1e-6 (pricing plus master 225 s against 217 s);
+2 or 1: 49 or 65 rounds to 1e-2 against 41. A numba binary-heap Dijkstra: as fast as scipy's; A* with free-flow
+potentials to an origin's destinations: 62 % of the vertices settled, no faster. So the optimum still takes ~4
+minutes, not 30 s: ~120 Dijkstras a round (56 % of the CPU) over ~270 rounds, the master ~32 %.
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
