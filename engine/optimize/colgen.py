@@ -49,6 +49,12 @@ duals extra paths are sought; "optimal" is still only declared when nothing pric
   rises much faster (harness): gap 0.035 after 49 iterations / 68 s with α = 0.9 (0.051 / 67 s with α = 0.8;
   0.125 / 58 s unsmoothed with a 30-round warm start). It changes which optimal path split the shipped network
   lands on where the LP has ties (the same link flows and objective, another split of paths between OD pairs).
+- Directional smoothing (:data:`DIRECTIONAL_SMOOTHING`, first pass; :mod:`engine.optimize.stabilization`): the
+  smoothed point keeps its distance from the centre but is turned towards the Lagrangian's subgradient there
+  (capacity minus the flow the centre's cheapest paths would send), where the bound rises fastest. Measured below.
+  On the shipped network it ends at another of the LP's tied optima: the same objective, CO2e, link and terminal
+  flows and TEU served per commodity, another split of paths between OD pairs and other (equally optimal) shadow
+  prices where the dual is not unique.
 
 Measured, gap at about 30 / 60 / 80 / 100 / 120 s CPU. Before (bf6d809, benchmark): 0.35 / 0.28 / 0.23 / 0.21 / 0.18
 (0.094 at 305 s, 61 iterations, 56,603 columns). With the three changes (harness running :func:`solve_path_lp` as
@@ -79,6 +85,26 @@ towards the master's duals, else α + 0.1 (1 − α)): ~20 rounds ahead at gap 1
 Stopping each search at its last destination would save only ~10 % of pricing (73–98 % of the graph
 lies nearer than the farthest destination).
 
+Directional smoothing (issue 13, same instance, base and new run side by side, CPU seconds, gap 1e-2 / 1e-3 / 1e-4 /
+1e-5 / 1e-6): rounds 66 / 118 / 194 / 315 / 365 → 41 / 77 / 141 / 224 / 268, CPU 85 / 149 / 219 / 313 / 345 →
+69 / 127 / 195 / 266 / 305 (×0.88 to the optimum; ×0.91 in a second pair, 294 → 266 s, and ×0.82 in two lone
+runs, 295 → 243 s); pricing 220 → 172 s (each pricing ~10 % dearer at the turned duals), but master solves
+92 → 99 s (0.25 → 0.37 s a solve: more columns and pivots a round); the subgradients share the entering check's
+walk of the paths (:func:`engine.optimize.entering.walk`); objective
+446235237.03 → 446235210.52 (both within the gap of the same optimum). Measured and not kept there: partial pricing
+(only the origins with a column entering in the last 3 rounds, a full pricing every 10 rounds and whenever the
+partial one finds nothing, the bound and the centre only from full pricings): gap 9.2e-2 at round 50 against 3.4e-2,
+1.4× the CPU to the same gap (the centre must move every round); pricing a round in full whenever more than half
+the origins are active leaves nothing to save: 87–105 of the 120 origins have a column entering per round down to
+gap 1e-3, and in the tail up to 41 of 73 entering origins had none in the 5 rounds before. Neame smoothing (the
+centre is always the last pricing point): gap 2.2e-3 against 1.9e-3 at round 100. Self-adjusting α on top of the
+directional turn: the same (78 rounds / 129 s to 1e-3 against 77 / 127); α = 0.8 or 0.95 with it: 178 rounds
+to 1e-4 against 141, and gap 7.8e-2 against 4.0e-2 at round 25. :data:`DROP_AFTER` = 3 with it: 1e-4 after 156
+rounds and 11 % less CPU (a smaller master), but 320 rounds to 1e-6 (pricing plus master 225 s against 217 s);
+2 or 1: 49 or 65 rounds to 1e-2 against 41. A numba binary-heap Dijkstra: as fast as scipy's; A* with free-flow
+potentials to an origin's destinations: 62 % of the vertices settled, no faster. So the optimum still takes ~4
+minutes, not 30 s: ~120 Dijkstras a round (56 % of the CPU) over ~270 rounds, the master ~32 %.
+
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
 (+``TIE_BREAK_TOLERANCE`` relative), so the per-OD split is the least-CO2e optimum rather than whichever vertex
@@ -101,11 +127,12 @@ from typing import Any
 
 import numpy as np
 
-from engine.optimize.entering import entering_at, entering_columns
+from engine.optimize.entering import entering_at, entering_columns, walk
 from engine.optimize.master import Column, Commodity, Master
 from engine.optimize.master_highs import WarmMaster
 from engine.optimize.pricing import Pricer
 from engine.optimize.solver import LP_SOLVERS, solver_order
+from engine.optimize.stabilization import Subgradient, directional_point, subgradient
 from engine.optimize.transfer_graph import FloatArray, TransferGraph
 from engine.optimize.warm_start import residual_routes
 
@@ -114,6 +141,8 @@ DEFAULT_REDUCED_COST_TOLERANCE = 1e-9
 DEFAULT_MAX_ITERATIONS = 500
 DEFAULT_SMOOTHING = 0.9
 """Wentges weight of the stability centre in the pricing duals (0 = price at the master's duals; see module doc)."""
+DIRECTIONAL_SMOOTHING = True
+"""Turn the smoothed pricing point towards the Lagrangian's subgradient at the centre (first pass; module doc)."""
 WARM_START_ROUNDS = 12
 """Rounds of greedy routing on residual capacities that seed the master (:mod:`engine.optimize.warm_start`)."""
 DROP_AFTER = 5
@@ -211,6 +240,7 @@ def solve_path_lp(
         smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
         max_iterations=max_iterations,
         deadline=deadline,
+        directional=DIRECTIONAL_SMOOTHING,
     )
     first = loop.run(columns, pools, on_iteration)
     columns, result = first.columns, first.result
@@ -273,6 +303,7 @@ class _Loop:
     smoothing: float
     max_iterations: int
     deadline: float | None
+    directional: bool = False
 
     def run(
         self,
@@ -288,6 +319,7 @@ class _Loop:
         iteration = 0
         center: tuple[FloatArray, FloatArray, float, float] | None = None
         history: list[float] = []
+        slope: Subgradient | None = None
         while True:
             z, pi, mu, nu, result = master.solve()
             history.append(z)
@@ -296,20 +328,38 @@ class _Loop:
             while True:
                 if center is None or weight == 0.0:
                     sep_mu, sep_nu, sep_t = mu, nu, t
+                elif slope is not None:  # directional smoothing (first pass only): stabilization.py
+                    sep_mu, sep_nu = directional_point((center[0], center[1]), (mu, nu), slope, weight)
+                    sep_t = t
                 else:
                     sep_mu = weight * center[0] + (1.0 - weight) * mu
                     sep_nu = weight * center[1] + (1.0 - weight) * nu
                     sep_t = weight * center[3] + (1.0 - weight) * t
                 shortest, bound = self._price(sep_mu, sep_nu, sep_t, cost_bound)
+                walked = None
                 if center is None or bound > center[2]:
                     center = (sep_mu, sep_nu, bound, sep_t)
+                    if self.directional and cost_bound is None:
+                        walked = walk(pricer, shortest, self.demand)
+                        slope = subgradient(
+                            pricer,
+                            walked,
+                            shortest,
+                            self.demand,
+                            self.penalty,
+                            self.link_cap,
+                            self.node_cap,
+                            sep_mu,
+                            sep_nu,
+                        )
                 best_bound = max(best_bound, bound)
                 gap_now = max(0.0, (z - best_bound) / max(1.0, abs(z)))
                 if weight == 0.0:
                     entering = entering_columns(pricer, shortest - pi, pi, self.demand, pools, self.tolerance)
                     break
+                cost_dual = None if cost_bound is None else t
                 entering = entering_at(
-                    pricer, shortest, self.demand, mu, nu, pi, pools, self.tolerance, None if cost_bound is None else t
+                    pricer, shortest, self.demand, mu, nu, pi, pools, self.tolerance, cost_dual, walked
                 )
                 if entering or gap_now <= self.gap:
                     break

@@ -52,18 +52,19 @@ def entering_at(
     pools: list[set[tuple[int, ...]]],
     tolerance: float,
     cost_dual: float | None = None,
+    walked: tuple[Index, PathArcs] | None = None,
 ) -> list[Column]:
     """The paths found at smoothed duals that price out at the master's duals ``(π, μ, ν)`` (and are new); in the
     tie-break pass (``cost_dual`` = ``t`` given) a path's objective is its CO2e plus ``t`` times its cost.
 
     Every path's reduced cost is first summed over its arcs (numpy); only those within a margin of the threshold
     (:data:`NEAR`, far above the round-off between the two sums) are built as columns and tested as
-    before, so the same columns enter as when every path was built.
+    before, so the same columns enter as when every path was built. ``walked`` is :func:`walk` of this pricing
+    when the caller already has it (the directional smoothing's subgradient reads the same arcs).
     """
-    ks = np.flatnonzero((demand > 0) & np.isfinite(shortest))
+    ks, arcs = walk(pricer, shortest, demand) if walked is None else walked
     if not len(ks):
         return []
-    arcs = pricer.path_arcs(ks)
     scale = np.maximum(1.0, np.abs(pi[ks]))
     approx = _path_values(pricer, ks, arcs, link_dual, node_dual, cost_dual) - pi[ks]
     candidates = [pricer.column(int(k)) for k in ks[approx < (NEAR - tolerance) * scale]]
@@ -85,6 +86,13 @@ def entering_at(
     return [
         c for c, r, t in zip(candidates, reduced, threshold, strict=True) if r < t and c.links not in pools[c.commodity]
     ]
+
+
+def walk(pricer: Pricer, shortest: FloatArray, demand: FloatArray) -> tuple[Index, PathArcs]:
+    """The commodities with demand and a path in the last pricing, and the arcs of those paths
+    (:meth:`Pricer.path_arcs`)."""
+    ks = np.flatnonzero((demand > 0) & np.isfinite(shortest))
+    return ks, pricer.path_arcs(ks) if len(ks) else []
 
 
 def _path_values(
