@@ -98,6 +98,15 @@ def markdown(result: dict[str, Any]) -> str:
     if fronts:
         lines += ["", "PARETO medians over the queries that finished, Pareto set size and labels settled: "
                   + "; ".join(fronts) + "."]  # fmt: skip
+    rss = [
+        f"{p['size']}: {by.get('bounds', '–')} MiB through CHEAPEST and bounds, "
+        f"{by.get('pareto', '–')} MiB after PARETO"
+        for p in result["points"]
+        if (by := p.get("peak_rss_mib_by_stage"))
+    ]
+    if rss:
+        heading = "Peak RSS so far after the stages (the table's figure is the whole process): "
+        lines += ["", heading + "; ".join(rss) + "."]
     profiles = [
         f"{p['size']}: {a['time_ms']:.0f} ms, {a['tracemalloc_peak_mib']} MiB traced"
         for p in result["points"]

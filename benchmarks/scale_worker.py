@@ -15,7 +15,8 @@ network and measures, on a seeded sample of its origin × destination pairs (:fu
   ``--pareto-budget-s`` and counted as did-not-finish; no new query after ``--stage-budget-s``;
 - Martins on the PARETO pairs that finished (same budgets), and its time over the engine's per query;
 - a query that did not finish counts at the budget in p50/p95/max (which are then lower bounds, marked DNF);
-- peak RSS of the process (``ru_maxrss``).
+- peak RSS of the process (``ru_maxrss``), and the peak so far after each stage: PARETO and Martins run until
+  their budgets, so a faster search reaches a larger state before it is stopped.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def measure(
         out.update(results)
         out["completed_stages"].append(stage)
         out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        out.setdefault("peak_rss_mib_by_stage", {})[stage] = out["peak_rss_mib"]  # the peak so far, after each stage
         checkpoint(out)
 
     start = time.perf_counter()
