@@ -3,7 +3,7 @@
 
 The ``ping`` job echoes its payload, so the first figure is the cost of one job's trip (queue, frame out, pickle,
 frame back) at 1, 8 and 64 callers on 2 workers. The second is how long after a client cancels a search that would
-run for minutes (the 20-rung ladder of the contract tests) its only worker answers again. One line per figure.
+run for minutes (the far end of the contract tests' endless ladder) its only worker answers again. One line per figure.
 """
 
 from __future__ import annotations
@@ -48,14 +48,16 @@ async def cancellation_ms(repeats: int = 5) -> list[float]:
     from corridor.v1 import routing_pb2, types_pb2
     from google.protobuf.timestamp_pb2 import Timestamp
 
+    from tests.contract.conftest import ENDLESS_RUNG, ENDLESS_RUNGS
     from tests.contract.ladder import write_ladder
 
     with tempfile.TemporaryDirectory() as scratch:
-        network = load_network(write_ladder(Path(scratch) / "ladder20", rungs=20))
+        network = load_network(write_ladder(Path(scratch) / "ladder_endless", rungs=ENDLESS_RUNGS))
     ready = Timestamp()
     ready.FromDatetime(datetime(2026, 12, 1, tzinfo=UTC))
+    shipment = types_pb2.Shipment(teu=1, gross_weight_kg=10_000)
     search = routing_pb2.FindRoutesRequest(
-        origin="R0", destination="R20", departure=ready, shipment=types_pb2.Shipment(teu=1, gross_weight_kg=10_000)
+        origin="R0", destination=ENDLESS_RUNG, departure=ready, shipment=shipment
     ).SerializeToString()
     pool = WorkerPool(network, 1)
     await pool.start()

@@ -12,7 +12,7 @@ import pytest
 from corridor.v1 import routing_pb2, routing_pb2_grpc, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.contract.conftest import LONG_RUNG, ServerProcess, start_server
+from tests.contract.conftest import ENDLESS_RUNG, LONG_RUNG, ServerProcess, start_server
 
 
 def ladder_request(destination: str) -> routing_pb2.FindRoutesRequest:
@@ -31,7 +31,7 @@ def test_deadline_stops_the_search_and_frees_the_worker(ladder_server: ServerPro
     stub = routing_pb2_grpc.RoutingServiceStub(ladder_server.channel())
     stub.FindRoutes(ladder_request("R3"), timeout=30)  # warm: the one worker holds the network
     with pytest.raises(grpc.RpcError) as caught:
-        stub.FindRoutes(ladder_request("R20"), timeout=1.0)  # minutes of work without the deadline
+        stub.FindRoutes(ladder_request(ENDLESS_RUNG), timeout=1.0)  # minutes of work without the deadline
     assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
     # The only worker must be free again: a small query answers well within its own deadline.
     assert stub.FindRoutes(ladder_request("R3"), timeout=5).routes
@@ -39,7 +39,7 @@ def test_deadline_stops_the_search_and_frees_the_worker(ladder_server: ServerPro
 
 def test_cancellation_stops_the_search(ladder_server: ServerProcess) -> None:
     stub = routing_pb2_grpc.RoutingServiceStub(ladder_server.channel())
-    call = stub.FindRoutes.future(ladder_request("R20"), timeout=300)
+    call = stub.FindRoutes.future(ladder_request(ENDLESS_RUNG), timeout=300)
     time.sleep(0.5)
     call.cancel()
     assert call.cancelled()

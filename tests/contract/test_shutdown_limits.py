@@ -14,7 +14,7 @@ import grpc
 import pytest
 from corridor.v1 import routing_pb2, routing_pb2_grpc
 
-from tests.contract.conftest import LONG_RUNG, ServerProcess, start_server
+from tests.contract.conftest import ENDLESS_RUNG, ENDLESS_RUNGS, LONG_RUNG, ServerProcess, start_server
 from tests.contract.health_watch import health_watched
 from tests.contract.ladder import write_ladder
 from tests.contract.processes import children
@@ -28,11 +28,11 @@ def serve(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sigterm_with_two_busy_workers_exits_within_the_grace_period(tmp_path: Path) -> None:
-    directory = write_ladder(tmp_path / "ladder20", rungs=20)  # R0→R20 runs for minutes
+    directory = write_ladder(tmp_path / "ladder_endless", rungs=ENDLESS_RUNGS)  # its far end runs for minutes
     running = start_server(directory, 2, "--grace-s", "2")
     stub = routing_pb2_grpc.RoutingServiceStub(running.channel())
     stub.FindRoutes(ladder_request("R2"), timeout=30)
-    busy = [stub.FindRoutes.future(ladder_request("R20"), timeout=600) for _ in range(2)]  # no deadline to help
+    busy = [stub.FindRoutes.future(ladder_request(ENDLESS_RUNG), timeout=600) for _ in range(2)]  # no deadline
     time.sleep(1.0)
     started = time.monotonic()
     running.process.send_signal(signal.SIGTERM)
