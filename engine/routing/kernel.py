@@ -11,14 +11,16 @@ answer bytes. ``tests/routing/test_kernel.py`` checks that on random networks an
 
 Storage (all numpy, grown by doubling between two settled labels):
 
-- labels: rows of ``LABEL_FIELDS`` integers (criteria vector, state, parent, link, U-turn block, alive) and their
-  optimistic completions (float64);
+- labels: the criteria vector (int64) and the trail (int32: alive, state, parent, link) of each, 60 bytes; a
+  label's optimistic completion is its heap key and is read back from there when it is settled (a float64 copy per
+  label was a fifth of the labels' memory);
 - bags: one per state (``(node, service, loose, via)``, or with a U-turn block), the state's bags with a block
   chained from its free bag; bag 0 holds the routes found. A bag's labels are a contiguous run of the pool (their
   vectors and rows), so the dominance scans read memory in order: as a linked list of label rows, each label scanned
   was a cache miss, over a third of the search's time on the 1k-node network. A full bag moves to the end of the
   pool with twice the room; what it leaves behind is reclaimed when the state grows;
-- an open-addressing hash table (linear probing, Fibonacci hashing) from the state's key to its bag;
+- an open-addressing hash table (linear probing, Fibonacci hashing) from the state's key to its bag, sized by the
+  bags (labels / ``kernel_store.BAGS_PER_LABEL`` to start), not the labels;
 - a binary heap of (completion in order, creation number, label).
 
 The kernel runs in slices of about :data:`SLICE_S` so that the caller can poll ``should_stop`` between them
@@ -67,8 +69,8 @@ START_LABELS = {True: 4096, False: 1024}
 START_HINT_MAX = 1 << 20
 """The most labels a search is started with because the last searches on the same network needed them. Doubling
 from :data:`START_LABELS` copies every label again at each step (on the 1k-node network ~7 doublings to ~500k
-labels, ~10 % of the search), and queries on one network need similar room; a start of ``n`` labels touches 16n
-bytes at once (its hash table; the rest is allocated untouched), 16 MB at this bound."""
+labels, ~10 % of the search), and queries on one network need similar room; a start of ``n`` labels touches n/2
+bytes at once (its hash table, sized by the bags; the rest is allocated untouched), 0.5 MB at this bound."""
 SLICE_S = 0.01
 """Kernel time between two polls of ``should_stop``, in seconds. A slice is counted in settled labels, and a label's
 cost ranges from well under a microsecond to milliseconds (a state whose bag holds thousands of labels), so each
@@ -83,7 +85,7 @@ when it looks for one route, or on networks up to this many links. A PARETO sear
 routes it shows instead: at 100k nodes a 10-s PARETO search creates millions of labels, and their rows took the
 scale benchmark's peak RSS from 3.7 to 4.1 GiB (the target is 4)."""
 SPARE_MAX_LABELS = 1 << 18
-"""A search state with room for at most this many labels (~330 bytes each: ~86 MB at this bound) is kept by its
+"""A search state with room for at most this many labels (264 bytes each: 66 MiB at this bound) is kept by its
 thread for the next search (:func:`_spare_state`). Allocating it again cost ~10 µs of a ~170 µs CHEAPEST answer on
 the shipped network, and on the 1k-node network (states of 262,144 labels) touching fresh pages was ~15 % of a PARETO
 search (the kernel's page faults). Larger states (10k nodes and up) are let go: keeping hundreds of MB in every
@@ -277,7 +279,7 @@ def _spare_state(fns: dict[str, Any], start_labels: int, max_out_degree: int) ->
     if spare is not None and spare[0].shape[0] == fns["label_room"](start_labels, max_out_degree):
         fns["reset_state"](spare)
         return spare  # type: ignore[no-any-return]
-    return fns["new_state"](start_labels, max_out_degree, 64, 0)  # type: ignore[no-any-return]
+    return fns["new_state"](start_labels, max_out_degree, 64, 0, 0)  # type: ignore[no-any-return]
 
 
 def next_slice(budget: int, took_s: float) -> int:

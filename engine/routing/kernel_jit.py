@@ -23,12 +23,10 @@ from engine.routing.kernel_layout import (
     BAG_BLOCKED,
     BAG_NEXT,
     BAG_SIZE,
-    BLOCK,
     CO2E,
     COST,
     CREATED,
     DONE,
-    FOUND_ADDED,
     GROW,
     HEAP_SIZE,
     LINK,
@@ -38,7 +36,6 @@ from engine.routing.kernel_layout import (
     NODE,
     PARENT,
     PAUSE,
-    POOL_USED,
     RECORD_STEPS,
     SERVICE,
     SETTLED,
@@ -68,7 +65,7 @@ from engine.routing.kernel_rules import (
     next_departure,
     two_blocks_dominate,
 )
-from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, pool_headroom
+from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, short_of_room
 from engine.routing.kernel_tables import NO_PRICE
 
 INF_FLOAT = float(1 << 62)
@@ -151,7 +148,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         np.int64(resources[2]),
         np.int64(resources[3]),
     )
-    labels, optimistic, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
+    labels, trail, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
     counters[RECORD_STEPS] = 1 if record_steps else 0  # grow copies the rows only then
     # The state's arrays are read out of the tuple once per call: each read costs a reference-count pair.
     heap_keys, heap_seq, heap_label, hash_keys, hash_bags = state[3], state[4], state[5], state[6], state[7]
@@ -159,29 +156,27 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     front = (front_cost, front_co2e, front_len, pending, overflow, counters, threshold)  # routes found
     pool_vec, pool_label = state[16], state[17]  # the bags' labels: vectors and rows
     steps = state[18]  # per label: its last link's step beyond its vector
-    capacity = labels.shape[0]
-    pool_capacity = pool_label.shape[0]
-    front_capacity = front_cost.shape[1]
     has_profile = profile_latest.shape[0] > 0  # arrival_profile: a time-dependent arrival bound
     profile_step_min = profile_step[0]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
-    popped = np.empty(4, dtype=np.float64)
+    popped = np.empty(4, dtype=np.float64)  # a label's heap keys: its optimistic completion, in the query's order
+    unordered = np.empty(4, dtype=np.int64)  # where each criterion is among them
+    for i in range(4):
+        unordered[order[i]] = i
+    c0, c1, c2, c3 = unordered[0], unordered[1], unordered[2], unordered[3]
 
     if counters[N_LABELS] == 0:  # the start label: at the origin, before the first vehicle
         labels[0, ARRIVE] = ready
         labels[0, COST] = 0
         labels[0, TRANSFERS] = 0
         labels[0, CO2E] = 0
-        labels[0, NODE] = origin
-        labels[0, SERVICE] = -1
-        labels[0, LOOSE] = 1 if starts_loose else 0
-        labels[0, VIA] = 0
-        labels[0, PARENT] = -1
-        labels[0, LINK] = -1
-        labels[0, BLOCK] = -1
-        labels[0, ALIVE] = 1
-        for i in range(4):
-            optimistic[0, i] = scales[3 + i]
+        trail[0, NODE] = origin
+        trail[0, SERVICE] = -1
+        trail[0, LOOSE] = 1 if starts_loose else 0
+        trail[0, VIA] = 0
+        trail[0, PARENT] = -1
+        trail[0, LINK] = -1
+        trail[0, ALIVE] = 1
         counters[N_LABELS] = 1
         counters[N_BAGS] = 1  # bag 0: the routes found
         empty_bag(bags, 0)
@@ -201,19 +196,14 @@ def run(network, query, params, scales, state, max_out_degree, budget):
 
     settled_here = 0
     while counters[HEAP_SIZE] > 0:
-        if (
-            counters[N_LABELS] + max_out_degree + 2 > capacity
-            or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity
-            or counters[FOUND_ADDED] + max_out_degree + 1 > front_capacity
-            or counters[POOL_USED] + pool_headroom(counters, max_out_degree) > pool_capacity
-        ):
+        if short_of_room(labels, bags, front_cost, pool_label, counters, max_out_degree):
             counters[STATUS] = GROW
             return GROW
         if budget >= 0 and settled_here >= budget:
             counters[STATUS] = PAUSE
             return PAUSE
         label = heap_pop(heap_keys, heap_seq, heap_label, counters, popped)
-        if labels[label, ALIVE] == 0:
+        if trail[label, ALIVE] == 0:
             continue
         if bags[0, BAG_SIZE] > 0:  # routes found
             if not pareto:
@@ -225,7 +215,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                         break
                 if stop:
                     break
-            p0, p1, p2, p3 = optimistic[label, 0], optimistic[label, 1], optimistic[label, 2], optimistic[label, 3]
+            p0, p1, p2, p3 = popped[c0], popped[c1], popped[c2], popped[c3]  # its optimistic completion
             if use_front:
                 front_advance(front, p0)
             if relaxed:  # ε-dominance (search._relaxation)
@@ -241,12 +231,12 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         cost = labels[label, COST]
         transfers = labels[label, TRANSFERS]
         co2e = labels[label, CO2E]
-        node = labels[label, NODE]
-        parent = labels[label, PARENT]
-        came_from = -1 if parent < 0 else labels[parent, NODE]
-        service = labels[label, SERVICE]
-        loose = labels[label, LOOSE] != 0
-        via_index = labels[label, VIA]
+        node = trail[label, NODE]
+        parent = trail[label, PARENT]
+        came_from = -1 if parent < 0 else trail[parent, NODE]
+        service = trail[label, SERVICE]
+        loose = trail[label, LOOSE] != 0
+        via_index = trail[label, VIA]
         via_target = via_nodes[via_index] if via_index < n_via else -1
         for k in range(out_ptr[node], out_ptr[node + 1]):
             link = out_link[k]
@@ -367,19 +357,19 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             if to == destination and via == n_via:
                 bag = 0
                 if not admit(
-                    labels, pool_vec, pool_label, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                    trail, pool_vec, pool_label, bags, 0, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
                 ):
                     continue
             elif block < 0:  # no way back aboard: this label may replace any label of its state
                 bag = bag_of(bags, hash_keys, hash_bags, counters, state_key, True)
                 if not admit(
-                    labels, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                    trail, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
                 ):
                     continue
                 restricted = bags[bag, BAG_BLOCKED]
                 while restricted >= 0:
                     kill(
-                        labels,
+                        trail,
                         pool_vec,
                         pool_label,
                         bags,
@@ -415,7 +405,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     bags[bag, BAG_NEXT] = bags[free, BAG_BLOCKED]
                     bags[free, BAG_BLOCKED] = bag
                 elif not admit(
-                    labels, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
+                    trail, pool_vec, pool_label, bags, bag, new_arrive, new_cost, new_transfers, new_co2e, pareto, rule
                 ):
                     continue
             child = counters[N_LABELS]
@@ -424,14 +414,13 @@ def run(network, query, params, scales, state, max_out_degree, budget):
             labels[child, COST] = new_cost
             labels[child, TRANSFERS] = new_transfers
             labels[child, CO2E] = new_co2e
-            labels[child, NODE] = to
-            labels[child, SERVICE] = new_service
-            labels[child, LOOSE] = 1 if loose_after else 0
-            labels[child, VIA] = via
-            labels[child, PARENT] = label
-            labels[child, LINK] = link
-            labels[child, BLOCK] = block
-            labels[child, ALIVE] = 1
+            trail[child, NODE] = to
+            trail[child, SERVICE] = new_service
+            trail[child, LOOSE] = 1 if loose_after else 0
+            trail[child, VIA] = via
+            trail[child, PARENT] = label
+            trail[child, LINK] = link
+            trail[child, ALIVE] = 1
             if record_steps:
                 steps[child, STEP_DEPART] = depart
                 steps[child, STEP_HANDLING_MIN] = handling_min
@@ -454,20 +443,17 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 if not pareto:  # best_key: the smallest found vector in the order
                     best_found(pool_vec, bags, order, best)
                 continue
-            optimistic[child, 0] = o0
-            optimistic[child, 1] = o1
-            optimistic[child, 2] = o2
-            optimistic[child, 3] = o3
+            optimistic = (o0, o1, o2, o3)
             counters[CREATED] += 1
             heap_push(
                 heap_keys,
                 heap_seq,
                 heap_label,
                 counters,
-                optimistic[child, first],
-                optimistic[child, second],
-                optimistic[child, third],
-                optimistic[child, fourth],
+                optimistic[first],
+                optimistic[second],
+                optimistic[third],
+                optimistic[fourth],
                 counters[CREATED],
                 child,
             )

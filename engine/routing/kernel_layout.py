@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-# label rows
-ARRIVE, COST, TRANSFERS, CO2E, ALIVE, NODE, SERVICE, LOOSE, VIA, PARENT, LINK, BLOCK = range(12)
-LABEL_FIELDS = 12
-"""A label row is 96 bytes; the dominance scans read the bags' own copies of the vectors (the pool), not the rows."""
+# label rows: the criteria vector (int64), then the label's trail (int32: alive, its state, how it got there)
+ARRIVE, COST, TRANSFERS, CO2E = range(4)
+LABEL_FIELDS = 4
+"""A label's vector is 32 bytes; the dominance scans read the bags' own copies of the vectors (the pool)."""
+ALIVE, NODE, SERVICE, LOOSE, VIA, PARENT, LINK = range(7)
+TRAIL_FIELDS = 7
+"""A label's trail row is 28 bytes (int32: node, service and link ids, a parent label below 2^31)."""
 # step rows (one per label, what its last link's step was beyond the label's vector: the route's answer is built
 # from them, as QueryContext.step would give it, without replaying the model)
 (

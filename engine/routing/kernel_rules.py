@@ -219,7 +219,7 @@ def _to_front(pool_vec, pool_label, start, i):
 
 
 @njit(**NO_REFCOUNT)
-def kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
+def kill(trail, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
     """search._pareto_kill / _lexicographic_kill: drop the labels of ``bag`` the vector dominates (not equal ones);
     the others keep their order."""
     if pareto and outside_high(bags, bag, v0, v1, v2, v3):
@@ -241,7 +241,7 @@ def kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
             pareto,
             rule,
         ):
-            labels[pool_label[i], ALIVE] = 0
+            trail[pool_label[i], ALIVE] = 0
             continue
         if kept != i:
             pool_vec[kept, 0], pool_vec[kept, 1], pool_vec[kept, 2], pool_vec[kept, 3] = a0, a1, a2, a3
@@ -255,7 +255,7 @@ def kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
 
 
 @njit(**NO_REFCOUNT)
-def admit(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
+def admit(trail, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
     """``any_dominates`` then ``kill``, reading the bag once where possible: ``False`` (nothing changed) when a label
     of ``bag`` dominates the vector; else the labels the vector dominates are dropped and ``True`` is returned.
 
@@ -268,7 +268,7 @@ def admit(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
         if outside_high(bags, bag, v0, v1, v2, v3):  # it dominates none: only a label ≤ it matters
             return not any_dominates(pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
         if outside_low(bags, bag, v0, v1, v2, v3):  # none dominates it
-            kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
+            kill(trail, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
             return True
     beaten = False
     start = bags[bag, BAG_START]
@@ -282,7 +282,7 @@ def admit(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
             equal = a0 == v0 and a1 == v1 and a2 == v2 and a3 == v3
             beaten = not equal and dominates(v0, v1, v2, v3, a0, a1, a2, a3, pareto, rule)
     if beaten:
-        kill(labels, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
+        kill(trail, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule)
     return True
 
 

@@ -45,6 +45,7 @@ from engine.routing.kernel_layout import (
     RECORD_STEPS,
     SERVICE,
     STEP_FIELDS,
+    TRAIL_FIELDS,
     TRANSFERS,
     VIA,
 )
@@ -52,6 +53,9 @@ from engine.routing.kernel_layout import (
 EMPTY_LOW = np.iinfo(np.int64).max
 EMPTY_HIGH = np.iinfo(np.int64).min
 """An empty bag's envelope (least above every vector, largest below)."""
+BAGS_PER_LABEL = 32
+"""Labels per bag a new state is sized for (at 10k nodes a PARETO search holds ~43 labels per bag; the bags grow
+by doubling where a search needs more)."""
 FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 """2^64 / golden ratio: Fibonacci hashing spreads the state keys over the table."""
 
@@ -67,26 +71,41 @@ def label_room(capacity, max_out_degree):
 
 
 @njit(cache=True)
-def new_state(capacity, max_out_degree, front_capacity, pool_capacity):
-    """Empty search state for ``capacity`` labels, ``front_capacity`` routes found (powers of two) and
-    ``pool_capacity`` bag entries (0: twice the labels)."""
+def bag_room(bag_capacity, label_capacity, max_out_degree):
+    """The bags a new state holds: a power of two, at least ``bag_capacity`` (0: a ``BAGS_PER_LABEL`` share of
+    ``label_capacity``) and room for a few nodes' worth of new states."""
+    cap = 256
+    wanted = bag_capacity if bag_capacity > 0 else label_capacity // BAGS_PER_LABEL
+    while cap < wanted or cap < 4 * (max_out_degree + 2):
+        cap *= 2
+    return cap
+
+
+@njit(cache=True)
+def new_state(capacity, max_out_degree, front_capacity, pool_capacity, bag_capacity):
+    """Empty search state for ``capacity`` labels, ``front_capacity`` routes found (powers of two),
+    ``pool_capacity`` bag entries (0: twice the labels) and ``bag_capacity`` bags (0: :func:`bag_room`'s share).
+
+    The hash table is sized by the bags, not the labels: a state's bag holds tens of labels (at 10k nodes 27k bags
+    for 1.1M labels), and a table of twice the labels, filled at allocation, was a sixth of the state's memory."""
     cap = label_room(capacity, max_out_degree)
+    n_bags = bag_room(bag_capacity, cap, max_out_degree)
     labels = np.empty((cap, LABEL_FIELDS), dtype=np.int64)
-    optimistic = np.empty((cap, 4), dtype=np.float64)
-    bags = np.empty((cap, BAG_FIELDS), dtype=np.int64)
+    trail = np.empty((cap, TRAIL_FIELDS), dtype=np.int32)
+    bags = np.empty((n_bags, BAG_FIELDS), dtype=np.int64)
     pool = max(pool_capacity, 2 * cap)
     pool_vec = np.empty((pool, 4), dtype=np.int64)
-    pool_label = np.empty(pool, dtype=np.int64)
+    pool_label = np.empty(pool, dtype=np.int32)
     steps = np.empty((cap, STEP_FIELDS), dtype=np.int64)
     heap_keys = np.empty((cap, 4), dtype=np.float64)
     heap_seq = np.empty(cap, dtype=np.int64)
     heap_label = np.empty(cap, dtype=np.int64)
-    hash_keys = np.full(2 * cap, -1, dtype=np.int64)
-    hash_bags = np.empty(2 * cap, dtype=np.int64)
+    hash_keys = np.full(2 * n_bags, -1, dtype=np.int64)
+    hash_bags = np.empty(2 * n_bags, dtype=np.int32)
     best = np.empty(4, dtype=np.float64)
     counters = np.zeros(16, dtype=np.int64)
     shift = 64
-    size = 2 * cap
+    size = 2 * n_bags
     while size > 1:
         size >>= 1
         shift -= 1
@@ -102,7 +121,7 @@ def new_state(capacity, max_out_degree, front_capacity, pool_capacity):
     threshold = np.full(1, -np.inf)
     return (
         labels,
-        optimistic,
+        trail,
         bags,
         heap_keys,
         heap_seq,
@@ -136,15 +155,29 @@ def reset_state(state):
     threshold[0] = -np.inf
 
 
+@njit(**NO_REFCOUNT)
+def short_of_room(labels, bags, front_cost, pool_label, counters, max_out_degree):
+    """Whether settling one more label could overrun the state: its labels, bags, routes found or pool."""
+    return (
+        counters[N_LABELS] + max_out_degree + 2 > labels.shape[0]
+        or counters[N_BAGS] + 2 * max_out_degree + 2 > bags.shape[0]
+        or counters[FOUND_ADDED] + max_out_degree + 1 > front_cost.shape[1]
+        or counters[POOL_USED] + pool_headroom(counters, max_out_degree) > pool_label.shape[0]
+    )
+
+
 @njit(cache=True)
 def grow(state, max_out_degree):
-    """The state with twice the room where it ran short (labels and bags, routes found, or the pool); hash table
+    """The state with twice the room where it ran short (labels, bags, routes found, or the pool); hash table
     rebuilt, the bags' pool entries packed (what moved bags left behind is reclaimed)."""
-    labels, optimistic, bags, heap_keys, heap_seq, heap_label, hash_keys, hash_bags, best, counters = state[:10]
+    labels, trail, bags, heap_keys, heap_seq, heap_label, hash_keys, hash_bags, best, counters = state[:10]
     front_cost, front_co2e, front_len, pending, overflow, threshold, pool_vec, pool_label = state[10:18]
     capacity = labels.shape[0]
-    if counters[N_LABELS] + max_out_degree + 2 > capacity or counters[N_BAGS] + 2 * max_out_degree + 2 > capacity:
+    if counters[N_LABELS] + max_out_degree + 2 > capacity:
         capacity *= 2
+    bag_capacity = bags.shape[0]
+    if counters[N_BAGS] + 2 * max_out_degree + 2 > bag_capacity:
+        bag_capacity *= 2
     front = front_cost.shape[1]
     if counters[FOUND_ADDED] + max_out_degree + 1 > front:
         front *= 2
@@ -155,10 +188,10 @@ def grow(state, max_out_degree):
     pool = pool_vec.shape[0]
     while pool < 2 * (rooms + pool_headroom(counters, max_out_degree)):
         pool *= 2
-    new = new_state(capacity, max_out_degree, front, pool)
+    new = new_state(capacity, max_out_degree, front, pool, bag_capacity)
     n_labels = counters[N_LABELS]
     new[0][:n_labels] = labels[:n_labels]
-    new[1][:n_labels] = optimistic[:n_labels]
+    new[1][:n_labels] = trail[:n_labels]
     if counters[RECORD_STEPS]:  # else the rows were never written: copying them would only make pages resident
         new[18][:n_labels] = state[18][:n_labels]
     new[2][:n_bags] = bags[:n_bags]
@@ -374,14 +407,14 @@ def found_routes(state):
     """The routes found, newest first: per route its vector and end state (arrive, cost, transfers, CO2e, node,
     service, loose, via) and, flattened with ``ptr``, its links from the origin with the arrival and step row after
     each."""
-    labels, bags, pool_label, steps = state[0], state[2], state[17], state[18]
+    labels, trail, bags, pool_label, steps = state[0], state[1], state[2], state[17], state[18]
     start, count = bags[0, BAG_START], bags[0, BAG_SIZE]
     length = 0
     for k in range(count):
         walk = pool_label[start + k]
-        while labels[walk, PARENT] >= 0:
+        while trail[walk, PARENT] >= 0:
             length += 1
-            walk = labels[walk, PARENT]
+            walk = trail[walk, PARENT]
     ends = np.empty((count, 8), dtype=np.int64)
     ptr = np.zeros(count + 1, dtype=np.int64)
     links = np.empty(length, dtype=np.int64)
@@ -394,21 +427,21 @@ def found_routes(state):
         ends[i, 1] = labels[label, COST]
         ends[i, 2] = labels[label, TRANSFERS]
         ends[i, 3] = labels[label, CO2E]
-        ends[i, 4] = labels[label, NODE]
-        ends[i, 5] = labels[label, SERVICE]
-        ends[i, 6] = labels[label, LOOSE]
-        ends[i, 7] = labels[label, VIA]
+        ends[i, 4] = trail[label, NODE]
+        ends[i, 5] = trail[label, SERVICE]
+        ends[i, 6] = trail[label, LOOSE]
+        ends[i, 7] = trail[label, VIA]
         hops = 0
         walk = label
-        while labels[walk, PARENT] >= 0:
+        while trail[walk, PARENT] >= 0:
             hops += 1
-            walk = labels[walk, PARENT]
+            walk = trail[walk, PARENT]
         walk = label
         for j in range(hops - 1, -1, -1):
-            links[position + j] = labels[walk, LINK]
+            links[position + j] = trail[walk, LINK]
             arrivals[position + j] = labels[walk, ARRIVE]
             hop_steps[position + j] = steps[walk]
-            walk = labels[walk, PARENT]
+            walk = trail[walk, PARENT]
         position += hops
         ptr[i + 1] = position
     return ends, ptr, links, arrivals, hop_steps
