@@ -72,6 +72,24 @@ class SearchInterrupted(CorridorError):
         super().__init__(f"search stopped: {reason}")
 
 
+class SearchOutgrewMemory(SearchInterrupted):
+    """A compiled search needed more memory for its labels than its budget (``CORRIDOR_SEARCH_MEMORY_MB``).
+
+    ``reason`` is ``"memory"``; ``budget_bytes`` is the budget and ``labels`` the labels held when it stopped.
+    """
+
+    def __init__(self, budget_bytes: int, labels: int) -> None:
+        self.budget_bytes = budget_bytes
+        self.labels = labels
+        self.reason = "memory"
+        CorridorError.__init__(
+            self,
+            f"search stopped: memory: it holds {labels:,} labels and needed more than its budget of "
+            f"{budget_bytes / 2**20:,.0f} MiB to go on; narrow the query (a deadline, max transfers, avoided "
+            f"countries), accept a Pareto tolerance, or raise CORRIDOR_SEARCH_MEMORY_MB",
+        )
+
+
 class UnknownNode(InvalidRequest):
     """A node id, name or LOCODE that the network does not have."""
 

@@ -40,13 +40,13 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import SearchInterrupted
+from engine.errors import SearchInterrupted, SearchOutgrewMemory
 from engine.routing.arrival_profile import arrival_profile, profile_wanted
 from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
 from engine.routing.kernel_cache import use_kernel_cache
-from engine.routing.kernel_layout import CREATED, DONE, GROW, RECORD_STEPS, SETTLED
+from engine.routing.kernel_layout import CREATED, DONE, GROW, N_LABELS, RECORD_STEPS, SETTLED
 from engine.routing.kernel_routes import HopRows, KernelRoute
 from engine.routing.kernel_tables import (
     NetworkTables,
@@ -118,6 +118,30 @@ def warm_up() -> None:
         from engine.routing import bound_dijkstra  # the bound search of large networks (bounds.COMPILED_FROM_MOVES)
 
         bound_dijkstra.warm_up()
+
+
+SEARCH_MEMORY_MB = 2048
+"""Default budget of one compiled search's state, in MiB (``CORRIDOR_SEARCH_MEMORY_MB``; 0: none). A state is a
+few arrays allocated at once and doubled as the search needs (264 bytes per label of room), so the budget bounds
+the memory a search can take whatever its time budget: at 10k nodes the largest PARETO searches of the scale
+benchmark hold 2M labels (554 MiB), at 100k nodes a search stopped at 10 s held 2-4M. A search that would outgrow it
+stops with :class:`~engine.errors.SearchOutgrewMemory` (the server's RESOURCE_EXHAUSTED). The Python search is not
+bounded by it: it runs on small networks, where its time budget bounds it first."""
+
+
+def search_memory_budget_bytes() -> int:
+    """The budget of one compiled search's state in bytes (0: none), from ``CORRIDOR_SEARCH_MEMORY_MB``."""
+    setting = os.environ.get("CORRIDOR_SEARCH_MEMORY_MB", "").strip()
+    if not setting:
+        return SEARCH_MEMORY_MB << 20
+    try:
+        megabytes = int(setting)
+    except ValueError:
+        megabytes = -1
+    if megabytes < 0:
+        message = f"CORRIDOR_SEARCH_MEMORY_MB must be a whole number of MiB, 0 for none; got {setting!r}"
+        raise ValueError(message)
+    return megabytes << 20
 
 
 def kernel_setting() -> str:
@@ -250,6 +274,7 @@ def _drive(
 ) -> tuple[list[KernelRoute], int, int, int]:
     """Run the kernel in slices, growing its storage and polling ``should_stop`` between them. Returns the routes,
     the labels created and settled, and the label capacity it ended with."""
+    memory_budget = search_memory_budget_bytes()
     state = _spare_state(fns, start_labels, max_out_degree)
     budget = FIRST_SLICE if should_stop is not None else -1
     while True:
@@ -259,6 +284,9 @@ def _drive(
             break
         if status == GROW:
             state = fns["grow"](state, max_out_degree)
+            if memory_budget and sum(room.nbytes for room in state) > memory_budget:
+                # allocated, not yet written beyond the copy of the state it replaces: dropped here
+                raise SearchOutgrewMemory(memory_budget, int(state[9][N_LABELS]))
         elif should_stop is not None:
             budget = next_slice(budget, time.perf_counter() - started)
             reason = should_stop()

@@ -7,6 +7,7 @@
 | ``InvalidRequest`` | INVALID_ARGUMENT | ``google.rpc.BadRequest`` with one field violation per bad field |
 | ``SearchInterrupted("deadline")`` | DEADLINE_EXCEEDED | |
 | ``SearchInterrupted("cancelled")`` | CANCELLED | |
+| ``SearchOutgrewMemory`` (a search past ``CORRIDOR_SEARCH_MEMORY_MB``) | RESOURCE_EXHAUSTED | what to narrow |
 | ``NetworkDataError`` | FAILED_PRECONDITION | the data problems |
 | protobuf ``DecodeError`` | INVALID_ARGUMENT | the bytes sent are not the method's request message |
 | ``ServerBusy`` (request bytes in flight over the ceiling) | RESOURCE_EXHAUSTED | retry later |
@@ -34,6 +35,7 @@ from engine.errors import (
     InvalidRequest,
     NetworkDataError,
     SearchInterrupted,
+    SearchOutgrewMemory,
     UnknownNode,
     UnknownScenario,
 )
@@ -109,6 +111,8 @@ def _failure(exc: BaseException) -> Failure:
         return Failure("NOT_FOUND", str(exc), tuple((p.field, p.message) for p in exc.problems))
     if isinstance(exc, InvalidRequest):
         return Failure("INVALID_ARGUMENT", str(exc), tuple((p.field, p.message) for p in exc.problems))
+    if isinstance(exc, SearchOutgrewMemory):
+        return Failure("RESOURCE_EXHAUSTED", str(exc))
     if isinstance(exc, SearchInterrupted):
         status = "DEADLINE_EXCEEDED" if exc.reason == "deadline" else "CANCELLED"
         return Failure(status, f"the search was stopped: {exc.reason}")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from engine.errors import SearchInterrupted
+from engine.errors import SearchInterrupted, SearchOutgrewMemory
 from engine.network.load import load_network
 from engine.network.model import CargoClass, Mode, Network
 from engine.routing import kernel as kernel_module
@@ -277,3 +277,34 @@ def test_the_debug_hook_needs_the_python_loop(shipped: Network) -> None:
     ctx = QueryContext(compile_network(shipped), replace(query, objective=Objective.CHEAPEST))
     with pytest.raises(ValueError, match="on_label"):
         search(ctx, PARETO_ORDER, pareto=True, kernel=True, on_label=lambda _event, _label: None)
+
+
+def test_a_search_that_outgrows_its_memory_budget_stops_with_a_clear_error(
+    shipped: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CORRIDOR_SEARCH_MEMORY_MB bounds a compiled search's state: a search that would grow past it stops with
+    SearchOutgrewMemory (a SearchInterrupted, reason "memory") naming the budget and what to narrow; with room, the
+    same search answers; a malformed setting is refused naming the variable."""
+    monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
+    monkeypatch.setattr(kernel_module, "START_HINT_MAX", 256)
+    kernel_module._spare.state = None
+    from benchmarks.realistic import realistic_mix
+
+    query = realistic_mix(shipped)["pareto_via"][52]  # 13k labels: its state grows to 16k labels, ~4 MiB
+    ctx = QueryContext(compile_network(shipped), query)
+    monkeypatch.setenv("CORRIDOR_SEARCH_MEMORY_MB", "1")  # a state of 256 labels takes ~0.2 MiB, 4,096 over 1
+    with pytest.raises(SearchOutgrewMemory) as stopped:
+        search(ctx, PARETO_ORDER, pareto=True, kernel=True)
+    assert stopped.value.reason == "memory"
+    assert isinstance(stopped.value, SearchInterrupted)
+    assert stopped.value.budget_bytes == 1 << 20
+    assert 256 < stopped.value.labels < 8192
+    assert "budget of 1 MiB" in str(stopped.value)
+    assert "CORRIDOR_SEARCH_MEMORY_MB" in str(stopped.value)
+    monkeypatch.setenv("CORRIDOR_SEARCH_MEMORY_MB", "0")  # none
+    assert search(ctx, PARETO_ORDER, pareto=True, kernel=True).labels
+    monkeypatch.setenv("CORRIDOR_SEARCH_MEMORY_MB", "2GB")
+    with pytest.raises(ValueError, match="CORRIDOR_SEARCH_MEMORY_MB must be a whole number of MiB"):
+        kernel_module.search_memory_budget_bytes()
+    monkeypatch.delenv("CORRIDOR_SEARCH_MEMORY_MB")
+    assert kernel_module.search_memory_budget_bytes() == kernel_module.SEARCH_MEMORY_MB << 20

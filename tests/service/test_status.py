@@ -9,7 +9,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from engine.errors import FieldProblem, InvalidRequest, SearchInterrupted, UnknownNode
+from engine.errors import FieldProblem, InvalidRequest, SearchInterrupted, SearchOutgrewMemory, UnknownNode
 from engine.service.status import failure_from_exception, rich_status
 
 
@@ -20,10 +20,18 @@ from engine.service.status import failure_from_exception, rich_status
         (InvalidRequest([FieldProblem("max_routes", "must be between 1 and 100, got 0")]), "INVALID_ARGUMENT"),
         (SearchInterrupted("deadline"), "DEADLINE_EXCEEDED"),
         (SearchInterrupted("cancelled"), "CANCELLED"),
+        (SearchOutgrewMemory(2 << 30, 4_000_000), "RESOURCE_EXHAUSTED"),
     ],
 )
 def test_table(exc: Exception, status: str) -> None:
     assert failure_from_exception(exc).status == status
+
+
+def test_a_search_past_its_memory_budget_says_what_to_narrow() -> None:
+    failure = failure_from_exception(SearchOutgrewMemory(2 << 30, 4_000_000))
+    assert "4,000,000 labels" in failure.message
+    assert "budget of 2,048 MiB" in failure.message
+    assert "narrow the query" in failure.message
 
 
 def test_invalid_argument_carries_a_bad_request() -> None:
