@@ -50,7 +50,11 @@ def _ms(summary: dict[str, Any] | None) -> str:
         return "–"
     text = f"{summary['p50_ms']:.2f} / {summary['p95_ms']:.2f}"
     if summary.get("did_not_finish"):  # counted at the budget: the percentiles are lower bounds
-        return f"≥ {text} ({summary['did_not_finish']} of {summary['queries']} DNF in {summary['censored_at_s']:g} s)"
+        memory = summary.get("stopped_at_memory_budget")
+        why = f", {memory} of them at the search's memory budget" if memory else ""
+        return (
+            f"≥ {text} ({summary['did_not_finish']} of {summary['queries']} DNF in {summary['censored_at_s']:g} s{why})"
+        )
     return text
 
 

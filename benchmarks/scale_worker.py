@@ -12,11 +12,12 @@ network and measures, on a seeded sample of its origin × destination pairs (:fu
 - the arrival profile a PARETO query computes for a new destination (:mod:`engine.routing.arrival_profile`, networks
   of at least ``PROFILE_FROM_LINKS`` links): time, then peak traced allocation for another;
 - PARETO (5 routes) on the CHEAPEST pairs (bounds cached): one run per query, each stopped after
-  ``--pareto-budget-s`` and counted as did-not-finish; no new query after ``--stage-budget-s``;
+  ``--pareto-budget-s`` or at the search's memory budget (``CORRIDOR_SEARCH_MEMORY_MB``, counted apart) and counted
+  as did-not-finish; no new query after ``--stage-budget-s``;
 - Martins on the PARETO pairs that finished (same budgets), and its time over the engine's per query;
 - a query that did not finish counts at the budget in p50/p95/max (which are then lower bounds, marked DNF);
 - peak RSS of the process (``ru_maxrss``), and the peak so far after each stage: PARETO and Martins run until
-  their budgets, so a faster search reaches a larger state before it is stopped.
+  their budgets, so a faster search reaches a larger state before it is stopped (up to its memory budget).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def measure(
 
     pairs = [q for q in pairs if q.destination in seen]  # PARETO, too, with bounds already cached
     pareto_ms: dict[int, float] = {}
-    pareto_dnf, stage_end = 0, time.perf_counter() + stage_budget_s
+    pareto_dnf, memory_stops, stage_end = 0, 0, time.perf_counter() + stage_budget_s
     sizes, settled = [], []
     for i, query in enumerate(pairs):
         if time.perf_counter() > stage_end:
@@ -109,14 +110,16 @@ def measure(
         t0 = time.perf_counter()
         try:
             result = find_routes(network, query, should_stop=budget_stop(pareto_budget_s))
-        except SearchInterrupted:
+        except SearchInterrupted as stopped:  # the time budget, or the search's memory budget (SearchOutgrewMemory)
             pareto_dnf += 1
+            memory_stops += stopped.reason == "memory"
             continue
         pareto_ms[i] = (time.perf_counter() - t0) * 1000
         sizes.append(result.pareto_size)
         settled.append(result.stats.labels_settled)
     done("pareto", pareto=_censored(list(pareto_ms.values()), pareto_dnf, pareto_budget_s)
          | {"not_started": len(pairs) - len(pareto_ms) - pareto_dnf, "budget_s": pareto_budget_s}
+         | {"stopped_at_memory_budget": memory_stops}
          | {"pareto_size_median": statistics.median(sizes) if sizes else None}
          | {"labels_settled_median": statistics.median(settled) if settled else None})  # fmt: skip
 
