@@ -44,7 +44,8 @@ from engine.service.transport import (
 log = logging.getLogger("corridor.service")
 
 STOP_SLACK_S = 2.0
-"""How long a job may run past its deadline or cancellation before its worker is killed."""
+"""How long a job may run past its deadline or cancellation before its worker is killed (by the watchdog, within
+:data:`WATCH_INTERVAL_S` after that)."""
 WATCH_INTERVAL_S = 0.25
 """How often the watchdog looks at the workers."""
 START_TIMEOUT_S = 120.0
@@ -75,7 +76,10 @@ class _Worker:
     started: asyncio.Future[Any] | None = None
     ready: bool = False
     job: _Job | None = None
-    timer: asyncio.TimerHandle | None = None
+    stop_by: float | None = None
+    """When the job in flight is overdue (``time.monotonic()``): its deadline, or its cancellation, plus
+    :data:`STOP_SLACK_S`; the watchdog kills the worker after that."""
+    stop_reason: str = "deadline"
     retiring: bool = False
     gone: bool = False
 
@@ -188,7 +192,6 @@ class WorkerPool:
     def _dispatch(self) -> None:
         """Hand queued jobs to idle workers: one job in flight per worker, the next only after its answer."""
         assert self._flags is not None
-        loop = asyncio.get_running_loop()
         for worker in self._all:
             while self._pending and worker.idle:
                 job = self._pending.popleft()
@@ -198,10 +201,10 @@ class WorkerPool:
                 worker.job = job
                 self._flags.set(worker.proc.seat, 0)
                 worker.transport.write(encode_frame((job.method, job.payload, job.deadline)))
-                if job.deadline is not None:
-                    # The search stops itself at the deadline; one still running STOP_SLACK_S later is stuck in
-                    # a phase that does not poll (a solver, a parser) and its worker is killed.
-                    worker.timer = loop.call_at(job.deadline + STOP_SLACK_S, self._overdue, worker, job, "deadline")
+                # The search stops itself at the deadline; one still running STOP_SLACK_S later is stuck in a phase
+                # that does not poll (a solver, a parser) and the watchdog kills its worker.
+                worker.stop_by = None if job.deadline is None else job.deadline + STOP_SLACK_S
+                worker.stop_reason = "deadline"
             if not self._pending:
                 return
 
@@ -211,9 +214,7 @@ class WorkerPool:
         for worker in self._all:
             if worker.job is job:
                 self._flags.set(worker.proc.seat, 1)
-                if worker.timer is not None:
-                    worker.timer.cancel()
-                worker.timer = asyncio.get_running_loop().call_later(STOP_SLACK_S, self._overdue, worker, job, reason)
+                worker.stop_by, worker.stop_reason = time.monotonic() + STOP_SLACK_S, reason
 
     def _overdue(self, worker: _Worker, job: _Job, reason: str) -> None:
         if worker.job is not job or worker.gone:
@@ -230,10 +231,7 @@ class WorkerPool:
                 worker.started.set_result(message)
             return
         outcome, resident = message
-        job, worker.job = worker.job, None
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
+        job, worker.job, worker.stop_by = worker.job, None, None
         if job is not None and not job.future.done():
             job.future.set_result(outcome)
         if worker.retiring:
@@ -347,8 +345,6 @@ class WorkerPool:
         if worker.gone:
             return
         worker.gone = True
-        if worker.timer is not None:
-            worker.timer.cancel()
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 worker.proc.process.kill()
@@ -385,7 +381,12 @@ class WorkerPool:
     # -- watchdog --------------------------------------------------------------------------------------------
 
     async def _watch(self) -> None:
-        """Replace exited workers, kill runaway ones, keep ``workers`` of the current generation running."""
+        """Replace exited workers, kill overdue and runaway ones, keep ``workers`` of the current generation running.
+
+        Overdue jobs are found here rather than by a timer per job: scheduling and cancelling a timer for every
+        job cost the event loop a heap push and a cancelled entry per request; a stuck worker is now killed
+        within :data:`WATCH_INTERVAL_S` after :data:`STOP_SLACK_S`.
+        """
         while not self._closing:
             for worker in list(self._all):
                 if not worker.ready or worker.gone:
@@ -394,8 +395,11 @@ class WorkerPool:
                 if code is not None:
                     self._on_lost(worker)
                     continue
-                limit = self.memory_bound_bytes * self.memory_kill_factor
                 job = worker.job
+                if job is not None and worker.stop_by is not None and time.monotonic() >= worker.stop_by:
+                    self._overdue(worker, job, worker.stop_reason)
+                    continue
+                limit = self.memory_bound_bytes * self.memory_kill_factor
                 if job is not None and limit:
                     resident = resident_bytes(worker.pid)
                     if resident is not None and resident > limit:

@@ -95,6 +95,27 @@ def test_a_job_past_its_deadline_that_does_not_stop_loses_its_worker(shipped_net
     assert replaced
 
 
+def test_a_cancelled_job_that_does_not_stop_loses_its_worker(shipped_network: Network) -> None:
+    async def scenario() -> tuple[int, list[int], bool]:
+        pool = WorkerPool(shipped_network, 1)
+        (pid,) = await pool.start()
+        os.kill(pid, signal.SIGSTOP)  # never sees its cancel byte
+        call = asyncio.ensure_future(pool.call("ping", b"x", None))  # no deadline: only the cancellation stops it
+        await asyncio.sleep(0.2)
+        call.cancel()
+        end = time.monotonic() + 60
+        while pool.pids in ([pid], []) and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        pids = pool.pids
+        await pool.shutdown()
+        return pid, pids, call.cancelled()
+
+    stopped, pids, cancelled = run(scenario())  # type: ignore[misc]
+    assert cancelled
+    assert len(pids) == 1
+    assert stopped not in pids  # killed STOP_SLACK_S after the cancellation and replaced
+
+
 def test_a_worker_past_its_memory_bound_is_replaced_without_a_gap(shipped_network: Network) -> None:
     async def scenario() -> tuple[list[int], int, list[int]]:
         # Every worker is past the bound after a job; none is killed mid-job (that is the contract test's).
