@@ -31,7 +31,8 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--worker-memory-mb",
         type=int,
         default=1024,
-        help="replace a worker holding more than this after a call; kill one holding twice this (0 = no bound)",
+        help="replace a worker holding more than this after a call; kill one holding twice this; also each route "
+        "search's memory budget unless CORRIDOR_SEARCH_MEMORY_MB is set (0 = no bound)",
     )
     serve.add_argument(
         "--scenario",

@@ -15,6 +15,7 @@ from engine.routing.emissions import (
     emissions_to_dict,
 )
 from engine.routing.export import result_to_json, route_to_json, routes_to_geojson
+from engine.routing.kernel import search_memory_budget_bytes
 from engine.routing.kernel import warm_up as warm_up_kernel
 from engine.routing.provenance import (
     BorderProvenance,
@@ -78,5 +79,6 @@ __all__ = [
     "result_to_json",
     "route_to_json",
     "routes_to_geojson",
+    "search_memory_budget_bytes",
     "warm_up_kernel",
 ]

@@ -125,8 +125,9 @@ SEARCH_MEMORY_MB = 2048
 few arrays allocated at once and doubled as the search needs (264 bytes per label of room), so the budget bounds
 the memory a search can take whatever its time budget: at 10k nodes the largest PARETO searches of the scale
 benchmark hold 2M labels (554 MiB), at 100k nodes a search stopped at 10 s held 2-4M. A search that would outgrow it
-stops with :class:`~engine.errors.SearchOutgrewMemory` (the server's RESOURCE_EXHAUSTED). The Python search is not
-bounded by it: it runs on small networks, where its time budget bounds it first."""
+stops with :class:`~engine.errors.SearchOutgrewMemory` (the server's RESOURCE_EXHAUSTED; a server's workers get
+``--worker-memory-mb`` unless the variable is set, ``pool.worker_environment``). The Python search is not bounded by
+it: it runs on small networks, where its time budget bounds it first."""
 
 
 def search_memory_budget_bytes() -> int:

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import functools
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,17 @@ RECYCLED = -1
 """Generation of a worker past its memory bound: replaced as soon as a new worker is ready."""
 MEMORY_KILL_FACTOR = 2.0
 """A worker is recycled after a job once it holds more than the memory bound, killed mid-job beyond this factor."""
+
+
+def worker_environment(memory_bound_bytes: int) -> dict[str, str]:
+    """A worker's environment: this process's, with a compiled search's memory budget (``CORRIDOR_SEARCH_MEMORY_MB``,
+    :func:`engine.routing.kernel.search_memory_budget_bytes`) set to the worker's memory bound unless the operator
+    set one. A search that would outgrow it then stops itself with RESOURCE_EXHAUSTED and says what to narrow,
+    rather than growing its worker past twice the bound, where the watchdog kills it mid-job."""
+    environment = dict(os.environ)
+    if memory_bound_bytes > 0 and "CORRIDOR_SEARCH_MEMORY_MB" not in environment:
+        environment["CORRIDOR_SEARCH_MEMORY_MB"] = str(max(1, memory_bound_bytes >> 20))
+    return environment
 
 
 class WorkerDied(CallFailed):
@@ -282,7 +294,7 @@ class WorkerPool:
             return False
         seat = self._free_seats.pop()
         try:
-            proc = start_worker_process(seat, self._flags)
+            proc = start_worker_process(seat, self._flags, worker_environment(self.memory_bound_bytes))
         except OSError as exc:
             self._free_seats.append(seat)
             log.error("cannot start a worker process: %s", exc)

@@ -34,6 +34,7 @@ from grpc_reflection.v1alpha import reflection
 
 from engine.errors import CorridorError
 from engine.network import Network, load_network
+from engine.routing import search_memory_budget_bytes
 from engine.service import worker
 from engine.service.convert.network import network_info
 from engine.service.limits import guarded_unary
@@ -323,6 +324,11 @@ async def serve(config: ServeConfig, out: TextIO = sys.stdout, network: Network 
     workers cannot start)."""
     if config.worker_count < 1:
         print(f"corridor serve: --workers must be at least 1, got {config.worker_count}", file=sys.stderr)
+        return 2
+    try:
+        search_memory_budget_bytes()  # a malformed CORRIDOR_SEARCH_MEMORY_MB stops us here, not in every search
+    except ValueError as exc:
+        print(f"corridor serve: {exc}", file=sys.stderr)
         return 2
     credentials = server_credentials(config.access)  # bad TLS or token files stop us before any worker starts
     if not isinstance(network, ServedNetworks):

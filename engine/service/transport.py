@@ -20,7 +20,7 @@ import socket
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,9 @@ class WorkerProcess:
         return self.process.pid
 
 
-def start_worker_process(seat: int, flags: CancelFlags) -> WorkerProcess:
-    """Start ``python -m engine.service.worker`` as a child of this process with one end of a socket pair.
+def start_worker_process(seat: int, flags: CancelFlags, environment: Mapping[str, str] | None = None) -> WorkerProcess:
+    """Start ``python -m engine.service.worker`` as a child of this process with one end of a socket pair, in
+    ``environment`` (``None``: this process's).
 
     The worker is a direct child of the server (no forkserver in between), so there is no pool parent that can
     die on its own; a worker whose server dies gets SIGKILL from the kernel (``PR_SET_PDEATHSIG``) or, elsewhere,
@@ -158,7 +159,7 @@ def start_worker_process(seat: int, flags: CancelFlags) -> WorkerProcess:
             str(os.getpid()),
         ]
         process = subprocess.Popen(  # our own interpreter and module, no shell
-            command, pass_fds=(child.fileno(), flags.fd), stdin=subprocess.DEVNULL
+            command, pass_fds=(child.fileno(), flags.fd), stdin=subprocess.DEVNULL, env=environment
         )
     except BaseException:
         parent.close()

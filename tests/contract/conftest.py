@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -64,8 +64,11 @@ dominance test and bag envelopes made R0→R20 1.7 s and R0→R17 0.4 s (about t
 ENDLESS_RUNG = f"R{ENDLESS_RUNGS}"
 
 
-def start_server(network: Path, workers: int, *extra: str) -> ServerProcess:
-    """Start ``corridor serve`` on 127.0.0.1:0 and wait (≤ 120 s) until it says where it listens."""
+def start_server(
+    network: Path, workers: int, *extra: str, environment: Mapping[str, str] | None = None
+) -> ServerProcess:
+    """Start ``corridor serve`` on 127.0.0.1:0 (with ``environment`` added to this process's) and wait (≤ 120 s)
+    until it says where it listens."""
     command = [
         sys.executable,
         "-m",
@@ -80,7 +83,11 @@ def start_server(network: Path, workers: int, *extra: str) -> ServerProcess:
         *extra,
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
     )
     ready: queue.Queue[str] = queue.Queue()
     out: list[str] = []

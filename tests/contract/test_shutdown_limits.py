@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -136,3 +137,40 @@ def test_large_list_nodes_queries_do_not_stall_health(server: ServerProcess) -> 
     assert codes == [grpc.StatusCode.INVALID_ARGUMENT] * 4
     assert not seen.failures, seen.failures
     assert seen.statuses
+
+
+def test_a_search_past_the_workers_memory_budget_is_resource_exhausted_and_the_worker_goes_on(
+    ladder_dir: Path,
+) -> None:
+    """A compiled search's state is bounded (``CORRIDOR_SEARCH_MEMORY_MB``; by default the worker's memory bound):
+    R0→R20 needs far more than 4 MiB of labels, so it stops with RESOURCE_EXHAUSTED saying what to narrow, and the
+    same worker answers the next call."""
+    running = start_server(ladder_dir, 1, environment={"CORRIDOR_SEARCH_MEMORY_MB": "4"})
+    try:
+        stub = routing_pb2_grpc.RoutingServiceStub(running.channel())
+        stub.FindRoutes(ladder_request("R3"), timeout=60)  # warm: the worker holds the network
+        workers = children(running.process.pid)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.FindRoutes(ladder_request(LONG_RUNG), timeout=120)
+        assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        details = str(caught.value.details())
+        assert "budget of 4 MiB" in details
+        assert "narrow the query" in details
+        assert stub.FindRoutes(ladder_request("R3"), timeout=60).routes
+        assert children(running.process.pid) == workers  # stopped by itself: not killed and replaced
+    finally:
+        assert running.stop() == 0
+
+
+def test_a_malformed_search_memory_budget_is_refused_at_start() -> None:
+    command = [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0"]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "CORRIDOR_SEARCH_MEMORY_MB": "lots"},
+    )
+    assert done.returncode == 2
+    assert "CORRIDOR_SEARCH_MEMORY_MB must be a whole number of MiB, 0 for none; got 'lots'" in done.stderr

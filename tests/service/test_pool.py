@@ -10,7 +10,7 @@ import time
 import pytest
 
 from engine.network import Network
-from engine.service.pool import WorkerDied, WorkerPool
+from engine.service.pool import WorkerDied, WorkerPool, worker_environment
 
 
 def run(coroutine: object) -> object:
@@ -159,3 +159,14 @@ def test_two_quick_reloads_settle_on_the_last_network_alone(shipped_network: Net
     assert len(pids) == 2
     assert not first & set(pids)
     assert answer == b"z"
+
+
+def test_workers_bound_their_searches_by_the_memory_bound_unless_the_operator_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CORRIDOR_SEARCH_MEMORY_MB", raising=False)
+    assert worker_environment(1536 << 20)["CORRIDOR_SEARCH_MEMORY_MB"] == "1536"
+    assert "CORRIDOR_SEARCH_MEMORY_MB" not in worker_environment(0)  # no bound: the search's own default
+    monkeypatch.setenv("CORRIDOR_SEARCH_MEMORY_MB", "300")
+    assert worker_environment(1536 << 20)["CORRIDOR_SEARCH_MEMORY_MB"] == "300"
+    assert worker_environment(1536 << 20)["PATH"] == os.environ["PATH"]
