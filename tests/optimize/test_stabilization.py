@@ -8,6 +8,7 @@ import pytest
 
 from engine.optimize import AssignRequest, assign_demand, colgen
 from engine.optimize.entering import walk
+from engine.optimize.master_highs import HighsMaster
 from engine.optimize.stabilization import Subgradient, directional_point, subgradient
 from tests.optimize.test_assign import NO_SERVICE_CAPS, assert_matches_arc_lp, random_instance
 from tests.optimize.test_column_management import _priced
@@ -108,9 +109,10 @@ def test_the_directional_turn_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_optimal_only_when_nothing_prices_out_at_the_master_duals(
     seed: int, gap: float, warm_start_rounds: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A loose gap met at a smoothed pricing that finds nothing entering ends as "gap", not "optimal": "optimal"
-    needs the last pricing at the master's own duals to find nothing (or the bound to meet the objective). These
-    instances and gaps are ones where the smoothed pricing found nothing in the last round (checked below)."""
+    """A loose gap met at a smoothed pricing that finds nothing entering: the round prices again at the master's
+    own duals, and the pass says "optimal" only if nothing prices out there, else "gap". These instances and gaps
+    are ones where the smoothed pricing found nothing in the last round (checked below; before the fix they said
+    "optimal" without pricing at the master's duals)."""
     calls: list[tuple[str, int]] = []
     at_master, at_smoothed = colgen.entering_columns, colgen.entering_at
 
@@ -138,6 +140,33 @@ def test_optimal_only_when_nothing_prices_out_at_the_master_duals(
         tie_break=False,
     )
     result = assign_demand(network, request)
-    assert calls[-1] == ("smoothed", 0)  # the case under test: the last round priced only at smoothed duals
-    assert result.status == "gap"
-    assert 0.0 < result.gap <= gap
+    assert calls[-2] == ("smoothed", 0)  # the case under test: nothing entered at the smoothed duals
+    assert calls[-1][0] == "master"
+    assert result.status == ("optimal" if calls[-1][1] == 0 else "gap")
+    assert result.gap <= gap
+
+
+def test_the_penalty_stabilisation_is_taken_and_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The random instances (whose optimum the tests above check against the arc LP) run a stabilised phase that is
+    ended before the pass stops, and some stabilisation column carries flow on the way (else it did nothing)."""
+    ended: list[bool] = []
+    used: list[float] = []
+    end, solve = HighsMaster.end_stabilisation, HighsMaster.solve
+
+    def counting_end(master: HighsMaster) -> None:
+        ended.append(True)
+        end(master)
+
+    def watching_solve(master: HighsMaster) -> tuple[object, ...]:
+        out = solve(master)
+        if master.stabilised:
+            used.append(float(np.abs(out[4][np.concatenate([master._buy, master._waste])]).sum()))
+        return out
+
+    monkeypatch.setattr(HighsMaster, "end_stabilisation", counting_end)
+    monkeypatch.setattr(HighsMaster, "solve", watching_solve)
+    monkeypatch.setattr(colgen, "WARM_START_ROUNDS", 0)
+    for seed in range(4):
+        assert_matches_arc_lp(seed)
+    assert len(ended) == 4
+    assert max(used) > 0.0
