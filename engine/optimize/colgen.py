@@ -121,12 +121,22 @@ row's dual at the stability centre). The master then maximises its dual objectiv
 that columns are tested at, and that a mispricing is priced at (every bound stays a Lagrangian bound at the point
 priced). Its objective is not the restricted master's (at most it), so it never ends the pass: when it would
 (gap met, or nothing prices out), the stabilisation columns are fixed at 0 and the loop goes on with the plain
-master, whose objective, duals and "optimal" test are as before. Measured (3k-node, 1,000 commodities, gap 1e-6,
+master, whose objective, duals and "optimal" test are as before; iterations report ``stabilised`` meanwhile, their
+``gap`` then being only an estimate. Measured (3k-node, 1,000 commodities, gap 1e-6,
 rounds / CPU s, two runs side by side): ε = 0 133 / 35.3; ε = 0.01 74 / 25.3, 0.1 71 / 26.3, 0.3 75 / 27.2, 1 75 /
 27.7; ε = 10 makes the stabilised objective too low (it hit 1e-6 at round 81, then the plain master needed 320
-rounds). The first try, a box (the same columns unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the
-centre moved only when the bound rose, was far worse (gap 1e-2 after 50–234 rounds against 25) and a second
-master solved beside the plain one (ε = 1) took 98 rounds to 1e-6 but cost more CPU than it saved (42.4 s).
+rounds). On the 10k-node benchmark instance (gap 1e-6, three runs side by side, rounds / CPU s): plain 268 / 247.0
+(pricing 130.6, master 93.1); stabilised from the start 141 / 219.1 (another pair: plain 247.9) — half the rounds,
+but each stabilised solve costs ~1 s against ~0.36 s (2.5× the simplex pivots at 3k: the centre moves every round
+and re-prices every stabilisation column); so the pass is stabilised only once its gap is at most
+:data:`STABILISE_FROM_GAP` = 1e-3, where the plain loop spends most of its rounds: 149 / 191.6 (×0.78; pricing 73.1,
+master 102.3; 191.9 in a second run), objective 446235210.14 against 446235210.52 (both within the gap of the same
+optimum). Measured there and not kept: the centre pushed to the master only every third round (153 / 188.8, the same
+within noise); stabilisation columns only on rows whose centre dual is non-zero (135 / 227.7 from the start);
+smoothing α = 0.7 or 0.5 with it (3k: 59 and 66 rounds against 74, but dearer solves). The first try, a box (the
+same columns unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the centre moved only when the bound rose,
+was far worse (gap 1e-2 after 50–234 rounds against 25) and a second master solved beside the plain one (ε = 1) took
+98 rounds to 1e-6 but cost more CPU than it saved (42.4 s).
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
@@ -173,6 +183,8 @@ DROP_AFTER = 5
 STABILISATION_TEU = 0.01
 """Bound (TEU/week) on the penalty-stabilisation columns of each capacity row in the first pass (0: none; module
 docstring): small, so that among a degenerate master's optimal duals the one nearest the centre is taken."""
+STABILISE_FROM_GAP = 1e-3
+"""The first pass is penalty-stabilised once its gap is at most this (1 or more: from the start; module docstring)."""
 TIE_BREAK_STALL = 5
 """Rounds over which the tie-break pass must lower its CO2e by ``gap`` (relative) to go on (module docstring)."""
 TIE_BREAK_TOLERANCE = 1e-12
@@ -257,7 +269,8 @@ def solve_path_lp(
             pools[column.commodity].add(column.links)
         columns.extend(initial)
         master.add_all(initial)
-    if STABILISATION_TEU > 0.0 and isinstance(master, WarmMaster):
+    loop_stabilised = STABILISATION_TEU > 0.0 and isinstance(master, WarmMaster) and STABILISE_FROM_GAP >= 1.0
+    if loop_stabilised and isinstance(master, WarmMaster):
         master.stabilise(STABILISATION_TEU)
     loop = _Loop(
         master,
@@ -272,9 +285,12 @@ def solve_path_lp(
         max_iterations=max_iterations,
         deadline=deadline,
         directional=DIRECTIONAL_SMOOTHING,
+        stabilisation_started=loop_stabilised,
     )
     first = loop.run(columns, pools, on_iteration)
     columns, result = first.columns, first.result
+    if isinstance(master, WarmMaster) and master.stabilised:
+        master.end_stabilisation()  # the pass ends on the plain master; this only guards the tie-break pass
     if tie_break and columns:
         bound = first.z + TIE_BREAK_TOLERANCE * max(1.0, abs(first.z))
         master.fix_cost(columns, commodities, bound)
@@ -335,6 +351,7 @@ class _Loop:
     max_iterations: int
     deadline: float | None
     directional: bool = False
+    stabilisation_started: bool = False
 
     def run(
         self,
@@ -423,6 +440,15 @@ class _Loop:
                 status = ""
             if status:
                 return _Pass(z, pi, mu, nu, result, columns, best_bound, gap_now, iteration, status)
+            if (
+                cost_bound is None
+                and not self.stabilisation_started
+                and STABILISATION_TEU > 0.0
+                and gap_now <= STABILISE_FROM_GAP
+                and isinstance(master, WarmMaster)
+            ):
+                self.stabilisation_started = True  # from the next solve on (module docstring)
+                master.stabilise(STABILISATION_TEU)
             columns, idle = _drop_idle(master, columns, idle, pools, self.tolerance)
             for column in entering:
                 pools[column.commodity].add(column.links)

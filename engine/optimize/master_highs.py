@@ -8,9 +8,12 @@ HiGHS re-solves from the previous optimal basis (new columns enter nonbasic, so 
 and the primal simplex only has to price them in). Same LP, same sign conventions as :class:`Master` (HiGHS
 row duals are ``∂objective/∂rhs``: ``≤ 0`` on a binding ``≤`` row of a minimisation).
 
-Rows: one equality row per commodity with demand (in commodity order), then capacity rows in the order columns
-first meet them; columns: one unserved variable per commodity with demand, then the paths in the order added.
-HiGHS runs single-threaded with a fixed seed, so a solve is deterministic for the same sequence of calls.
+Rows: one equality row per commodity with demand (in commodity order), then capacity rows in the order columns first
+meet them; columns: one unserved variable per commodity with demand, then the paths in the order added, with (once
+:meth:`HighsMaster.stabilise` is called) two penalty-stabilisation columns per capacity row after the round of paths
+that created the row (:mod:`engine.optimize.colgen`); an index maps each path to its HiGHS column, so flows, reduced
+costs and drops address paths only. HiGHS runs single-threaded with a fixed seed, so a solve is deterministic for
+the same sequence of calls.
 
 Why scipy's copy of HiGHS: the ``highspy`` wheel and OR-Tools each link their own HiGHS and cannot be loaded in
 one process (whichever comes second fails on an undefined symbol). scipy's build keeps its HiGHS private and

@@ -146,9 +146,12 @@ def test_optimal_only_when_nothing_prices_out_at_the_master_duals(
     assert result.gap <= gap
 
 
-def test_the_penalty_stabilisation_is_taken_and_ended(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The random instances (whose optimum the tests above check against the arc LP) run a stabilised phase that is
-    ended before the pass stops, and some stabilisation column carries flow on the way (else it did nothing)."""
+@pytest.mark.parametrize("from_gap", [1.0, 0.3])
+def test_the_penalty_stabilisation_is_taken_and_ended(from_gap: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The random instances end at the arc LP's optimum after a stabilised phase (from the start, or started
+    mid-pass as at scale, where it starts at :data:`colgen.STABILISE_FROM_GAP`, which these small instances jump
+    past) that is ended before the pass stops, and some stabilisation column carries flow on the way (else it did
+    nothing)."""
     ended: list[bool] = []
     used: list[float] = []
     end, solve = HighsMaster.end_stabilisation, HighsMaster.solve
@@ -166,7 +169,8 @@ def test_the_penalty_stabilisation_is_taken_and_ended(monkeypatch: pytest.Monkey
     monkeypatch.setattr(HighsMaster, "end_stabilisation", counting_end)
     monkeypatch.setattr(HighsMaster, "solve", watching_solve)
     monkeypatch.setattr(colgen, "WARM_START_ROUNDS", 0)
-    for seed in range(4):
+    monkeypatch.setattr(colgen, "STABILISE_FROM_GAP", from_gap)
+    for seed in range(8):
         assert_matches_arc_lp(seed)
-    assert len(ended) == 4
+    assert len(ended) >= (8 if from_gap >= 1.0 else 1)  # every pass, or those whose gap passed through 0.3
     assert max(used) > 0.0
