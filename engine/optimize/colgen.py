@@ -20,14 +20,14 @@ when ``rc_k < −tol · max(1, |π_k|)`` (a relative tolerance: without it degen
 forever) and is not yet in the pool.
 
 Stopping rule: the Lagrangian bound ``LB = Σ_l cap_l μ_l + Σ_v cap_v ν_v + Σ_k d_k · min(pen_k, SP_k)``
-(:func:`lagrangian_bound`) is a lower bound on the full LP for any capacity duals ``μ, ν ≤ 0``; the loop stops when
-``(z − LB) / max(1, |z|) ≤ gap`` ("gap"), or when no column prices out at the master's own duals ("optimal": the
-master optimum is the LP optimum within the tolerance; also when the bound meets ``z``), or at ``max_iterations`` /
-``time_limit_s``. The reported gap always bounds how far the answer can be from the optimum. A round whose
-smoothed pricing finds nothing that enters once the gap is met must not say "optimal": the master's duals were not
-priced (before this was fixed such rounds said "optimal" with gaps up to 0.27 on the random test instances at
-``gap`` = 0.3). So when the gap is met and the smoothed pricing found nothing, the round prices again at the
-master's duals and says "optimal" if nothing prices out there either (one more pricing at the end).
+(:func:`engine.optimize.stabilization.lagrangian_bound`) is a lower bound on the full LP for any capacity duals
+``μ, ν ≤ 0``; the loop stops when ``(z − LB) / max(1, |z|) ≤ gap`` ("gap"), or when no column prices out at the master's
+own duals ("optimal": the master optimum is the LP optimum within the tolerance; also when the bound meets ``z``),
+or at ``max_iterations`` / ``time_limit_s``. The reported gap always bounds how far the answer can be from the
+optimum. A round whose smoothed pricing finds nothing that enters once the gap is met must not say "optimal": the
+master's duals were not priced (before this was fixed such rounds said "optimal" with gaps up to 0.27 on the random
+test instances at ``gap`` = 0.3). So when the gap is met and the smoothed pricing found nothing, the round prices
+again at the master's duals and says "optimal" if nothing prices out there either (one more pricing at the end).
 
 Master: HiGHS kept warm between iterations (:mod:`engine.optimize.master_highs`; GLOP through MathOpt when asked
 for or when HiGHS fails).
@@ -109,34 +109,10 @@ rounds and 11 % less CPU (a smaller master), but 320 rounds to 1e-6 (pricing plu
 potentials to an origin's destinations: 62 % of the vertices settled, no faster. So the optimum still takes ~4
 minutes, not 30 s: ~120 Dijkstras a round (56 % of the CPU) over ~270 rounds, the master ~32 %.
 
-Penalty stabilisation (du Merle, Villeneuve, Desrosiers and Hansen, "Stabilized column generation", Discrete
-Math. 194, 1999, with a zero-width box; :data:`STABILISATION_TEU`; first pass). The bound lags the master's
-objective by 5–10× all along (3k-node instance of the benchmark's kind: at round 100 the objective is 9e-7 from
-the optimum, the bound 1.3e-5), and the master's duals are the worse end of the smoothing: their Lagrangian bound
-is ~10× further off than the smoothed point's, because the tail is dual-degenerate and the simplex lands on an
-arbitrary vertex of the optimal dual face. So every capacity row gets two columns in the HiGHS master, each bounded
-by ε = :data:`STABILISATION_TEU` TEU/week: one frees capacity at ``−c`` USD/TEU, one uses it up at ``c`` (``c`` the
-row's dual at the stability centre). The master then maximises its dual objective minus ``ε ‖μ − c‖₁`` — for small
-ε the optimal dual nearest the centre — and those duals are the "master's duals" that the smoothing moves towards,
-that columns are tested at, and that a mispricing is priced at (every bound stays a Lagrangian bound at the point
-priced). Its objective is not the restricted master's (at most it), so it never ends the pass: when it would
-(gap met, or nothing prices out), the stabilisation columns are fixed at 0 and the loop goes on with the plain
-master, whose objective, duals and "optimal" test are as before; iterations report ``stabilised`` meanwhile, their
-``gap`` then being only an estimate. Measured (3k-node, 1,000 commodities, gap 1e-6,
-rounds / CPU s, two runs side by side): ε = 0 133 / 35.3; ε = 0.01 74 / 25.3, 0.1 71 / 26.3, 0.3 75 / 27.2, 1 75 /
-27.7; ε = 10 makes the stabilised objective too low (it hit 1e-6 at round 81, then the plain master needed 320
-rounds). On the 10k-node benchmark instance (gap 1e-6, three runs side by side, rounds / CPU s): plain 268 / 247.0
-(pricing 130.6, master 93.1); stabilised from the start 141 / 219.1 (another pair: plain 247.9) — half the rounds,
-but each stabilised solve costs ~1 s against ~0.36 s (2.5× the simplex pivots at 3k: the centre moves every round
-and re-prices every stabilisation column); so the pass is stabilised only once its gap is at most
-:data:`STABILISE_FROM_GAP` = 1e-3, where the plain loop spends most of its rounds: 149 / 191.6 (×0.78; pricing 73.1,
-master 102.3; 191.9 in a second run), objective 446235210.14 against 446235210.52 (both within the gap of the same
-optimum). Measured there and not kept: the centre pushed to the master only every third round (153 / 188.8, the same
-within noise); stabilisation columns only on rows whose centre dual is non-zero (135 / 227.7 from the start);
-smoothing α = 0.7 or 0.5 with it (3k: 59 and 66 rounds against 74, but dearer solves). The first try, a box (the
-same columns unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the centre moved only when the bound rose,
-was far worse (gap 1e-2 after 50–234 rounds against 25) and a second master solved beside the plain one (ε = 1) took
-98 rounds to 1e-6 but cost more CPU than it saved (42.4 s).
+Penalty stabilisation (du Merle et al. 1999; :data:`STABILISATION_TEU`, first pass, once the gap is at most
+:data:`STABILISE_FROM_GAP`): the master's duals that the smoothing moves towards are, among its degenerate optimal
+duals, those nearest the centre; why, how it stays exact, and what was measured are in
+:mod:`engine.optimize.stabilization` (10k-node benchmark, gap 1e-6: 268 → 149 rounds, 247 → 192 s CPU).
 
 Tie-break (``tie_break=True``): the LP often has many optimal flows (two OD pairs swapping equally priced paths).
 A second column generation minimises total CO2e subject to the same rows and ``Σ c_p x_p + Σ pen_k u_k ≤ z*``
@@ -165,7 +141,7 @@ from engine.optimize.master import Column, Commodity, Master
 from engine.optimize.master_highs import WarmMaster
 from engine.optimize.pricing import Pricer
 from engine.optimize.solver import LP_SOLVERS, solver_order
-from engine.optimize.stabilization import Subgradient, directional_point, subgradient
+from engine.optimize.stabilization import Subgradient, directional_point, lagrangian_bound, subgradient
 from engine.optimize.transfer_graph import FloatArray, TransferGraph
 from engine.optimize.warm_start import residual_routes
 
@@ -501,28 +477,6 @@ def _drop_idle(
     for i in stale.tolist():
         pools[columns[i].commodity].discard(columns[i].links)
     return [c for c, kept in zip(columns, keep.tolist(), strict=True) if kept], idle[keep]
-
-
-def lagrangian_bound(
-    demand: FloatArray,
-    penalty: FloatArray,
-    shortest: FloatArray,
-    link_cap: FloatArray,
-    link_dual: FloatArray,
-    node_cap: FloatArray,
-    node_dual: FloatArray,
-) -> float:
-    """The Lagrangian lower bound of the full path LP at capacity duals ``μ, ν ≤ 0`` (USD/week).
-
-    Relaxing the capacity rows with ``−μ, −ν ≥ 0`` leaves one independent choice per commodity, the cheaper of its
-    penalty and its shortest surcharged path: ``L = Σ_l cap_l μ_l + Σ_v cap_v ν_v + Σ_k d_k min(pen_k, SP_k)``.
-    It holds for any ``μ, ν ≤ 0`` and is never weaker than ``z + Σ_k d_k min(0, min(pen_k, SP_k) − π_k)`` (the
-    demand duals are optimised out instead of taken from the master).
-    """
-    served = np.where(demand > 0, demand * np.minimum(penalty, shortest), 0.0)
-    links = np.where(link_dual < 0, link_dual * np.where(np.isfinite(link_cap), link_cap, 0.0), 0.0)
-    nodes = np.where(node_dual < 0, node_dual * np.where(np.isfinite(node_cap), node_cap, 0.0), 0.0)
-    return float(served.sum() + links.sum() + nodes.sum())
 
 
 def _master(
