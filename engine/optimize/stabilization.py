@@ -43,10 +43,12 @@ re-prices every stabilisation column); so the pass is stabilised only once its g
 191.6 (×0.78; pricing 73.1, master 102.3; 191.9 in a second run), objective 446235210.14 against 446235210.52 (both
 within the gap of the same optimum). Measured there and not kept: the centre pushed to the master only every third
 round (153 / 188.8, the same within noise); stabilisation columns only on rows whose centre dual is non-zero (135 /
-227.7 from the start); smoothing α = 0.7 or 0.5 with it (3k: 59 and 66 rounds against 74, but dearer solves). The
-first try, a box (the same columns unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the centre moved only
-when the bound rose, was far worse (gap 1e-2 after 50–234 rounds against 25) and a second master solved beside the
-plain one (ε = 1) took 98 rounds to 1e-6 but cost more CPU than it saved (42.4 s).
+227.7 from the start); ε = 0.001 (145 / 183.1 against 149 / 189.3 for the committed 0.01 in another window: within
+noise); stabilising from gap 1e-2 (148 / 208.5: the early stabilised solves cost more than they save); smoothing α =
+0.7 or 0.5 with it (3k: 59 and 66 rounds against 74, but dearer solves). The first try, a box (the same columns
+unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the centre moved only when the bound rose, was far worse
+(gap 1e-2 after 50–234 rounds against 25) and a second master solved beside the plain one (ε = 1) took 98 rounds to
+1e-6 but cost more CPU than it saved (42.4 s).
 """
 
 from __future__ import annotations
