@@ -8,9 +8,12 @@ HiGHS re-solves from the previous optimal basis (new columns enter nonbasic, so 
 and the primal simplex only has to price them in). Same LP, same sign conventions as :class:`Master` (HiGHS
 row duals are ``∂objective/∂rhs``: ``≤ 0`` on a binding ``≤`` row of a minimisation).
 
-Rows: one equality row per commodity with demand (in commodity order), then capacity rows in the order columns
-first meet them; columns: one unserved variable per commodity with demand, then the paths in the order added.
-HiGHS runs single-threaded with a fixed seed, so a solve is deterministic for the same sequence of calls.
+Rows: one equality row per commodity with demand (in commodity order), then capacity rows in the order columns first
+meet them; columns: one unserved variable per commodity with demand, then the paths in the order added, with (once
+:meth:`HighsMaster.stabilise` is called) two penalty-stabilisation columns per capacity row after the round of paths
+that created the row (:mod:`engine.optimize.colgen`); an index maps each path to its HiGHS column, so flows, reduced
+costs and drops address paths only. HiGHS runs single-threaded with a fixed seed, so a solve is deterministic for
+the same sequence of calls.
 
 Why scipy's copy of HiGHS: the ``highspy`` wheel and OR-Tools each link their own HiGHS and cannot be loaded in
 one process (whichever comes second fails on an undefined symbol). scipy's build keeps its HiGHS private and
@@ -68,11 +71,18 @@ class HighsMaster:
         self.columns = 0
         self.cost_row = -1
         self._tie_break = False
+        self._n_cols = n  # every HiGHS column: unserved, paths and stabilisation columns
+        self._path = np.zeros(0, dtype=np.int64)  # HiGHS column of each path column, in the order added
+        self._penalty_teu = 0.0  # bound on each stabilisation column (0: none, the plain master)
+        self._buy = np.zeros(0, dtype=np.int64)  # per stabilised row: a column freeing capacity at −c USD/TEU
+        self._waste = np.zeros(0, dtype=np.int64)  # and one using it up at c USD/TEU (c the centre's dual)
+        self._stable_rows = np.zeros(0, dtype=np.int64)
 
     def add_all(self, columns: Sequence[Column]) -> None:
         """Append ``columns`` (one ``addCols``), creating the capacity rows they meet first, in order."""
         if not columns:
             return
+        rows_before = self.n_rows
         starts: list[int] = []
         indices: list[np.ndarray] = []
         values: list[np.ndarray] = []
@@ -109,6 +119,67 @@ class HighsMaster:
             np.concatenate(values),
         )
         self.columns += n
+        self._path = np.append(self._path, np.arange(self._n_cols, self._n_cols + n))
+        self._n_cols += n
+        if self._penalty_teu > 0.0:
+            self._stabilise(np.arange(rows_before, self.n_rows))
+
+    def stabilise(self, penalty_teu: float) -> None:
+        """Add, to every capacity row now and later, two columns bounded by ``penalty_teu`` TEU/week that free or
+        use up capacity at the centre's dual (:meth:`set_center`; 0 until set): the penalty stabilisation."""
+        self._penalty_teu = penalty_teu
+        capacity = np.flatnonzero(self._row_is_capacity())
+        self._stabilise(capacity)
+
+    def _row_is_capacity(self) -> np.ndarray:
+        rows = np.zeros(self.n_rows, dtype=bool)
+        rows[self.link_row[self.link_row >= 0]] = True
+        rows[self.node_row[self.node_row >= 0]] = True
+        return rows
+
+    def _stabilise(self, rows: np.ndarray) -> None:
+        rows = rows[self._row_is_capacity()[rows]]
+        m = len(rows)
+        if not m:
+            return
+        starts = np.arange(m, dtype=np.int32)
+        bound = np.full(m, self._penalty_teu)
+        for sign, name in ((-1.0, "_buy"), (1.0, "_waste")):
+            self.highs.addCols(m, np.zeros(m), np.zeros(m), bound, m, starts, rows.astype(np.int32), np.full(m, sign))
+            setattr(self, name, np.append(getattr(self, name), np.arange(self._n_cols, self._n_cols + m)))
+            self._n_cols += m
+        self._stable_rows = np.append(self._stable_rows, rows)
+        if self._center is not None:
+            self.set_center(*self._center)
+
+    _center: tuple[FloatArray, FloatArray] | None = None
+
+    def set_center(self, link_dual: FloatArray, node_dual: FloatArray) -> None:
+        """Price the stabilisation columns at the centre's capacity duals (USD/TEU, ≤ 0)."""
+        self._center = (link_dual, node_dual)
+        if not len(self._stable_rows):
+            return
+        center = np.zeros(self.n_rows)
+        present = self.link_row >= 0
+        center[self.link_row[present]] = link_dual[present]
+        present = self.node_row >= 0
+        center[self.node_row[present]] = node_dual[present]
+        c = center[self._stable_rows]
+        self.highs.changeColsCost(len(c), self._buy.astype(np.int32), -c)
+        self.highs.changeColsCost(len(c), self._waste.astype(np.int32), c)
+
+    @property
+    def stabilised(self) -> bool:
+        """Whether the stabilisation columns may carry flow (the objective is then not the plain master's)."""
+        return self._penalty_teu > 0.0
+
+    def end_stabilisation(self) -> None:
+        """Fix every stabilisation column at 0 from now on: the plain restricted master again."""
+        self._penalty_teu = 0.0
+        index = np.concatenate([self._buy, self._waste]).astype(np.int32)
+        if len(index):
+            zeros = np.zeros(len(index))
+            self.highs.changeColsBounds(len(index), index, zeros, zeros)
 
     def _rows(self, elements: tuple[int, ...], row_of: np.ndarray, cap: FloatArray, capped: np.ndarray) -> np.ndarray:
         """Row indexes of the capacitated ``elements`` (repeats kept), adding rows for those met the first time."""
@@ -133,7 +204,7 @@ class HighsMaster:
         penalties are this master's own copy, so the commodities are not needed)."""
         n_unserved = len(self.served)
         cost = np.concatenate([self.penalty[self.served], np.array([c.cost for c in columns], dtype=np.float64)])
-        every = np.arange(n_unserved + len(columns), dtype=np.int32)
+        every = np.concatenate([np.arange(n_unserved), self._path]).astype(np.int32)
         self.highs.addRow(-highspy.kHighsInf, bound, len(every), every, cost)
         self.cost_row = self.n_rows
         self.n_rows += 1
@@ -166,8 +237,8 @@ class HighsMaster:
         nu[present] = duals[self.node_row[present]]
         self._duals = duals
         values = np.asarray(solution.col_value, dtype=np.float64)
-        self._reduced = np.asarray(solution.col_dual, dtype=np.float64)[len(self.served) :]
-        self._flows = values[len(self.served) :]
+        self._reduced = np.asarray(solution.col_dual, dtype=np.float64)[self._path]
+        self._flows = values[self._path]
         z = float(self.highs.getInfo().objective_function_value)
         return z, pi, np.minimum(mu, 0.0), np.minimum(nu, 0.0), values
 
@@ -185,9 +256,15 @@ class HighsMaster:
         Deleting nonbasic columns leaves the basis valid, so the next solve still starts warm.
         """
         if len(positions):
-            index = (np.asarray(positions, dtype=np.int64) + len(self.served)).astype(np.int32)
-            self.highs.deleteCols(len(index), index)
-            self.columns -= len(index)
+            positions = np.asarray(positions, dtype=np.int64)
+            gone = np.sort(self._path[positions])
+            self.highs.deleteCols(len(gone), gone.astype(np.int32))
+            self.columns -= len(gone)
+            self._n_cols -= len(gone)
+            self._path = np.delete(self._path, positions)
+            self._path = self._path - np.searchsorted(gone, self._path)
+            self._buy = self._buy - np.searchsorted(gone, self._buy)
+            self._waste = self._waste - np.searchsorted(gone, self._waste)
 
     def cost_dual(self, _result: Any = None) -> float:
         """``−θ ≥ 0``, the dual of the cost row at the last solve (CO2e kg saved per USD of extra cost allowed)."""
@@ -195,7 +272,7 @@ class HighsMaster:
 
     def flows(self, values: FloatArray) -> FloatArray:
         """TEU/week on each path column, in the order added."""
-        return values[len(self.served) : len(self.served) + self.columns]
+        return values[self._path]
 
     def unserved(self, values: FloatArray) -> FloatArray:
         """Unserved TEU/week of every commodity (0 where it has no demand)."""
@@ -247,6 +324,26 @@ class WarmMaster:
         self._active.drop(positions)
         gone = set(np.asarray(positions, dtype=np.int64).tolist())
         self._columns = [c for i, c in enumerate(self._columns) if i not in gone]
+
+    def stabilise(self, penalty_teu: float) -> None:
+        """Start the penalty stabilisation (HiGHS only; see :meth:`HighsMaster.stabilise`)."""
+        if isinstance(self._active, HighsMaster):
+            self._active.stabilise(penalty_teu)
+
+    @property
+    def stabilised(self) -> bool:
+        """Whether the objective may include stabilisation columns (never on the GLOP fallback)."""
+        return isinstance(self._active, HighsMaster) and self._active.stabilised
+
+    def set_center(self, link_dual: FloatArray, node_dual: FloatArray) -> None:
+        """Price the stabilisation columns at the centre's capacity duals."""
+        if isinstance(self._active, HighsMaster):
+            self._active.set_center(link_dual, node_dual)
+
+    def end_stabilisation(self) -> None:
+        """Back to the plain restricted master."""
+        if isinstance(self._active, HighsMaster):
+            self._active.end_stabilisation()
 
     def fix_cost(self, columns: Sequence[Column], commodities: Sequence[Commodity], bound: float) -> None:
         """Switch to the tie-break objective (see :meth:`Master.fix_cost`)."""

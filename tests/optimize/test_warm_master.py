@@ -61,3 +61,56 @@ def test_smoothed_pricing_reaches_the_arc_lp_optimum(seed: int, monkeypatch: pyt
     )
     assert result.status == "optimal"
     assert result.objective_usd_per_week == pytest.approx(oracle.objective, rel=1e-6, abs=1e-6)
+
+
+def test_stabilised_master_picks_the_dual_nearest_the_centre_then_ends_plain() -> None:
+    """10 TEU on link 0 of capacity 10 (path cost 10, penalty 1,000): every μ₀ in [−990, 0] with π = 10 − μ₀ is
+    optimal; the plain master lands on μ₀ = 0, the stabilised one (centre −300) on −300, at the same objective.
+    After :meth:`end_stabilisation` the stabilisation columns are fixed at 0: the plain master's objective and flows."""
+    duals = []
+    for stabilised in (False, True):
+        master = HighsMaster([Commodity(0, 1, 0, 10.0, 1_000.0)], np.array([10.0, 50.0]), np.array([np.inf]))
+        if stabilised:
+            master.stabilise(1.0)
+            master.set_center(np.array([-300.0, 0.0]), np.array([0.0]))
+        master.add_all([_column(0, (0,), 10.0), _column(0, (1,), 400.0)])
+        z, pi, mu, _, values = master.solve()
+        assert z == pytest.approx(100.0)
+        assert master.flows(values) == pytest.approx([10.0, 0.0])
+        assert pi[0] + mu[0] == pytest.approx(10.0)
+        duals.append(mu[0])
+        if stabilised:
+            assert master.stabilised
+            master.end_stabilisation()
+            assert not master.stabilised
+            z, _, _, _, values = master.solve()
+            assert z == pytest.approx(100.0)
+            assert master.flows(values) == pytest.approx([10.0, 0.0])
+    assert duals == pytest.approx([0.0, -300.0])
+
+
+def test_stabilised_master_maps_paths_through_drops() -> None:
+    """Stabilisation columns sit between path columns in HiGHS: flows, reduced costs and drops still address the
+    paths in the order added (compared with a plain master holding the same paths)."""
+    commodities = [Commodity(0, 1, 0, 10.0, 1_000.0), Commodity(1, 2, 0, 6.0, 800.0)]
+    link_cap, node_cap = np.array([4.0, 5.0, 7.0]), np.array([np.inf, np.inf, np.inf])
+    first = [_column(0, (0,), 10.0), _column(1, (1,), 20.0)]
+    second = [_column(0, (1, 2), 30.0), _column(1, (2,), 25.0), _column(0, (2,), 60.0)]
+    plain = HighsMaster(commodities, link_cap, node_cap)
+    stable = HighsMaster(commodities, link_cap, node_cap)
+    stable.stabilise(0.5)
+    for master in (plain, stable):
+        master.add_all(first)
+        master.solve()
+        master.add_all(second)
+        master.solve()
+        master.drop(np.array([1, 3]))
+    stable.end_stabilisation()
+    z_plain, _, _, _, v_plain = plain.solve()
+    z_stable, pi, mu, _, v_stable = stable.solve()
+    assert z_stable == pytest.approx(z_plain)
+    assert stable.flows(v_stable) == pytest.approx(plain.flows(v_plain))
+    kept = [first[0], second[0], second[2]]
+    expected = [c.cost - pi[c.commodity] - sum(mu[link] for link in c.links) for c in kept]
+    assert stable.reduced_costs() == pytest.approx(expected)
+    assert stable.columns == plain.columns == 3
