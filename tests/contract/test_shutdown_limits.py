@@ -92,7 +92,9 @@ def test_a_120_day_plan_is_refused_before_any_work(server: ServerProcess) -> Non
 
 
 def test_a_worker_past_its_memory_bound_is_replaced(ladder_dir: Path) -> None:
-    running = start_server(ladder_dir, 1, "--worker-memory-mb", "1")  # every worker is past 1 MB
+    # Every worker is past 1 MB. The search's own memory budget (by default the worker's bound) is off, so that the
+    # search grows until the watchdog kills its worker: what bounds work that does not watch its own memory.
+    running = start_server(ladder_dir, 1, "--worker-memory-mb", "1", environment={"CORRIDOR_SEARCH_MEMORY_MB": "0"})
     try:
         stub = routing_pb2_grpc.RoutingServiceStub(running.channel())
         with health_watched(running.address) as seen:
