@@ -67,9 +67,9 @@ class SearchInterrupted(CorridorError):
     ``reason`` is whatever the hook reported, e.g. ``"deadline"`` or ``"cancelled"``.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str = "") -> None:
         self.reason = reason
-        super().__init__(f"search stopped: {reason}")
+        super().__init__(f"search stopped: {reason}" + (f": {detail}" if detail else ""))
 
 
 class SearchOutgrewMemory(SearchInterrupted):
@@ -81,12 +81,11 @@ class SearchOutgrewMemory(SearchInterrupted):
     def __init__(self, budget_bytes: int, labels: int) -> None:
         self.budget_bytes = budget_bytes
         self.labels = labels
-        self.reason = "memory"
-        CorridorError.__init__(
-            self,
-            f"search stopped: memory: it holds {labels:,} labels and needed more than its budget of "
-            f"{budget_bytes / 2**20:,.0f} MiB to go on; narrow the query (a deadline, max transfers, avoided "
-            f"countries), accept a Pareto tolerance, or raise CORRIDOR_SEARCH_MEMORY_MB",
+        super().__init__(
+            "memory",
+            f"it holds {labels:,} labels and needed more than its budget of {budget_bytes / 2**20:,.0f} MiB to go "
+            "on; narrow the query (a deadline, max transfers, avoided countries), accept a Pareto tolerance, or "
+            "raise CORRIDOR_SEARCH_MEMORY_MB",
         )
 
 

@@ -77,6 +77,7 @@ class HighsMaster:
         self._buy = np.zeros(0, dtype=np.int64)  # per stabilised row: a column freeing capacity at −c USD/TEU
         self._waste = np.zeros(0, dtype=np.int64)  # and one using it up at c USD/TEU (c the centre's dual)
         self._stable_rows = np.zeros(0, dtype=np.int64)
+        self._center: tuple[FloatArray, FloatArray] | None = None  # the centre's capacity duals, once set
 
     def add_all(self, columns: Sequence[Column]) -> None:
         """Append ``columns`` (one ``addCols``), creating the capacity rows they meet first, in order."""
@@ -151,8 +152,6 @@ class HighsMaster:
         self._stable_rows = np.append(self._stable_rows, rows)
         if self._center is not None:
             self.set_center(*self._center)
-
-    _center: tuple[FloatArray, FloatArray] | None = None
 
     def set_center(self, link_dual: FloatArray, node_dual: FloatArray) -> None:
         """Price the stabilisation columns at the centre's capacity duals (USD/TEU, ≤ 0)."""
