@@ -70,6 +70,8 @@ def add_study_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    import polars as pl
+
     from engine.errors import InvalidRequest
     from engine.studies import comparison_frame, corridor_shares, load_study, run_study, write_frame
     from engine.studies.run import DEFAULT_CHUNK_SIZE, InProcessRunner, Runner
@@ -140,6 +142,13 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     print(f"wrote {args.out}, {comparison_path}, {shares_path}", file=out)
+    if stats.stopped:
+        first = frame.filter(pl.col("search_stopped").is_not_null()).row(0, named=True)
+        print(
+            f"warning: {stats.stopped} queries have no answer, their search stopped before it finished (column "
+            f"search_stopped), e.g. {first['origin']} → {first['destination']}: {first['search_stopped']}",
+            file=sys.stderr,
+        )
     if args.assign is not None:
         _run_assignment(args, study, network, out)
     return 0

@@ -32,7 +32,7 @@ from corridor.v1 import study_pb2
 
 from engine.errors import SearchInterrupted
 from engine.network import Network
-from engine.routing import RouteQuery, find_routes
+from engine.routing import RouteQuery
 from engine.service.convert.common import proto_field_names
 from engine.service.convert.study_run import compare_response, scenario_network, study_call_from_proto
 from engine.service.jobs import Answer, Outcome, StopHook
@@ -41,8 +41,16 @@ from engine.service.served import ServedNetworks, as_served
 from engine.service.status import failure_from_exception
 from engine.service.study_messages import MAX_STUDY_MESSAGE_BYTES, MessageTooLarge, response_pieces
 from engine.studies.compare import comparison_frame, corridor_shares
-from engine.studies.frame import Row, result_rows, shifted_rows
-from engine.studies.run import DEFAULT_CHUNK_SIZE, QuerySettings, StudyTask, chunked, plan_queries
+from engine.studies.frame import Row, shifted_rows
+from engine.studies.run import (
+    DEFAULT_CHUNK_SIZE,
+    QuerySettings,
+    StudyTask,
+    chunked,
+    plan_queries,
+    query_rows,
+    searched_when_repeated,
+)
 
 MAX_CHUNK_ROWS = 10_000
 """The most rows one chunk may produce (its queries, repeats included, × max_routes), which bounds a worker's
@@ -223,11 +231,13 @@ def search_task(network: Network, chunk: StudyChunk, task: StudyTask, should_sto
         max_routes=settings.max_routes,
     )
     scenario_net = _network_of(network, task.scenario, chunk.edits.get(task.scenario, ""))
-    result = find_routes(scenario_net, query, should_stop=should_stop)
-    if result.explanation and (reason := should_stop()) is not None:
-        raise SearchInterrupted(reason)  # a stopped search is not a "no route" answer
-    return result_rows(
-        result, scenario=task.scenario, scenario_hash=scenario_net.version, baseline=task.scenario == chunk.baseline
+    return query_rows(
+        scenario_net,
+        query,
+        scenario=task.scenario,
+        scenario_hash=scenario_net.version,
+        baseline=task.scenario == chunk.baseline,
+        should_stop=should_stop,
     )
 
 
@@ -241,7 +251,7 @@ def chunk_rows(network: Network, chunk: StudyChunk, should_stop: StopHook) -> li
         if answers_task:
             groups.append(searched)
         for repeat, weeks in repeats:
-            if searched[0].get("route_rank") is None:  # the explanation names absolute times: search it
+            if searched_when_repeated(searched):  # an explanation names absolute times: search it
                 groups.append(search_task(network, chunk, repeat, should_stop))
             else:
                 groups.append(shifted_rows(searched, repeat.ready, weeks))

@@ -4,7 +4,8 @@ Per query (scenario, origin, destination, ready) the comparison takes the best v
 on each criterion — least cost, fewest transit days, least CO2e — so it does not depend on which route the
 objective ranked first; the corridor is the rank-1 route's. Deltas are scenario − baseline for the same origin,
 destination and ready time; a query with a route in one and none in the other has null deltas and says so in
-``change`` (``lost`` / ``gained``).
+``change`` (``lost`` / ``gained``). A query whose search stopped before it finished (``search_stopped``) on either
+side is ``unknown``: its answer is not known, so it is neither lost nor gained.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ CRITERIA = ("min_cost_usd", "min_transit_days", "min_co2e_kg")
 
 
 def query_summary(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per (scenario, origin, destination, ready): best values among its routes and rank-1 corridor."""
+    """One row per (scenario, origin, destination, ready): best values among its routes, rank-1 corridor, and
+    whether its search ``stopped`` before it finished."""
     routed = frame.filter(pl.col("route_rank").is_not_null())
     best = routed.group_by("scenario", *QUERY_KEY).agg(
         pl.col("cost_usd").min().alias("min_cost_usd"),
@@ -25,7 +27,9 @@ def query_summary(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("corridor").sort_by("route_rank").first().alias("corridor"),
         pl.len().alias("routes"),
     )
-    queries = frame.select("scenario", "baseline", *QUERY_KEY).unique()
+    # Frames written before the column existed have no stopped searches.
+    stopped = pl.col("search_stopped").is_not_null() if "search_stopped" in frame.columns else pl.lit(False)
+    queries = frame.group_by("scenario", "baseline", *QUERY_KEY).agg(stopped.any().alias("stopped"))
     return queries.join(best, on=["scenario", *QUERY_KEY], how="left").with_columns(pl.col("routes").fill_null(0))
 
 
@@ -38,11 +42,12 @@ def comparison_frame(frame: pl.DataFrame) -> pl.DataFrame:
         Columns: scenario, origin, destination, ready, the scenario's ``min_cost_usd``, ``min_transit_days``,
         ``min_co2e_kg`` and ``corridor``, the baseline's (``baseline_`` prefix), ``delta_cost_usd``,
         ``delta_transit_days``, ``delta_co2e_kg``, ``corridor_changed`` and ``change`` (``same``, ``changed``,
-        ``lost``, ``gained``, ``none``). Sorted by scenario (study order), origin, destination, ready.
+        ``lost``, ``gained``, ``none``, or ``unknown`` when either search stopped before it finished). Sorted by
+        scenario (study order), origin, destination, ready.
     """
     summary = query_summary(frame)
     base = summary.filter(pl.col("baseline")).drop("scenario", "baseline", "routes")
-    base = base.rename({name: f"baseline_{name}" for name in (*CRITERIA, "corridor")})
+    base = base.rename({name: f"baseline_{name}" for name in (*CRITERIA, "corridor", "stopped")})
     others = summary.filter(~pl.col("baseline")).drop("baseline")
     joined = others.join(base, on=list(QUERY_KEY), how="left")
     deltas = joined.with_columns(
@@ -50,7 +55,9 @@ def comparison_frame(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("min_transit_days") - pl.col("baseline_min_transit_days")).alias("delta_transit_days"),
         (pl.col("min_co2e_kg") - pl.col("baseline_min_co2e_kg")).alias("delta_co2e_kg"),
         (pl.col("corridor") != pl.col("baseline_corridor")).alias("corridor_changed"),
-        pl.when(pl.col("corridor").is_null() & pl.col("baseline_corridor").is_null())
+        pl.when(pl.col("stopped") | pl.col("baseline_stopped").fill_null(False))
+        .then(pl.lit("unknown"))
+        .when(pl.col("corridor").is_null() & pl.col("baseline_corridor").is_null())
         .then(pl.lit("none"))
         .when(pl.col("corridor").is_null())
         .then(pl.lit("lost"))
@@ -66,11 +73,12 @@ def comparison_frame(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("changed"))
         .alias("change"),
     )
-    return _in_study_order(deltas, frame).drop("routes")
+    return _in_study_order(deltas, frame).drop("routes", "stopped", "baseline_stopped")
 
 
 def comparison_summary(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per scenario: mean deltas over the queries routed in both, and how many queries changed, were lost, gained."""
+    """Per scenario: mean deltas over the queries routed in both, and how many queries changed, were lost, gained,
+    or are unknown (a search stopped before it finished)."""
     comparison = comparison_frame(frame)
     return comparison.group_by("scenario", maintain_order=True).agg(
         pl.len().alias("queries"),
@@ -80,6 +88,7 @@ def comparison_summary(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("change") == "changed").sum().alias("changed"),
         (pl.col("change") == "lost").sum().alias("lost"),
         (pl.col("change") == "gained").sum().alias("gained"),
+        (pl.col("change") == "unknown").sum().alias("unknown"),
         pl.col("corridor_changed").fill_null(False).sum().alias("corridor_changed"),
     )
 

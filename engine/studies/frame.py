@@ -23,6 +23,9 @@ corridor              Middle / Northern / Southern / Sea / Air / Other (:mod:`en
 path_lon, path_lat    the route's geometry (degrees), for maps
 pareto_size           Pareto-optimal routes found for the query (-1 when not computed)
 explanation           why there is no route (null when there is one)
+search_stopped        why the search stopped before it finished, e.g. it outgrew its memory budget
+                      (``CORRIDOR_SEARCH_MEMORY_MB``): the query's answer is unknown, not "no route", and the rest
+                      of the study goes on; null when the search finished
 computed_from         the ready time that was searched: equal to ``ready``, or an earlier ready time whose
                       answer is provably the same one shifted by ``shifted_weeks`` whole weeks
 shifted_weeks         0 when searched, else whole weeks between ``computed_from`` and ``ready``
@@ -39,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InvalidRequest
-from engine.routing import RouteResult
+from engine.routing import RouteQuery, RouteResult
 from engine.studies.corridor import route_corridor
 
 TIME = pl.Datetime("us", "UTC")
@@ -69,6 +72,7 @@ SCHEMA: dict[str, Any] = {
     "path_lat": pl.List(pl.Float64),
     "pareto_size": pl.Int32,
     "explanation": pl.String,
+    "search_stopped": pl.String,
     "computed_from": TIME,
     "shifted_weeks": pl.Int32,
 }
@@ -87,17 +91,8 @@ def result_rows(
     """The frame rows of one :class:`RouteResult` (one per route, or one row with the explanation)."""
     query = result.query
     ready = query.ready_utc
-    common: Row = {
-        "scenario": scenario,
-        "scenario_hash": scenario_hash,
-        "baseline": baseline,
-        "origin": query.origin,
-        "destination": query.destination,
-        "ready": ready,
-        "pareto_size": result.pareto_size,
-        "computed_from": ready,
-        "shifted_weeks": 0,
-    }
+    common = _query_columns(query, scenario, scenario_hash, baseline)
+    common["pareto_size"] = result.pareto_size
     if not result.routes:
         return [{**common, "explanation": result.explanation}]
     rows = []
@@ -125,6 +120,36 @@ def result_rows(
             }
         )
     return rows
+
+
+def stopped_rows(
+    query: RouteQuery,
+    why: str,
+    *,
+    scenario: str | None = None,
+    scenario_hash: str | None = None,
+    baseline: bool = False,
+) -> list[Row]:
+    """The one frame row of a query whose search stopped before it finished (``why``, in ``search_stopped``):
+    no route rank, no explanation (its answer is unknown, not "no route"), Pareto size not computed (-1)."""
+    row = _query_columns(query, scenario, scenario_hash, baseline)
+    row["pareto_size"] = -1
+    row["search_stopped"] = why
+    return [row]
+
+
+def _query_columns(query: RouteQuery, scenario: str | None, scenario_hash: str | None, baseline: bool) -> Row:
+    ready = query.ready_utc
+    return {
+        "scenario": scenario,
+        "scenario_hash": scenario_hash,
+        "baseline": baseline,
+        "origin": query.origin,
+        "destination": query.destination,
+        "ready": ready,
+        "computed_from": ready,
+        "shifted_weeks": 0,
+    }
 
 
 def shifted_rows(rows: Sequence[Row], ready: datetime, weeks: int) -> list[Row]:

@@ -330,6 +330,13 @@ def write_report(
     )
     title = f"Study report — {', '.join(scenarios)}"
     intro = f"Network {network.label}; {frame.height} route rows."
+    stopped = frame.filter(pl.col("search_stopped").is_not_null()) if "search_stopped" in frame.columns else None
+    if stopped is not None and stopped.height:
+        intro += (
+            f" {stopped.height} queries have no answer: their search stopped before it finished (e.g. "
+            f"{stopped['origin'][0]} → {stopped['destination'][0]}: {stopped['search_stopped'][0]}); the comparison "
+            "counts them as unknown."
+        )
     return write_page(charts, title, intro, out, tables=tables, pngs=True)
 
 

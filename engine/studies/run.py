@@ -9,7 +9,8 @@ The same four steps whichever runner is used, so results are identical (runners 
    constraint (no arrive-by), so the answer for a ready time one whole week later is the same set of routes with
    every time one week later. Ready times that differ from an earlier one by whole weeks are not searched; their
    rows are the earlier rows shifted, and say so (``computed_from``, ``shifted_weeks``). A repeat whose source
-   has no route is searched after all, because the explanation names absolute times.
+   has no route is searched after all, because the explanation names absolute times; a repeat of a search that
+   stopped (it outgrew its memory budget) is not: the same search a week later stops alike.
 3. **Chunks**: queries grouped by scenario and destination (the bounds toward a destination are cached per
    network in a worker) and cut into chunks of at most ``chunk_size`` queries, so per-task overhead stays small,
    but into at least four chunks per worker, so no worker idles while another finishes a long chunk.
@@ -28,10 +29,11 @@ from typing import Any, NamedTuple, Protocol
 
 import polars as pl
 
+from engine.errors import SearchInterrupted, SearchOutgrewMemory
 from engine.network.model import MINUTES_PER_WEEK, Network, ServiceKind
 from engine.network.scenario import apply_scenarios, load_scenario
 from engine.routing import RouteQuery, find_routes, warm_up_kernel
-from engine.studies.frame import Row, result_rows, rows_frame, shifted_rows
+from engine.studies.frame import Row, result_rows, rows_frame, shifted_rows, stopped_rows
 from engine.studies.spec import Study
 
 DEFAULT_CHUNK_SIZE = 48
@@ -74,11 +76,13 @@ class StudyNetworks:
 
 @dataclass
 class RunStats:
-    """What a run did: queries asked, searched, repeats reused, chunks, wall-clock seconds (not in the rows)."""
+    """What a run did: queries asked, searched, repeats reused, queries whose search stopped before it finished
+    (their rows say why in ``search_stopped``; repeats included), chunks, wall-clock seconds (not in the rows)."""
 
     queries: int = 0
     searched: int = 0
     repeats: int = 0
+    stopped: int = 0
     chunks: int = 0
     seconds: float = 0.0
     runner: str = "in-process"
@@ -217,16 +221,47 @@ def search_chunk(networks: StudyNetworks, settings: QuerySettings, chunk: Sequen
             constraints=settings.constraints,
             max_routes=settings.max_routes,
         )
-        result = find_routes(networks.by_scenario[task.scenario], query)
         rows.extend(
-            result_rows(
-                result,
+            query_rows(
+                networks.by_scenario[task.scenario],
+                query,
                 scenario=task.scenario,
                 scenario_hash=networks.hash_of(task.scenario),
                 baseline=task.scenario == networks.baseline,
             )
         )
     return rows
+
+
+def query_rows(
+    network: Network,
+    query: RouteQuery,
+    *,
+    scenario: str,
+    scenario_hash: str,
+    baseline: bool,
+    should_stop: Callable[[], str | None] | None = None,
+) -> list[Row]:
+    """The frame rows of one query of a study: its routes, or the explanation of none.
+
+    A search that outgrows its memory budget (:class:`~engine.errors.SearchOutgrewMemory`) gives one row saying so
+    in ``search_stopped`` and the study goes on: one heavy query must not lose the others' answers. A stop asked
+    by ``should_stop`` (the caller's deadline or cancellation) stops the whole study: it raises
+    :class:`~engine.errors.SearchInterrupted`, also when the search ended early with no route.
+    """
+    try:
+        result = find_routes(network, query, should_stop=should_stop)
+    except SearchOutgrewMemory as exc:
+        return stopped_rows(query, str(exc), scenario=scenario, scenario_hash=scenario_hash, baseline=baseline)
+    if result.explanation and should_stop is not None and (reason := should_stop()) is not None:
+        raise SearchInterrupted(reason)  # a stopped search is not a "no route" answer
+    return result_rows(result, scenario=scenario, scenario_hash=scenario_hash, baseline=baseline)
+
+
+def searched_when_repeated(rows: Sequence[Row]) -> bool:
+    """Whether a weekly repeat of the query with these rows is searched rather than shifted: a query without
+    routes, because its explanation names absolute times; not a search that stopped (the repeat would stop alike)."""
+    return rows[0].get("route_rank") is None and rows[0].get("search_stopped") is None
 
 
 class InProcessRunner:
@@ -298,7 +333,7 @@ def run_study(
     stats = RunStats(queries=len(searched) + len(repeats), runner=runner.name)
     rows_by_task = _run_tasks(runner, networks, settings, searched, chunk_size, stats, on_progress)
     # A repeat of a query without routes is searched: its explanation names absolute times.
-    unrouted = [task for task, (source, _) in repeats.items() if rows_by_task[source][0].get("route_rank") is None]
+    unrouted = [task for task, (source, _) in repeats.items() if searched_when_repeated(rows_by_task[source])]
     if unrouted:
         rows_by_task.update(_run_tasks(runner, networks, settings, unrouted, chunk_size, stats, on_progress))
     stats.searched = len(searched) + len(unrouted)
@@ -309,6 +344,7 @@ def run_study(
     for task, (source, weeks) in repeats.items():
         if task not in rows_by_task:
             rows.extend(shifted_rows(rows_by_task[source], task.ready, weeks))
+    stats.stopped = sum(1 for row in rows if row.get("search_stopped") is not None)  # one row per stopped query
     order = {scenario.name: index for index, scenario in enumerate(study.all_scenarios)}
     rows.sort(key=lambda r: (order[r["scenario"]], r["origin"], r["destination"], r["ready"], r.get("route_rank") or 0))
     stats.seconds = time.perf_counter() - started

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from corridor.v1 import routing_pb2, routing_pb2_grpc
+from corridor.v1 import routing_pb2, routing_pb2_grpc, study_pb2, study_pb2_grpc, types_pb2
 
 from tests.contract.conftest import ENDLESS_RUNG, ENDLESS_RUNGS, LONG_RUNG, ServerProcess, start_server
 from tests.contract.health_watch import health_watched
@@ -146,7 +146,8 @@ def test_a_search_past_the_workers_memory_budget_is_resource_exhausted_and_the_w
 ) -> None:
     """A compiled search's state is bounded (``CORRIDOR_SEARCH_MEMORY_MB``; by default the worker's memory bound):
     R0→R20 needs far more than 4 MiB of labels, so it stops with RESOURCE_EXHAUSTED saying what to narrow, and the
-    same worker answers the next call."""
+    same worker answers the next call; in a study, the same query is a row saying why it stopped beside the other
+    queries' answers."""
     running = start_server(ladder_dir, 1, environment={"CORRIDOR_SEARCH_MEMORY_MB": "4"})
     try:
         stub = routing_pb2_grpc.RoutingServiceStub(running.channel())
@@ -160,6 +161,25 @@ def test_a_search_past_the_workers_memory_budget_is_resource_exhausted_and_the_w
         assert "narrow the query" in details
         assert stub.FindRoutes(ladder_request("R3"), timeout=60).routes
         assert children(running.process.pid) == workers  # stopped by itself: not killed and replaced
+
+        # In a study the stopped query is one row saying so, and the other queries are answered.
+        study = study_pb2_grpc.StudyServiceStub(running.channel())
+        request = study_pb2.RunStudyRequest(
+            od_pairs=[study_pb2.StudyOdPair(origin="R0", destination=d) for d in (LONG_RUNG, "R3")],
+            ready_times=[ladder_request("R3").departure],
+            objective=types_pb2.OBJECTIVE_PARETO,
+            shipment=types_pb2.Shipment(teu=1, gross_weight_kg=10_000),
+            format=study_pb2.FRAME_FORMAT_ROWS,
+            request_id="study-past-the-budget",
+        )
+        rows = [row for message in study.RunStudy(request, timeout=120) for row in message.rows]
+        by_destination = {row.destination: [r for r in rows if r.destination == row.destination] for row in rows}
+        [stopped] = by_destination[LONG_RUNG]
+        assert (stopped.route_rank, stopped.explanation, stopped.pareto_size) == (0, "", -1)
+        assert "budget of 4 MiB" in stopped.search_stopped
+        assert by_destination["R3"][0].route_rank == 1
+        assert all(row.search_stopped == "" for row in by_destination["R3"])
+        assert children(running.process.pid) == workers
     finally:
         assert running.stop() == 0
 

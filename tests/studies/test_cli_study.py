@@ -203,3 +203,31 @@ def test_report_colours_links_by_utilisation_beside_the_rows(results: Path, tmp_
     assert "link utilisation from small.utilisation.parquet" in text
     page = report.read_text(encoding="utf-8")
     assert page.count("rank-1 routes and link utilisation") == len(scenarios)
+
+
+def test_queries_whose_search_stopped_are_warned_about_and_reported(
+    small_study_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study with searches stopped at their memory budget still writes its files; stderr warns how many queries
+    have no answer and why, and the report says so (the rows themselves: tests/studies/test_run.py)."""
+    from engine.routing import kernel as kernel_module
+
+    monkeypatch.setenv("CORRIDOR_KERNEL", "on")
+    monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
+    monkeypatch.setattr(kernel_module, "START_HINT_MAX", 256)
+    monkeypatch.setattr(kernel_module._spare, "state", None, raising=False)
+    monkeypatch.setattr(kernel_module, "search_memory_budget_bytes", lambda: 300_000)
+    out = tmp_path / "stopped.parquet"
+    code, text, err = _corridor("study", "run", str(small_study_file), "--out", str(out))
+    assert code == 0, err
+    assert "wrote " in text
+    stopped = pl.read_parquet(out).filter(pl.col("search_stopped").is_not_null())
+    assert stopped.height > 0
+    warned = re.search(r"warning: (\d+) queries have no answer, their search stopped before it finished", err)
+    assert warned is not None, err
+    assert int(warned.group(1)) == stopped.height
+    assert "narrow the query" in err
+    code, _, err = _corridor("study", "report", str(out), "--out", str(tmp_path / "report.html"))
+    assert code == 0, err
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"{stopped.height} queries have no answer: their search stopped before it finished" in page

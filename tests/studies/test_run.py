@@ -10,6 +10,7 @@ import pytest
 
 from engine.errors import InputFileError
 from engine.network import Network
+from engine.routing import kernel as kernel_module
 from engine.studies import Study, comparison_frame, corridor_shares, parse_study, run_study
 from engine.studies.run import plan_queries, repeats_weekly, study_networks
 from tests.studies.conftest import STUDIES
@@ -110,3 +111,51 @@ def test_unknown_node_is_reported_at_its_line(shipped_network: Network) -> None:
     (problem,) = info.value.data_problems
     assert (problem.file, problem.line, problem.column) == ("s.yaml", 3, "destination")
     assert "'ATLANTIS' is not a node" in problem.message
+
+
+def test_a_search_that_outgrows_its_memory_budget_is_a_row_and_the_study_goes_on(
+    shipped_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One query whose compiled search outgrows CORRIDOR_SEARCH_MEMORY_MB must not lose the others' answers: it is
+    one row per scenario and ready time saying why it stopped (not "no route"), its weekly repeat is shifted, not
+    searched again, and the comparison calls it unknown rather than lost."""
+    study = parse_study(
+        """
+od_pairs: [[XIAN, ALMATY], [Chongqing, ISTANBUL]]
+ready: {dates: ["2027-01-04T08:00Z", "2027-01-11T08:00Z"]}
+scenarios: {close_russia_belarus: scenarios/close_russia_belarus.yaml}
+objective: pareto
+max_routes: 2
+shipment: {teu: 2, gross_weight_kg: 20000}
+""",
+        "s.yaml",
+        base_dir=STUDIES,
+    )
+    unbounded = run_study(study, shipped_network).frame
+    monkeypatch.setenv("CORRIDOR_KERNEL", "on")
+    # Chongqing → Istanbul creates ~1,400 labels, Xi'an → Almaty ~30: from a state of 256 labels (~0.2 MiB) only
+    # the first must grow, past a budget of 0.3 MB (the variable's parsing is tested with the kernel).
+    monkeypatch.setattr(kernel_module, "START_LABELS", {True: 256, False: 256})
+    monkeypatch.setattr(kernel_module, "START_HINT_MAX", 256)
+    monkeypatch.setattr(kernel_module._spare, "state", None, raising=False)  # no spare state of another size
+    monkeypatch.setattr(kernel_module, "search_memory_budget_bytes", lambda: 300_000)
+    result = run_study(study, shipped_network)
+    frame = result.frame
+    stopped = frame.filter(pl.col("search_stopped").is_not_null())
+    assert stopped["destination"].unique().to_list() == ["ISTANBUL"]
+    assert stopped.height == 4  # 2 scenarios × 2 ready times, one row each
+    assert result.stats.stopped == 4
+    assert stopped["route_rank"].null_count() == stopped["explanation"].null_count() == 4
+    assert (stopped["pareto_size"] == -1).all()
+    assert all("budget of 0 MiB" in why and "narrow the query" in why for why in stopped["search_stopped"])
+    # the repeat a week later is the stopped row shifted (the same search stops alike), not a second search
+    assert (result.stats.searched, result.stats.repeats) == (4, 4)
+    assert stopped.filter(pl.col("shifted_weeks") == 1).height == 2
+    answered = frame.filter(pl.col("destination") == "ALMATY")
+    assert answered.drop("search_stopped").equals(
+        unbounded.filter(pl.col("destination") == "ALMATY").drop("search_stopped")
+    )
+    assert answered["route_rank"].null_count() == 0
+    comparison = comparison_frame(frame)
+    assert set(comparison.filter(pl.col("destination") == "ISTANBUL")["change"]) == {"unknown"}
+    assert set(comparison_frame(unbounded).filter(pl.col("destination") == "ISTANBUL")["change"]) != {"unknown"}

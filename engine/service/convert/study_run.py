@@ -242,6 +242,7 @@ def study_row(row: Row) -> study_pb2.StudyRow:
         route_rank=row.get("route_rank") or 0,
         pareto_size=-1 if row.get("pareto_size") is None else row["pareto_size"],
         explanation=row.get("explanation") or "",
+        search_stopped=row.get("search_stopped") or "",
         shifted_weeks=row.get("shifted_weeks") or 0,
     )
     message.computed_from.CopyFrom(_timestamp(row.get("computed_from") or row["ready"]))

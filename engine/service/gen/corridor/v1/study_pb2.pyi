@@ -795,7 +795,9 @@ Global___RunStudyRequest: _TypeAlias = RunStudyRequest  # noqa: Y015
 
 @_typing.final
 class StudyRow(_message.Message):
-    """One row of a study frame: one route of one (scenario, OD pair, ready time), or the explanation of no route."""
+    """One row of a study frame: one route of one (scenario, OD pair, ready time), the explanation of no route, or
+    why the query's search stopped before it finished (search_stopped).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -821,6 +823,7 @@ class StudyRow(_message.Message):
     EXPLANATION_FIELD_NUMBER: _builtins.int
     COMPUTED_FROM_FIELD_NUMBER: _builtins.int
     SHIFTED_WEEKS_FIELD_NUMBER: _builtins.int
+    SEARCH_STOPPED_FIELD_NUMBER: _builtins.int
     scenario: _builtins.str
     """Scenario name."""
     scenario_hash: _builtins.str
@@ -851,6 +854,11 @@ class StudyRow(_message.Message):
     """Why there is no route (route_rank 0 only)."""
     shifted_weeks: _builtins.int
     """Whole weeks between computed_from and ready (0 when searched)."""
+    search_stopped: _builtins.str
+    """Why the query's search stopped before it finished, e.g. it outgrew the server's search memory budget; empty
+    when it finished. Such a row has route_rank 0 and no explanation: the answer is unknown, not "no route", and
+    the rest of the study goes on.
+    """
     @_builtins.property
     def ready(self) -> _timestamp_pb2.Timestamp:
         """When the cargo is ready."""
@@ -906,10 +914,11 @@ class StudyRow(_message.Message):
         explanation: _builtins.str = ...,
         computed_from: _timestamp_pb2.Timestamp | None = ...,
         shifted_weeks: _builtins.int = ...,
+        search_stopped: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["arrival", b"arrival", "computed_from", b"computed_from", "departure", b"departure", "ready", b"ready"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrival", b"arrival", "baseline", b"baseline", "best_for", b"best_for", "co2e_kg", b"co2e_kg", "computed_from", b"computed_from", "corridor", b"corridor", "cost_usd", b"cost_usd", "countries", b"countries", "departure", b"departure", "destination", b"destination", "distance_km", b"distance_km", "explanation", b"explanation", "modes", b"modes", "origin", b"origin", "pareto_size", b"pareto_size", "ready", b"ready", "route_rank", b"route_rank", "scenario", b"scenario", "scenario_hash", b"scenario_hash", "shifted_weeks", b"shifted_weeks", "transfers", b"transfers", "transit_days", b"transit_days"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arrival", b"arrival", "baseline", b"baseline", "best_for", b"best_for", "co2e_kg", b"co2e_kg", "computed_from", b"computed_from", "corridor", b"corridor", "cost_usd", b"cost_usd", "countries", b"countries", "departure", b"departure", "destination", b"destination", "distance_km", b"distance_km", "explanation", b"explanation", "modes", b"modes", "origin", b"origin", "pareto_size", b"pareto_size", "ready", b"ready", "route_rank", b"route_rank", "scenario", b"scenario", "scenario_hash", b"scenario_hash", "search_stopped", b"search_stopped", "shifted_weeks", b"shifted_weeks", "transfers", b"transfers", "transit_days", b"transit_days"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
