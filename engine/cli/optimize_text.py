@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from engine.cli.text import format_time, table
 from engine.network import Network
 
@@ -65,6 +67,10 @@ def format_plan(network: Network, plan: ShipmentPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _usd_or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
 def format_assignment(result: Assignment) -> str:
     """Totals and the binding capacities with their shadow prices."""
     lines = [
@@ -77,14 +83,32 @@ def format_assignment(result: Assignment) -> str:
     ]
     if result.shadow_prices.height:
         lines.append("")
-        lines.append("Binding capacities (shadow price: USD/week saved per extra TEU/week of capacity)")
+        lines.append(
+            "Binding capacities (shadow price: the LP's dual, USD/week per TEU/week of capacity; measured by "
+            "re-solving: saved by one TEU/week more, lost with one less)"
+        )
         rows = [
-            (e, i, f"{c:,.0f}", f"{f:,.0f}", f"{p:,.2f}")
-            for e, i, c, f, p in result.shadow_prices.select(
-                "element", "id", "capacity_teu_per_week", "flow_teu_per_week", "shadow_price_usd_per_teu"
+            (e, i, f"{c:,.0f}", f"{f:,.0f}", f"{p:,.2f}", _usd_or_dash(more), _usd_or_dash(less))
+            for e, i, c, f, p, more, less in result.shadow_prices.select(
+                "element",
+                "id",
+                "capacity_teu_per_week",
+                "flow_teu_per_week",
+                "shadow_price_usd_per_teu",
+                "saving_usd_per_teu_added",
+                "cost_usd_per_teu_removed",
             ).iter_rows()
         ]
-        lines += table(("element", "id", "capacity TEU/wk", "flow TEU/wk", "shadow USD/TEU"), rows)
+        header = ("element", "id", "capacity TEU/wk", "flow TEU/wk", "shadow USD/TEU", "+1 saves USD", "-1 costs USD")
+        lines += table(header, rows)
+        alone = result.shadow_prices.filter(
+            (pl.col("saving_usd_per_teu_added") == 0) & (pl.col("cost_usd_per_teu_removed") > 0)
+        )
+        if alone.height:
+            lines.append(
+                f"{alone.height} binding capacities save nothing with one TEU/week more on their own (the capacities "
+                "next to them bind too): only expanding them together helps."
+            )
     else:
         lines.append("No capacity binds.")
     unserved = result.unserved

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,12 +31,17 @@ from engine.optimize.colgen import (
     solve_path_lp,
 )
 from engine.optimize.demand import Demand
+from engine.optimize.margins import MarginProblem, capacity_margins
 from engine.optimize.master import Commodity
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
 from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR
 from engine.routing.model import CompiledNetwork, compile_network
 
+MARGIN_COLUMNS = ("saving_usd_per_teu_added", "cost_usd_per_teu_removed")
+"""The ``shadow_prices`` columns measured for the dearest binding capacities (``AssignRequest.margins``; null for
+the others): USD/week saved by one more TEU/week of that capacity alone, and lost with one less
+(:mod:`engine.optimize.margins`)."""
 FLOW_EPS = 1e-6
 """TEU/week below which a flow is reported as zero (LP round-off)."""
 
@@ -78,7 +84,8 @@ class Assignment:
         demand row: what one more TEU/week of this OD would cost the system).
     shadow_prices
         The binding capacities only, dearest first: ``element, id, capacity_teu_per_week,
-        flow_teu_per_week, shadow_price_usd_per_teu``.
+        flow_teu_per_week, shadow_price_usd_per_teu, saving_usd_per_teu_added, cost_usd_per_teu_removed`` (the
+        last two measured for the ``AssignRequest.margins`` dearest, else null: :data:`MARGIN_COLUMNS`).
     """
 
     network: str
@@ -222,8 +229,44 @@ def assign_demand(
     result = _report(
         network, demand, commodities, list(segments), caps, link_cap, node_cap, solution, request.usd_per_teu_day
     )
+    if request.margins:
+        started = time.monotonic()
+        problem = MarginProblem(
+            graphs,
+            commodities,
+            link_cap,
+            node_cap,
+            request.usd_per_teu_day / 24.0,
+            request.solver,
+            request.max_iterations,
+            deadline=None if request.time_limit_s is None else started + request.time_limit_s,
+            on_iteration=on_iteration,
+        )
+        result = _with_margins(result, compiled, problem, solution, request.margins)
     result = dataclasses.replace(result, weeks_per_year=float(request.weeks_per_year))
     return _in_caller_order(result, order)
+
+
+def _with_margins(
+    result: Assignment, compiled: CompiledNetwork, problem: MarginProblem, solution: PathSolution, count: int
+) -> Assignment:
+    """``result`` with both one-sided values of its ``count`` dearest binding capacities in ``shadow_prices``
+    (:mod:`engine.optimize.margins`; null for the others)."""
+    measured = result.shadow_prices.head(count)
+    link_index = {link_id: i for i, link_id in enumerate(compiled.link_ids)}
+    node_index = {node_id: i for i, node_id in enumerate(compiled.node_ids)}
+    rows = measured.select("element", "id").rows()
+    links = [link_index[i] for element, i in rows if element == "link"]
+    nodes = [node_index[i] for element, i in rows if element == "node"]
+    link_margins, node_margins = capacity_margins(problem, solution, links, nodes)
+    by_row = dict(zip((r for r in rows if r[0] == "link"), link_margins, strict=True))
+    by_row.update(zip((r for r in rows if r[0] == "node"), node_margins, strict=True))
+    every = [by_row.get(row) for row in result.shadow_prices.select("element", "id").rows()]
+    shadow = result.shadow_prices.with_columns(
+        pl.Series(name, [None if m is None else getattr(m, name) for m in every], pl.Float64, nan_to_null=True)
+        for name in MARGIN_COLUMNS
+    )
+    return dataclasses.replace(result, shadow_prices=shadow)
 
 
 def canonical_key(row: Demand) -> tuple[object, ...]:
@@ -354,6 +397,7 @@ def _report(
                 "capacity_teu_per_week",
                 "flow_teu_per_week",
                 "shadow_price_usd_per_teu",
+                *(pl.lit(None, pl.Float64).alias(name) for name in MARGIN_COLUMNS),
             ),
             nodes.filter(pl.col("binding")).select(
                 pl.lit("node").alias("element"),
@@ -361,6 +405,7 @@ def _report(
                 "capacity_teu_per_week",
                 pl.col("lift_teu_per_week").alias("flow_teu_per_week"),
                 "shadow_price_usd_per_teu",
+                *(pl.lit(None, pl.Float64).alias(name) for name in MARGIN_COLUMNS),
             ),
         ]
     ).sort(["shadow_price_usd_per_teu", "element", "id"], descending=[True, False, False])

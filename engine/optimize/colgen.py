@@ -217,6 +217,7 @@ def solve_path_lp(
     tie_break: bool = True,
     smoothing: float | None = None,
     warm_start_rounds: int | None = None,
+    initial_columns: Sequence[Column] = (),
 ) -> PathSolution:
     """Solve the path LP by column generation (module docstring). Capacities are ``inf`` where there is none.
 
@@ -225,7 +226,8 @@ def solve_path_lp(
     by column generation on its own (exact) LP; the duals reported are the first pass's (any optimal dual is
     complementary to any optimal flow). ``smoothing`` (default :data:`DEFAULT_SMOOTHING`) is the Wentges weight in
     ``[0, 1)``; ``warm_start_rounds`` (default :data:`WARM_START_ROUNDS`; 0 starts from the unserved columns alone)
-    the greedy rounds that seed the master. Columns idle for :data:`DROP_AFTER` solves leave the HiGHS master
+    the greedy rounds that seed the master; ``initial_columns`` (e.g. another solution's, for a re-solve with a
+    capacity changed) seed it instead of those rounds. Columns idle for :data:`DROP_AFTER` solves leave the HiGHS master
     (module docstring), in both passes, so ``columns`` holds those in the master at the end, not every column ever
     generated.
     """
@@ -238,13 +240,18 @@ def solve_path_lp(
     started = time.monotonic()
     deadline = None if time_limit_s is None else started + time_limit_s
     if warm_start_rounds is None:
-        warm_start_rounds = WARM_START_ROUNDS
+        warm_start_rounds = 0 if initial_columns else WARM_START_ROUNDS
+    initial = list(initial_columns)
     if warm_start_rounds > 0:
-        initial = residual_routes(pricer, demand, penalty, link_cap, node_cap, warm_start_rounds, deadline)
-        for column in initial:
+        initial += residual_routes(pricer, demand, penalty, link_cap, node_cap, warm_start_rounds, deadline)
+    seeded: list[Column] = []
+    for column in initial:
+        if column.links not in pools[column.commodity]:  # each path once per commodity
             pools[column.commodity].add(column.links)
-        columns.extend(initial)
-        master.add_all(initial)
+            seeded.append(column)
+    if seeded:
+        columns.extend(seeded)
+        master.add_all(seeded)
     loop_stabilised = STABILISATION_TEU > 0.0 and isinstance(master, WarmMaster) and STABILISE_FROM_GAP >= 1.0
     if loop_stabilised and isinstance(master, WarmMaster):
         master.stabilise(STABILISATION_TEU)

@@ -19,6 +19,7 @@ from engine.network import Network
 from engine.network.paths import default_network_dir
 from engine.network.scenario import apply_edits, parse_scenario
 from engine.optimize import AssignRequest, assign_demand, plan_shipment, read_demand_csv
+from engine.optimize.margins import MAX_MARGINS
 from engine.service.convert.common import CARGO_CLASS_TO_PROTO, MODE_TO_PROTO
 from engine.service.convert.routing import plan_request_from_proto, plan_response
 from tests.contract.conftest import ServerProcess
@@ -133,6 +134,28 @@ def test_assign_demand_finds_the_caspian_bottleneck(
     assert len(response.links) == len(shipped_network.links)
     assert len(response.commodities) == len(demand_rows)
     assert sum(c.served_teu_per_week for c in response.commodities) == pytest.approx(response.served_teu_per_week)
+
+
+def test_assign_demand_measures_the_margins_asked_for(
+    study: study_pb2_grpc.StudyServiceStub, demand_rows: list[study_pb2.DemandRow], shipped_network: Network
+) -> None:
+    """``margins``: the dearest binding capacities carry what one TEU/week more saves and one less costs, equal to
+    the library's; the others leave both fields unset (not 0, which would claim nothing is saved)."""
+    response = study.AssignDemand(study_pb2.AssignDemandRequest(demand=demand_rows, margins=3), timeout=300)
+    demand = read_demand_csv(STUDIES / "demand.csv", shipped_network)
+    local = assign_demand(shipped_network, AssignRequest(demand, margins=3)).shadow_prices.to_dicts()
+    assert [p.id for p in response.shadow_prices] == [row["id"] for row in local]
+    for served, row in zip(response.shadow_prices[:3], local[:3], strict=True):
+        assert served.saving_usd_per_teu_added == pytest.approx(row["saving_usd_per_teu_added"], rel=1e-9, abs=1e-9)
+        assert served.cost_usd_per_teu_removed == pytest.approx(row["cost_usd_per_teu_removed"], rel=1e-9)
+    assert any(p.saving_usd_per_teu_added < p.shadow_price_usd_per_teu for p in response.shadow_prices[:3])
+    assert not any(p.HasField("saving_usd_per_teu_added") for p in response.shadow_prices[3:])
+    assert not any(p.HasField("cost_usd_per_teu_removed") for p in response.shadow_prices[3:])
+    too_many = study_pb2.AssignDemandRequest(demand=demand_rows, margins=MAX_MARGINS + 1)
+    with pytest.raises(grpc.RpcError) as caught:
+        study.AssignDemand(too_many, timeout=60)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert [field for field, _ in violations(caught.value)] == ["margins"]
 
 
 def test_assign_demand_as_arrow_frames(

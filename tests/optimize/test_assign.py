@@ -14,6 +14,7 @@ from engine.errors import InvalidRequest
 from engine.network import CargoClass, Mode, Network
 from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, weekly_capacities
 from engine.optimize.colgen import IterationInfo
+from engine.optimize.margins import MAX_MARGINS
 from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
 from engine.optimize.transfer_graph import expected_wait_min
 from engine.routing.compiled import compile_network
@@ -145,12 +146,13 @@ def test_mathopt_dual_sign_convention() -> None:
 @pytest.mark.parametrize("seed", range(8))
 def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
     """z(cap) is convex and non-increasing; the reported price p = -dual satisfies
-    z(cap - 1) - z(cap) >= p >= z(cap) - z(cap + 1) for every binding capacity."""
+    z(cap - 1) - z(cap) >= p >= z(cap) - z(cap + 1) for every binding capacity, and the measured margins
+    (``margins``: every binding capacity) are those two differences, found here by independent full solves."""
     network, demand, link_cap, node_cap = random_instance(seed)
-    base = assign(network, demand, link_cap, node_cap)
+    base = assign(network, demand, link_cap, node_cap, margins=MAX_MARGINS)
     z = base.objective_usd_per_week
     checked = 0
-    for element, element_id, capacity, _flow, price in base.shadow_prices.iter_rows():
+    for element, element_id, capacity, _flow, price, added, removed in base.shadow_prices.iter_rows():
 
         def with_capacity(value: float, element: str = element, element_id: str = element_id) -> float:
             links = {**link_cap, element_id: value} if element == "link" else link_cap
@@ -158,10 +160,53 @@ def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
             return float(assign(network, demand, links, nodes).objective_usd_per_week)
 
         tolerance = 1e-6 * max(1.0, z)
-        assert z - with_capacity(capacity + 1) <= price + tolerance
-        assert with_capacity(capacity - 1) - z >= price - tolerance
+        more, less = z - with_capacity(capacity + 1), with_capacity(capacity - 1) - z
+        assert more <= price + tolerance
+        assert less >= price - tolerance
+        assert added == pytest.approx(max(0.0, more), abs=tolerance)
+        assert removed == pytest.approx(max(0.0, less), abs=tolerance)
         checked += 1
     assert checked == base.shadow_prices.height
+
+
+def test_a_degenerate_shadow_price_is_told_apart_from_what_one_more_teu_saves(
+    shipped_network: Network, shipped_demand: list[Demand]
+) -> None:
+    """With rail capacities the shipped demand binds whole rail lines: R-NAVOI-BUKHARA's dual is thousands of USD
+    per TEU, yet one more TEU/week on that link alone saves nothing (the links before and after it bind too),
+    while one less costs more than the dual. The measured margins say so, as independent re-solves confirm; only
+    the dearest ``margins`` capacities are measured."""
+    base = assign_demand(shipped_network, AssignRequest(shipped_demand, gap=0.0, margins=5))
+    prices = base.shadow_prices
+    measured = prices.filter(pl.col("saving_usd_per_teu_added").is_not_null())
+    assert measured["id"].to_list() == prices.head(5)["id"].to_list()
+    assert prices.slice(5)["cost_usd_per_teu_removed"].null_count() == prices.height - 5
+    row = measured.filter(pl.col("id") == "R-NAVOI-BUKHARA").row(0, named=True)
+    assert row["shadow_price_usd_per_teu"] > 1000
+    assert row["saving_usd_per_teu_added"] == 0.0
+    assert row["cost_usd_per_teu_removed"] > row["shadow_price_usd_per_teu"]
+    z, capacity = base.objective_usd_per_week, row["capacity_teu_per_week"]
+
+    def with_capacity(value: float) -> float:
+        changed = AssignRequest(shipped_demand, {"R-NAVOI-BUKHARA": value}, gap=0.0)
+        return float(assign_demand(shipped_network, changed).objective_usd_per_week)
+
+    tolerance = 1e-9 * z
+    assert z - with_capacity(capacity + 1) == pytest.approx(0.0, abs=tolerance)
+    assert with_capacity(capacity - 1) - z == pytest.approx(row["cost_usd_per_teu_removed"], abs=tolerance)
+    # the others measured keep convexity's order around their dual
+    for added, price, removed in measured.select(
+        "saving_usd_per_teu_added", "shadow_price_usd_per_teu", "cost_usd_per_teu_removed"
+    ).iter_rows():
+        assert added <= price + 1e-6 <= removed + 2e-6
+
+
+@pytest.mark.parametrize("margins", [-1, MAX_MARGINS + 1, True, 2.5])
+def test_margins_must_be_a_whole_number_in_range(margins: object) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        AssignRequest((Demand("A", "B", 1.0),), margins=margins)  # type: ignore[arg-type]
+    assert [p.field for p in caught.value.problems] == ["margins"]
+    assert f"between 0 and {MAX_MARGINS}" in caught.value.problems[0].message
 
 
 def test_shadow_price_equals_the_change_on_the_shipped_network(

@@ -58,6 +58,16 @@ def test_assign_writes_frames(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     assert summary["unserved_teu_per_week"] > 0
     assert {p.name for p in out_dir.iterdir()} >= {"routes.parquet", "nodes.parquet", "shadow_prices.parquet"}
+    # the dearest binding capacities are measured by default (--margins 10): the frame and the text carry them
+    prices = pl.read_parquet(out_dir / "shadow_prices.parquet")
+    assert prices["saving_usd_per_teu_added"].null_count() == max(0, prices.height - 10)
+    assert "+1 saves USD" in text
+    feeder = prices.filter(pl.col("id") == "F-PORT_KZ-PORT_AZ").row(0, named=True)
+    shown = f"{feeder['saving_usd_per_teu_added']:,.2f}"
+    assert any("F-PORT_KZ-PORT_AZ" in line and shown in line for line in text.splitlines())
+    code = main(["assign", str(demand), "--network", TOY, "--out", str(out_dir), "--margins", "0"])
+    assert code == 0
+    assert pl.read_parquet(out_dir / "shadow_prices.parquet")["saving_usd_per_teu_added"].null_count() == prices.height
 
 
 def test_assign_with_edits_and_csv_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,6 +55,7 @@ def assign_request_from_proto(request: study_pb2.AssignDemandRequest) -> tuple[S
             request.unserved_usd_per_teu if request.HasField("unserved_usd_per_teu") else DEFAULT_UNSERVED_USD_PER_TEU
         ),
         gap=request.gap if request.HasField("gap") else DEFAULT_GAP,
+        margins=request.margins,
     )
     return edits, assignment
 
@@ -140,7 +141,7 @@ def assign_response(
         iterations=result.iterations,
     )
     for row in _rows(result.shadow_prices):
-        response.shadow_prices.add(**row)
+        response.shadow_prices.add(**row)  # a margin not measured is None: the optional field stays unset
     if frame_format == study_pb2.FRAME_FORMAT_ARROW_IPC:
         for name in FRAMES:
             buffer = io.BytesIO()

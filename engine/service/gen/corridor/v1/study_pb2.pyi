@@ -185,6 +185,7 @@ class AssignDemandRequest(_message.Message):
     FORMAT_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     SCENARIO_FIELD_NUMBER: _builtins.int
+    MARGINS_FIELD_NUMBER: _builtins.int
     edits_yaml: _builtins.str
     """Scenario edits (YAML or JSON, the format of `corridor assign --edits`) applied to a copy of the network."""
     usd_per_teu_day: _builtins.float
@@ -201,6 +202,13 @@ class AssignDemandRequest(_message.Message):
     """Name of a scenario the server was started with (`corridor serve --scenario NAME=FILE`): assign on the
     network with that scenario's edits applied, then `edits_yaml` (if any) on top. Empty = the network as
     loaded. An unknown name is NOT_FOUND, naming the scenarios the server holds.
+    """
+    margins: _builtins.int
+    """How many of the dearest binding capacities also get what one TEU/week more saves and one less costs
+    (ShadowPrice.saving_usd_per_teu_added, cost_usd_per_teu_removed), each measured by an exact re-solve: a
+    degenerate shadow price can overstate what one more TEU/week is worth (on the shipped network one rail link
+    shows 3,246 USD/TEU where one more TEU/week on it alone saves nothing). Two re-solves per capacity, ~0.03 s
+    each on the shipped network, within the call's deadline. 0 (default) = none; at most 200.
     """
     @_builtins.property
     def demand(self) -> _containers.RepeatedCompositeFieldContainer[Global___DemandRow]:
@@ -222,10 +230,11 @@ class AssignDemandRequest(_message.Message):
         format: Global___FrameFormat.ValueType = ...,
         request_id: _builtins.str = ...,
         scenario: _builtins.str = ...,
+        margins: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "gap", b"gap", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "capacity_teu_per_week", b"capacity_teu_per_week", "demand", b"demand", "edits_yaml", b"edits_yaml", "format", b"format", "gap", b"gap", "request_id", b"request_id", "scenario", b"scenario", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_gap", b"_gap", "_unserved_usd_per_teu", b"_unserved_usd_per_teu", "_usd_per_teu_day", b"_usd_per_teu_day", "capacity_teu_per_week", b"capacity_teu_per_week", "demand", b"demand", "edits_yaml", b"edits_yaml", "format", b"format", "gap", b"gap", "margins", b"margins", "request_id", b"request_id", "scenario", b"scenario", "unserved_usd_per_teu", b"unserved_usd_per_teu", "usd_per_teu_day", b"usd_per_teu_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__gap: _TypeAlias = _typing.Literal["gap"]  # noqa: Y015
     _WhichOneofArgType__gap: _TypeAlias = _typing.Literal["_gap", b"_gap"]  # noqa: Y015
@@ -488,7 +497,7 @@ Global___CommodityResult: _TypeAlias = CommodityResult  # noqa: Y015
 
 @_typing.final
 class ShadowPrice(_message.Message):
-    """A binding capacity and what one more TEU/week of it is worth."""
+    """A binding capacity and what one TEU/week more, or less, of it is worth."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -497,6 +506,8 @@ class ShadowPrice(_message.Message):
     CAPACITY_TEU_PER_WEEK_FIELD_NUMBER: _builtins.int
     FLOW_TEU_PER_WEEK_FIELD_NUMBER: _builtins.int
     SHADOW_PRICE_USD_PER_TEU_FIELD_NUMBER: _builtins.int
+    SAVING_USD_PER_TEU_ADDED_FIELD_NUMBER: _builtins.int
+    COST_USD_PER_TEU_REMOVED_FIELD_NUMBER: _builtins.int
     element: _builtins.str
     """"link" or "node"."""
     id: _builtins.str
@@ -506,7 +517,15 @@ class ShadowPrice(_message.Message):
     flow_teu_per_week: _builtins.float
     """Flow in TEU per week."""
     shadow_price_usd_per_teu: _builtins.float
-    """USD per week saved by one more TEU/week of this capacity."""
+    """The LP's dual of this capacity: USD per week per TEU/week. Where the optimum is degenerate (a chain of links
+    binding together) it can be anything between the two measured values below.
+    """
+    saving_usd_per_teu_added: _builtins.float
+    """USD per week saved by one more TEU/week of this capacity alone, measured by re-solving; unset unless this
+    capacity is among the request's `margins` dearest (or a re-solve did not finish).
+    """
+    cost_usd_per_teu_removed: _builtins.float
+    """USD per week lost with one TEU/week less of this capacity, measured the same way; unset likewise."""
     def __init__(
         self,
         *,
@@ -515,12 +534,21 @@ class ShadowPrice(_message.Message):
         capacity_teu_per_week: _builtins.float = ...,
         flow_teu_per_week: _builtins.float = ...,
         shadow_price_usd_per_teu: _builtins.float = ...,
+        saving_usd_per_teu_added: _builtins.float | None = ...,
+        cost_usd_per_teu_removed: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "saving_usd_per_teu_added", b"saving_usd_per_teu_added"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity_teu_per_week", b"capacity_teu_per_week", "element", b"element", "flow_teu_per_week", b"flow_teu_per_week", "id", b"id", "shadow_price_usd_per_teu", b"shadow_price_usd_per_teu"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "capacity_teu_per_week", b"capacity_teu_per_week", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "element", b"element", "flow_teu_per_week", b"flow_teu_per_week", "id", b"id", "saving_usd_per_teu_added", b"saving_usd_per_teu_added", "shadow_price_usd_per_teu", b"shadow_price_usd_per_teu"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__cost_usd_per_teu_removed: _TypeAlias = _typing.Literal["cost_usd_per_teu_removed"]  # noqa: Y015
+    _WhichOneofArgType__cost_usd_per_teu_removed: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed"]  # noqa: Y015
+    _WhichOneofReturnType__saving_usd_per_teu_added: _TypeAlias = _typing.Literal["saving_usd_per_teu_added"]  # noqa: Y015
+    _WhichOneofArgType__saving_usd_per_teu_added: _TypeAlias = _typing.Literal["_saving_usd_per_teu_added", b"_saving_usd_per_teu_added"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__cost_usd_per_teu_removed) -> _WhichOneofReturnType__cost_usd_per_teu_removed | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__saving_usd_per_teu_added) -> _WhichOneofReturnType__saving_usd_per_teu_added | None: ...
 
 Global___ShadowPrice: _TypeAlias = ShadowPrice  # noqa: Y015
 
