@@ -71,6 +71,11 @@ def _usd_or_dash(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
+def _together(line: str | None, saving: float | None) -> str:
+    """What one more TEU/week of a capacity and its line saves, with how many others the line holds."""
+    return "-" if line is None or saving is None else f"{saving:,.2f} ({line.count('|') + 1})"
+
+
 def format_assignment(result: Assignment) -> str:
     """Totals and the binding capacities with their shadow prices."""
     lines = [
@@ -88,8 +93,8 @@ def format_assignment(result: Assignment) -> str:
             "re-solving: saved by one TEU/week more, lost with one less)"
         )
         rows = [
-            (e, i, f"{c:,.0f}", f"{f:,.0f}", f"{p:,.2f}", _usd_or_dash(more), _usd_or_dash(less))
-            for e, i, c, f, p, more, less in result.shadow_prices.select(
+            (e, i, f"{c:,.0f}", f"{f:,.0f}", f"{p:,.2f}", _usd_or_dash(more), _usd_or_dash(less), _together(line, both))
+            for e, i, c, f, p, more, less, line, both in result.shadow_prices.select(
                 "element",
                 "id",
                 "capacity_teu_per_week",
@@ -97,17 +102,30 @@ def format_assignment(result: Assignment) -> str:
                 "shadow_price_usd_per_teu",
                 "saving_usd_per_teu_added",
                 "cost_usd_per_teu_removed",
+                "expands_with",
+                "saving_usd_per_teu_added_together",
             ).iter_rows()
         ]
-        header = ("element", "id", "capacity TEU/wk", "flow TEU/wk", "shadow USD/TEU", "+1 saves USD", "-1 costs USD")
+        header = (
+            "element",
+            "id",
+            "capacity TEU/wk",
+            "flow TEU/wk",
+            "shadow USD/TEU",
+            "+1 saves USD",
+            "-1 costs USD",
+            "+1 with line (n) saves",
+        )
         lines += table(header, rows)
         alone = result.shadow_prices.filter(
             (pl.col("saving_usd_per_teu_added") == 0) & (pl.col("cost_usd_per_teu_removed") > 0)
         )
+        measured = result.shadow_prices["saving_usd_per_teu_added"].count()
         if alone.height:
             lines.append(
-                f"{alone.height} binding capacities save nothing with one TEU/week more on their own (the capacities "
-                "next to them bind too): only expanding them together helps."
+                f"{alone.height} of the {measured} measured save nothing with one TEU/week more on their own: every "
+                "route through them also crosses other binding capacities (their line, n of them: expands_with in "
+                "shadow_prices), and only expanding those together saves."
             )
     else:
         lines.append("No capacity binds.")

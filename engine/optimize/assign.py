@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,17 +32,24 @@ from engine.optimize.colgen import (
     solve_path_lp,
 )
 from engine.optimize.demand import Demand
-from engine.optimize.margins import MarginProblem, capacity_margins
+from engine.optimize.margins import Capacity, MarginProblem, capacity_margins
 from engine.optimize.master import Commodity
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
 from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR
 from engine.routing.model import CompiledNetwork, compile_network
 
-MARGIN_COLUMNS = ("saving_usd_per_teu_added", "cost_usd_per_teu_removed")
+MARGIN_TYPES = {
+    "saving_usd_per_teu_added": pl.Float64,
+    "cost_usd_per_teu_removed": pl.Float64,
+    "expands_with": pl.Utf8,
+    "saving_usd_per_teu_added_together": pl.Float64,
+}
+MARGIN_COLUMNS = tuple(MARGIN_TYPES)
 """The ``shadow_prices`` columns measured for the dearest binding capacities (``AssignRequest.margins``; null for
-the others): USD/week saved by one more TEU/week of that capacity alone, and lost with one less
-(:mod:`engine.optimize.margins`)."""
+the others): USD/week saved by one more TEU/week of that capacity alone, lost with one less, the other binding
+capacities every route through it also uses (``|``-joined ids, in route order) and what one more TEU/week of all of
+them together saves (:mod:`engine.optimize.margins`)."""
 FLOW_EPS = 1e-6
 """TEU/week below which a flow is reported as zero (LP round-off)."""
 
@@ -84,8 +92,8 @@ class Assignment:
         demand row: what one more TEU/week of this OD would cost the system).
     shadow_prices
         The binding capacities only, dearest first: ``element, id, capacity_teu_per_week,
-        flow_teu_per_week, shadow_price_usd_per_teu, saving_usd_per_teu_added, cost_usd_per_teu_removed`` (the
-        last two measured for the ``AssignRequest.margins`` dearest, else null: :data:`MARGIN_COLUMNS`).
+        flow_teu_per_week, shadow_price_usd_per_teu`` and the :data:`MARGIN_COLUMNS` (measured for the
+        ``AssignRequest.margins`` dearest, else null).
     """
 
     network: str
@@ -250,23 +258,32 @@ def assign_demand(
 def _with_margins(
     result: Assignment, compiled: CompiledNetwork, problem: MarginProblem, solution: PathSolution, count: int
 ) -> Assignment:
-    """``result`` with both one-sided values of its ``count`` dearest binding capacities in ``shadow_prices``
+    """``result`` with the :data:`MARGIN_COLUMNS` of its ``count`` dearest binding capacities in ``shadow_prices``
     (:mod:`engine.optimize.margins`; null for the others)."""
-    measured = result.shadow_prices.head(count)
     link_index = {link_id: i for i, link_id in enumerate(compiled.link_ids)}
     node_index = {node_id: i for i, node_id in enumerate(compiled.node_ids)}
-    rows = measured.select("element", "id").rows()
-    links = [link_index[i] for element, i in rows if element == "link"]
-    nodes = [node_index[i] for element, i in rows if element == "node"]
-    link_margins, node_margins = capacity_margins(problem, solution, links, nodes)
-    by_row = dict(zip((r for r in rows if r[0] == "link"), link_margins, strict=True))
-    by_row.update(zip((r for r in rows if r[0] == "node"), node_margins, strict=True))
-    every = [by_row.get(row) for row in result.shadow_prices.select("element", "id").rows()]
+    ids = {"link": compiled.link_ids, "node": compiled.node_ids}
+    rows = result.shadow_prices.select("element", "id").rows()
+    capacities: list[Capacity] = [
+        (element, link_index[i] if element == "link" else node_index[i]) for element, i in rows
+    ]
+    margins = capacity_margins(problem, solution, capacities[:count], capacities)
+    values: dict[str, list[object]] = {name: [None] * len(rows) for name in MARGIN_COLUMNS}
+    for row, margin in enumerate(margins):
+        values["saving_usd_per_teu_added"][row] = _measured(margin.saving_usd_per_teu_added)
+        values["cost_usd_per_teu_removed"][row] = _measured(margin.cost_usd_per_teu_removed)
+        together = margin.expands_with
+        values["expands_with"][row] = "|".join(ids[kind][index] for kind, index in together) if together else None
+        values["saving_usd_per_teu_added_together"][row] = _measured(margin.saving_usd_per_teu_added_together)
     shadow = result.shadow_prices.with_columns(
-        pl.Series(name, [None if m is None else getattr(m, name) for m in every], pl.Float64, nan_to_null=True)
-        for name in MARGIN_COLUMNS
+        pl.Series(name, column, MARGIN_TYPES[name]) for name, column in values.items()
     )
     return dataclasses.replace(result, shadow_prices=shadow)
+
+
+def _measured(value: float) -> float | None:
+    """A margin as a frame cell: null where it was not measured exactly (NaN)."""
+    return None if math.isnan(value) else value
 
 
 def canonical_key(row: Demand) -> tuple[object, ...]:
@@ -397,7 +414,7 @@ def _report(
                 "capacity_teu_per_week",
                 "flow_teu_per_week",
                 "shadow_price_usd_per_teu",
-                *(pl.lit(None, pl.Float64).alias(name) for name in MARGIN_COLUMNS),
+                *(pl.lit(None, dtype).alias(name) for name, dtype in MARGIN_TYPES.items()),
             ),
             nodes.filter(pl.col("binding")).select(
                 pl.lit("node").alias("element"),
@@ -405,7 +422,7 @@ def _report(
                 "capacity_teu_per_week",
                 pl.col("lift_teu_per_week").alias("flow_teu_per_week"),
                 "shadow_price_usd_per_teu",
-                *(pl.lit(None, pl.Float64).alias(name) for name in MARGIN_COLUMNS),
+                *(pl.lit(None, dtype).alias(name) for name, dtype in MARGIN_TYPES.items()),
             ),
         ]
     ).sort(["shadow_price_usd_per_teu", "element", "id"], descending=[True, False, False])

@@ -16,13 +16,18 @@ solved again with that capacity one TEU/week higher and one lower, and both diff
 - ``cost_usd_per_teu_removed`` = z(c − 1) − z(c): USD/week lost with one TEU/week less (per TEU of ``c`` itself
   when the capacity is below one TEU/week).
 
+**Together.** A capacity that saves nothing alone usually binds with its neighbours: every route through it also
+crosses them. So each measured capacity also names ``expands_with`` — the other binding capacities that every route
+through it (with flow in the base solution) also uses, in route order — and, when there are any, what one more
+TEU/week of all of them at once saves: ``saving_usd_per_teu_added_together``. For R-NAVOI-BUKHARA that is the
+10 rail links from Altynkol to Ashgabat, and one more TEU/week of the whole line saves 4,583 USD/week.
+
 A value is NaN when a re-solve stopped at the iteration or time limit before nothing priced out.
 
 Each re-solve is exact (column generation until nothing prices out, no tie-break pass) and seeded with the base
 solution's columns, so it needs a few pricing rounds rather than a full run; ``z(c)`` is re-solved the same way, so
-the three objectives differ only by the capacity changed. Two re-solves per capacity: on the shipped network ~30 ms
-each (all 36 binding capacities: 2.5 s CPU against 0.18 s for the assignment), so the caller chooses how many of the
-dearest binding capacities to measure.
+the objectives differ only by the capacities changed. Two or three re-solves per capacity: on the shipped network
+~30 ms each, so the caller chooses how many of the dearest binding capacities to measure.
 
 Why not HiGHS's ranging of the final restricted master (``getRanging``; not tried): it says how far a capacity can
 move with the same basis, hence the same dual, but at a degenerate row that range is empty on one side and says
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.optimize.colgen import DEFAULT_REDUCED_COST_TOLERANCE, IterationInfo, PathSolution, solve_path_lp
@@ -49,17 +54,30 @@ MAX_MARGINS = 200
 """The most capacities one request may have measured (two re-solves each)."""
 
 
+Capacity = tuple[str, int]
+"""A capacity of the LP: ``("link", link index)`` or ``("node", node index)`` (a terminal's lifts)."""
+POSITIVE_FLOW_TEU = 1e-6
+"""TEU/week above which a route of the base solution counts as used (as the assignment's frames count it)."""
+
+
 @dataclass(frozen=True)
 class Margin:
-    """Both one-sided values of one capacity (USD/week per TEU/week; NaN when not measured exactly)."""
+    """What one capacity's change is worth (USD/week per TEU/week; NaN when not measured exactly).
+
+    ``expands_with``: the other binding capacities every route through this one also uses, in route order (empty
+    when none); ``saving_usd_per_teu_added_together``: what one more TEU/week of this capacity and all of those
+    saves (NaN when there are none).
+    """
 
     saving_usd_per_teu_added: float
     cost_usd_per_teu_removed: float
+    expands_with: tuple[Capacity, ...]
+    saving_usd_per_teu_added_together: float
 
 
 @dataclass(frozen=True)
 class MarginProblem:
-    """The assignment LP as :func:`engine.optimize.colgen.solve_path_lp` takes it, to re-solve with a capacity
+    """The assignment LP as :func:`engine.optimize.colgen.solve_path_lp` takes it, to re-solve with capacities
     changed: transfer graphs, commodities, capacities (TEU/week, ``inf`` where none), value of time (USD/TEU-hour),
     LP engine, iteration limit, the request's ``deadline`` (``time.monotonic()``; a re-solve past it is NaN) and
     its iteration hook (which may raise to stop the work)."""
@@ -74,16 +92,17 @@ class MarginProblem:
     deadline: float | None = None
     on_iteration: Callable[[IterationInfo], None] | None = None
 
-    def objective(self, seed: Sequence[Column], *, link: int = -1, node: int = -1, change: float = 0.0) -> float:
-        """The exact optimum (USD/week) with ``link``'s or ``node``'s capacity changed by ``change`` TEU/week
-        (NaN when the re-solve stopped before nothing priced out)."""
-        link_cap, node_cap = self.link_cap, self.node_cap
-        if link >= 0:
-            link_cap = link_cap.copy()
-            link_cap[link] += change
-        if node >= 0:
-            node_cap = node_cap.copy()
-            node_cap[node] += change
+    def capacity(self, which: Capacity) -> float:
+        """TEU/week of capacity ``which``."""
+        kind, index = which
+        return float((self.link_cap if kind == "link" else self.node_cap)[index])
+
+    def objective(self, seed: Sequence[Column], changes: Mapping[Capacity, float]) -> float:
+        """The exact optimum (USD/week) with each capacity of ``changes`` changed by its TEU/week (NaN when the
+        re-solve stopped before nothing priced out)."""
+        link_cap, node_cap = self.link_cap.copy(), self.node_cap.copy()
+        for (kind, index), change in changes.items():
+            (link_cap if kind == "link" else node_cap)[index] += change
         solution = solve_path_lp(
             self.graphs,
             self.commodities,
@@ -104,23 +123,38 @@ class MarginProblem:
 
 
 def capacity_margins(
-    problem: MarginProblem, base: PathSolution, links: Sequence[int], nodes: Sequence[int]
-) -> tuple[list[Margin], list[Margin]]:
-    """Both one-sided values of each capacity in ``links`` and ``nodes`` (indexes; see the module docstring).
+    problem: MarginProblem, base: PathSolution, measured: Sequence[Capacity], binding: Collection[Capacity]
+) -> list[Margin]:
+    """The :class:`Margin` of each capacity in ``measured`` (see the module docstring), in that order.
 
-    ``base`` is the solution whose columns seed every re-solve. Returns the margins of the links, then of the
-    nodes, in the order given.
+    ``base`` is the solution whose columns seed every re-solve and whose used routes say which ``binding``
+    capacities a measured one is always used with.
     """
     seed = base.columns
-    z = problem.objective(seed)
-    margins: tuple[list[Margin], list[Margin]] = ([], [])
-    for side, (indexes, caps) in enumerate(((links, problem.link_cap), (nodes, problem.node_cap))):
-        for index in indexes:
-            where = {"link": index} if side == 0 else {"node": index}
-            down = min(STEP_TEU, float(caps[index]))
-            more = problem.objective(seed, change=STEP_TEU, **where)
-            less = problem.objective(seed, change=-down, **where) if down > 0 else math.nan  # a capacity of 0
-            margins[side].append(Margin(_per_teu(z - more, STEP_TEU, z), _per_teu(less - z, down, z)))
+    z = problem.objective(seed, {})
+    routes = [
+        [*(("link", link) for link in column.links), *(("node", node) for node in column.lifts)]
+        for column, flow in zip(base.columns, base.flows, strict=True)
+        if flow > POSITIVE_FLOW_TEU
+    ]
+    binding = set(binding)
+    margins = []
+    for which in measured:
+        down = min(STEP_TEU, problem.capacity(which))
+        more = problem.objective(seed, {which: STEP_TEU})
+        less = problem.objective(seed, {which: -down}) if down > 0 else math.nan  # a capacity of 0
+        through = [route for route in routes if which in route]
+        shared = set.intersection(*(set(route) for route in through)) & binding - {which} if through else set()
+        together = tuple(dict.fromkeys(c for c in through[0] if c in shared)) if shared else ()
+        joint = problem.objective(seed, dict.fromkeys((which, *together), STEP_TEU)) if together else math.nan
+        margins.append(
+            Margin(
+                _per_teu(z - more, STEP_TEU, z),
+                _per_teu(less - z, down, z),
+                together,
+                _per_teu(z - joint, STEP_TEU, z),
+            )
+        )
     return margins
 
 

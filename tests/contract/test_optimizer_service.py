@@ -148,9 +148,16 @@ def test_assign_demand_measures_the_margins_asked_for(
     for served, row in zip(response.shadow_prices[:3], local[:3], strict=True):
         assert served.saving_usd_per_teu_added == pytest.approx(row["saving_usd_per_teu_added"], rel=1e-9, abs=1e-9)
         assert served.cost_usd_per_teu_removed == pytest.approx(row["cost_usd_per_teu_removed"], rel=1e-9)
+        line = row["expands_with"]
+        assert list(served.expands_with) == ([] if line is None else line.split("|"))
+        together = row["saving_usd_per_teu_added_together"]
+        assert served.HasField("saving_usd_per_teu_added_together") == (together is not None)
+        if together is not None:
+            assert served.saving_usd_per_teu_added_together == pytest.approx(together, rel=1e-9)
     assert any(p.saving_usd_per_teu_added < p.shadow_price_usd_per_teu for p in response.shadow_prices[:3])
     assert not any(p.HasField("saving_usd_per_teu_added") for p in response.shadow_prices[3:])
     assert not any(p.HasField("cost_usd_per_teu_removed") for p in response.shadow_prices[3:])
+    assert not any(p.expands_with for p in response.shadow_prices[3:])
     too_many = study_pb2.AssignDemandRequest(demand=demand_rows, margins=MAX_MARGINS + 1)
     with pytest.raises(grpc.RpcError) as caught:
         study.AssignDemand(too_many, timeout=60)

@@ -152,7 +152,7 @@ def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
     base = assign(network, demand, link_cap, node_cap, margins=MAX_MARGINS)
     z = base.objective_usd_per_week
     checked = 0
-    for element, element_id, capacity, _flow, price, added, removed in base.shadow_prices.iter_rows():
+    for element, element_id, capacity, _flow, price, added, removed, line, together in base.shadow_prices.iter_rows():
 
         def with_capacity(value: float, element: str = element, element_id: str = element_id) -> float:
             links = {**link_cap, element_id: value} if element == "link" else link_cap
@@ -165,6 +165,20 @@ def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
         assert less >= price - tolerance
         assert added == pytest.approx(max(0.0, more), abs=tolerance)
         assert removed == pytest.approx(max(0.0, less), abs=tolerance)
+        if line is not None:  # its line: binding capacities every route through it uses; all one TEU/week more
+            others = line.split("|")
+            assert element_id not in others
+            assert set(others) <= set(base.shadow_prices["id"])
+            bigger = {i: (link_cap | node_cap)[i] + 1 for i in (element_id, *others)}
+            links = {i: v for i, v in bigger.items() if i in link_cap}
+            nodes = {i: v for i, v in bigger.items() if i in node_cap}
+            joint = z - float(
+                assign(network, demand, {**link_cap, **links}, {**node_cap, **nodes}).objective_usd_per_week
+            )
+            assert together == pytest.approx(max(0.0, joint), abs=tolerance)
+            assert together >= added - tolerance  # more capacity never costs more (z is non-increasing)
+        else:
+            assert together is None
         checked += 1
     assert checked == base.shadow_prices.height
 
@@ -194,6 +208,16 @@ def test_a_degenerate_shadow_price_is_told_apart_from_what_one_more_teu_saves(
     tolerance = 1e-9 * z
     assert z - with_capacity(capacity + 1) == pytest.approx(0.0, abs=tolerance)
     assert with_capacity(capacity - 1) - z == pytest.approx(row["cost_usd_per_teu_removed"], abs=tolerance)
+    # it binds with the rest of its line, Altynkol to Ashgabat: one more TEU/week of all of it saves
+    line = row["expands_with"].split("|")
+    assert {"R-TASHKENT-NAVOI", "R-BUKHARA-FARAP", "R-FARAP-ASHGABAT"} <= set(line)
+    bigger = dict.fromkeys(["R-NAVOI-BUKHARA", *line], 601.0)
+    assert all(c == 600 for c in prices.filter(pl.col("id").is_in(line))["capacity_teu_per_week"])
+    joint = z - float(
+        assign_demand(shipped_network, AssignRequest(shipped_demand, bigger, gap=0.0)).objective_usd_per_week
+    )
+    assert joint > 1000
+    assert row["saving_usd_per_teu_added_together"] == pytest.approx(joint, abs=tolerance)
     # the others measured keep convexity's order around their dual
     for added, price, removed in measured.select(
         "saving_usd_per_teu_added", "shadow_price_usd_per_teu", "cost_usd_per_teu_removed"

@@ -141,7 +141,9 @@ def assign_response(
         iterations=result.iterations,
     )
     for row in _rows(result.shadow_prices):
-        response.shadow_prices.add(**row)  # a margin not measured is None: the optional field stays unset
+        line = row.pop("expands_with")
+        # a margin not measured is None: its optional field stays unset
+        response.shadow_prices.add(**row, expands_with=line.split("|") if line else [])
     if frame_format == study_pb2.FRAME_FORMAT_ARROW_IPC:
         for name in FRAMES:
             buffer = io.BytesIO()

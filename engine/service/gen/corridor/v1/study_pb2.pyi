@@ -205,10 +205,11 @@ class AssignDemandRequest(_message.Message):
     """
     margins: _builtins.int
     """How many of the dearest binding capacities also get what one TEU/week more saves and one less costs
-    (ShadowPrice.saving_usd_per_teu_added, cost_usd_per_teu_removed), each measured by an exact re-solve: a
-    degenerate shadow price can overstate what one more TEU/week is worth (on the shipped network one rail link
-    shows 3,246 USD/TEU where one more TEU/week on it alone saves nothing). Two re-solves per capacity, ~0.03 s
-    each on the shipped network, within the call's deadline. 0 (default) = none; at most 200.
+    (ShadowPrice.saving_usd_per_teu_added, cost_usd_per_teu_removed) and what expanding the line they bind with
+    saves (expands_with, saving_usd_per_teu_added_together), each measured by an exact re-solve: a degenerate
+    shadow price can overstate what one more TEU/week is worth (on the shipped network one rail link shows
+    3,246 USD/TEU where one more TEU/week on it alone saves nothing). Up to three re-solves per capacity,
+    ~0.03 s each on the shipped network, within the call's deadline. 0 (default) = none; at most 200.
     """
     @_builtins.property
     def demand(self) -> _containers.RepeatedCompositeFieldContainer[Global___DemandRow]:
@@ -508,6 +509,8 @@ class ShadowPrice(_message.Message):
     SHADOW_PRICE_USD_PER_TEU_FIELD_NUMBER: _builtins.int
     SAVING_USD_PER_TEU_ADDED_FIELD_NUMBER: _builtins.int
     COST_USD_PER_TEU_REMOVED_FIELD_NUMBER: _builtins.int
+    EXPANDS_WITH_FIELD_NUMBER: _builtins.int
+    SAVING_USD_PER_TEU_ADDED_TOGETHER_FIELD_NUMBER: _builtins.int
     element: _builtins.str
     """"link" or "node"."""
     id: _builtins.str
@@ -526,6 +529,16 @@ class ShadowPrice(_message.Message):
     """
     cost_usd_per_teu_removed: _builtins.float
     """USD per week lost with one TEU/week less of this capacity, measured the same way; unset likewise."""
+    saving_usd_per_teu_added_together: _builtins.float
+    """USD per week saved by one more TEU/week of this capacity and all of expands_with together, measured by
+    re-solving; unset when expands_with is empty.
+    """
+    @_builtins.property
+    def expands_with(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The other binding capacities (link or node ids) that every route through this one also uses, in route order:
+        its line. Empty when there are none or this capacity was not measured.
+        """
+
     def __init__(
         self,
         *,
@@ -536,19 +549,25 @@ class ShadowPrice(_message.Message):
         shadow_price_usd_per_teu: _builtins.float = ...,
         saving_usd_per_teu_added: _builtins.float | None = ...,
         cost_usd_per_teu_removed: _builtins.float | None = ...,
+        expands_with: _abc.Iterable[_builtins.str] | None = ...,
+        saving_usd_per_teu_added_together: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "saving_usd_per_teu_added", b"saving_usd_per_teu_added"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "_saving_usd_per_teu_added_together", b"_saving_usd_per_teu_added_together", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "saving_usd_per_teu_added", b"saving_usd_per_teu_added", "saving_usd_per_teu_added_together", b"saving_usd_per_teu_added_together"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "capacity_teu_per_week", b"capacity_teu_per_week", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "element", b"element", "flow_teu_per_week", b"flow_teu_per_week", "id", b"id", "saving_usd_per_teu_added", b"saving_usd_per_teu_added", "shadow_price_usd_per_teu", b"shadow_price_usd_per_teu"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed", "_saving_usd_per_teu_added", b"_saving_usd_per_teu_added", "_saving_usd_per_teu_added_together", b"_saving_usd_per_teu_added_together", "capacity_teu_per_week", b"capacity_teu_per_week", "cost_usd_per_teu_removed", b"cost_usd_per_teu_removed", "element", b"element", "expands_with", b"expands_with", "flow_teu_per_week", b"flow_teu_per_week", "id", b"id", "saving_usd_per_teu_added", b"saving_usd_per_teu_added", "saving_usd_per_teu_added_together", b"saving_usd_per_teu_added_together", "shadow_price_usd_per_teu", b"shadow_price_usd_per_teu"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__cost_usd_per_teu_removed: _TypeAlias = _typing.Literal["cost_usd_per_teu_removed"]  # noqa: Y015
     _WhichOneofArgType__cost_usd_per_teu_removed: _TypeAlias = _typing.Literal["_cost_usd_per_teu_removed", b"_cost_usd_per_teu_removed"]  # noqa: Y015
     _WhichOneofReturnType__saving_usd_per_teu_added: _TypeAlias = _typing.Literal["saving_usd_per_teu_added"]  # noqa: Y015
     _WhichOneofArgType__saving_usd_per_teu_added: _TypeAlias = _typing.Literal["_saving_usd_per_teu_added", b"_saving_usd_per_teu_added"]  # noqa: Y015
+    _WhichOneofReturnType__saving_usd_per_teu_added_together: _TypeAlias = _typing.Literal["saving_usd_per_teu_added_together"]  # noqa: Y015
+    _WhichOneofArgType__saving_usd_per_teu_added_together: _TypeAlias = _typing.Literal["_saving_usd_per_teu_added_together", b"_saving_usd_per_teu_added_together"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__cost_usd_per_teu_removed) -> _WhichOneofReturnType__cost_usd_per_teu_removed | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__saving_usd_per_teu_added) -> _WhichOneofReturnType__saving_usd_per_teu_added | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__saving_usd_per_teu_added_together) -> _WhichOneofReturnType__saving_usd_per_teu_added_together | None: ...
 
 Global___ShadowPrice: _TypeAlias = ShadowPrice  # noqa: Y015
 
