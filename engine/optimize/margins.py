@@ -20,7 +20,8 @@ solved again with that capacity one TEU/week higher and one lower, and both diff
 crosses them. So each measured capacity also names ``expands_with`` — the other binding capacities that every route
 through it (with flow in the base solution) also uses, in route order — and, when there are any, what one more
 TEU/week of all of them at once saves: ``saving_usd_per_teu_added_together``. For R-NAVOI-BUKHARA that is the
-10 rail links from Altynkol to Ashgabat, and one more TEU/week of the whole line saves 4,583 USD/week.
+11 rail links from Altynkol to Ashgabat (itself and 10 others), and one more TEU/week of the whole line saves
+4,583 USD/week.
 
 A value is NaN when a re-solve stopped at the iteration or time limit before nothing priced out.
 
