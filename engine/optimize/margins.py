@@ -51,8 +51,6 @@ STEP_TEU = 1.0
 SAME_OPTIMUM = 1e-12
 """Relative difference below which two optima are the same (the LP's round-off: ~4e-9 USD/week on the shipped
 network's ~2.7e7)."""
-MAX_MARGINS = 200
-"""The most capacities one request may have measured (two re-solves each)."""
 
 
 Capacity = tuple[str, int]

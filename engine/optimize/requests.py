@@ -23,13 +23,13 @@ from engine.network.scenario import Edit
 from engine.optimize.capacity import DEFAULT_SERVICE_MODES, Capacities, weekly_capacities
 from engine.optimize.colgen import DEFAULT_GAP, DEFAULT_MAX_ITERATIONS
 from engine.optimize.demand import Demand, check_demand
-from engine.optimize.margins import MAX_MARGINS
 from engine.optimize.solver import MIP_SOLVERS, solver_order
 from engine.optimize.transfer_graph import DEFAULT_KG_PER_TEU, DEFAULT_LOT_TEU
 from engine.optimize.values import (
     DEFAULT_UNSERVED_USD_PER_TEU,
     DEFAULT_USD_PER_TEU_DAY,
     DEFAULT_WEEKS_PER_YEAR,
+    MAX_MARGINS,
     MAX_USD_PER_TEU,
     MAX_USD_PER_TEU_DAY,
 )

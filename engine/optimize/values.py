@@ -29,3 +29,6 @@ DEFAULT_WEEKS_PER_YEAR = 52.0
 MAX_TEU_PER_WEEK = 1_000_000.0
 MAX_USD_PER_TEU = 10_000_000.0
 MAX_USD_PER_TEU_DAY = 1_000_000.0
+MAX_MARGINS = 200
+"""The most binding capacities one assignment may have measured (up to three exact re-solves each,
+:mod:`engine.optimize.margins`)."""

@@ -13,9 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from engine.network.model import Mode
-from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY, DEFAULT_WEEKS_PER_YEAR
+from engine.optimize.values import (
+    DEFAULT_UNSERVED_USD_PER_TEU,
+    DEFAULT_USD_PER_TEU_DAY,
+    DEFAULT_WEEKS_PER_YEAR,
+    MAX_MARGINS,
+)
 
-ASSIGN_KEYS = ("demand", "usd_per_teu_day", "unserved_usd_per_teu", "capacity_modes", "weeks_per_year", "gap")
+ASSIGN_KEYS = (
+    "demand",
+    "usd_per_teu_day",
+    "unserved_usd_per_teu",
+    "capacity_modes",
+    "weeks_per_year",
+    "gap",
+    "margins",
+)
 DEFAULT_CAPACITY_MODES = ("rail", "ferry", "sea")
 
 
@@ -29,6 +42,7 @@ class StudyAssign:
     capacity_modes: frozenset[Mode] = frozenset(Mode(m) for m in DEFAULT_CAPACITY_MODES)
     weeks_per_year: float = DEFAULT_WEEKS_PER_YEAR
     gap: float = 1e-6
+    margins: int = 0
 
 
 def parse_assign(value: Any, base: Path, bad: Callable[[str, str], None]) -> StudyAssign | None:
@@ -62,6 +76,10 @@ def parse_assign(value: Any, base: Path, bad: Callable[[str, str], None]) -> Stu
             ok = False
         else:
             numbers[key] = float(number)
+    margins = value.get("margins", 0)
+    if isinstance(margins, bool) or not isinstance(margins, int) or not 0 <= margins <= MAX_MARGINS:
+        bad("assign.margins", f"must be a whole number between 0 and {MAX_MARGINS}, got {str(margins)[:60]!r}")
+        ok = False
     modes = value.get("capacity_modes", list(DEFAULT_CAPACITY_MODES))
     allowed = [m.value for m in Mode]
     if isinstance(modes, str):
@@ -72,4 +90,9 @@ def parse_assign(value: Any, base: Path, bad: Callable[[str, str], None]) -> Stu
     if not ok:
         return None
     assert isinstance(demand, str)
-    return StudyAssign(demand=(base / demand).resolve(), capacity_modes=frozenset(Mode(m) for m in modes), **numbers)
+    return StudyAssign(
+        demand=(base / demand).resolve(),
+        capacity_modes=frozenset(Mode(m) for m in modes),
+        margins=margins,
+        **numbers,
+    )

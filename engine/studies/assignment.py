@@ -10,6 +10,7 @@ DEMAND.csv`` names the demand without one)::
       capacity_modes: [rail, ferry, sea]   # modes whose departures × capacity cap their links (this default)
       weeks_per_year: 52            # annualises the savings (default 52)
       gap: 1.0e-6                   # relative gap at which column generation stops
+      margins: 10                   # binding capacities whose one-sided values are measured (default 0)
 
 Every scenario network (baseline first) is assigned with the optimizer's front door
 ``assign_demand(network, AssignRequest(...))``, the same request each time, so the differences are the
@@ -17,7 +18,9 @@ scenario's. Three frames, every row naming the scenario and its content hash:
 
 - **utilisation** — every link and terminal with flow or a capacity: flow, capacity, utilisation, binding, shadow
   price, and the baseline's figures with deltas (scenario − baseline) on the same element;
-- **binding** — the capacities that bind in a scenario or in the baseline, with shadow prices in both and the delta;
+- **binding** — the capacities that bind in a scenario or in the baseline, with shadow prices in both and the delta,
+  and, for each scenario's ``margins`` dearest, what one TEU/week more saves and one less costs there, the line it
+  binds with and what expanding that line saves (measured by re-solving: :mod:`engine.optimize.margins`);
 - **summary** — per scenario: generalized cost split into real cost, time value and unserved penalty (weekly and
   per year), served and unserved TEU, CO2e, and the saving against the baseline part by part
   (:func:`engine.optimize.saving_split`). Per-OD splits are reproducible (canonical order, least-CO2e tie-break).
@@ -60,6 +63,7 @@ def assign_request(spec: StudyAssign, demand: tuple[Any, ...]) -> AssignRequest:
         capacity_modes=spec.capacity_modes,
         weeks_per_year=spec.weeks_per_year,
         gap=spec.gap,
+        margins=spec.margins,
     )
 
 
@@ -116,6 +120,8 @@ def compare_assignments(results: dict[str, Assignment], networks: StudyNetworks)
     frames = []
     for order, (name, result) in enumerate(results.items()):
         joined = _elements(result).join(base_elements, on=["element", "id"], how="full", coalesce=True)
+        margins = result.shadow_prices.select("element", "id", *MARGIN_COLUMNS)
+        joined = joined.join(margins, on=["element", "id"], how="left")
         frames.append(
             joined.with_columns(
                 pl.lit(name).alias("scenario"),
@@ -207,7 +213,13 @@ BINDING_COLUMNS = (
     "baseline_binding",
     "baseline_shadow_price_usd_per_teu",
     "delta_shadow_price_usd_per_teu",
+    "saving_usd_per_teu_added",
+    "cost_usd_per_teu_removed",
+    "expands_with",
+    "saving_usd_per_teu_added_together",
 )
+MARGIN_COLUMNS = BINDING_COLUMNS[-4:]
+"""The scenario's measured margins (``assign.margins``; :data:`engine.optimize.assign.MARGIN_COLUMNS`)."""
 
 
 def _elements(result: Assignment) -> pl.DataFrame:

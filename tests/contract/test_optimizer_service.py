@@ -19,7 +19,7 @@ from engine.network import Network
 from engine.network.paths import default_network_dir
 from engine.network.scenario import apply_edits, parse_scenario
 from engine.optimize import AssignRequest, assign_demand, plan_shipment, read_demand_csv
-from engine.optimize.margins import MAX_MARGINS
+from engine.optimize.values import MAX_MARGINS
 from engine.service.convert.common import CARGO_CLASS_TO_PROTO, MODE_TO_PROTO
 from engine.service.convert.routing import plan_request_from_proto, plan_response
 from tests.contract.conftest import ServerProcess

@@ -14,9 +14,9 @@ from engine.errors import InvalidRequest
 from engine.network import CargoClass, Mode, Network
 from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, weekly_capacities
 from engine.optimize.colgen import IterationInfo
-from engine.optimize.margins import MAX_MARGINS
 from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
 from engine.optimize.transfer_graph import expected_wait_min
+from engine.optimize.values import MAX_MARGINS
 from engine.routing.compiled import compile_network
 from tests.optimize.arc_lp import mean_wait_min, solve_arc_lp
 from tests.routing.generators import random_network

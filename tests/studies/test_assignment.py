@@ -27,7 +27,7 @@ def assigned(small_study_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     study = small_study_file.with_name("small_caspian.yaml")
     study.write_text(
         SMALL_STUDY.replace("  georgia_border:", "  caspian_feeders: scenarios/caspian_feeders.yaml\n  georgia_border:")
-        + f"assign: {{demand: {demand}, weeks_per_year: 50}}\n",
+        + f"assign: {{demand: {demand}, weeks_per_year: 50, margins: 3}}\n",
         encoding="utf-8",
     )
     out = directory / "out" / "r.parquet"
@@ -64,6 +64,23 @@ def test_utilisation_and_binding_per_scenario_with_deltas(assigned: Path) -> Non
     assert new["delta_flow_teu_per_week"].item() == new["flow_teu_per_week"].item() > 0
 
 
+def test_binding_carries_each_scenarios_measured_margins(assigned: Path) -> None:
+    """``margins: 3``: in every scenario its 3 dearest binding capacities carry what one TEU/week more saves and one
+    less costs there (measured, so within convexity's order around the dual), the others none."""
+    binding = frame(assigned, "binding")
+    for (scenario,), rows in binding.filter(pl.col("binding")).group_by("scenario", maintain_order=True):
+        measured = rows.filter(pl.col("cost_usd_per_teu_removed").is_not_null())
+        assert measured.height == min(3, rows.height), scenario
+        assert measured["id"].to_list() == rows.sort("shadow_price_usd_per_teu", descending=True)["id"][:3].to_list()
+        for added, price, removed in measured.select(
+            "saving_usd_per_teu_added", "shadow_price_usd_per_teu", "cost_usd_per_teu_removed"
+        ).iter_rows():
+            assert added <= price + 1e-6 <= removed + 2e-6
+    # a capacity binding only in the baseline has no margins in the scenario row
+    gone = binding.filter(~pl.col("binding"))
+    assert gone["saving_usd_per_teu_added"].null_count() == gone.height
+
+
 def test_summary_splits_the_saving_and_annualises_it(assigned: Path) -> None:
     summary = frame(assigned, "assignment")
     parts = ("real_cost", "time_value", "unserved_penalty")
@@ -84,11 +101,14 @@ def test_assign_flag_needs_a_demand(small_study_file: Path, tmp_path: Path, caps
 
 
 def test_assign_field_is_checked() -> None:
-    text = SMALL_STUDY + "assign: {demand: d.csv, weeks_per_year: 0, capacity_modes: [rail, boat], speed: 3}\n"
+    text = (
+        SMALL_STUDY
+        + "assign: {demand: d.csv, weeks_per_year: 0, capacity_modes: [rail, boat], speed: 3, margins: -1}\n"
+    )
     with pytest.raises(InputFileError) as caught:
         parse_study(text, "bad.yaml", base_dir=STUDIES)
     message = str(caught.value)
-    for field in ("assign.weeks_per_year", "assign.capacity_modes", "assign.speed"):
+    for field in ("assign.weeks_per_year", "assign.capacity_modes", "assign.speed", "assign.margins"):
         assert field in message
     assert "bad.yaml:13" in message  # the line of the assign field
 
