@@ -83,10 +83,16 @@ class SearchOutgrewMemory(SearchInterrupted):
         self.labels = labels
         super().__init__(
             "memory",
-            f"it holds {labels:,} labels and needed more than its budget of {budget_bytes / 2**20:,.0f} MiB to go "
+            f"it holds {labels:,} labels and needed more than its budget of {_mib(budget_bytes)} MiB to go "
             "on; narrow the query (a deadline, max transfers, avoided countries), accept a Pareto tolerance, or "
             "raise CORRIDOR_SEARCH_MEMORY_MB",
         )
+
+
+def _mib(size_bytes: int) -> str:
+    """Bytes as MiB for a message: whole from 10 MiB, else to two decimals (a 0.3 MiB budget is not 0)."""
+    mib = size_bytes / 2**20
+    return f"{mib:,.0f}" if mib >= 10 or mib == int(mib) else f"{mib:.2f}"
 
 
 class UnknownNode(InvalidRequest):

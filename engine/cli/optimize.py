@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import timedelta
@@ -34,11 +33,11 @@ from engine.cli.optimize_text import format_assignment, format_plan, format_sele
 from engine.errors import FieldProblem, InvalidRequest
 from engine.network import CargoClass
 from engine.optimize.export import plan_to_json, selection_to_json, write_assignment
-from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY
+from engine.optimize.values import DEFAULT_UNSERVED_USD_PER_TEU, DEFAULT_USD_PER_TEU_DAY, MAX_MARGINS
 
 CLI_MARGINS = 10
-"""Binding capacities whose one-sided values ``corridor assign`` measures unless told (~0.07 s each on the shipped
-network; the library and the gRPC service measure none unless asked)."""
+"""Binding capacities whose margins ``corridor assign`` measures unless told (up to three re-solves each, ~30 ms
+apiece on the shipped network; the library and the gRPC service measure none unless asked)."""
 
 if TYPE_CHECKING:
     from engine.optimize import AssignRequest, Demand
@@ -114,11 +113,12 @@ def _add_assign(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     assign.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     assign.add_argument(
         "--margins",
-        type=int,
+        type=_margins_count,
         default=CLI_MARGINS,
         metavar="N",
-        help="measure what one TEU/week more saves and one less costs for the N dearest binding capacities, by "
-        f"exact re-solves (default {CLI_MARGINS}; 0 for none; a degenerate shadow price can overstate the first)",
+        help="measure what one TEU/week more saves and one less costs for the N dearest binding capacities, and "
+        f"what expanding the line each binds with saves, by exact re-solves (default {CLI_MARGINS}; 0 to "
+        f"{MAX_MARGINS}; a shadow price alone can overstate what one more TEU/week saves)",
     )
     _assign_options(assign)
     assign.set_defaults(handler=_cmd_assign)
@@ -214,7 +214,19 @@ def _capacity_overrides(items: list[str]) -> dict[str, float | None]:
     return overrides
 
 
-def _assign_request(args: argparse.Namespace, demand: Sequence[Demand]) -> AssignRequest:
+def _margins_count(text: str) -> int:
+    """``--margins``: a whole number from 0 to :data:`MAX_MARGINS` (argparse names the flag when it is not)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= MAX_MARGINS:
+        message = f"must be a whole number from 0 to {MAX_MARGINS}, got {text!r}"
+        raise argparse.ArgumentTypeError(message)
+    return count
+
+
+def _assign_request(args: argparse.Namespace, demand: Sequence[Demand], margins: int = 0) -> AssignRequest:
     """The assignment the ``assign`` and ``select-terminals`` options describe (see ``_assign_options``)."""
     from engine.optimize import AssignRequest
 
@@ -224,6 +236,7 @@ def _assign_request(args: argparse.Namespace, demand: Sequence[Demand]) -> Assig
         usd_per_teu_day=args.usd_per_teu_day,
         unserved_usd_per_teu=args.unserved_usd_per_teu,
         gap=args.gap,
+        margins=margins,
     )
 
 
@@ -232,10 +245,9 @@ def _cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
 
     network = load_network_option(args)
     demand = read_demand_csv(args.demand, network)
-    request = dataclasses.replace(_assign_request(args, demand), margins=args.margins)
-    result = assign_demand(network, request)
+    result = assign_demand(network, _assign_request(args, demand, args.margins))
     written = write_assignment(result, args.out, args.format)
-    out.write(format_assignment(result))
+    out.write(format_assignment(result, args.margins))
     out.write(f"wrote {', '.join(str(p) for p in written)}\n")
     return 0
 

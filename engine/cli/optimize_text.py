@@ -71,13 +71,19 @@ def _usd_or_dash(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
+def _teu(value: float) -> str:
+    """TEU/week for a table: whole above 10, one decimal below (a 0.5 TEU/week capacity is not 0)."""
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+
+
 def _together(line: str | None, saving: float | None) -> str:
-    """What one more TEU/week of a capacity and its line saves, with how many others the line holds."""
-    return "-" if line is None or saving is None else f"{saving:,.2f} ({line.count('|') + 1})"
+    """What one more TEU/week of a capacity and its line saves, with how many capacities the line holds."""
+    return "-" if line is None or saving is None else f"{saving:,.2f} ({line.count('|') + 2})"
 
 
-def format_assignment(result: Assignment) -> str:
-    """Totals and the binding capacities with their shadow prices."""
+def format_assignment(result: Assignment, margins: int = 0) -> str:
+    """Totals and the binding capacities with their shadow prices, and the measured margins of the ``margins``
+    dearest (:mod:`engine.optimize.margins`)."""
     lines = [
         f"assignment on {result.network}: {result.status} after {result.iterations} iterations "
         f"({result.columns} routes generated, {result.solver}), gap {result.gap:.2e}",
@@ -86,46 +92,50 @@ def format_assignment(result: Assignment) -> str:
         f"{result.co2e_kg_per_week / 1000:,.1f} t CO2e/week; generalized cost {result.objective_usd_per_week:,.0f} "
         "USD/week",
     ]
-    if result.shadow_prices.height:
+    prices = result.shadow_prices
+    if prices.height:
         lines.append("")
-        lines.append(
-            "Binding capacities (shadow price: the LP's dual, USD/week per TEU/week of capacity; measured by "
-            "re-solving: saved by one TEU/week more, lost with one less)"
-        )
-        rows = [
-            (e, i, f"{c:,.0f}", f"{f:,.0f}", f"{p:,.2f}", _usd_or_dash(more), _usd_or_dash(less), _together(line, both))
-            for e, i, c, f, p, more, less, line, both in result.shadow_prices.select(
-                "element",
-                "id",
-                "capacity_teu_per_week",
-                "flow_teu_per_week",
-                "shadow_price_usd_per_teu",
-                "saving_usd_per_teu_added",
-                "cost_usd_per_teu_removed",
-                "expands_with",
-                "saving_usd_per_teu_added_together",
-            ).iter_rows()
-        ]
-        header = (
-            "element",
-            "id",
-            "capacity TEU/wk",
-            "flow TEU/wk",
-            "shadow USD/TEU",
-            "+1 saves USD",
-            "-1 costs USD",
-            "+1 with line (n) saves",
-        )
-        lines += table(header, rows)
-        alone = result.shadow_prices.filter(
-            (pl.col("saving_usd_per_teu_added") == 0) & (pl.col("cost_usd_per_teu_removed") > 0)
-        )
-        measured = result.shadow_prices["saving_usd_per_teu_added"].count()
-        if alone.height:
+        measured = prices["cost_usd_per_teu_removed"].count()
+        columns = ["element", "id", "capacity_teu_per_week", "flow_teu_per_week", "shadow_price_usd_per_teu"]
+        header = ["element", "id", "capacity TEU/wk", "flow TEU/wk", "dual USD/wk per TEU/wk"]
+        if margins:
             lines.append(
-                f"{alone.height} of the {measured} measured save nothing with one TEU/week more on their own: every "
-                "route through them also crosses other binding capacities (their line, n of them: expands_with in "
-                "shadow_prices), and only expanding those together saves."
+                "Binding capacities (the dual is one optimal dual of the LP; where several capacities bind together it "
+                "can be anything between the two measured values: USD/week saved by one TEU/week more of the capacity "
+                "alone, lost with one less, and saved by one TEU/week more of its whole line; rows of one line repeat "
+                "the line's figure, do not add them up)"
+            )
+            columns += ["saving_usd_per_teu_added", "cost_usd_per_teu_removed"]
+            columns += ["expands_with", "saving_usd_per_teu_added_together"]
+            header += ["+1 TEU/wk saves USD/wk", "-1 TEU/wk costs USD/wk", "+1 on line (capacities) saves"]
+        else:
+            lines.append("Binding capacities (the dual of each: USD/week per TEU/week of capacity, one optimal dual)")
+        rows = []
+        for row in prices.select(columns).iter_rows():
+            element, element_id, capacity, flow, dual, *measures = row
+            shown = [element, element_id, _teu(capacity), _teu(flow), f"{dual:,.2f}"]
+            if margins:
+                more, less, line, together = measures
+                shown += [_usd_or_dash(more), _usd_or_dash(less), _together(line, together)]
+            rows.append(tuple(shown))
+        lines += table(tuple(header), rows)
+        alone = prices.filter((pl.col("saving_usd_per_teu_added") == 0) & (pl.col("cost_usd_per_teu_removed") > 0))
+        on_line = alone.filter(pl.col("expands_with").is_not_null()).height
+        if on_line:
+            lines.append(
+                f"{on_line} of the {measured} measured save nothing with one TEU/week more on their own: every route "
+                "through them also crosses other binding capacities (their line: expands_with in shadow_prices), and "
+                "only expanding those together saves."
+            )
+        if alone.height > on_line:
+            lines.append(
+                f"{alone.height - on_line} of the {measured} measured save nothing with one TEU/week more on their "
+                "own, and no single line of binding capacities is shared by every route through them."
+            )
+        asked = min(margins, prices.height)
+        if measured < asked:
+            lines.append(
+                f"{asked - measured} of the {asked} asked for were not measured: the time or iteration limit ran out."
             )
     else:
         lines.append("No capacity binds.")

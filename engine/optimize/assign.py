@@ -36,22 +36,10 @@ from engine.optimize.margins import Capacity, MarginProblem, capacity_margins
 from engine.optimize.master import Commodity
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
-from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR
+from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR, FLOW_EPS, MARGIN_COLUMNS, MARGIN_RESERVE
 from engine.routing.model import CompiledNetwork, compile_network
 
-MARGIN_TYPES = {
-    "saving_usd_per_teu_added": pl.Float64,
-    "cost_usd_per_teu_removed": pl.Float64,
-    "expands_with": pl.Utf8,
-    "saving_usd_per_teu_added_together": pl.Float64,
-}
-MARGIN_COLUMNS = tuple(MARGIN_TYPES)
-"""The ``shadow_prices`` columns measured for the dearest binding capacities (``AssignRequest.margins``; null for
-the others): USD/week saved by one more TEU/week of that capacity alone, lost with one less, the other binding
-capacities every route through it also uses (``|``-joined ids, in route order) and what one more TEU/week of all of
-them together saves (:mod:`engine.optimize.margins`)."""
-FLOW_EPS = 1e-6
-"""TEU/week below which a flow is reported as zero (LP round-off)."""
+MARGIN_TYPES = dict(zip(MARGIN_COLUMNS, (pl.Float64, pl.Float64, pl.Utf8, pl.Float64), strict=True))
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +181,7 @@ def assign_demand(
     >>> round(result.served_teu_per_week, 6)
     10.0
     """
+    started = time.monotonic()
     caps = request.check_against(network)
     # Solve in a canonical row order, so the LP (and the vertex the solver lands on) does not depend on the order
     # of the demand file; the frames are put back in the caller's order at the end.
@@ -238,7 +227,8 @@ def assign_demand(
         network, demand, commodities, list(segments), caps, link_cap, node_cap, solution, request.usd_per_teu_day
     )
     if request.margins:
-        started = time.monotonic()
+        # The request's time limit counts from the start; margins stop short of it, so the answer still goes out.
+        limit = request.time_limit_s
         problem = MarginProblem(
             graphs,
             commodities,
@@ -247,7 +237,7 @@ def assign_demand(
             request.usd_per_teu_day / 24.0,
             request.solver,
             request.max_iterations,
-            deadline=None if request.time_limit_s is None else started + request.time_limit_s,
+            deadline=None if limit is None else started + (1 - MARGIN_RESERVE) * limit,
             on_iteration=on_iteration,
         )
         result = _with_margins(result, compiled, problem, solution, request.margins)
@@ -262,7 +252,7 @@ def _with_margins(
     (:mod:`engine.optimize.margins`; null for the others)."""
     link_index = {link_id: i for i, link_id in enumerate(compiled.link_ids)}
     node_index = {node_id: i for i, node_id in enumerate(compiled.node_ids)}
-    ids = {"link": compiled.link_ids, "node": compiled.node_ids}
+    ids = {"link": compiled.link_ids, "node": [f"node:{node_id}" for node_id in compiled.node_ids]}
     rows = result.shadow_prices.select("element", "id").rows()
     capacities: list[Capacity] = [
         (element, link_index[i] if element == "link" else node_index[i]) for element, i in rows

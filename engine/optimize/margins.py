@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from engine.optimize.colgen import DEFAULT_REDUCED_COST_TOLERANCE, IterationInfo, PathSolution, solve_path_lp
 from engine.optimize.master import Column, Commodity
 from engine.optimize.transfer_graph import FloatArray, TransferGraph
+from engine.optimize.values import FLOW_EPS
 
 STEP_TEU = 1.0
 """The capacity change measured (TEU/week): "one more slot a week"."""
@@ -55,8 +56,6 @@ network's ~2.7e7)."""
 
 Capacity = tuple[str, int]
 """A capacity of the LP: ``("link", link index)`` or ``("node", node index)`` (a terminal's lifts)."""
-POSITIVE_FLOW_TEU = 1e-6
-"""TEU/week above which a route of the base solution counts as used (as the assignment's frames count it)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,8 @@ class MarginProblem:
     def objective(self, seed: Sequence[Column], changes: Mapping[Capacity, float]) -> float:
         """The exact optimum (USD/week) with each capacity of ``changes`` changed by its TEU/week (NaN when the
         re-solve stopped before nothing priced out)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return math.nan  # out of time: not measured (a re-solve would still build its master and price once)
         link_cap, node_cap = self.link_cap.copy(), self.node_cap.copy()
         for (kind, index), change in changes.items():
             (link_cap if kind == "link" else node_cap)[index] += change
@@ -129,12 +130,15 @@ def capacity_margins(
     ``base`` is the solution whose columns seed every re-solve and whose used routes say which ``binding``
     capacities a measured one is always used with.
     """
+    if not measured:
+        return []
     seed = base.columns
     z = problem.objective(seed, {})
+    link_from = problem.graphs[0].compiled.link_from
     routes = [
-        [*(("link", link) for link in column.links), *(("node", node) for node in column.lifts)]
+        _in_route_order(column, link_from)
         for column, flow in zip(base.columns, base.flows, strict=True)
-        if flow > POSITIVE_FLOW_TEU
+        if flow > FLOW_EPS
     ]
     binding = set(binding)
     margins = []
@@ -155,6 +159,20 @@ def capacity_margins(
             )
         )
     return margins
+
+
+def _in_route_order(column: Column, link_from: Sequence[int]) -> list[Capacity]:
+    """The capacities a route uses, in the order it meets them: each terminal where it is lifted before the link
+    that leaves it (a lift at the route's end last)."""
+    lifts = list(dict.fromkeys(column.lifts))
+    met: list[Capacity] = []
+    for link in column.links:
+        node = link_from[link]
+        if node in lifts:
+            met.append(("node", node))
+            lifts.remove(node)
+        met.append(("link", link))
+    return met + [("node", node) for node in lifts]
 
 
 def _per_teu(difference: float, step: float, z: float) -> float:

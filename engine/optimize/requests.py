@@ -164,8 +164,9 @@ class AssignRequest:
     reproducible and meaningful: rows are solved in a canonical order and, among the least-cost assignments, the
     one with the least CO2e is returned (an exact second LP pass). ``weeks_per_year`` annualises the weekly
     figures of :meth:`Assignment.cost_split` (default 52). ``margins``: how many of the dearest binding
-    capacities also get what one TEU/week more saves and one less costs, each measured by an exact re-solve
-    (:mod:`engine.optimize.margins`; two re-solves each, ~0.03 s apiece on the shipped network; default 0).
+    capacities also get what one TEU/week more saves and one less costs, and what expanding the line each binds with
+    saves, each measured by an exact re-solve (:mod:`engine.optimize.margins`; up to three re-solves each, ~30 ms
+    apiece on the shipped network, within ``time_limit_s``; default 0).
     """
 
     demand: tuple[Demand, ...]

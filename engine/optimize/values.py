@@ -32,3 +32,18 @@ MAX_USD_PER_TEU_DAY = 1_000_000.0
 MAX_MARGINS = 200
 """The most binding capacities one assignment may have measured (up to three exact re-solves each,
 :mod:`engine.optimize.margins`)."""
+MARGIN_RESERVE = 0.1
+"""Share of an assignment's time limit kept back from measuring margins, to build and send the answer in."""
+
+FLOW_EPS = 1e-6
+"""TEU/week below which a flow is reported as zero (LP round-off)."""
+MARGIN_COLUMNS = (
+    "saving_usd_per_teu_added",
+    "cost_usd_per_teu_removed",
+    "expands_with",
+    "saving_usd_per_teu_added_together",
+)
+"""The ``shadow_prices`` columns measured for the dearest binding capacities (``AssignRequest.margins``; null for
+the others): USD/week saved by one more TEU/week of that capacity alone, lost with one less, the other binding
+capacities every route through it also uses (``|``-joined ids in route order, terminals as ``node:ID``) and what one
+more TEU/week of all of them together saves (:mod:`engine.optimize.margins`)."""

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.optimize.values import FLOW_EPS, MARGIN_COLUMNS
 from engine.studies.assign_spec import StudyAssign
 
 if TYPE_CHECKING:
@@ -178,7 +179,6 @@ def compare_assignments(results: dict[str, Assignment], networks: StudyNetworks)
     return StudyAssignment(utilisation=utilisation, binding=binding, summary=pl.DataFrame(rows))
 
 
-FLOW_EPS = 1e-6
 MEASURES = ("flow_teu_per_week", "capacity_teu_per_week", "utilisation", "binding", "shadow_price_usd_per_teu")
 UTILISATION_COLUMNS = (
     "scenario",
@@ -213,13 +213,8 @@ BINDING_COLUMNS = (
     "baseline_binding",
     "baseline_shadow_price_usd_per_teu",
     "delta_shadow_price_usd_per_teu",
-    "saving_usd_per_teu_added",
-    "cost_usd_per_teu_removed",
-    "expands_with",
-    "saving_usd_per_teu_added_together",
+    *MARGIN_COLUMNS,  # the scenario's measured margins (assign.margins), null where not measured
 )
-MARGIN_COLUMNS = BINDING_COLUMNS[-4:]
-"""The scenario's measured margins (``assign.margins``; :data:`engine.optimize.assign.MARGIN_COLUMNS`)."""
 
 
 def _elements(result: Assignment) -> pl.DataFrame:

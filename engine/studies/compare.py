@@ -99,8 +99,9 @@ def corridor_shares(frame: pl.DataFrame) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        Columns: scenario, corridor, queries (count), share (0–1 of the scenario's queries with a route).
-        Sorted by scenario (study order), then corridor.
+        Columns: scenario, corridor, queries (count), share (0–1 of the scenario's queries with a route; queries
+        whose search stopped are not among them, their answer being unknown). Sorted by scenario (study order),
+        then corridor.
     """
     summary = query_summary(frame).filter(pl.col("corridor").is_not_null())
     counts = summary.group_by("scenario", "corridor").agg(pl.len().alias("queries"))

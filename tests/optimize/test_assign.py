@@ -16,7 +16,7 @@ from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, we
 from engine.optimize.colgen import IterationInfo
 from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
 from engine.optimize.transfer_graph import expected_wait_min
-from engine.optimize.values import MAX_MARGINS
+from engine.optimize.values import MARGIN_COLUMNS, MAX_MARGINS
 from engine.routing.compiled import compile_network
 from tests.optimize.arc_lp import mean_wait_min, solve_arc_lp
 from tests.routing.generators import random_network
@@ -166,7 +166,11 @@ def test_shadow_prices_bound_the_perturbed_objective(seed: int) -> None:
         assert added == pytest.approx(max(0.0, more), abs=tolerance)
         assert removed == pytest.approx(max(0.0, less), abs=tolerance)
         if line is not None:  # its line: binding capacities every route through it uses; all one TEU/week more
-            others = line.split("|")
+            others = [other.removeprefix("node:") for other in line.split("|")]  # terminals are tagged
+            assert all(
+                (other in node_cap) == tagged.startswith("node:")
+                for other, tagged in zip(others, line.split("|"), strict=True)
+            )
             assert element_id not in others
             assert set(others) <= set(base.shadow_prices["id"])
             bigger = {i: (link_cap | node_cap)[i] + 1 for i in (element_id, *others)}
@@ -223,6 +227,47 @@ def test_a_degenerate_shadow_price_is_told_apart_from_what_one_more_teu_saves(
         "saving_usd_per_teu_added", "shadow_price_usd_per_teu", "cost_usd_per_teu_removed"
     ).iter_rows():
         assert added <= price + 1e-6 <= removed + 2e-6
+
+
+def test_a_terminal_on_a_line_is_named_where_the_route_meets_it(
+    shipped_network: Network, shipped_demand: list[Demand]
+) -> None:
+    """With Altynkol's lifts capped (the gauge change at the Chinese border), the line of the Kazakh rail links
+    through it starts at the terminal, before the link that leaves it, tagged as a node."""
+    request = AssignRequest(shipped_demand, {"ALTYNKOL": 1383.0}, gap=0.0, margins=MAX_MARGINS)
+    prices = assign_demand(shipped_network, request).shadow_prices
+    assert "ALTYNKOL" in prices.filter(pl.col("element") == "node")["id"].to_list()
+    line = prices.filter(pl.col("id") == "R-SHU-SHYMKENT")["expands_with"].item().split("|")
+    assert line.index("node:ALTYNKOL") + 1 == line.index("R-ALTYNKOL-ALATAU")
+
+
+def test_margins_out_of_time_are_left_unmeasured_and_said_so(
+    toy_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Margins stop short of the request's time limit (the answer must still go out): with all of it kept back,
+    none is measured, nothing is re-solved past the deadline, the assignment itself is whole and the text says
+    how many were not measured."""
+    import engine.optimize.assign as assign_module
+    import engine.optimize.margins as margins_module
+
+    demand = [Demand("ORIGIN", "DEST", 900.0), Demand("ORIGIN", "PORT_AZ", 200.0)]
+    whole = assign_demand(toy_network, AssignRequest(demand, margins=3))
+    assert whole.shadow_prices["cost_usd_per_teu_removed"].count() == min(3, whole.shadow_prices.height) > 0
+
+    def no_re_solve(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("re-solved past the deadline")
+
+    monkeypatch.setattr(assign_module, "MARGIN_RESERVE", 1.0)
+    monkeypatch.setattr(margins_module, "solve_path_lp", no_re_solve)
+    cut = assign_demand(toy_network, AssignRequest(demand, margins=3, time_limit_s=60.0))
+    assert cut.objective_usd_per_week == pytest.approx(whole.objective_usd_per_week, rel=1e-9)
+    assert cut.shadow_prices["id"].to_list() == whole.shadow_prices["id"].to_list()
+    measures = [name for name in MARGIN_COLUMNS if name != "expands_with"]  # the line needs no re-solve
+    assert cut.shadow_prices.select(measures).null_count().row(0) == (cut.shadow_prices.height,) * 3
+    from engine.cli.optimize_text import format_assignment
+
+    asked = min(3, cut.shadow_prices.height)
+    assert f"{asked} of the {asked} asked for were not measured" in format_assignment(cut, 3)
 
 
 @pytest.mark.parametrize("margins", [-1, MAX_MARGINS + 1, True, 2.5])

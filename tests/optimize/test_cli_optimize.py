@@ -61,7 +61,7 @@ def test_assign_writes_frames(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # the dearest binding capacities are measured by default (--margins 10): the frame and the text carry them
     prices = pl.read_parquet(out_dir / "shadow_prices.parquet")
     assert prices["saving_usd_per_teu_added"].null_count() == max(0, prices.height - 10)
-    assert "+1 saves USD" in text
+    assert "+1 TEU/wk saves USD/wk" in text
     feeder = prices.filter(pl.col("id") == "F-PORT_KZ-PORT_AZ").row(0, named=True)
     shown = f"{feeder['saving_usd_per_teu_added']:,.2f}"
     assert any("F-PORT_KZ-PORT_AZ" in line and shown in line for line in text.splitlines())

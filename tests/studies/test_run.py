@@ -147,7 +147,7 @@ shipment: {teu: 2, gross_weight_kg: 20000}
     assert result.stats.stopped == 4
     assert stopped["route_rank"].null_count() == stopped["explanation"].null_count() == 4
     assert (stopped["pareto_size"] == -1).all()
-    assert all("budget of 0 MiB" in why and "narrow the query" in why for why in stopped["search_stopped"])
+    assert all("budget of 0.29 MiB" in why and "narrow the query" in why for why in stopped["search_stopped"])
     # the repeat a week later is the stopped row shifted (the same search stops alike), not a second search
     assert (result.stats.searched, result.stats.repeats) == (4, 4)
     assert stopped.filter(pl.col("shifted_weeks") == 1).height == 2

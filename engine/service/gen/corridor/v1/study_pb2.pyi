@@ -535,8 +535,9 @@ class ShadowPrice(_message.Message):
     """
     @_builtins.property
     def expands_with(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The other binding capacities (link or node ids) that every route through this one also uses, in route order:
-        its line. Empty when there are none or this capacity was not measured.
+        """The other binding capacities that every route with flow through this one also uses, in the order the routes
+        meet them (link ids; terminals as "node:ID"): its line, as the answer's optimal flow uses it (another optimal
+        flow could route differently). Empty when there are none or this capacity was not among those measured.
         """
 
     def __init__(
@@ -1091,7 +1092,9 @@ class ScenarioDelta(_message.Message):
     baseline_corridor: Global___Corridor.ValueType
     """Corridor of the baseline's rank-1 route."""
     change: _builtins.str
-    """"same", "changed", "lost" (no route in the scenario), "gained" (no route in the baseline) or "none"."""
+    """"same", "changed", "lost" (no route in the scenario), "gained" (no route in the baseline), "none", or
+    "unknown" (the search stopped before it finished on either side: StudyRow.search_stopped).
+    """
     @_builtins.property
     def ready(self) -> _timestamp_pb2.Timestamp:
         """Ready time."""
@@ -1161,7 +1164,9 @@ class CorridorShare(_message.Message):
     queries: _builtins.int
     """Queries whose rank-1 route takes it."""
     share: _builtins.float
-    """Fraction (0-1) of the scenario's queries that have a route."""
+    """Fraction (0-1) of the scenario's queries that have a route. Queries whose search stopped before it finished
+    (StudyRow.search_stopped) are not among them: their answer is unknown.
+    """
     def __init__(
         self,
         *,
