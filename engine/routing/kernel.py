@@ -84,12 +84,19 @@ STEP_ROWS_UP_TO_LINKS = 5_000
 when it looks for one route, or on networks up to this many links. A PARETO search on a larger network replays the
 routes it shows instead: at 100k nodes a 10-s PARETO search creates millions of labels, and their rows took the
 scale benchmark's peak RSS from 3.7 to 4.1 GiB (the target is 4)."""
-SPARE_MAX_LABELS = 1 << 18
-"""A search state with room for at most this many labels (264 bytes each: 66 MiB at this bound) is kept by its
-thread for the next search (:func:`_spare_state`). Allocating it again cost ~10 µs of a ~170 µs CHEAPEST answer on
-the shipped network, and on the 1k-node network (states of 262,144 labels) touching fresh pages was ~15 % of a PARETO
-search (the kernel's page faults). Larger states (10k nodes and up) are let go: keeping hundreds of MB in every
-worker between queries would cost more than it saves."""
+SPARE_MAX_LABELS = 1 << 21
+"""A search state with room for at most this many labels (264 bytes each: 528 MiB of room at this bound, of which
+only what a search wrote is resident), and at most half the search memory budget, is kept by its thread for the
+next search (:func:`_spare_state`). Allocating it again cost ~10 µs of a ~170 µs CHEAPEST answer on the shipped
+network; on the 1k-node network (states of 262,144 labels) touching fresh pages was ~15 % of a PARETO search, and on
+the 10k-node network (states of 1-2M labels) page faults were ~10 % of the kernel's time. Measured at 10k nodes
+(the scale benchmark's 11 PARETO queries in its order, interleaved with a bound of 2^18, CPU per query): ×0.86-0.97,
+p50 ×0.87-0.92, peak RSS 904 → 844-854 MiB (a search that outgrows the kept state grows from it, as it would from a
+new one). The cost: a worker that ran a large search keeps what it wrote (~250-400 MiB at 10k nodes) until its next
+search; :data:`SPARE_MAX_ROOM_RATIO` keeps a small search from emptying a large state."""
+SPARE_MAX_ROOM_RATIO = 8
+"""A kept state serves a search that would start with at least 1/8 of its room (emptying it costs a pass over its
+hash table, sized by its bags); a smaller search takes a new state, which is then kept instead."""
 
 _compiled: dict[str, Any] = {}
 _spare = threading.local()
@@ -295,17 +302,19 @@ def _drive(
                 raise SearchInterrupted(reason)
     routes = _routes(fns, state)
     capacity = int(state[0].shape[0])
-    if capacity <= SPARE_MAX_LABELS:
+    if capacity <= SPARE_MAX_LABELS and (not memory_budget or 2 * sum(room.nbytes for room in state) <= memory_budget):
         _spare.state = state
     return routes, int(state[9][CREATED]), int(state[9][SETTLED]), capacity
 
 
 def _spare_state(fns: dict[str, Any], start_labels: int, max_out_degree: int) -> tuple[np.ndarray, ...]:
-    """An empty search state with room for ``start_labels``: this thread's last state, emptied, when it has exactly
-    the room a new one would (:data:`SPARE_MAX_LABELS`), else a new one."""
+    """An empty search state with room for at least ``start_labels``: this thread's last state, emptied, when it has
+    the room a new one would, or up to :data:`SPARE_MAX_ROOM_RATIO` times more (:data:`SPARE_MAX_LABELS`), else a
+    new one."""
     spare = getattr(_spare, "state", None)
     _spare.state = None  # in use until this search ends
-    if spare is not None and spare[0].shape[0] == fns["label_room"](start_labels, max_out_degree):
+    room = fns["label_room"](start_labels, max_out_degree)
+    if spare is not None and room <= spare[0].shape[0] <= SPARE_MAX_ROOM_RATIO * room:
         fns["reset_state"](spare)
         return spare  # type: ignore[no-any-return]
     return fns["new_state"](start_labels, max_out_degree, 64, 0, 0)  # type: ignore[no-any-return]

@@ -263,6 +263,10 @@ def admit(trail, pool_vec, pool_label, bags, bag, v0, v1, v2, v3, pareto, rule):
     dropping pass runs only when it has something to drop (most admitted labels drop nothing). A dominating label
     moves to the front of its state's bag (not the routes found, bag 0, whose order is the answer's): a label that
     dominates one newcomer tends to dominate the next, and the answer is the same in any order (the bag is a set).
+
+    Measured and not kept (10k nodes, scale PARETO queries, interleaved A/B): a Pareto scan in blocks of 16 entries
+    compared without branches (LLVM vectorises it to AVX2) cut this function's share of perf samples from 35 to 27 %
+    but the queries' CPU only ×0.95-1.0 (the median query ×1.0): the scans wait on memory, not on comparisons.
     """
     if pareto:  # the bag's envelope settles most cases without reading its labels
         if outside_high(bags, bag, v0, v1, v2, v3):  # it dominates none: only a label ≤ it matters

@@ -359,7 +359,10 @@ def heap_push(heap_keys, heap_seq, heap_label, counters, k0, k1, k2, k3, seq, la
 
 @njit(**NO_REFCOUNT)
 def heap_pop(heap_keys, heap_seq, heap_label, counters, popped):
-    """Remove the smallest entry; its keys go to ``popped`` and its label is returned."""
+    """Remove the smallest entry; its keys go to ``popped`` and its label is returned.
+
+    Measured and not kept (10k nodes, heaps of ~10^6 entries, interleaved A/B): a 4-ary heap (half the depth) and
+    bottom-up (Floyd) pops, each within the noise of this binary heap."""
     for c in range(4):
         popped[c] = heap_keys[0, c]
     label = heap_label[0]

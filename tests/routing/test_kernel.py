@@ -8,6 +8,7 @@ force on small ones, and to the Python loop on the shipped network's realistic C
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -207,6 +208,39 @@ def test_a_search_state_kept_for_the_next_search_answers_as_a_new_one(
     assert not resets
     assert answers(fresh=False) == new
     assert len(resets) >= len(queries) // 2  # most searches did reuse the last state
+
+
+def test_a_kept_state_with_more_room_serves_a_smaller_search_up_to_a_ratio(
+    shipped: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kept state larger than a search would start with is emptied and used (no fresh pages to touch), up to
+    # SPARE_MAX_ROOM_RATIO times the room wanted; beyond it the search takes a new state. Either way the answer is
+    # the one a new state gives.
+    query = next(q for q in _realistic(shipped) if q.objective not in LEXICOGRAPHIC_ORDERS)
+    fns = kernel_module._functions()
+    made: list[int] = []  # the label room of each new state
+    new_state = fns["new_state"]
+
+    def counted_new_state(*args: object) -> tuple[object, ...]:
+        state = new_state(*args)
+        made.append(state[0].shape[0])
+        return state  # type: ignore[no-any-return]
+
+    monkeypatch.setitem(fns, "new_state", counted_new_state)
+
+    def answer(spare_room: int | None) -> tuple[object, ...]:
+        monkeypatch.setattr(kernel_module, "_start_hints", weakref.WeakKeyDictionary())  # the same start each time
+        kernel_module._spare.state = None if spare_room is None else new_state(spare_room, 64, 64, 0, 0)
+        ctx = QueryContext(compile_network(shipped), query)
+        return _summary(search(ctx, PARETO_ORDER, pareto=True, kernel=True))
+
+    fresh = answer(None)
+    room = made[0]  # what the search starts with (it may grow after)
+    made.clear()
+    assert answer(room * kernel_module.SPARE_MAX_ROOM_RATIO) == fresh
+    assert not made  # the larger state was used
+    assert answer(room * kernel_module.SPARE_MAX_ROOM_RATIO * 2) == fresh
+    assert made  # too large: a new one
 
 
 def test_the_steps_the_kernel_leaves_are_the_models_steps(shipped: Network) -> None:
