@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,14 +31,12 @@ from engine.optimize.colgen import (
     solve_path_lp,
 )
 from engine.optimize.demand import Demand
-from engine.optimize.margins import Capacity, MarginProblem, capacity_margins
+from engine.optimize.margins import MARGIN_TYPES, MarginProblem, margin_frame
 from engine.optimize.master import Commodity
 from engine.optimize.requests import AssignRequest
 from engine.optimize.transfer_graph import CargoSegment, TransferGraph, transfer_graph
-from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR, FLOW_EPS, MARGIN_COLUMNS, MARGIN_RESERVE
+from engine.optimize.values import DEFAULT_WEEKS_PER_YEAR, FLOW_EPS, MARGIN_RESERVE
 from engine.routing.model import CompiledNetwork, compile_network
-
-MARGIN_TYPES = dict(zip(MARGIN_COLUMNS, (pl.Float64, pl.Float64, pl.Utf8, pl.Float64), strict=True))
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,40 +237,10 @@ def assign_demand(
             deadline=None if limit is None else started + (1 - MARGIN_RESERVE) * limit,
             on_iteration=on_iteration,
         )
-        result = _with_margins(result, compiled, problem, solution, request.margins)
+        shadow = margin_frame(result.shadow_prices, compiled, problem, solution, request.margins)
+        result = dataclasses.replace(result, shadow_prices=shadow)
     result = dataclasses.replace(result, weeks_per_year=float(request.weeks_per_year))
     return _in_caller_order(result, order)
-
-
-def _with_margins(
-    result: Assignment, compiled: CompiledNetwork, problem: MarginProblem, solution: PathSolution, count: int
-) -> Assignment:
-    """``result`` with the :data:`MARGIN_COLUMNS` of its ``count`` dearest binding capacities in ``shadow_prices``
-    (:mod:`engine.optimize.margins`; null for the others)."""
-    link_index = {link_id: i for i, link_id in enumerate(compiled.link_ids)}
-    node_index = {node_id: i for i, node_id in enumerate(compiled.node_ids)}
-    ids = {"link": compiled.link_ids, "node": [f"node:{node_id}" for node_id in compiled.node_ids]}
-    rows = result.shadow_prices.select("element", "id").rows()
-    capacities: list[Capacity] = [
-        (element, link_index[i] if element == "link" else node_index[i]) for element, i in rows
-    ]
-    margins = capacity_margins(problem, solution, capacities[:count], capacities)
-    values: dict[str, list[object]] = {name: [None] * len(rows) for name in MARGIN_COLUMNS}
-    for row, margin in enumerate(margins):
-        values["saving_usd_per_teu_added"][row] = _measured(margin.saving_usd_per_teu_added)
-        values["cost_usd_per_teu_removed"][row] = _measured(margin.cost_usd_per_teu_removed)
-        together = margin.expands_with
-        values["expands_with"][row] = "|".join(ids[kind][index] for kind, index in together) if together else None
-        values["saving_usd_per_teu_added_together"][row] = _measured(margin.saving_usd_per_teu_added_together)
-    shadow = result.shadow_prices.with_columns(
-        pl.Series(name, column, MARGIN_TYPES[name]) for name, column in values.items()
-    )
-    return dataclasses.replace(result, shadow_prices=shadow)
-
-
-def _measured(value: float) -> float | None:
-    """A margin as a frame cell: null where it was not measured exactly (NaN)."""
-    return None if math.isnan(value) else value
 
 
 def canonical_key(row: Demand) -> tuple[object, ...]:

@@ -42,10 +42,13 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from engine.optimize.colgen import DEFAULT_REDUCED_COST_TOLERANCE, IterationInfo, PathSolution, solve_path_lp
 from engine.optimize.master import Column, Commodity
 from engine.optimize.transfer_graph import FloatArray, TransferGraph
-from engine.optimize.values import FLOW_EPS
+from engine.optimize.values import FLOW_EPS, MARGIN_COLUMNS
+from engine.routing.model import CompiledNetwork
 
 STEP_TEU = 1.0
 """The capacity change measured (TEU/week): "one more slot a week"."""
@@ -54,6 +57,8 @@ SAME_OPTIMUM = 1e-12
 network's ~2.7e7)."""
 
 
+MARGIN_TYPES = dict(zip(MARGIN_COLUMNS, (pl.Float64, pl.Float64, pl.Utf8, pl.Float64), strict=True))
+"""The polars type of each margin column of ``shadow_prices``."""
 Capacity = tuple[str, int]
 """A capacity of the LP: ``("link", link index)`` or ``("node", node index)`` (a terminal's lifts)."""
 
@@ -159,6 +164,32 @@ def capacity_margins(
             )
         )
     return margins
+
+
+def margin_frame(
+    shadow_prices: pl.DataFrame, compiled: CompiledNetwork, problem: MarginProblem, base: PathSolution, count: int
+) -> pl.DataFrame:
+    """An assignment's ``shadow_prices`` (binding capacities, dearest first) with the :data:`MARGIN_COLUMNS` of its
+    ``count`` dearest filled in (null for the others, and where a value was not measured exactly); the lines name
+    links by id and terminals as ``node:ID``."""
+    link_index = {link_id: i for i, link_id in enumerate(compiled.link_ids)}
+    node_index = {node_id: i for i, node_id in enumerate(compiled.node_ids)}
+    ids = {"link": compiled.link_ids, "node": [f"node:{node_id}" for node_id in compiled.node_ids]}
+    rows = shadow_prices.select("element", "id").rows()
+    binding: list[Capacity] = [(element, (link_index if element == "link" else node_index)[i]) for element, i in rows]
+    values: dict[str, list[object]] = {name: [None] * len(rows) for name in MARGIN_COLUMNS}
+    for row, margin in enumerate(capacity_margins(problem, base, binding[:count], binding)):
+        values["saving_usd_per_teu_added"][row] = _measured(margin.saving_usd_per_teu_added)
+        values["cost_usd_per_teu_removed"][row] = _measured(margin.cost_usd_per_teu_removed)
+        line = margin.expands_with
+        values["expands_with"][row] = "|".join(ids[kind][index] for kind, index in line) if line else None
+        values["saving_usd_per_teu_added_together"][row] = _measured(margin.saving_usd_per_teu_added_together)
+    return shadow_prices.with_columns(pl.Series(name, column, MARGIN_TYPES[name]) for name, column in values.items())
+
+
+def _measured(value: float) -> float | None:
+    """A margin as a frame cell: null where it was not measured exactly (NaN)."""
+    return None if math.isnan(value) else value
 
 
 def _in_route_order(column: Column, link_from: Sequence[int]) -> list[Capacity]:
