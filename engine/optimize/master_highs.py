@@ -273,6 +273,12 @@ class HighsMaster:
             self.highs.run()
             status = self.highs.getModelStatus()
             if status != highspy.HighsModelStatus.kOptimal:
+                # the warm primal simplex can end "unknown" on numerical trouble (seen at 10k nodes, stabilised from
+                # the start, after 6,170 pivots; the dual simplex from that basis too): solve again from scratch
+                self.highs.clearSolver()
+                self.highs.run()
+                status = self.highs.getModelStatus()
+            if status != highspy.HighsModelStatus.kOptimal:
                 msg = f"the master LP could not be solved: highs: {status.name}"
                 raise OptimizerError(msg)
             solution = self.highs.getSolution()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize._highspy import _core as highspy  # the master's HiGHS (engine.optimize.master_highs)
 
 from engine.errors import OptimizerError
 from engine.network import Network
@@ -135,3 +136,38 @@ def test_stabilised_master_maps_paths_through_drops() -> None:
     expected = [c.cost - pi[c.commodity] - sum(mu[link] for link in c.links) for c in kept]
     assert stable.reduced_costs() == pytest.approx(expected)
     assert stable.columns == plain.columns == 3
+
+
+def test_a_failed_warm_solve_is_solved_again_from_scratch_on_highs() -> None:
+    """When a warm HiGHS run ends without an optimum (numerical trouble), the master clears HiGHS's solver state and
+    solves again before giving up (the GLOP fallback): the same optimum, still on HiGHS."""
+
+    class FailingOnce:
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+            self.failed = False
+            self.cleared = False
+
+        def getModelStatus(self) -> object:  # noqa: N802 - HiGHS's name
+            if not self.failed:
+                self.failed = True
+                return highspy.HighsModelStatus.kUnknown
+            return self.inner.getModelStatus()  # type: ignore[attr-defined]
+
+        def clearSolver(self) -> object:  # noqa: N802 - HiGHS's name
+            self.cleared = True
+            return self.inner.clearSolver()  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    master = HighsMaster([Commodity(0, 1, 0, 10.0, 1_000.0)], np.array([4.0, np.inf]), np.array([np.inf]))
+    master.add_all([_column(0, (0,), 10.0), _column(0, (1,), 15.0)])
+    proxy = FailingOnce(master.highs)
+    master.highs = proxy  # type: ignore[assignment]
+    z, _, mu, _, values = master.solve()
+    assert proxy.failed
+    assert proxy.cleared
+    assert z == pytest.approx(4 * 10.0 + 6 * 15.0)
+    assert mu[0] == pytest.approx(-5.0)
+    assert master.flows(values) == pytest.approx([4.0, 6.0])
