@@ -48,7 +48,10 @@ noise); stabilising from gap 1e-2 (148 / 208.5: the early stabilised solves cost
 0.7 or 0.5 with it (3k: 59 and 66 rounds against 74, but dearer solves). The first try, a box (the same columns
 unbounded, box half-width 10–1,000 USD/TEU, "boxstep") with the centre moved only when the bound rose, was far worse
 (gap 1e-2 after 50–234 rounds against 25) and a second master solved beside the plain one (ε = 1) took 98 rounds to
-1e-6 but cost more CPU than it saved (42.4 s).
+1e-6 but cost more CPU than it saved (42.4 s). With capacity rows created only once full
+(:mod:`engine.optimize.master_highs`, ~4k rows instead of ~9k, so half the stabilisation columns) the stabilised
+solves are no cheaper (solves 80–120: 28.9 s against 29.2 s with every row), and stabilising from gap 1e-2 still
+loses: 145 rounds / 212.0 s CPU (master 117.3 s) against 149 / 194.4 s (master 92.8 s).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize._highspy import _core as highspy  # the master's HiGHS (engine.optimize.master_highs)
 
 from engine.errors import OptimizerError
 from engine.network import Network
@@ -64,19 +65,23 @@ def test_smoothed_pricing_reaches_the_arc_lp_optimum(seed: int, monkeypatch: pyt
 
 
 def test_stabilised_master_picks_the_dual_nearest_the_centre_then_ends_plain() -> None:
-    """10 TEU on link 0 of capacity 10 (path cost 10, penalty 1,000): every μ₀ in [−990, 0] with π = 10 − μ₀ is
-    optimal; the plain master lands on μ₀ = 0, the stabilised one (centre −300) on −300, at the same objective.
-    After :meth:`end_stabilisation` the stabilisation columns are fixed at 0: the plain master's objective and flows."""
+    """Commodity 0 (10 TEU) runs link 0 (cost 10, capacity 10) or link 1 (cost 400); commodity 1 (5 TEU, penalty
+    20) only link 0 (cost 10). Link 0 is overloaded until its row exists; then commodity 1 stays unserved and every
+    μ₀ in [−390, −10] with π₀ = 10 − μ₀ is optimal: the plain master lands on an end, the stabilised one (centre
+    −300) on −300, at the same objective. After :meth:`end_stabilisation` the stabilisation columns are fixed at 0:
+    the plain master's objective and flows."""
     duals = []
+    commodities = [Commodity(0, 1, 0, 10.0, 1_000.0), Commodity(0, 1, 0, 5.0, 20.0)]
+    paths = [_column(0, (0,), 10.0), _column(0, (1,), 400.0), _column(1, (0,), 10.0)]
     for stabilised in (False, True):
-        master = HighsMaster([Commodity(0, 1, 0, 10.0, 1_000.0)], np.array([10.0, 50.0]), np.array([np.inf]))
+        master = HighsMaster(commodities, np.array([10.0, 50.0]), np.array([np.inf]))
         if stabilised:
             master.stabilise(1.0)
             master.set_center(np.array([-300.0, 0.0]), np.array([0.0]))
-        master.add_all([_column(0, (0,), 10.0), _column(0, (1,), 400.0)])
+        master.add_all(paths)
         z, pi, mu, _, values = master.solve()
-        assert z == pytest.approx(100.0)
-        assert master.flows(values) == pytest.approx([10.0, 0.0])
+        assert z == pytest.approx(200.0)
+        assert master.flows(values) == pytest.approx([10.0, 0.0, 0.0])
         assert pi[0] + mu[0] == pytest.approx(10.0)
         duals.append(mu[0])
         if stabilised:
@@ -84,9 +89,26 @@ def test_stabilised_master_picks_the_dual_nearest_the_centre_then_ends_plain() -
             master.end_stabilisation()
             assert not master.stabilised
             z, _, _, _, values = master.solve()
-            assert z == pytest.approx(100.0)
-            assert master.flows(values) == pytest.approx([10.0, 0.0])
-    assert duals == pytest.approx([0.0, -300.0])
+            assert z == pytest.approx(200.0)
+            assert master.flows(values) == pytest.approx([10.0, 0.0, 0.0])
+    assert duals[0] in (pytest.approx(-390.0), pytest.approx(-10.0))
+    assert duals[1] == pytest.approx(-300.0)
+
+
+def test_capacity_rows_appear_once_a_solve_fills_them() -> None:
+    """A capacity gets its row only once a solve's flow reaches it: an idle or half-used link has none (dual 0, the
+    same optimum), an overloaded one gets it and the master re-solves within it (flows, objective and dual as if
+    every row had been there from the start)."""
+    commodities = [Commodity(0, 1, 0, 10.0, 1_000.0)]
+    master = HighsMaster(commodities, np.array([20.0, 4.0, 50.0]), np.array([np.inf]))
+    master.add_all([_column(0, (0,), 10.0), _column(0, (1,), 5.0)])
+    assert master.n_rows == 1  # the demand row only: nothing solved yet
+    z, _, mu, _, values = master.solve()
+    # link 1 (cost 5, capacity 4) was overloaded by the row-free solve: its row now holds 4 TEU there
+    assert master.flows(values) == pytest.approx([6.0, 4.0])
+    assert z == pytest.approx(80.0)
+    assert mu == pytest.approx([0.0, -5.0, 0.0])
+    assert master.link_row.tolist() == [-1, 1, -1]  # link 0 (6 of 20 TEU) and unused link 2 have no row
 
 
 def test_stabilised_master_maps_paths_through_drops() -> None:
@@ -114,3 +136,38 @@ def test_stabilised_master_maps_paths_through_drops() -> None:
     expected = [c.cost - pi[c.commodity] - sum(mu[link] for link in c.links) for c in kept]
     assert stable.reduced_costs() == pytest.approx(expected)
     assert stable.columns == plain.columns == 3
+
+
+def test_a_failed_warm_solve_is_solved_again_from_scratch_on_highs() -> None:
+    """When a warm HiGHS run ends without an optimum (numerical trouble), the master clears HiGHS's solver state and
+    solves again before giving up (the GLOP fallback): the same optimum, still on HiGHS."""
+
+    class FailingOnce:
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+            self.failed = False
+            self.cleared = False
+
+        def getModelStatus(self) -> object:  # noqa: N802 - HiGHS's name
+            if not self.failed:
+                self.failed = True
+                return highspy.HighsModelStatus.kUnknown
+            return self.inner.getModelStatus()  # type: ignore[attr-defined]
+
+        def clearSolver(self) -> object:  # noqa: N802 - HiGHS's name
+            self.cleared = True
+            return self.inner.clearSolver()  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    master = HighsMaster([Commodity(0, 1, 0, 10.0, 1_000.0)], np.array([4.0, np.inf]), np.array([np.inf]))
+    master.add_all([_column(0, (0,), 10.0), _column(0, (1,), 15.0)])
+    proxy = FailingOnce(master.highs)
+    master.highs = proxy  # type: ignore[assignment]
+    z, _, mu, _, values = master.solve()
+    assert proxy.failed
+    assert proxy.cleared
+    assert z == pytest.approx(4 * 10.0 + 6 * 15.0)
+    assert mu[0] == pytest.approx(-5.0)
+    assert master.flows(values) == pytest.approx([4.0, 6.0])
