@@ -7,10 +7,11 @@ the two one-sided derivatives of the weekly cost ``z`` in that capacity ``c``:
     z(c − 1) − z(c)  ≥  shadow price  ≥  z(c) − z(c + 1)        (z is convex and non-increasing in c)
 
 The usual case is a rail line whose consecutive links all bind at the same flow. On the shipped network, with rail
-capacities, R-NAVOI-BUKHARA shows a shadow price of 3,246 USD/TEU, yet one more TEU/week on that link alone saves
-nothing (the links before and after it bind too) while one less costs 3,630. "What is one more slot worth" is the
-right-hand side; "what does losing one cost" the left. So for the binding capacities asked for, the assignment is
-solved again with that capacity one TEU/week higher and one lower, and both differences are reported:
+capacities, R-NAVOI-BUKHARA shows a shadow price of 3,614 USD/TEU (3,246 with another optimal dual), yet one more
+TEU/week on that link alone saves nothing (the links before and after it bind too) while one less costs 3,630. "What
+is one more slot worth" is the right-hand side; "what does losing one cost" the left. So for the binding capacities
+asked for, the assignment is solved again with that capacity one TEU/week higher and one lower, and both differences
+are reported:
 
 - ``saving_usd_per_teu_added`` = z(c) − z(c + 1): USD/week saved by one more TEU/week of that capacity alone;
 - ``cost_usd_per_teu_removed`` = z(c − 1) − z(c): USD/week lost with one TEU/week less (per TEU of ``c`` itself

@@ -208,7 +208,7 @@ class AssignDemandRequest(_message.Message):
     (ShadowPrice.saving_usd_per_teu_added, cost_usd_per_teu_removed) and what expanding the line they bind with
     saves (expands_with, saving_usd_per_teu_added_together), each measured by an exact re-solve: a degenerate
     shadow price can overstate what one more TEU/week is worth (on the shipped network one rail link shows
-    3,246 USD/TEU where one more TEU/week on it alone saves nothing). Up to three re-solves per capacity,
+    3,614 USD/TEU where one more TEU/week on it alone saves nothing). Up to three re-solves per capacity,
     ~0.03 s each on the shipped network, within the call's deadline. 0 (default) = none; at most 200.
     """
     @_builtins.property
