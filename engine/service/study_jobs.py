@@ -32,7 +32,6 @@ from corridor.v1 import study_pb2
 
 from engine.errors import SearchInterrupted
 from engine.network import Network
-from engine.routing import RouteQuery
 from engine.service.convert.common import proto_field_names
 from engine.service.convert.study_run import compare_response, scenario_network, study_call_from_proto
 from engine.service.jobs import Answer, Outcome, StopHook
@@ -220,20 +219,10 @@ def _network_of(network: Network, scenario: str, edits: str) -> Network:
 
 def search_task(network: Network, chunk: StudyChunk, task: StudyTask, should_stop: StopHook) -> list[Row]:
     """The frame rows of one query of ``chunk`` (as :func:`engine.studies.run.search_chunk` makes them)."""
-    settings = chunk.settings
-    query = RouteQuery(
-        task.origin,
-        task.destination,
-        task.ready,
-        settings.shipment,
-        objective=settings.objective,
-        constraints=settings.constraints,
-        max_routes=settings.max_routes,
-    )
     scenario_net = _network_of(network, task.scenario, chunk.edits.get(task.scenario, ""))
     return query_rows(
         scenario_net,
-        query,
+        chunk.settings.query(task),
         scenario=task.scenario,
         scenario_hash=scenario_net.version,
         baseline=task.scenario == chunk.baseline,

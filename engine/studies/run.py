@@ -61,6 +61,18 @@ class QuerySettings:
     constraints: Any
     max_routes: int
 
+    def query(self, task: StudyTask) -> RouteQuery:
+        """The route query of ``task`` under these settings."""
+        return RouteQuery(
+            task.origin,
+            task.destination,
+            task.ready,
+            self.shipment,
+            objective=self.objective,
+            constraints=self.constraints,
+            max_routes=self.max_routes,
+        )
+
 
 @dataclass(frozen=True)
 class StudyNetworks:
@@ -212,19 +224,10 @@ def search_chunk(networks: StudyNetworks, settings: QuerySettings, chunk: Sequen
         warm_up_kernel()  # the compiled search: ~1-2 s once per process, then 5-15x faster searches
     rows: list[Row] = []
     for task in chunk:
-        query = RouteQuery(
-            task.origin,
-            task.destination,
-            task.ready,
-            settings.shipment,
-            objective=settings.objective,
-            constraints=settings.constraints,
-            max_routes=settings.max_routes,
-        )
         rows.extend(
             query_rows(
                 networks.by_scenario[task.scenario],
-                query,
+                settings.query(task),
                 scenario=task.scenario,
                 scenario_hash=networks.hash_of(task.scenario),
                 baseline=task.scenario == networks.baseline,
