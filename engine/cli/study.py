@@ -3,6 +3,8 @@
 - ``corridor study run STUDY.yaml --out FILE.parquet|csv [--cluster local:N | --scheduler tcp://HOST:8786]`` —
   run a study; writes the route frame, and beside it ``<stem>.comparison.<ext>`` (deltas against the baseline)
   and ``<stem>.shares.<ext>`` (corridor shares by scenario). A progress bar is drawn when stderr is a terminal.
+  Queries whose search stopped before it finished (``search_stopped``) are a warning on stderr; with ``--strict``
+  the exit code is then 3 (every file is still written).
   With ``--assign [DEMAND.csv]`` the study's demand (its ``assign`` field, or the file given) is assigned on every
   scenario network and ``<stem>.utilisation``, ``<stem>.binding`` and ``<stem>.assignment`` (cost split and savings
   against the baseline) are written too (:mod:`engine.studies.assignment`).
@@ -54,6 +56,12 @@ def add_study_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         metavar="DEMAND.csv",
         help="also assign the demand (TEU/week) on every scenario under capacities: the study's 'assign' field, "
         "or this demand file; writes <stem>.utilisation, <stem>.binding and <stem>.assignment beside --out",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 (after writing every file) when a query has no answer because its search stopped before it "
+        "finished (column search_stopped); without it such queries are a warning and the exit code is 0",
     )
     run.set_defaults(handler=_cmd_run)
 
@@ -151,7 +159,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         )
     if args.assign is not None:
         _run_assignment(args, study, network, out)
-    return 0
+    return 3 if args.strict and stats.stopped else 0
 
 
 def _run_assignment(args: argparse.Namespace, study: Any, network: Any, out: TextIO) -> None:

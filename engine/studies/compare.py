@@ -99,14 +99,21 @@ def corridor_shares(frame: pl.DataFrame) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        Columns: scenario, corridor, queries (count), share (0–1 of the scenario's queries with a route; queries
-        whose search stopped are not among them, their answer being unknown). Sorted by scenario (study order),
-        then corridor.
+        Columns: scenario, corridor, queries (count), share (0–1 of the scenario's queries with a route), and
+        ``unknown``: how many of the scenario's queries have no known answer because their search stopped before
+        it finished (the same on each of its rows). Those are not among the shares, so a scenario with many of them
+        has shares of only part of its queries: read ``unknown`` beside them. A scenario with no routed query at
+        all (every search stopped, or no route anywhere) is one row with a null corridor and share and 0 queries,
+        so that no scenario goes missing. Sorted by scenario (study order), then corridor (null last).
     """
-    summary = query_summary(frame).filter(pl.col("corridor").is_not_null())
-    counts = summary.group_by("scenario", "corridor").agg(pl.len().alias("queries"))
+    summary = query_summary(frame)
+    scenarios = summary.group_by("scenario").agg(pl.col("stopped").sum().cast(pl.UInt32).alias("unknown"))
+    routed = summary.filter(pl.col("corridor").is_not_null())
+    counts = routed.group_by("scenario", "corridor").agg(pl.len().alias("queries"))
     shares = counts.with_columns((pl.col("queries") / pl.col("queries").sum().over("scenario")).alias("share"))
-    return _in_study_order(shares.sort("corridor"), frame, keys=("corridor",))
+    shares = scenarios.join(shares, on="scenario", how="left").with_columns(pl.col("queries").fill_null(0))
+    shares = shares.select("scenario", "corridor", "queries", "share", "unknown")
+    return _in_study_order(shares.sort("corridor", nulls_last=True), frame, keys=("corridor",))
 
 
 def _in_study_order(table: pl.DataFrame, frame: pl.DataFrame, keys: tuple[str, ...] = QUERY_KEY) -> pl.DataFrame:

@@ -252,7 +252,13 @@ def shares_chart(frame: pl.DataFrame) -> alt.Chart:
             y=alt.Y("scenario:N", sort=order, title=None),
             x=alt.X("share:Q", stack="normalize", title="share of queries (rank-1 route)", axis=alt.Axis(format="%")),
             color=alt.Color("corridor:N", scale=_corridor_scale()),
-            tooltip=["scenario:N", "corridor:N", "queries:Q", alt.Tooltip("share:Q", format=".0%")],
+            tooltip=[
+                "scenario:N",
+                "corridor:N",
+                "queries:Q",
+                alt.Tooltip("share:Q", format=".0%"),
+                alt.Tooltip("unknown:Q", title="queries stopped (not in the shares)"),
+            ],
         )
         .properties(width=520, height=30 * len(order), title="Corridor share by scenario")
     )

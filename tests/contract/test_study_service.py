@@ -118,7 +118,24 @@ def test_compare_scenarios_equals_the_library(stub: study_pb2_grpc.StudyServiceS
         study_pb2.CompareScenariosRequest(study=small_request(study_pb2.FRAME_FORMAT_ROWS)), timeout=300
     )
     assert len(rows.deltas) == frames["comparison"].height
-    assert len(rows.shares) == frames["shares"].height
+    assert [(s.scenario, s.queries, s.share, s.unknown) for s in rows.shares] == frames["shares"].select(
+        "scenario", "queries", "share", "unknown"
+    ).rows()
+
+
+def test_a_scenario_with_no_answered_query_keeps_its_share_row() -> None:
+    """The rows form of a shares frame whose scenario has every search stopped: corridor unspecified, share unset,
+    ``unknown`` the count (the library side: tests/studies/test_cli_study.py)."""
+    from engine.service.convert.study_run import compare_response
+
+    shares = pl.DataFrame(
+        {"scenario": ["baseline", "closed"], "corridor": ["Middle", None], "queries": [3, 0], "share": [1.0, None]},
+        schema_overrides={"queries": pl.UInt32},
+    ).with_columns(pl.Series("unknown", [1, 4], dtype=pl.UInt32))
+    response = compare_response(comparison_frame(pl.DataFrame(schema=SCHEMA)), shares, "r", study_pb2.FRAME_FORMAT_ROWS)
+    closed = response.shares[1]
+    assert (closed.scenario, closed.corridor, closed.queries, closed.unknown) == ("closed", 0, 0, 4)
+    assert (response.shares[0].corridor, response.shares[0].share) == (study_pb2.CORRIDOR_MIDDLE, 1.0)
 
 
 def test_bad_study_is_invalid_argument_per_field(stub: study_pb2_grpc.StudyServiceStub) -> None:

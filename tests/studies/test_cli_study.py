@@ -45,7 +45,8 @@ def test_run_writes_routes_comparison_and_shares(results: Path) -> None:
     comparison = pl.read_parquet(results.with_name("small.comparison.parquet"))
     assert comparison.height == 2 * 2 * 4
     shares = pl.read_parquet(results.with_name("small.shares.parquet"))
-    assert set(shares.columns) == {"scenario", "corridor", "queries", "share"}
+    assert set(shares.columns) == {"scenario", "corridor", "queries", "share", "unknown"}
+    assert (shares["unknown"] == 0).all()
 
 
 @pytest.mark.slow
@@ -227,7 +228,19 @@ def test_queries_whose_search_stopped_are_warned_about_and_reported(
     assert warned is not None, err
     assert int(warned.group(1)) == stopped.height
     assert "narrow the query" in err
+    shares = pl.read_parquet(out.with_name("stopped.shares.parquet"))
+    unknown = stopped.select("scenario", "origin", "destination", "ready").unique().group_by("scenario").len()
+    assert dict(shares.group_by("scenario").agg(pl.col("unknown").first()).rows()) == dict(unknown.rows())
+    # close_russia_belarus has no answered query left: it is still there, one row with no corridor and no share
+    closed = shares.filter(pl.col("scenario") == "close_russia_belarus")
+    assert closed.select("corridor", "queries", "share").rows() == [(None, 0, None)]
     code, _, err = _corridor("study", "report", str(out), "--out", str(tmp_path / "report.html"))
     assert code == 0, err
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f"{stopped.height} queries have no answer: their search stopped before it finished" in page
+    # --strict: the same files, then exit 3
+    strict = tmp_path / "strict.parquet"
+    code, _, err = _corridor("study", "run", str(small_study_file), "--out", str(strict), "--strict")
+    assert code == 3, err
+    assert pl.read_parquet(strict).equals(pl.read_parquet(out))
+    assert strict.with_name("strict.shares.parquet").exists()

@@ -159,3 +159,9 @@ shipment: {teu: 2, gross_weight_kg: 20000}
     comparison = comparison_frame(frame)
     assert set(comparison.filter(pl.col("destination") == "ISTANBUL")["change"]) == {"unknown"}
     assert set(comparison_frame(unbounded).filter(pl.col("destination") == "ISTANBUL")["change"]) != {"unknown"}
+    # the shares are of Xi'an → Almaty alone, and say that two queries of each scenario are unknown
+    shares = corridor_shares(frame)
+    assert shares.group_by("scenario").agg(pl.col("queries").sum(), pl.col("unknown").first()).sort(
+        "scenario"
+    ).rows() == [("baseline", 2, 2), ("close_russia_belarus", 2, 2)]
+    assert (corridor_shares(unbounded)["unknown"] == 0).all()

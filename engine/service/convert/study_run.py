@@ -304,5 +304,6 @@ def compare_response(
             corridor=CORRIDOR_TO_PROTO.get(row["corridor"] or "", study_pb2.CORRIDOR_UNSPECIFIED),
             queries=row["queries"],
             share=row["share"],
+            unknown=row["unknown"],
         )
     return response

@@ -1149,7 +1149,10 @@ Global___ScenarioDelta: _TypeAlias = ScenarioDelta  # noqa: Y015
 
 @_typing.final
 class CorridorShare(_message.Message):
-    """Share of a scenario's routed queries whose rank-1 route takes a corridor."""
+    """Share of a scenario's routed queries whose rank-1 route takes a corridor. A scenario with no routed query at all
+    (every search stopped, or no route anywhere) is one share with corridor CORRIDOR_UNSPECIFIED, queries 0 and
+    share 0, so that no scenario goes missing.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1157,6 +1160,7 @@ class CorridorShare(_message.Message):
     CORRIDOR_FIELD_NUMBER: _builtins.int
     QUERIES_FIELD_NUMBER: _builtins.int
     SHARE_FIELD_NUMBER: _builtins.int
+    UNKNOWN_FIELD_NUMBER: _builtins.int
     scenario: _builtins.str
     """Scenario name."""
     corridor: Global___Corridor.ValueType
@@ -1167,6 +1171,10 @@ class CorridorShare(_message.Message):
     """Fraction (0-1) of the scenario's queries that have a route. Queries whose search stopped before it finished
     (StudyRow.search_stopped) are not among them: their answer is unknown.
     """
+    unknown: _builtins.int
+    """How many of the scenario's queries have no known answer because their search stopped before it finished
+    (the same on each of the scenario's shares): the shares are of the other queries only.
+    """
     def __init__(
         self,
         *,
@@ -1174,10 +1182,11 @@ class CorridorShare(_message.Message):
         corridor: Global___Corridor.ValueType = ...,
         queries: _builtins.int = ...,
         share: _builtins.float = ...,
+        unknown: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["corridor", b"corridor", "queries", b"queries", "scenario", b"scenario", "share", b"share"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corridor", b"corridor", "queries", b"queries", "scenario", b"scenario", "share", b"share", "unknown", b"unknown"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
