@@ -9,6 +9,7 @@ import polars as pl
 
 from engine.cli.text import format_time, table
 from engine.network import Network
+from engine.optimize.values import RESOLVE_MAX_ROUNDS
 
 if TYPE_CHECKING:
     from engine.optimize import Assignment, ShipmentPlan, TerminalSelection
@@ -135,7 +136,9 @@ def format_assignment(result: Assignment, margins: int = 0) -> str:
         asked = min(margins, prices.height)
         if measured < asked:
             lines.append(
-                f"{asked - measured} of the {asked} asked for were not measured: the time or iteration limit ran out."
+                f"{asked - measured} of the {asked} asked for were not measured: a re-solve did not prove its "
+                f"optimum within the time limit or {RESOLVE_MAX_ROUNDS} pricing rounds (on large networks the LP's "
+                "tail is long; --margins 0 skips them)."
             )
     else:
         lines.append("No capacity binds.")

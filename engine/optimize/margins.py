@@ -24,12 +24,27 @@ TEU/week of all of them at once saves: ``saving_usd_per_teu_added_together``. Fo
 11 rail links from Altynkol to Ashgabat (itself and 10 others), and one more TEU/week of the whole line saves
 4,583 USD/week.
 
-A value is NaN when a re-solve stopped at the iteration or time limit before nothing priced out.
+A value is NaN when a re-solve stopped at the iteration or time limit before nothing priced out: within the request's
+time limit (less :data:`engine.optimize.values.MARGIN_RESERVE`) and at most
+:data:`engine.optimize.values.RESOLVE_MAX_ROUNDS` pricing rounds. When re-solving the
+base itself does not prove its optimum, every value is NaN at once (no difference to an unproven optimum means
+anything) and the lines are still named.
 
 Each re-solve is exact (column generation until nothing prices out, no tie-break pass) and seeded with the base
 solution's columns, so it needs a few pricing rounds rather than a full run; ``z(c)`` is re-solved the same way, so
 the objectives differ only by the capacities changed. Two or three re-solves per capacity: on the shipped network
 ~30 ms each, so the caller chooses how many of the dearest binding capacities to measure.
+
+**At scale they are not measured.** On the 10k-node benchmark instance (1,000 commodities; ``python -m benchmarks
+assign_scale``) the assignment stops at gap 7.4e-7 after 149 rounds (198 s CPU) without proving its optimum, and
+re-solving it seeded with its columns restarts the Lagrangian bound (gap 0.275 at the first round, 1.0e-3 after 60:
+the stabilisation centre is not carried over). With 10 margins and a 1,200 s limit they took 573 s CPU beyond the
+assignment's 198 s and every value ended NaN. An exact difference of one TEU/week there needs both objectives within
+~10 USD/week of their optimum (a relative gap of ~2e-8 on ~4.5e8 USD/week), well beyond the LP's slow tail, so a
+re-solve gets :data:`engine.optimize.values.RESOLVE_MAX_ROUNDS` rounds and, when the base's own re-solve fails, no
+other re-solve runs. Not tried: carrying the base's stabilisation centre into the re-solves (it would start the bound
+where the base ended, not make the tail shorter); margins as intervals from each re-solve's bound (at a 1e-6 gap the
+interval would be ~±450 USD/TEU there, wider than most duals).
 
 Why not HiGHS's ranging of the final restricted master (``getRanging``; not tried): it says how far a capacity can
 move with the same basis, hence the same dual, but at a degenerate row that range is empty on one side and says
@@ -48,7 +63,7 @@ import polars as pl
 from engine.optimize.colgen import DEFAULT_REDUCED_COST_TOLERANCE, IterationInfo, PathSolution, solve_path_lp
 from engine.optimize.master import Column, Commodity
 from engine.optimize.transfer_graph import FloatArray, TransferGraph
-from engine.optimize.values import FLOW_EPS, MARGIN_COLUMNS
+from engine.optimize.values import FLOW_EPS, MARGIN_COLUMNS, RESOLVE_MAX_ROUNDS
 from engine.routing.model import CompiledNetwork
 
 STEP_TEU = 1.0
@@ -117,7 +132,7 @@ class MarginProblem:
             self.usd_per_hour,
             gap=0.0,
             reduced_cost_tolerance=DEFAULT_REDUCED_COST_TOLERANCE,
-            max_iterations=self.max_iterations,
+            max_iterations=min(self.max_iterations, RESOLVE_MAX_ROUNDS),
             time_limit_s=None if self.deadline is None else max(0.0, self.deadline - time.monotonic()),
             solver=self.solver,
             on_iteration=self.on_iteration,
@@ -149,12 +164,15 @@ def capacity_margins(
     binding = set(binding)
     margins = []
     for which in measured:
-        down = min(STEP_TEU, problem.capacity(which))
-        more = problem.objective(seed, {which: STEP_TEU})
-        less = problem.objective(seed, {which: -down}) if down > 0 else math.nan  # a capacity of 0
         through = [route for route in routes if which in route]
         shared = set.intersection(*(set(route) for route in through)) & binding - {which} if through else set()
         together = tuple(dict.fromkeys(c for c in through[0] if c in shared)) if shared else ()
+        if math.isnan(z):  # the base's optimum is not proven: no difference to it means anything, so none is solved
+            margins.append(Margin(math.nan, math.nan, together, math.nan))
+            continue
+        down = min(STEP_TEU, problem.capacity(which))
+        more = problem.objective(seed, {which: STEP_TEU})
+        less = problem.objective(seed, {which: -down}) if down > 0 else math.nan  # a capacity of 0
         joint = problem.objective(seed, dict.fromkeys((which, *together), STEP_TEU)) if together else math.nan
         margins.append(
             Margin(

@@ -35,6 +35,13 @@ MAX_MARGINS = 200
 MARGIN_RESERVE = 0.1
 """Share of an assignment's time limit kept back from measuring margins, to build and send the answer in."""
 
+RESOLVE_MAX_ROUNDS = 20
+"""Pricing rounds a margin's re-solve may take to prove its optimum (fewer if the request allows fewer); beyond that
+its value is NaN. Seeded with the base columns, the shipped network's re-solves take at most 2 (the assign benchmark's
+instances, 100 / 1,000 / 5,000 commodities, 10 margins each). At 10k nodes re-solving the base alone did not prove
+its optimum in 60 rounds (:mod:`engine.optimize.margins`): uncapped, 10 margins took 573 s CPU beyond the assignment's
+198 s and every value ended NaN; capped, they cost 21.6 s CPU there (the base's re-solve, 20 rounds), all null."""
+
 FLOW_EPS = 1e-6
 """TEU/week below which a flow is reported as zero (LP round-off)."""
 MARGIN_COLUMNS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -16,7 +17,7 @@ from engine.optimize import Assignment, AssignRequest, Demand, assign_demand, we
 from engine.optimize.colgen import IterationInfo
 from engine.optimize.solver import LP_SOLVERS, IncrementalLP, solver_order
 from engine.optimize.transfer_graph import expected_wait_min
-from engine.optimize.values import MARGIN_COLUMNS, MAX_MARGINS
+from engine.optimize.values import MARGIN_COLUMNS, MAX_MARGINS, RESOLVE_MAX_ROUNDS
 from engine.routing.compiled import compile_network
 from tests.optimize.arc_lp import mean_wait_min, solve_arc_lp
 from tests.routing.generators import random_network
@@ -268,6 +269,33 @@ def test_margins_out_of_time_are_left_unmeasured_and_said_so(
 
     asked = min(3, cut.shadow_prices.height)
     assert f"{asked} of the {asked} asked for were not measured" in format_assignment(cut, 3)
+
+
+def test_margins_stop_at_once_when_the_base_optimum_is_not_proven(
+    toy_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each re-solve gets at most RESOLVE_MAX_ROUNDS pricing rounds; when re-solving the base itself does not prove
+    its optimum (as at 10k nodes), no other re-solve runs: every value is null, the lines are still named."""
+    import dataclasses
+
+    import engine.optimize.margins as margins_module
+
+    demand = [Demand("ORIGIN", "DEST", 900.0), Demand("ORIGIN", "PORT_AZ", 200.0)]
+    whole = assign_demand(toy_network, AssignRequest(demand, margins=3))
+    real = margins_module.solve_path_lp
+    calls: list[int] = []
+
+    def unproven(*args: object, **kwargs: Any) -> object:
+        calls.append(kwargs["max_iterations"])
+        return dataclasses.replace(real(*args, **kwargs), status="iteration_limit")
+
+    monkeypatch.setattr(margins_module, "solve_path_lp", unproven)
+    cut = assign_demand(toy_network, AssignRequest(demand, margins=3))
+    assert calls == [RESOLVE_MAX_ROUNDS]  # the base's re-solve only, capped
+    measures = [name for name in MARGIN_COLUMNS if name != "expands_with"]
+    assert cut.shadow_prices.select(measures).null_count().row(0) == (cut.shadow_prices.height,) * 3
+    assert cut.shadow_prices["expands_with"].equals(whole.shadow_prices["expands_with"])
+    assert cut.objective_usd_per_week == pytest.approx(whole.objective_usd_per_week, rel=1e-9)
 
 
 @pytest.mark.parametrize("margins", [-1, MAX_MARGINS + 1, True, 2.5])
