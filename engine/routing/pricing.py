@@ -349,6 +349,9 @@ def leg_pricing(
         items.extend(pricing.transfer_surcharges[compiled.link_from[links[0]]])
     for link in links:
         items.extend(pricing.link_surcharges[link])
+    dated = pricing.prices.get(compiled.service_ids[compiled.link_service[links[0]]]) if links else None
+    if not items:  # most legs pay none
+        return (), dated
     totals: dict[str, int] = {}
     by_id: dict[str, Surcharge] = {}
     for surcharge, cents in items:
@@ -358,7 +361,6 @@ def leg_pricing(
         AppliedSurcharge(s.id, s.kind, totals[s.id] / 100, s.unit, s.valid_from, s.valid_to, surcharge_source_keys(s))
         for s in by_id.values()
     )
-    dated = pricing.prices.get(compiled.service_ids[compiled.link_service[links[0]]]) if links else None
     return applied, dated
 
 
