@@ -174,6 +174,8 @@ def kernel_setting() -> str:
 
 
 def _functions() -> dict[str, Any]:
+    if _compiled:  # loaded (and never emptied): no lock
+        return _compiled
     with _loading:
         return _load()
 

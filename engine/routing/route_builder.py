@@ -151,6 +151,8 @@ def answer_route(
     step_index = 0
     totals = [0, 0, 0, 0, 0]  # freight, handling, border, de-consolidation, surcharge cents
     through_cents = 0  # the part of the freight charged by through tariffs
+    co2e_g = transfer_count = 0  # the route's grams and transfers
+    distance_km: float = 0  # the legs' rounded distances, added in order (as sum() did)
     ready = to_minutes(query.ready)
     arrive_at_node = ready
     # Provenance, emissions, hops and geometry are computed when first read (engine/routing/deferred.py), from
@@ -190,6 +192,7 @@ def answer_route(
             surcharge += step.surcharge_cents
             border += step.border_cents
             co2e += step.co2e_g
+            transfer_count += step.transfer
             ttw += step.co2e_ttw_g
             distance += fact.distance_km
             if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
@@ -217,6 +220,7 @@ def answer_route(
         applied, dated = leg_pricing(compiled, pricing, links[step_index - len(group) : step_index], transfer=n > 0)
         product = compiled.link_through[first_step.link]
         through_cents += freight if product >= 0 else 0
+        leg_km = _tenths(distance)
         legs.append(
             frozen_instance(
                 Leg,
@@ -231,19 +235,22 @@ def answer_route(
                     from_minutes(first_step.depart),  # depart
                     from_minutes(last_step.arrive),  # arrive
                     _hours(first_step.wait_min),  # wait_h
-                    _tenths(distance),  # distance_km
-                    CostBreakdown(  # cost
-                        _usd(freight),
-                        _usd(first_step.handling_cents),
-                        _usd(border),
-                        _usd(first_step.deconsolidation_cents),
-                        _usd(surcharge),
-                        _usd(freight) if product >= 0 else 0.0,
+                    leg_km,  # distance_km
+                    _new_tuple(  # cost
+                        CostBreakdown,
+                        (
+                            _usd(freight),
+                            _usd(first_step.handling_cents),
+                            _usd(border),
+                            _usd(first_step.deconsolidation_cents),
+                            _usd(surcharge),
+                            _usd(freight) if product >= 0 else 0.0,
+                        ),
                     ),
                     co2e / 1000,  # co2e_kg
-                    Pending(drawn, n),  # hops, built on first read
+                    _new_tuple(Pending, (drawn, n)),  # hops, built on first read
                     ttw / 1000,  # co2e_ttw_kg
-                    Pending(shared, n),  # provenance, computed on first read
+                    _new_tuple(Pending, (shared, n)),  # provenance, computed on first read
                     applied,  # surcharges
                     dated,  # dated_price
                     compiled.through_ids[product] if product >= 0 else None,  # through_tariff
@@ -251,11 +258,11 @@ def answer_route(
             )
         )
         arrive_at_node = last_step.arrive
+        co2e_g += co2e
+        distance_km += leg_km
 
     arrive = steps[-1].arrive
     cost_cents = sum(totals)
-    co2e_g = sum(step.co2e_g for step in steps)
-    transfer_count = sum(step.transfer for step in steps)
     countries = [origin.territory or origin.country] + [left_entered[1] for left_entered in crossed]
     shipment, taken = query.shipment, tuple(steps)  # a copy: the caller's list may change after we return
     report = Shared(lambda: (emissions_report(network, compiled, shipment.container_count, shipment.tonnes, taken),))
@@ -264,7 +271,7 @@ def answer_route(
         band_fields = _band_fields(band)
     elif replay_band:
         replayed = Shared(lambda: _band_fields(arrival_band(network, query, taken)))
-        band_fields = tuple(Pending(replayed, n) for n in range(4))
+        band_fields = tuple([_new_tuple(Pending, (replayed, n)) for n in range(4)])
     else:
         band_fields = (None, None, None, None)
     return frozen_instance(
@@ -277,14 +284,14 @@ def answer_route(
             from_minutes(ready),  # ready
             legs[0].depart,  # depart
             from_minutes(arrive),  # arrive
-            CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),  # cost
+            _new_tuple(CostBreakdown, [_usd(cents) for cents in (*totals, through_cents)]),  # cost
             co2e_g / 1000,  # co2e_kg
-            _tenths(sum(leg.distance_km for leg in legs)),  # distance_km
-            Pending(drawn, len(groups)),  # geometry, built on first read
+            _tenths(distance_km),  # distance_km (the legs' rounded distances added in order)
+            _new_tuple(Pending, (drawn, len(groups))),  # geometry, built on first read
             best_for,  # best_for
             (arrive, cost_cents, transfer_count, co2e_g),  # criteria
-            Pending(report, 0),  # emissions, computed on first read
-            Pending(shared, len(legs)),  # provenance, computed on first read
+            _new_tuple(Pending, (report, 0)),  # emissions, computed on first read
+            _new_tuple(Pending, (shared, len(legs))),  # provenance, computed on first read
             *band_fields,  # arrival_p10, arrival_p50, arrival_p90, on_time_probability
         ),
     )
