@@ -154,7 +154,10 @@ it: it runs on small networks, where its time budget bounds it first."""
 
 def search_memory_budget_bytes() -> int:
     """The budget of one compiled search's state in bytes (0: none), from ``CORRIDOR_SEARCH_MEMORY_MB``."""
-    setting = os.environ.get("CORRIDOR_SEARCH_MEMORY_MB", "").strip()
+    raw = os.environ.get("CORRIDOR_SEARCH_MEMORY_MB", "")
+    if not raw:  # the usual case, read per search
+        return SEARCH_MEMORY_MB << 20
+    setting = raw.strip()
     if not setting:
         return SEARCH_MEMORY_MB << 20
     try:
