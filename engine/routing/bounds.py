@@ -206,7 +206,7 @@ def _filters(ctx: QueryContext) -> tuple[object, ...]:
         q.avoid_countries,
         q.avoid_nodes,
         q.avoid_modes,
-        q.operators_folded,
+        ctx.avoided_operators,  # q.operators_folded, as the context folded them
         ctx.pricing.key,
     )
 

@@ -155,6 +155,8 @@ def answer_route(
     distance_km: float = 0  # the legs' rounded distances, added in order (as sum() did)
     ready = to_minutes(query.ready)
     arrive_at_node = ready
+    # Dollars are cents / 100, written out (~30 a route): a correctly rounded division, equal to
+    # round(cents / 100, 2) for whole cents.
     # Provenance, emissions, hops and geometry are computed when first read (engine/routing/deferred.py), from
     # what the route was built from.
     shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
@@ -174,11 +176,11 @@ def answer_route(
                         compiled.service_ids[before],  # from_service
                         first.service_id,  # to_service
                         _hours(first_step.handling_min),  # handling_h
-                        _usd(first_step.handling_cents),  # handling_usd
+                        first_step.handling_cents / 100,  # handling_usd
                         first_step.lift,  # lift
                         _gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),  # gauge_break
                         first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,  # deconsolidation
-                        _usd(first_step.deconsolidation_cents),  # deconsolidation_usd
+                        first_step.deconsolidation_cents / 100,  # deconsolidation_usd
                     ),
                 )
             )
@@ -239,12 +241,12 @@ def answer_route(
                     _new_tuple(  # cost
                         CostBreakdown,
                         (
-                            _usd(freight),
-                            _usd(first_step.handling_cents),
-                            _usd(border),
-                            _usd(first_step.deconsolidation_cents),
-                            _usd(surcharge),
-                            _usd(freight) if product >= 0 else 0.0,
+                            freight / 100,
+                            first_step.handling_cents / 100,
+                            border / 100,
+                            first_step.deconsolidation_cents / 100,
+                            surcharge / 100,
+                            freight / 100 if product >= 0 else 0.0,
                         ),
                     ),
                     co2e / 1000,  # co2e_kg
@@ -284,7 +286,7 @@ def answer_route(
             from_minutes(ready),  # ready
             legs[0].depart,  # depart
             from_minutes(arrive),  # arrive
-            _new_tuple(CostBreakdown, [_usd(cents) for cents in (*totals, through_cents)]),  # cost
+            _new_tuple(CostBreakdown, [cents / 100 for cents in (*totals, through_cents)]),  # cost
             co2e_g / 1000,  # co2e_kg
             _tenths(distance_km),  # distance_km (the legs' rounded distances added in order)
             _new_tuple(Pending, (drawn, len(groups))),  # geometry, built on first read
@@ -361,11 +363,6 @@ def _hours(minutes: int) -> float:
 def _tenths(km: float) -> float:
     """``km`` rounded to 0.1 (kept, as :func:`_hours`: the same legs recur across queries)."""
     return round(km, 1)
-
-
-def _usd(cents: int) -> float:
-    # Correctly rounded division: equals round(cents / 100, 2) for whole cents.
-    return cents / 100
 
 
 def _gauge_break(compiled: CompiledNetwork, before_service: int, after_vehicle: int) -> bool:
