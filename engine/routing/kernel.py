@@ -231,6 +231,8 @@ def kernel_search(
         latest, step_min = profile.latest, profile.step_min
     else:
         latest, step_min = NO_PROFILE, 0
+    # One array of integers and one of floats (numba unpacks each array a call passes); np.array of the 20 integers
+    # takes 0.74 µs, np.frombuffer(array.array(...)) 1.73 and np.fromiter 1.33 (measured, not kept).
     params = np.array(
         [
             ctx.origin,
