@@ -115,6 +115,13 @@ def needed_criteria(query: RouteQuery) -> tuple[int, ...]:
     primary = PRIMARY.get(query.objective)
     if primary is None or query.max_routes != 1 or constraints.min_on_time_probability is not None:
         return ALL_CRITERIA
+    if (
+        constraints.arrive_by is None
+        and constraints.max_cost_usd is None
+        and constraints.max_transfers is None
+        and constraints.max_co2e_kg is None
+    ):
+        return primary  # in ALL_CRITERIA's order
     wanted = set(primary)
     for criteria, limited in (
         ((TIME,), constraints.arrive_by is not None),
@@ -145,7 +152,8 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
         wanted = (TIME,)
     targets = (*ctx.via, ctx.destination)
     exact = not ctx.starts_loose and ctx.allow_deconsolidation
-    graph = bound_graph_of(ctx)
+    filters = _filters(ctx)
+    graph = bound_graph_of(ctx, filters)
     if exact:
 
         def run(criterion: int, k: int, after: Level | None) -> Level:
@@ -154,7 +162,6 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
         scale, co2e_scale, slack = 1.0, 1.0, 0.0
     else:
         loose = ctx.starts_loose
-        filters = _filters(ctx)
 
         def run(criterion: int, k: int, after: Level | None) -> Level:
             key = ("routing.bounds", ctx.destination, *filters, ctx.via[k:], criterion)
@@ -177,13 +184,15 @@ def lower_bounds(ctx: QueryContext, *, criteria: Collection[int] | None = None) 
     return _assembled.get(sources, lambda: _assemble(ctx, graph, by_criterion, scale, co2e_scale, slack), query)
 
 
-def bound_graph_of(ctx: QueryContext) -> BoundGraph:
+def bound_graph_of(ctx: QueryContext, filters: tuple[object, ...] | None = None) -> BoundGraph:
     """The reversed link-state graph ``ctx``'s bounds run on: its own for a query mixing containers and loose cargo
-    (exact mode), else the one cached per filter and pricing."""
+    (exact mode), else the one cached per filter and pricing (``filters``: :func:`_filters` of ``ctx``, if the
+    caller has them)."""
     if not ctx.starts_loose and ctx.allow_deconsolidation:
         return bound_graph(ctx, mode="exact")
     mode = "loose" if ctx.starts_loose else "container"
-    return ctx.compiled.network.views.get(("routing.bound_graph", *_filters(ctx)), lambda: bound_graph(ctx, mode=mode))
+    key = ("routing.bound_graph", *(_filters(ctx) if filters is None else filters))
+    return ctx.compiled.network.views.get(key, lambda: bound_graph(ctx, mode=mode))
 
 
 def _filters(ctx: QueryContext) -> tuple[object, ...]:
@@ -197,7 +206,7 @@ def _filters(ctx: QueryContext) -> tuple[object, ...]:
         q.avoid_countries,
         q.avoid_nodes,
         q.avoid_modes,
-        q.operators_folded,
+        ctx.avoided_operators,  # q.operators_folded, as the context folded them
         ctx.pricing.key,
     )
 

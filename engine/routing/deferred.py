@@ -86,6 +86,9 @@ def frozen_instance(cls: type[T], values: tuple[object, ...]) -> T:
     ~10 % of a CHEAPEST answer on the shipped network. Here the values go into the instance's ``__dict__`` in one
     update, a :class:`Deferred` field's under its descriptor's key. Only for classes without ``__post_init__``,
     slots or field converters (:data:`_storage_keys` checks the first two).
+
+    Measured and not kept (a leg's 19 fields): a zip without ``strict`` 0.87 µs against 1.08 (the check stays: a
+    wrong count of values would leave fields unset), ``__dict__`` replaced by a new dict 1.14 µs.
     """
     keys = _storage_keys.get(cls)
     if keys is None:

@@ -9,6 +9,7 @@ cleared when it reaches ``limit`` entries (sources evicted from the view cache t
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from operator import is_
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -29,9 +30,9 @@ class IdentityMemo(Generic[T]):
     def get(self, sources: Sequence[object], build: Callable[[], T], values: tuple[Hashable, ...] = ()) -> T:
         """The value derived from ``sources`` (the very same objects) and ``values`` (compared by equality: the
         scalars it also depends on), built on first use."""
-        key = (*(id(source) for source in sources), *values)
+        key = (*map(id, sources), *values)  # map, not generators: this runs a few times per query
         hit = self._entries.get(key)
-        if hit is None or any(a is not b for a, b in zip(hit[0], sources, strict=True)):
+        if hit is None or len(hit[0]) != len(sources) or not all(map(is_, hit[0], sources)):
             if len(self._entries) >= self._limit:
                 self._entries.clear()
             hit = (tuple(sources), build())

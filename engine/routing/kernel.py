@@ -46,13 +46,26 @@ from engine.routing.bounds import INF, lower_bounds
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
 from engine.routing.kernel_cache import use_kernel_cache
-from engine.routing.kernel_layout import CREATED, DONE, GROW, N_LABELS, RECORD_STEPS, SETTLED
+from engine.routing.kernel_layout import (
+    CREATED,
+    DONE,
+    GROW,
+    LIMITS,
+    N_LABELS,
+    ORDER,
+    PARAMS,
+    RECORD_STEPS,
+    RESET,
+    SCALES,
+    SETTLED,
+)
 from engine.routing.kernel_routes import HopRows, KernelRoute
 from engine.routing.kernel_tables import (
     NetworkTables,
     PricingTables,
     ShipmentTables,
     network_tables,
+    packed_tables,
     pricing_tables,
     shipment_tables,
 )
@@ -60,6 +73,8 @@ from engine.routing.limits import deadline_min
 
 NO_PROFILE = np.zeros((0, 1), dtype=np.int32)
 """The kernel's arrival profile when the search uses none (:mod:`engine.routing.arrival_profile`)."""
+_NO_VIA = np.zeros(0, dtype=np.int64)
+"""The kernel's via nodes when the query has none."""
 KERNEL_FROM_LINKS = 4_000
 """``CORRIDOR_KERNEL=auto`` (the default) uses the kernel once it is loaded (a server's workers and a study's workers
 load it at start) and, before that, for networks with at least this many links, where one search outweighs the
@@ -139,7 +154,10 @@ it: it runs on small networks, where its time budget bounds it first."""
 
 def search_memory_budget_bytes() -> int:
     """The budget of one compiled search's state in bytes (0: none), from ``CORRIDOR_SEARCH_MEMORY_MB``."""
-    setting = os.environ.get("CORRIDOR_SEARCH_MEMORY_MB", "").strip()
+    raw = os.environ.get("CORRIDOR_SEARCH_MEMORY_MB", "")
+    if not raw:  # the usual case, read per search
+        return SEARCH_MEMORY_MB << 20
+    setting = raw.strip()
     if not setting:
         return SEARCH_MEMORY_MB << 20
     try:
@@ -159,6 +177,8 @@ def kernel_setting() -> str:
 
 
 def _functions() -> dict[str, Any]:
+    if _compiled:  # loaded (and never emptied): no lock
+        return _compiled
     with _loading:
         return _load()
 
@@ -174,7 +194,6 @@ def _load() -> dict[str, Any]:
             "grow": kernel_store.grow,
             "found_routes": kernel_store.found_routes,
             "label_room": kernel_store.label_room,
-            "reset_state": kernel_store.reset_state,
         }
         _warm_up_run(fns)
         _compiled.update(fns)
@@ -205,38 +224,34 @@ def kernel_search(
     prices = pricing_tables(ctx)
     shipment = shipment_tables(ctx, net)
     constraints = ctx.query.constraints
-    resources = np.array(
-        [
-            constraints.arrive_by is not None,
-            constraints.max_cost_usd is not None,
-            constraints.max_transfers is not None,
-            constraints.max_co2e_kg is not None,
-        ],
-        dtype=np.bool_,
-    )
-    limits = np.array(
-        [
-            INF if constraints.arrive_by is None else deadline_min(ctx),
-            INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100),
-            INF if constraints.max_transfers is None else constraints.max_transfers,
-            INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000),
-        ],
-        dtype=np.float64,
-    )
     origin = bounds.origin
     record_steps = not pareto or len(ctx.compiled.link_ids) <= STEP_ROWS_UP_TO_LINKS
+    if profile_wanted(ctx, pareto=pareto, order=order):
+        profile = arrival_profile(ctx, should_stop)
+        latest, step_min = profile.latest, profile.step_min
+    else:
+        latest, step_min = NO_PROFILE, 0
+    # One array of integers and one of floats (numba unpacks each array a call passes); np.array of the 20 integers
+    # takes 0.74 µs, np.frombuffer(array.array(...)) 1.73 and np.fromiter 1.33 (measured, not kept).
     params = np.array(
         [
             ctx.origin,
             ctx.destination,
             ctx.ready_min,
-            int(ctx.starts_loose),
-            int(ctx.allow_deconsolidation),
-            int(ctx.through),
-            int(pareto),
+            ctx.starts_loose,
+            ctx.allow_deconsolidation,
+            ctx.through,
+            pareto,
             len(ctx.compiled.service_ids),
             len(ctx.compiled.node_ids),
-            int(record_steps),
+            record_steps,
+            *order,  # kernel_layout.ORDER
+            constraints.arrive_by is not None,  # kernel_layout.RESOURCES
+            constraints.max_cost_usd is not None,
+            constraints.max_transfers is not None,
+            constraints.max_co2e_kg is not None,
+            step_min,  # kernel_layout.PROFILE_STEP
+            0,  # kernel_layout.RESET (set by _drive)
         ],
         dtype=np.int64,
     )
@@ -250,21 +265,19 @@ def kernel_search(
             origin[2],
             origin[3],
             ctx.query.pareto_tolerance if pareto else 0.0,  # ε-dominance in target pruning (search._relaxation)
+            INF if constraints.arrive_by is None else deadline_min(ctx),  # kernel_layout.LIMITS
+            INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100),
+            INF if constraints.max_transfers is None else constraints.max_transfers,
+            INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000),
         ],
         dtype=np.float64,
     )
-    network, query = _tuples(net, prices, shipment, np.asarray(ctx.via, dtype=np.int64), _bound_levels(bounds.levels))
-    if profile_wanted(ctx, pareto=pareto, order=order):
-        profile = arrival_profile(ctx, should_stop)
-        latest, step_min = profile.latest, profile.step_min
-    else:
-        latest, step_min = NO_PROFILE, 0
-    profile_step = np.array([step_min], dtype=np.int64)
-    query = (*query, np.asarray(order, dtype=np.int64), resources, limits, latest, profile_step)
+    via = _NO_VIA if not ctx.via else np.asarray(ctx.via, dtype=np.int64)
+    query = _query_tuple(prices, shipment, via, _bound_levels(bounds.levels), latest)
     hints = _start_hints.setdefault(net, {})
     start = min(max(START_LABELS[pareto], hints.get(pareto, 0)), START_HINT_MAX)
     routes, created, settled, capacity = _drive(
-        fns, network, query, params, scales, net.max_out_degree, should_stop, start
+        fns, net.kernel_arrays, query, params, scales, net.max_out_degree, should_stop, start
     )
     hints[pareto] = max(capacity if capacity > START_LABELS[pareto] else 0, hints.get(pareto, 0) // 2)
     return routes, created, settled
@@ -283,7 +296,8 @@ def _drive(
     """Run the kernel in slices, growing its storage and polling ``should_stop`` between them. Returns the routes,
     the labels created and settled, and the label capacity it ended with."""
     memory_budget = search_memory_budget_bytes()
-    state = _spare_state(fns, start_labels, max_out_degree)
+    state, nbytes, kept = _spare_state(fns, start_labels, max_out_degree)
+    params[RESET] = kept  # the kernel empties a kept state on its first call
     budget = FIRST_SLICE if should_stop is not None else -1
     while True:
         started = time.perf_counter()
@@ -292,7 +306,8 @@ def _drive(
             break
         if status == GROW:
             state = fns["grow"](state, max_out_degree)
-            if memory_budget and sum(room.nbytes for room in state) > memory_budget:
+            nbytes = _nbytes(state)
+            if memory_budget and nbytes > memory_budget:
                 # allocated, not yet written beyond the copy of the state it replaces: dropped here
                 raise SearchOutgrewMemory(memory_budget, int(state[9][N_LABELS]))
         elif should_stop is not None:
@@ -302,22 +317,30 @@ def _drive(
                 raise SearchInterrupted(reason)
     routes = _routes(fns, state)
     capacity = int(state[0].shape[0])
-    if capacity <= SPARE_MAX_LABELS and (not memory_budget or 2 * sum(room.nbytes for room in state) <= memory_budget):
-        _spare.state = state
-    return routes, int(state[9][CREATED]), int(state[9][SETTLED]), capacity
+    if capacity <= SPARE_MAX_LABELS and (not memory_budget or 2 * nbytes <= memory_budget):
+        _spare.state = (state, nbytes)
+    counters = state[9]
+    return routes, int(counters[CREATED]), int(counters[SETTLED]), capacity
 
 
-def _spare_state(fns: dict[str, Any], start_labels: int, max_out_degree: int) -> tuple[np.ndarray, ...]:
-    """An empty search state with room for at least ``start_labels``: this thread's last state, emptied, when it has
-    the room a new one would, or up to :data:`SPARE_MAX_ROOM_RATIO` times more (:data:`SPARE_MAX_LABELS`), else a
-    new one."""
+def _nbytes(state: tuple[np.ndarray, ...]) -> int:
+    """Bytes of a search state's arrays (allocated room, written or not)."""
+    return sum(room.nbytes for room in state)
+
+
+def _spare_state(
+    fns: dict[str, Any], start_labels: int, max_out_degree: int
+) -> tuple[tuple[np.ndarray, ...], int, bool]:
+    """A search state with room for at least ``start_labels``, its bytes, and whether it is this thread's last state
+    (to be emptied by the kernel, ``kernel_layout.RESET``): kept when it has the room a new one would, or up to
+    :data:`SPARE_MAX_ROOM_RATIO` times more (:data:`SPARE_MAX_LABELS`); else a new one."""
     spare = getattr(_spare, "state", None)
     _spare.state = None  # in use until this search ends
     room = fns["label_room"](start_labels, max_out_degree)
-    if spare is not None and room <= spare[0].shape[0] <= SPARE_MAX_ROOM_RATIO * room:
-        fns["reset_state"](spare)
-        return spare  # type: ignore[no-any-return]
-    return fns["new_state"](start_labels, max_out_degree, 64, 0, 0)  # type: ignore[no-any-return]
+    if spare is not None and room <= spare[0][0].shape[0] <= SPARE_MAX_ROOM_RATIO * room:
+        return spare[0], spare[1], True
+    state = fns["new_state"](start_labels, max_out_degree, 64, 0, 0)
+    return state, _nbytes(state), False
 
 
 def next_slice(budget: int, took_s: float) -> int:
@@ -327,42 +350,12 @@ def next_slice(budget: int, took_s: float) -> int:
     return max(1, min(2 * budget, int(budget * SLICE_S / max(took_s, 1e-9))))
 
 
-def _tuples(
-    net: NetworkTables, prices: PricingTables, shipment: ShipmentTables, via: np.ndarray, levels: np.ndarray
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """The kernel's network tuple and the start of its query tuple (the order ``kernel_jit.run`` unpacks)."""
-    network = (
-        net.link_to,
-        net.link_service,
-        net.link_vehicle,
-        net.link_timetable,
-        net.link_run_min,
-        net.link_exit_min,
-        net.link_entry_min,
-        net.link_has_border,
-        net.link_border_loose_cents,
-        net.link_loose_unit,
-        net.link_aircraft,
-        net.link_vessel,
-        net.link_through_pos,
-        net.link_through_last,
-        net.link_through_change,
-        net.link_through_lift,
-        net.link_u_turn_block,
-        net.out_ptr,
-        net.out_link,
-        net.node_handling_min,
-        net.node_port_queue_min,
-        net.node_decons_min,
-        net.service_vehicle,
-        net.service_through_end,
-        net.timetable_kind,
-        net.timetable_headway,
-        net.timetable_anchor,
-        net.timetable_ptr,
-        net.timetable_weekly,
-    )
-    query = (
+def _query_tuple(
+    prices: PricingTables, shipment: ShipmentTables, via: np.ndarray, levels: np.ndarray, profile_latest: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The kernel's query tuple (the order ``kernel_jit.run`` unpacks; its network tuple is
+    ``NetworkTables.kernel_arrays``)."""
+    return (
         shipment.link_ok,
         shipment.link_co2e_g,
         prices.freight_container,
@@ -376,52 +369,45 @@ def _tuples(
         shipment.node_transfer_ok,
         via,
         levels,
+        profile_latest,
     )
-    return network, query
 
 
 def _warm_up_run(fns: dict[str, Any]) -> None:
     """One search on an empty one-node network: compiles (or loads) every kernel function for the real types."""
     sizes = {"node": 1, "service": 0, "link": 0}
 
-    def empty(table: type[Any]) -> Any:
+    def empty(table: type[Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field in dataclasses.fields(table):
+            if field.name == "kernel_arrays":
+                continue
             kind = field.name.split("_", 1)[0]
             length = sizes.get(kind, 0)
             if field.name in ("out_ptr", "timetable_ptr"):
                 length = sizes["node"] + 1 if field.name == "out_ptr" else sizes["service"] + 1
             dtype = {"BoolArray": np.bool_, "FloatArray": np.float64}.get(str(field.type), np.int64)
             values[field.name] = 0 if field.type == "int" else np.zeros(length, dtype=dtype)
-        return table(**values)
+        return values
 
-    network, query = _tuples(
-        empty(NetworkTables),
-        empty(PricingTables),
-        empty(ShipmentTables),
-        np.zeros(0, dtype=np.int64),
+    network = packed_tables(**empty(NetworkTables))
+    query = _query_tuple(
+        PricingTables(**empty(PricingTables)),
+        ShipmentTables(**empty(ShipmentTables)),
+        _NO_VIA,
         np.zeros((1, 5, 0), dtype=np.float64),
+        NO_PROFILE,
     )
     for pareto in (True, False):
-        query_all = (
-            *query,
-            np.arange(4, dtype=np.int64),
-            np.zeros(4, dtype=np.bool_),
-            np.full(4, float(INF)),
-            NO_PROFILE,
-            np.zeros(1, dtype=np.int64),
-        )
-        params = np.array([0, 0, 0, 0, 0, 0, int(pareto), 0, 1, 1], dtype=np.int64)
-        _drive(
-            fns,
-            network,
-            query_all,
-            params,
-            np.zeros(8, dtype=np.float64),
-            0,
-            lambda: None,
-            START_LABELS[pareto],
-        )
+        for kept in (False, True):  # a new state, then a kept one (emptied by the kernel)
+            params = np.zeros(PARAMS, dtype=np.int64)
+            params[6], params[8], params[9] = int(pareto), 1, 1  # pareto, one node, step rows
+            params[ORDER : ORDER + 4] = np.arange(4)
+            scales = np.zeros(SCALES, dtype=np.float64)
+            scales[LIMITS : LIMITS + 4] = float(INF)
+            if not kept:
+                _spare.state = None
+            _drive(fns, network.kernel_arrays, query, params, scales, 0, lambda: None, START_LABELS[pareto])
 
 
 _level_arrays: IdentityMemo[np.ndarray] = IdentityMemo(256)
@@ -461,7 +447,7 @@ def _float64_level(level: tuple[Any, ...]) -> np.ndarray:
 def _routes(fns: dict[str, Any], state: tuple[np.ndarray, ...]) -> list[KernelRoute]:
     """The routes found: each as (vector, node, service, loose, via), its links from the origin, and where its hops'
     arrivals and step rows are (:class:`~engine.routing.kernel_routes.HopRows`, shared by the query's routes)."""
-    ends, ptr, links, arrivals, steps = fns["found_routes"](state)
+    ends, ptr, links, arrivals, steps = fns["found_routes"](state[0], state[1], state[2], state[17], state[18])
     flat = links.tolist()
     bounds = ptr.tolist()
     rows = HopRows(arrivals, steps) if state[9][RECORD_STEPS] else None

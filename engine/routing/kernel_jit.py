@@ -29,14 +29,19 @@ from engine.routing.kernel_layout import (
     DONE,
     GROW,
     HEAP_SIZE,
+    LIMITS,
     LINK,
     LOOSE,
     N_BAGS,
     N_LABELS,
     NODE,
+    ORDER,
     PARENT,
     PAUSE,
+    PROFILE_STEP,
     RECORD_STEPS,
+    RESET,
+    RESOURCES,
     SERVICE,
     SETTLED,
     STATUS,
@@ -65,7 +70,15 @@ from engine.routing.kernel_rules import (
     next_departure,
     two_blocks_dominate,
 )
-from engine.routing.kernel_store import bag_append, bag_of, empty_bag, heap_pop, heap_push, short_of_room
+from engine.routing.kernel_store import (
+    bag_append,
+    bag_of,
+    empty_bag,
+    heap_pop,
+    heap_push,
+    reset_state,
+    short_of_room,
+)
 from engine.routing.kernel_tables import NO_PRICE
 
 INF_FLOAT = float(1 << 62)
@@ -76,36 +89,30 @@ INF_FLOAT = float(1 << 62)
 def run(network, query, params, scales, state, max_out_degree, budget):
     """Run the search until it is done, needs more room (``GROW``) or has settled ``budget`` labels (``PAUSE``)."""
     (
-        link_to,
-        link_service,
-        link_vehicle,
-        link_timetable,
-        link_run_min,
-        link_exit_min,
-        link_entry_min,
-        link_has_border,
-        link_border_loose_cents,
-        link_loose_unit,
-        link_aircraft,
-        link_vessel,
-        link_through_pos,
-        link_through_last,
-        link_through_change,
-        link_through_lift,
-        link_u_turn_block,
+        link_ints,
+        link_flags,
+        node_ints,
+        service_ints,
+        timetable_ints,
         out_ptr,
         out_link,
-        node_handling_min,
-        node_port_queue_min,
-        node_decons_min,
-        service_vehicle,
-        service_through_end,
-        timetable_kind,
-        timetable_headway,
-        timetable_anchor,
         timetable_ptr,
         timetable_weekly,
     ) = network
+    # rows of the packed tables (kernel_tables.KERNEL_ROWS), as views
+    link_to, link_service, link_vehicle, link_timetable = link_ints[0], link_ints[1], link_ints[2], link_ints[3]
+    link_run_min, link_exit_min, link_entry_min = link_ints[4], link_ints[5], link_ints[6]
+    link_border_loose_cents, link_through_pos, link_u_turn_block = link_ints[7], link_ints[8], link_ints[9]
+    link_has_border, link_loose_unit, link_aircraft, link_vessel = (
+        link_flags[0],
+        link_flags[1],
+        link_flags[2],
+        link_flags[3],
+    )
+    link_through_last, link_through_change, link_through_lift = link_flags[4], link_flags[5], link_flags[6]
+    node_handling_min, node_port_queue_min, node_decons_min = node_ints[0], node_ints[1], node_ints[2]
+    service_vehicle, service_through_end = service_ints[0], service_ints[1]
+    timetable_kind, timetable_headway, timetable_anchor = timetable_ints[0], timetable_ints[1], timetable_ints[2]
     (
         link_ok,
         link_co2e_g,
@@ -120,12 +127,14 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         node_transfer_ok,
         via_nodes,
         levels,
-        order,
-        resources,
-        limits,
         profile_latest,
-        profile_step,
     ) = query
+    if params[RESET] != 0:  # a kept state (kernel._spare_state): emptied here, on the search's first call
+        reset_state(state)
+        params[RESET] = 0
+    order = params[ORDER : ORDER + 4]
+    resources = params[RESOURCES : RESOURCES + 4]
+    limits = scales[LIMITS : LIMITS + 4]
     origin, destination, ready = params[0], params[1], params[2]
     starts_loose, allow_decons, through, pareto = params[3] != 0, params[4] != 0, params[5] != 0, params[6] != 0
     n_services, n_nodes = params[7], params[8]
@@ -134,20 +143,11 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     relaxed = scales[7] > 0.0
     factor = 1.0 + scales[7]
     deadline, budget_cents, max_transfers, co2e_cap = limits[0], limits[1], limits[2], limits[3]
-    constrained = resources[0] or resources[1] or resources[2] or resources[3]
+    constrained = resources[0] != 0 or resources[1] != 0 or resources[2] != 0 or resources[3] != 0
     n_via = via_nodes.shape[0]
     first, second, third, fourth = order[0], order[1], order[2], order[3]
     # The dominance rule as scalars: arrays passed into the bag scans cost an atomic reference count per label.
-    rule = (
-        first,
-        second,
-        third,
-        fourth,
-        np.int64(resources[0]),
-        np.int64(resources[1]),
-        np.int64(resources[2]),
-        np.int64(resources[3]),
-    )
+    rule = (first, second, third, fourth, resources[0], resources[1], resources[2], resources[3])
     labels, trail, bags, counters, best = state[0], state[1], state[2], state[9], state[8]
     counters[RECORD_STEPS] = 1 if record_steps else 0  # grow copies the rows only then
     # The state's arrays are read out of the tuple once per call: each read costs a reference-count pair.
@@ -157,7 +157,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     pool_vec, pool_label = state[16], state[17]  # the bags' labels: vectors and rows
     steps = state[18]  # per label: its last link's step beyond its vector
     has_profile = profile_latest.shape[0] > 0  # arrival_profile: a time-dependent arrival bound
-    profile_step_min = profile_step[0]
+    profile_step_min = params[PROFILE_STEP]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
     popped = np.empty(4, dtype=np.float64)  # a label's heap keys: its optimistic completion, in the query's order
     unordered = np.empty(4, dtype=np.int64)  # where each criterion is among them

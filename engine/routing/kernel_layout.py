@@ -43,6 +43,14 @@ POOL_USED, POOL_MAX_ROOM, RECORD_STEPS = 11, 12, 13
 """Pool entries handed out (live, or left behind by bags that moved), the largest room a bag has, and whether the
 search writes step rows (1) or leaves that array untouched (0)."""
 RUNNING, DONE, GROW, PAUSE = range(4)
+# the kernel's int64 parameters beyond the first ten (origin ... record steps, kernel.kernel_search): the query's
+# criteria order, which criteria are constrained (1/0), the arrival profile's step in minutes, and whether the state
+# is a kept one to empty first (cleared by the kernel once done); its float64 scales beyond the first eight: the
+# limits (deadline minute, budget cents, transfers, CO2e grams; INF where none)
+ORDER, RESOURCES, PROFILE_STEP, RESET = 10, 14, 18, 19
+PARAMS = 20
+LIMITS = 8
+SCALES = 12
 
 NO_REFCOUNT = {"cache": True, "_nrt": False}
 """njit options of the kernel's per-label helpers (those that allocate nothing). numba counts references to arrays

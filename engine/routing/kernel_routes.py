@@ -20,6 +20,11 @@ from engine.routing.labels import Label, Vector
 from engine.routing.u_turns import u_turn_blocks
 
 _new_step = tuple.__new__  # positional construction of the Step tuple, as costing.QueryContext.step makes them
+_FLAGS = tuple(
+    (bool(flags & STEP_TRANSFER), bool(flags & STEP_LIFT), bool(flags & STEP_LOOSE_AFTER))
+    for flags in range((STEP_TRANSFER | STEP_LIFT | STEP_LOOSE_AFTER) + 1)
+)
+"""A step row's ``STEP_FLAGS`` as (transfer, lift, loose after), by value."""
 
 
 class HopRows(NamedTuple):
@@ -168,6 +173,7 @@ def kernel_steps(
     steps: list[Step] = []
     for link, arrive, row in zip(links, arrivals, rows, strict=True):
         depart, handling_min, decons_min, handling_cents, decons_cents, surcharge, border, freight, hub_g, flags = row
+        transfer, lift, loose_after = _FLAGS[flags]
         ready = before + handling_min + decons_min + exit_min[link]
         steps.append(
             _new_step(
@@ -176,8 +182,8 @@ def kernel_steps(
                     depart,
                     arrive,
                     depart - ready,
-                    bool(flags & STEP_TRANSFER),
-                    bool(flags & STEP_LIFT),
+                    transfer,
+                    lift,
                     handling_min,
                     handling_cents,
                     decons_min,
@@ -187,7 +193,7 @@ def kernel_steps(
                     border,
                     freight + surcharge,
                     round(grams[link] * tonnes) + hub_g,
-                    bool(flags & STEP_LOOSE_AFTER),
+                    loose_after,
                     link,
                     round(grams_ttw[link] * tonnes),
                     hub_g,
@@ -201,13 +207,12 @@ def kernel_steps(
 
 def _vector(ready_min: int, steps: Sequence[Step]) -> Vector:
     """The criteria vector of a route's steps (as the search adds them up)."""
-    cost = sum(s.freight_cents + s.handling_cents + s.deconsolidation_cents + s.border_cents for s in steps)
-    return (
-        steps[-1].arrive if steps else ready_min,
-        cost,
-        sum(s.transfer for s in steps),
-        sum(s.co2e_g for s in steps),
-    )
+    cost = transfers = co2e = 0
+    for step in steps:
+        cost += step.freight_cents + step.handling_cents + step.deconsolidation_cents + step.border_cents
+        transfers += step.transfer
+        co2e += step.co2e_g
+    return (steps[-1].arrive if steps else ready_min, cost, transfers, co2e)
 
 
 def chain_steps(end: Label) -> list[Step]:

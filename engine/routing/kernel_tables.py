@@ -15,6 +15,7 @@ so the integers are identical. The equivalence tests compare the kernel with the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -74,6 +75,53 @@ class NetworkTables:
     timetable_anchor: IntArray
     timetable_ptr: IntArray
     timetable_weekly: IntArray
+    kernel_arrays: tuple[npt.NDArray[np.generic], ...] = ()
+    """The kernel's network argument (:func:`pack_kernel_arrays`): the fields above packed into a few 2-D arrays, whose
+    rows the fields are (no copy). numba unpacks every array of a call's arguments; 29 arrays cost ~2 µs a call."""
+
+
+KERNEL_ROWS: tuple[tuple[str, ...], ...] = (
+    (
+        "link_to",
+        "link_service",
+        "link_vehicle",
+        "link_timetable",
+        "link_run_min",
+        "link_exit_min",
+        "link_entry_min",
+        "link_border_loose_cents",
+        "link_through_pos",
+        "link_u_turn_block",
+    ),
+    (
+        "link_has_border",
+        "link_loose_unit",
+        "link_aircraft",
+        "link_vessel",
+        "link_through_last",
+        "link_through_change",
+        "link_through_lift",
+    ),
+    ("node_handling_min", "node_port_queue_min", "node_decons_min"),
+    ("service_vehicle", "service_through_end"),
+    ("timetable_kind", "timetable_headway", "timetable_anchor"),
+)
+"""The kernel's packed tables, row by row (``kernel_jit.run`` unpacks them in this order): link integers, link
+flags, node minutes, service integers, timetable integers; then ``out_ptr``, ``out_link``, ``timetable_ptr`` and
+``timetable_weekly`` as they are."""
+KERNEL_SINGLES = ("out_ptr", "out_link", "timetable_ptr", "timetable_weekly")
+
+
+def packed_tables(**fields: Any) -> NetworkTables:
+    """:class:`NetworkTables` of ``fields`` (its arrays by name) with the kernel's packed arrays
+    (``kernel_arrays``): each packed field is its row of them (the same values, no second copy)."""
+    packed: list[npt.NDArray[np.generic]] = []
+    for names in KERNEL_ROWS:
+        table = np.stack([np.asarray(fields[name]) for name in names])
+        packed.append(table)
+        fields.update({name: table[row] for row, name in enumerate(names)})
+    fields["kernel_arrays"] = (*packed, *(np.asarray(fields[name]) for name in KERNEL_SINGLES))
+    return NetworkTables(**fields)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +175,7 @@ def _network(c: CompiledNetwork) -> NetworkTables:
         weekly_ptr.append(len(weekly))
     border_usd = np.asarray(c.link_border_usd_per_teu, dtype=np.float64)
     allows = _bools(c.allows_transfer)
-    return NetworkTables(
+    return packed_tables(
         link_to=_ints(c.link_to),
         link_service=_ints(c.link_service),
         link_vehicle=_ints(c.link_vehicle),

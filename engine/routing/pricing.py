@@ -54,7 +54,7 @@ from engine.routing.pricing_arrays import (
     tariff_columns,
     unit_cents,
 )
-from engine.routing.query import ContainerType, RouteQuery
+from engine.routing.query import ContainerType, RouteQuery, Shipment
 
 WAGON_TEU = 2
 """TEU one wagon carries for ``wagon`` fees: a 40ft flat wagon with one 40ft or two 20ft boxes (an assumption:
@@ -311,10 +311,26 @@ def _through_cents(c: CompiledNetwork, columns: TariffColumns, units: ShipmentUn
 
 
 def query_pricing(compiled: CompiledNetwork, query: RouteQuery) -> QueryPricing:
-    """The :class:`QueryPricing` of ``query`` (shared through the snapshot's views with queries that price alike)."""
-    network = compiled.network
+    """The :class:`QueryPricing` of ``query`` (shared through the snapshot's views with queries that price alike).
+
+    Found first by what decides it (the link count, the ready day, the cargo class and the boxes as the shipment
+    gives them): one view lookup, where finding it by its own key (which names the rate points and surcharges the
+    day picks) takes three and the boxes (~2 µs of a ~150 µs CHEAPEST answer)."""
     shipment = query.shipment
     day = query.ready_utc.date()
+    decided_by = (
+        "routing.query_pricing",
+        len(compiled.link_ids),
+        day,
+        shipment.cargo_class,
+        shipment.teu,
+        shipment.containers,
+    )
+    return compiled.network.views.get(decided_by, lambda: _query_pricing(compiled, shipment, day))
+
+
+def _query_pricing(compiled: CompiledNetwork, shipment: Shipment, day: date) -> QueryPricing:
+    network = compiled.network
     # What a day picks (rate points, valid surcharges) is kept per day: every query asks, few days recur.
     prices, picked = network.views.get(("routing.dated_prices", day), lambda: _dated_prices_picked(network, day))
     surcharges = network.views.get(
@@ -349,6 +365,9 @@ def leg_pricing(
         items.extend(pricing.transfer_surcharges[compiled.link_from[links[0]]])
     for link in links:
         items.extend(pricing.link_surcharges[link])
+    dated = pricing.prices.get(compiled.service_ids[compiled.link_service[links[0]]]) if links else None
+    if not items:  # most legs pay none
+        return (), dated
     totals: dict[str, int] = {}
     by_id: dict[str, Surcharge] = {}
     for surcharge, cents in items:
@@ -358,7 +377,6 @@ def leg_pricing(
         AppliedSurcharge(s.id, s.kind, totals[s.id] / 100, s.unit, s.valid_from, s.valid_to, surcharge_source_keys(s))
         for s in by_id.values()
     )
-    dated = pricing.prices.get(compiled.service_ids[compiled.link_service[links[0]]]) if links else None
     return applied, dated
 
 

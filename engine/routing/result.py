@@ -83,7 +83,8 @@ class Leg:
     distance_km: float
     cost: CostBreakdown
     co2e_kg: float
-    hops: tuple[Hop, ...]
+    hops: tuple[Hop, ...] = Deferred()  # type: ignore[assignment]
+    """The leg's links, in order (computed on first read, :mod:`engine.routing.deferred`)."""
     co2e_ttw_kg: float = 0.0
     """Tank-to-wheel CO2e of the leg's links (kg); ``co2e_kg`` is well-to-wheel, including the hub before it."""
     provenance: LegProvenance | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - a descriptor: computed on first read
@@ -158,7 +159,8 @@ class Route:
     cost: CostBreakdown
     co2e_kg: float
     distance_km: float
-    geometry: tuple[tuple[float, float], ...]
+    geometry: tuple[tuple[float, float], ...] = Deferred()  # type: ignore[assignment]
+    """The route's line, origin first: (lat, lon) in WGS 84 degrees (computed on first read)."""
     best_for: tuple[str, ...] = ()
     criteria: tuple[int, int, int, int] = (0, 0, 0, 0)
     emissions: EmissionsReport | None = Deferred()  # type: ignore[assignment]  # noqa: RUF009 - computed on first read

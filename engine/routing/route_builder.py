@@ -151,11 +151,16 @@ def answer_route(
     step_index = 0
     totals = [0, 0, 0, 0, 0]  # freight, handling, border, de-consolidation, surcharge cents
     through_cents = 0  # the part of the freight charged by through tariffs
+    co2e_g = transfer_count = 0  # the route's grams and transfers
+    distance_km: float = 0  # the legs' rounded distances, added in order (as sum() did)
     ready = to_minutes(query.ready)
     arrive_at_node = ready
-    # Provenance and emissions are computed when first read (engine/routing/deferred.py), from what the route
-    # was built from.
+    # Dollars are cents / 100, written out (~30 a route): a correctly rounded division, equal to
+    # round(cents / 100, 2) for whole cents.
+    # Provenance, emissions, hops and geometry are computed when first read (engine/routing/deferred.py), from
+    # what the route was built from.
     shared = Shared(lambda: _provenance(network, compiled, groups, pricing, border_steps))
+    drawn = Shared(lambda: _hops_and_geometry((origin.lat, origin.lon), groups, step_facts))
     for n, group in enumerate(groups):
         first_step = group[0]
         last_step = group[-1]
@@ -171,26 +176,25 @@ def answer_route(
                         compiled.service_ids[before],  # from_service
                         first.service_id,  # to_service
                         _hours(first_step.handling_min),  # handling_h
-                        _usd(first_step.handling_cents),  # handling_usd
+                        first_step.handling_cents / 100,  # handling_usd
                         first_step.lift,  # lift
                         _gauge_break(compiled, before, compiled.link_vehicle[first_step.link]),  # gauge_break
                         first_step.deconsolidation_min > 0 or first_step.deconsolidation_cents > 0,  # deconsolidation
-                        _usd(first_step.deconsolidation_cents),  # deconsolidation_usd
+                        first_step.deconsolidation_cents / 100,  # deconsolidation_usd
                     ),
                 )
             )
-        hops = []
         freight = border = co2e = surcharge = ttw = 0
         distance = 0.0
         for step in group:
             fact = step_facts[step_index]
             left, entered = crossed[step_index]
             step_index += 1
-            step_freight = step.freight_cents - step.surcharge_cents
-            freight += step_freight
+            freight += step.freight_cents - step.surcharge_cents
             surcharge += step.surcharge_cents
             border += step.border_cents
             co2e += step.co2e_g
+            transfer_count += step.transfer
             ttw += step.co2e_ttw_g
             distance += fact.distance_km
             if step.border_exit_min or step.border_entry_min or (fact.to_territory is not None and left != entered):
@@ -210,31 +214,15 @@ def answer_route(
                         ),
                     )
                 )
-            hops.append(
-                _new_tuple(
-                    Hop,
-                    (
-                        fact.link_id,
-                        fact.from_id,
-                        fact.to_id,
-                        from_minutes(step.depart),
-                        from_minutes(step.arrive),
-                        fact.distance_km,
-                        step_freight / 100,
-                        step.border_cents / 100,
-                        step.co2e_g / 1000,
-                        fact.factor,
-                    ),
-                )
-            )
         totals[0] += freight
         totals[1] += first_step.handling_cents
         totals[2] += border
         totals[3] += first_step.deconsolidation_cents
         totals[4] += surcharge
-        applied, dated = leg_pricing(compiled, pricing, [item.link for item in group], transfer=n > 0)
+        applied, dated = leg_pricing(compiled, pricing, links[step_index - len(group) : step_index], transfer=n > 0)
         product = compiled.link_through[first_step.link]
         through_cents += freight if product >= 0 else 0
+        leg_km = _tenths(distance)
         legs.append(
             frozen_instance(
                 Leg,
@@ -246,22 +234,25 @@ def answer_route(
                     first.service_id,  # service_id
                     first.load_unit,  # load_unit
                     first.gauge_mm,  # gauge_mm
-                    hops[0].depart,  # depart
-                    hops[-1].arrive,  # arrive
+                    from_minutes(first_step.depart),  # depart
+                    from_minutes(last_step.arrive),  # arrive
                     _hours(first_step.wait_min),  # wait_h
-                    _tenths(distance),  # distance_km
-                    CostBreakdown(  # cost
-                        _usd(freight),
-                        _usd(first_step.handling_cents),
-                        _usd(border),
-                        _usd(first_step.deconsolidation_cents),
-                        _usd(surcharge),
-                        _usd(freight) if product >= 0 else 0.0,
+                    leg_km,  # distance_km
+                    _new_tuple(  # cost
+                        CostBreakdown,
+                        (
+                            freight / 100,
+                            first_step.handling_cents / 100,
+                            border / 100,
+                            first_step.deconsolidation_cents / 100,
+                            surcharge / 100,
+                            freight / 100 if product >= 0 else 0.0,
+                        ),
                     ),
                     co2e / 1000,  # co2e_kg
-                    tuple(hops),  # hops
+                    _new_tuple(Pending, (drawn, n)),  # hops, built on first read
                     ttw / 1000,  # co2e_ttw_kg
-                    Pending(shared, n),  # provenance, computed on first read
+                    _new_tuple(Pending, (shared, n)),  # provenance, computed on first read
                     applied,  # surcharges
                     dated,  # dated_price
                     compiled.through_ids[product] if product >= 0 else None,  # through_tariff
@@ -269,16 +260,12 @@ def answer_route(
             )
         )
         arrive_at_node = last_step.arrive
+        co2e_g += co2e
+        distance_km += leg_km
 
     arrive = steps[-1].arrive
     cost_cents = sum(totals)
-    co2e_g = sum(step.co2e_g for step in steps)
-    transfer_count = sum(step.transfer for step in steps)
     countries = [origin.territory or origin.country] + [left_entered[1] for left_entered in crossed]
-    geometry = [(origin.lat, origin.lon)]
-    for fact in step_facts:
-        geometry += fact.inner_lat_lon
-        geometry.append(fact.to_lat_lon)
     shipment, taken = query.shipment, tuple(steps)  # a copy: the caller's list may change after we return
     report = Shared(lambda: (emissions_report(network, compiled, shipment.container_count, shipment.tonnes, taken),))
     band_fields: tuple[object, ...]
@@ -286,7 +273,7 @@ def answer_route(
         band_fields = _band_fields(band)
     elif replay_band:
         replayed = Shared(lambda: _band_fields(arrival_band(network, query, taken)))
-        band_fields = tuple(Pending(replayed, n) for n in range(4))
+        band_fields = tuple([_new_tuple(Pending, (replayed, n)) for n in range(4)])
     else:
         band_fields = (None, None, None, None)
     return frozen_instance(
@@ -299,17 +286,54 @@ def answer_route(
             from_minutes(ready),  # ready
             legs[0].depart,  # depart
             from_minutes(arrive),  # arrive
-            CostBreakdown(*(_usd(cents) for cents in (*totals, through_cents))),  # cost
+            _new_tuple(CostBreakdown, [cents / 100 for cents in (*totals, through_cents)]),  # cost
             co2e_g / 1000,  # co2e_kg
-            _tenths(sum(leg.distance_km for leg in legs)),  # distance_km
-            tuple(geometry),  # geometry
+            _tenths(distance_km),  # distance_km (the legs' rounded distances added in order)
+            _new_tuple(Pending, (drawn, len(groups))),  # geometry, built on first read
             best_for,  # best_for
             (arrive, cost_cents, transfer_count, co2e_g),  # criteria
-            Pending(report, 0),  # emissions, computed on first read
-            Pending(shared, len(legs)),  # provenance, computed on first read
+            _new_tuple(Pending, (report, 0)),  # emissions, computed on first read
+            _new_tuple(Pending, (shared, len(legs))),  # provenance, computed on first read
             *band_fields,  # arrival_p10, arrival_p50, arrival_p90, on_time_probability
         ),
     )
+
+
+def _hops_and_geometry(
+    origin: tuple[float, float], groups: list[list[Step]], step_facts: list[_LinkFacts]
+) -> tuple[object, ...]:
+    """Each leg's hops (one per step of its group), then the route's geometry from ``origin`` (lat, lon): the
+    answer's per-link detail, built when first read (a CHEAPEST answer's ~12 hops were ~15 µs of ~170)."""
+    legs: list[tuple[Hop, ...]] = []
+    index = 0
+    for group in groups:
+        hops = []
+        for step in group:
+            fact = step_facts[index]
+            index += 1
+            hops.append(
+                _new_tuple(
+                    Hop,
+                    (
+                        fact.link_id,
+                        fact.from_id,
+                        fact.to_id,
+                        from_minutes(step.depart),
+                        from_minutes(step.arrive),
+                        fact.distance_km,
+                        (step.freight_cents - step.surcharge_cents) / 100,
+                        step.border_cents / 100,
+                        step.co2e_g / 1000,
+                        fact.factor,
+                    ),
+                )
+            )
+        legs.append(tuple(hops))
+    geometry = [origin]
+    for fact in step_facts:
+        geometry += fact.inner_lat_lon
+        geometry.append(fact.to_lat_lon)
+    return (*legs, tuple(geometry))
 
 
 def _band_fields(band: ArrivalBand) -> tuple[datetime, datetime, datetime, float | None]:
@@ -339,11 +363,6 @@ def _hours(minutes: int) -> float:
 def _tenths(km: float) -> float:
     """``km`` rounded to 0.1 (kept, as :func:`_hours`: the same legs recur across queries)."""
     return round(km, 1)
-
-
-def _usd(cents: int) -> float:
-    # Correctly rounded division: equals round(cents / 100, 2) for whole cents.
-    return cents / 100
 
 
 def _gauge_break(compiled: CompiledNetwork, before_service: int, after_vehicle: int) -> bool:

@@ -110,7 +110,9 @@ def search(
         routes, created, settled = kernel_search(ctx, order, pareto=pareto, should_stop=should_stop)
         replays: ReplayTrie = {}  # the routes' shared prefixes are replayed once
         kernel_routes: list[Label] = [FoundLabel(ctx, end, links, replays, hops) for end, links, hops in routes]
-        return SearchOutcome(tuple(sorted(kernel_routes, key=lambda f: _key4(f.vector, order))), created, settled)
+        if len(kernel_routes) > 1:
+            kernel_routes.sort(key=lambda f: _key4(f.vector, order))
+        return SearchOutcome(tuple(kernel_routes), created, settled)
     constraints = ctx.query.constraints
     bounds = lower_bounds(ctx)
     if not bounds.origin_reachable:

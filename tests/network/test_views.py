@@ -38,6 +38,7 @@ def test_a_routing_query_leaves_only_snapshot_views() -> None:
         "routing.dated_prices",
         "routing.surcharges",
         "routing.pricing",
+        "routing.query_pricing",
         "routing.tariff_columns",
         "routing.bound_moves",
         "routing.bound_graph",

@@ -84,6 +84,30 @@ def test_provenance_is_pending_until_read_then_what_an_eager_build_gives(shipped
         assert len(read.border_crossings) == len(route.border_crossings)
 
 
+def test_hops_and_geometry_are_pending_until_read_then_the_steps_links(shipped_network: Network) -> None:
+    # A leg's hops and the route's geometry are built on first read (one computation for both): each leg's hops
+    # are its steps' links in order, with the leg's departure and arrival at their ends, and the geometry runs
+    # from the origin through every hop's end to the destination.
+    compiled = compile_routing(shipped_network)
+    for steps in _all_steps(shipped_network)[:4]:
+        route = build_route(shipped_network, QUERY, steps)
+        assert all(type(vars(leg)["_deferred_hops"]) is Pending for leg in route.legs)
+        assert type(vars(route)["_deferred_geometry"]) is Pending
+        hops = [hop for leg in route.legs for hop in leg.hops]
+        assert type(vars(route)["_deferred_geometry"]) is Pending  # computed with the hops, stored on its read
+        assert [hop.link_id for hop in hops] == [compiled.link_ids[step.link] for step in steps]
+        for leg in route.legs:
+            assert (leg.hops[0].from_id, leg.hops[0].depart) == (leg.from_id, leg.depart)
+            assert (leg.hops[-1].to_id, leg.hops[-1].arrive) == (leg.to_id, leg.arrive)
+            assert round(sum(hop.freight_usd for hop in leg.hops), 2) == round(leg.cost.freight_usd, 2)
+        origin, destination = shipped_network.nodes[QUERY.origin], shipped_network.nodes[QUERY.destination]
+        ends = [(shipped_network.nodes[hop.to_id].lat, shipped_network.nodes[hop.to_id].lon) for hop in hops]
+        assert route.geometry[0] == (origin.lat, origin.lon)
+        assert route.geometry[-1] == (destination.lat, destination.lon)
+        assert all(point in route.geometry for point in ends)
+        assert route.node_ids == (QUERY.origin, *(hop.to_id for hop in hops))
+
+
 def test_equality_copies_and_pickles_see_the_values(shipped_network: Network) -> None:
     first = _routes(shipped_network)
     assert first == _routes(shipped_network)  # compares (and so computes) every field
@@ -147,6 +171,8 @@ def test_a_deferred_field_is_a_plain_dataclass_field_defaulting_to_none() -> Non
         field = {f.name: f for f in dataclasses.fields(cls)}["provenance"]
         assert field.default is None
         assert "Provenance | None" in str(field.type)
+    for cls, name in ((Leg, "hops"), (Route, "geometry")):
+        assert {f.name: f for f in dataclasses.fields(cls)}[name].default is None
 
 
 def test_answers_built_without_init_equal_those_built_with_it(shipped_network: Network) -> None:
