@@ -1,0 +1,41 @@
+"""How grpcio's C core runs in ``corridor serve``: chosen before grpc is imported, because the core reads its
+settings once, when it loads.
+
+**Poller.** grpcio 1.81 does a server's socket I/O on EventEngine threads by default (the core experiment
+``event_engine_poller_for_python``) and hands every completion to the thread that polls the completion queue for
+``grpc.aio``, which then wakes the event loop: three threads take turns for each event of a call. With the experiment
+off, the polling thread does the I/O itself. Measured on the realistic mix served (8 in flight on 2 channels, 2
+workers, the load client on the same 2 cores, ABAB in one window): the EventEngine threads woke 2.8-3.0 times a
+call with it on and 0.2-0.6 with it off, the poller thread 3.4-4.3 against 2.7-2.9, the event loop was preempted
+1-2.4 times a call against 0.1-0.4; throughput 282-438 against 331-460 req/s (median of 4: 312 against 448) and
+the workers were busy 0.46-0.70 of the time against 0.52-0.73. The main process's own CPU a call stays 0.5-0.7 ms
+either way (at a higher rate it does more of it between the workers' answers).
+
+The experiment is due to leave grpcio (grpc/grpc#42828) once EventEngine polling is the only way; an operator's own
+``GRPC_EXPERIMENTS`` (even empty) is left alone, and ``tests/service/test_grpc_runtime.py`` fails once a grpcio
+update stops honouring the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import MutableMapping
+
+EXPERIMENTS_VARIABLE = "GRPC_EXPERIMENTS"
+SERVER_EXPERIMENTS = "-event_engine_poller_for_python"
+"""The core experiments ``corridor serve`` runs with unless the operator chose some: the completion-queue poller
+does the I/O (see the module docstring)."""
+
+
+def choose_server_experiments(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """Set :data:`SERVER_EXPERIMENTS` in ``environ`` for the gRPC core this process is about to load.
+
+    Returns ``True`` when it was set; ``False`` when the operator already set ``GRPC_EXPERIMENTS`` (their choice
+    stands) or when grpc's core is already loaded (too late: it read its settings then). Worker processes inherit
+    the variable with the rest of the environment; they only use grpc's status codes.
+    """
+    if "grpc._cython.cygrpc" in sys.modules or EXPERIMENTS_VARIABLE in environ:
+        return False
+    environ[EXPERIMENTS_VARIABLE] = SERVER_EXPERIMENTS
+    return True
