@@ -17,8 +17,9 @@ ahead in 5; there the EventEngine threads woke 3.1 against 0.5 times a call, the
 Measured in the same way and not kept: uvloop as the event loop (main-process CPU 0.50-0.57 against 0.52-0.68 ms a
 call, ABAB x4 on a busy machine: within the noise; the loop is a small part of it, grpc's own Python and the
 kernel's wake-ups are most); ``GRPC_POLL_STRATEGY=poll`` on top of the setting (the same wake-ups a call, medians of 5
-pairs 344 against 259 req/s at load 4-7, main-process CPU 0.62 against 0.57 ms: noise, not a lever). The server's own code is ~5 % of the main process's CPU: ``_unary`` and its logging
-11.5 us a call around a pool that answers at once (the JSON log line 8.5 us of it), the pool's path ~16 us.
+pairs 344 against 259 req/s at load 4-7, main-process CPU 0.62 against 0.57 ms: noise, not a lever). The server's
+own code is ~5 % of the main process's CPU: ``_unary`` and its logging 11.5 us a call around a pool that answers at
+once (the JSON log line 8.5 us of it), the pool's path ~16 us.
 
 The experiment is due to leave grpcio (grpc/grpc#42828) once EventEngine polling is the only way; an operator's own
 ``GRPC_EXPERIMENTS`` (even empty) is left alone, and ``tests/service/test_grpc_runtime.py`` fails once a grpcio
