@@ -9,7 +9,7 @@ The client shares the cores with the server it measures, so its CPU counts again
 against ``corridor serve`` on the realistic mix (8 in flight, 2 channels, ABAB in one window) and not kept, as none
 raised the throughput: the server's gRPC setting (``engine/service/grpc_runtime.py``) in the client too, CPU 0.28
 against 0.34 ms a call and 2.1 against 5.1 context switches, throughput median of 8 379 against 390 req/s; the
-blocking grpc API from 8 threads, 0.29-0.32 against 0.31-0.33 ms; HTTP/2 BDP probing off, 0.31-0.34 ms either way.
+blocking grpc API from 8 threads, 0.29-0.32 against 0.33 ms; HTTP/2 BDP probing off, 0.31-0.36 ms either way.
 """
 
 from __future__ import annotations
