@@ -26,6 +26,13 @@ chose = choose_server_experiments()
 print(json.dumps([chose, os.environ.get("GRPC_EXPERIMENTS")]))
 """
 
+SERVE = """
+import json, os
+from engine.cli import main
+code = main(["serve", "--workers", "0", "--address", "127.0.0.1:0"])  # refused after grpc has loaded
+print(json.dumps([code, os.environ.get("GRPC_EXPERIMENTS")]))
+"""
+
 # Echo calls over loopback in one process; prints how often the core's EventEngine threads woke a call (Linux /proc).
 WAKE_UPS = """
 import asyncio, os, re, sys
@@ -89,6 +96,10 @@ def test_the_server_setting_is_chosen_before_grpc_loads() -> None:
 def test_an_operators_own_setting_stands_even_empty() -> None:
     for own in ("", "event_engine_dns"):
         assert json.loads(_run(CHOOSE, "early", environ=_environ(GRPC_EXPERIMENTS=own))) == [False, own]
+
+
+def test_corridor_serve_chooses_it_before_it_loads_grpc() -> None:
+    assert json.loads(_run(SERVE, environ=_environ())) == [2, SERVER_EXPERIMENTS]
 
 
 def test_nothing_is_set_once_grpc_has_loaded() -> None:
