@@ -12,7 +12,10 @@ the workers were busy 0.46-0.70 of the time against 0.52-0.73. The throughput ga
 later window (load 5-7.5 from other work) 10 interleaved pairs gave medians of 365 against 324 req/s, each side
 ahead in 5; there the EventEngine threads woke 3.1 against 0.5 times a call, the loop was preempted 1.8 against
 1.4 times and the main process's CPU a call was 0.61 against 0.55 ms (medians). Pooled over every interleaved run
-(23 each side): a median of 311 against 437 req/s.
+(23 each side): a median of 311 against 437 req/s. In a third window (8 pairs, load ~3) the runs made while nothing
+else ran gave the same with and without it, 474-484 against 477-489 req/s, with 1.89 of the 2 cores busy (CPU a
+call: workers 2.98-3.10 ms, main process 0.56-0.59, load client 0.30-0.32): the setting helps when other processes
+compete for the cores, not on an idle machine.
 
 Measured in the same way and not kept: uvloop as the event loop (main-process CPU 0.50-0.57 against 0.52-0.68 ms a
 call, ABAB x4 on a busy machine: within the noise; the loop is a small part of it, grpc's own Python and the
