@@ -36,13 +36,13 @@ import sys
 from collections.abc import MutableMapping
 
 EXPERIMENTS_VARIABLE = "GRPC_EXPERIMENTS"
-SERVER_EXPERIMENTS = "-event_engine_poller_for_python"
-"""The core experiments ``corridor serve`` runs with unless the operator chose some: the completion-queue poller
-does the I/O (see the module docstring)."""
+CORE_EXPERIMENTS = "-event_engine_poller_for_python"
+"""The core experiments ``corridor serve`` (and the benchmarks' load client) run with unless the operator chose
+some: the completion-queue poller does the I/O (see the module docstring)."""
 
 
-def choose_server_experiments(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """Set :data:`SERVER_EXPERIMENTS` in ``environ`` for the gRPC core this process is about to load.
+def choose_core_experiments(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """Set :data:`CORE_EXPERIMENTS` in ``environ`` for the gRPC core this process is about to load.
 
     Returns ``True`` when it was set; ``False`` when the operator already set ``GRPC_EXPERIMENTS`` (their choice
     stands) or when grpc's core is already loaded (too late: it read its settings then). Worker processes inherit
@@ -50,5 +50,5 @@ def choose_server_experiments(environ: MutableMapping[str, str] = os.environ) ->
     """
     if "grpc._cython.cygrpc" in sys.modules or EXPERIMENTS_VARIABLE in environ:
         return False
-    environ[EXPERIMENTS_VARIABLE] = SERVER_EXPERIMENTS
+    environ[EXPERIMENTS_VARIABLE] = CORE_EXPERIMENTS
     return True

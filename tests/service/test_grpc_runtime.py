@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.service.grpc_runtime import EXPERIMENTS_VARIABLE, SERVER_EXPERIMENTS
+from engine.service.grpc_runtime import CORE_EXPERIMENTS, EXPERIMENTS_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 
 CHOOSE = """
 import json, os, sys
-from engine.service.grpc_runtime import choose_server_experiments
+from engine.service.grpc_runtime import choose_core_experiments
 if sys.argv[1] == "late":
     import grpc
-chose = choose_server_experiments()
+chose = choose_core_experiments()
 print(json.dumps([chose, os.environ.get("GRPC_EXPERIMENTS")]))
 """
 
@@ -37,8 +37,8 @@ print(json.dumps([code, os.environ.get("GRPC_EXPERIMENTS")]))
 WAKE_UPS = """
 import asyncio, os, re, sys
 from pathlib import Path
-from engine.service.grpc_runtime import choose_server_experiments
-choose_server_experiments()
+from engine.service.grpc_runtime import choose_core_experiments
+choose_core_experiments()
 import grpc
 
 def event_engine_wake_ups():
@@ -90,7 +90,7 @@ def _environ(**extra: str) -> dict[str, str]:
 
 
 def test_the_server_setting_is_chosen_before_grpc_loads() -> None:
-    assert json.loads(_run(CHOOSE, "early", environ=_environ())) == [True, SERVER_EXPERIMENTS]
+    assert json.loads(_run(CHOOSE, "early", environ=_environ())) == [True, CORE_EXPERIMENTS]
 
 
 def test_an_operators_own_setting_stands_even_empty() -> None:
@@ -99,7 +99,7 @@ def test_an_operators_own_setting_stands_even_empty() -> None:
 
 
 def test_corridor_serve_chooses_it_before_it_loads_grpc() -> None:
-    assert json.loads(_run(SERVE, environ=_environ())) == [2, SERVER_EXPERIMENTS]
+    assert json.loads(_run(SERVE, environ=_environ())) == [2, CORE_EXPERIMENTS]
 
 
 def test_nothing_is_set_once_grpc_has_loaded() -> None:
@@ -114,4 +114,4 @@ def test_grpcio_honours_it_the_event_engine_threads_stay_asleep() -> None:
     chosen = float(_run(WAKE_UPS, environ=_environ()))
     default = float(_run(WAKE_UPS, environ=_environ(GRPC_EXPERIMENTS="")))
     assert default >= 2, f"grpc's default core woke its EventEngine threads only {default:.2f} times a call"
-    assert chosen <= 0.5, f"with {SERVER_EXPERIMENTS} the EventEngine threads still woke {chosen:.2f} times a call"
+    assert chosen <= 0.5, f"with {CORE_EXPERIMENTS} the EventEngine threads still woke {chosen:.2f} times a call"
