@@ -4,6 +4,15 @@ channels (the in-flight calls spread round-robin over them).
 Run as its own process (``python -m benchmarks.load_client ADDRESS REQUESTS_FILE CONCURRENCY [CHANNELS]``); prints
 one JSON object: wall time, throughput, the client's CPU time and every call's latency and status. Requests are
 sent as raw bytes, so the client spends no time serializing, whichever server it talks to.
+
+The client shares the cores with the server it measures, so its CPU counts against the served throughput: it runs
+with the server's gRPC core setting (``engine/service/grpc_runtime.py``; unless ``GRPC_EXPERIMENTS`` is set), which
+makes it cheaper. Measured against ``corridor serve`` on the realistic mix (8 in flight, 2 channels, ABAB): CPU
+0.27-0.29 against 0.31-0.35 ms a call and 2.1 against 5.1 context switches; throughput 431-464 against 434-449 req/s
+(medians 449 against 441, ahead in 4 of 5) in the pairs run while nothing else ran, 1.9 of the 2 cores busy; no
+difference to be seen while other work shared the cores (medians of 8 pairs 379 against 390). Measured and not
+kept: the blocking grpc API from 8 threads, 0.29-0.32 against 0.33 ms; HTTP/2 BDP probing off, 0.31-0.36 ms either
+way.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-import grpc
+from engine.service.grpc_runtime import choose_core_experiments
 
 METHOD = "/corridor.v1.RoutingService/FindRoutes"
 
@@ -38,6 +47,8 @@ def write_requests(path: Path, requests: list[bytes]) -> None:
 
 async def run(address: str, requests: list[bytes], concurrency: int, channels: int = 1) -> dict[str, object]:
     """Send every request once, ``concurrency`` at a time over ``channels`` channels; return timings."""
+    import grpc  # loaded here, after main() chose the core's settings
+
     latencies: list[float] = [0.0] * len(requests)
     statuses: list[str] = [""] * len(requests)
     # A distinct channel argument per channel keeps grpc from sharing one subchannel (one TCP connection) among them.
@@ -85,6 +96,7 @@ def main() -> None:
     """Entry point: ADDRESS REQUESTS_FILE CONCURRENCY [CHANNELS] (one channel by default)."""
     address, path, concurrency = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     channels = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    choose_core_experiments()  # before grpc loads: the core reads it once
     print(json.dumps(asyncio.run(run(address, read_requests(path), concurrency, channels))))
 
 

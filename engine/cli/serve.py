@@ -60,6 +60,9 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _cmd_serve(args: argparse.Namespace, _out: TextIO) -> int:
+    from engine.service.grpc_runtime import choose_core_experiments
+
+    choose_core_experiments()  # before anything imports grpc: its core reads the setting once, when it loads
     from engine.service.security import AccessConfig, interceptors, server_credentials
     from engine.service.served import served_networks
     from engine.service.server import ServeConfig, run  # grpc is imported only when serving

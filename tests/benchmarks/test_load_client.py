@@ -1,0 +1,77 @@
+"""The service benchmark's load client: every request answered and checked, with the server's gRPC core setting
+chosen in its own process only (importing the module, as ``bench_service`` does, changes nothing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.load_client import write_requests
+from engine.service.grpc_runtime import CORE_EXPERIMENTS, EXPERIMENTS_VARIABLE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+IMPORT_ONLY = """
+import json, os, sys
+import benchmarks.load_client
+print(json.dumps(["grpc._cython.cygrpc" in sys.modules, os.environ.get("GRPC_EXPERIMENTS")]))
+"""
+
+CLIENT = """
+import json, os, sys
+from benchmarks import load_client
+sys.argv = ["load_client", *sys.argv[1:]]
+load_client.main()
+print(json.dumps(os.environ.get("GRPC_EXPERIMENTS")))
+"""
+
+
+def _environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != EXPERIMENTS_VARIABLE}
+
+
+def test_importing_the_client_loads_no_grpc_and_sets_nothing() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ONLY], cwd=ROOT, env=_environ(), capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) == [False, None]
+
+
+def test_the_client_answers_every_request_with_the_core_setting(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.bin"
+    write_requests(requests, [f"request {i}".encode() for i in range(20)])
+    echo = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.echo_server", "127.0.0.1:0"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert echo.stdin is not None
+        assert echo.stdout is not None
+        echo.stdin.write(b"answer".hex())
+        echo.stdin.close()
+        address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
+        done = subprocess.run(
+            [sys.executable, "-c", CLIENT, address, str(requests), "8", "2"],
+            cwd=ROOT,
+            env=_environ(),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+    finally:
+        echo.terminate()
+        echo.wait(timeout=30)
+        if echo.stdout is not None:
+            echo.stdout.close()
+    outcome, chosen = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
+    assert outcome["statuses"] == ["OK"] * 20
+    assert len(outcome["latencies_ms"]) == 20
+    assert all(latency > 0 for latency in outcome["latencies_ms"])
+    assert chosen == CORE_EXPERIMENTS
