@@ -25,6 +25,25 @@ labels still leave the heap in the order the exactness argument needs.
 Computed only where it pays: Pareto searches (labels leave the heap by optimistic arrival) on networks of at least
 :data:`PROFILE_FROM_LINKS` links. Both searches (the Python reference and the kernel) read the same profile, so
 they agree label for label.
+
+**What still limits the search** (issue 13, 10k-node scale queries, measured with the profile in place; scripts
+kept out of the tree). Only 2.3-5.0 % of the labels a search settles lie on a path to a Pareto route (the ancestors
+of the routes found, 3 queries: 13,447 of 271,675; 41,237 of 1,210,418; 41,617 of 1,779,004). In a sample of 3,000
+labels of one query, checked against its final Pareto set: 428 are pruned by the ideal point (static bounds and this
+profile); of the rest, 2,603 would be pruned if arrival were left out of the check, and at most 316 if any other one
+criterion were. So arrival is where the bound fails, but not by the grid: a 60-minute grid prunes 507, a 15-minute one
+608, while adding 3 hours to every arrival bound would prune 1,185. The labels that remain could arrive earlier than
+the routes that dominate them, but only by completions that cost or emit more than the per-criterion bounds say.
+
+Measured and not kept: *time-cost corners*. For a few weights ``λ`` (minutes per cent), the completion with the
+least ``static minutes + λ · cents`` from each link-state (one shortest-path run each) says that every completion
+taking fewer minutes costs more than it; so a label's completions lie in a few regions "at least ``b_i`` minutes and
+``C_i`` cents", and a label may be pruned when every region's corner is dominated by some route found (exact; a
+prototype in the kernel, 6 runs of ~10 ms per destination). The search settled exactly the same labels on all 11
+queries: static minutes leave out the waits, which are most of a 10k route's time, and in the sample above the
+corners pruned 13 more labels of 3,000. What would prune the rest is a bound on cost and CO2e *given the arrival
+with waits* (per link-state and deadline of this grid: the least cost of a completion that still makes it), i.e. a
+multi-criteria backward profile; its size (deadlines × departure times × link-states) is why it was not built.
 """
 
 from __future__ import annotations
