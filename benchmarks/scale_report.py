@@ -102,6 +102,17 @@ def markdown(result: dict[str, Any]) -> str:
     if fronts:
         lines += ["", "PARETO medians over the queries that finished, Pareto set size and labels settled: "
                   + "; ".join(fronts) + "."]  # fmt: skip
+    tolerant = [
+        f"{p['size']}: p50/p95 {_ms(a)} ms, {a['pareto_size_median']:,.0f} routes, "
+        f"{a['labels_settled_median']:,.0f} labels settled (medians of those that finished)"
+        for p in result["points"]
+        if (a := p.get("pareto_tolerant")) and a.get("pareto_size_median") is not None
+    ]
+    if tolerant:
+        epsilon = next(p["pareto_tolerant"]["pareto_tolerance"] for p in result["points"] if p.get("pareto_tolerant"))
+        lines += ["", f"ε-Pareto sets (`pareto_tolerance` {epsilon}: for every Pareto route one within {epsilon:.0%} "
+                  "on each criterion; the same queries, run after the exact ones, so their bounds and arrival "
+                  "profiles are cached; not a target): " + "; ".join(tolerant) + "."]  # fmt: skip
     rss = [
         f"{p['size']}: {by.get('bounds', '–')} MiB through CHEAPEST and bounds, "
         f"{by.get('pareto', '–')} MiB after PARETO"
