@@ -3,8 +3,9 @@
 A label that has just taken link ``l`` is at ``l``'s end node aboard ``l``'s service; the bounds say what it still
 needs at least to reach the destination: minutes, cents, transfers and grams of CO2e. They come from reverse
 Dijkstra searches over link-states, where continuing on the same service costs only the next link, and changing
-service costs one transfer, the node's handling time and (when the vehicle kind changes) its lift cost. Waits,
-de-consolidation and the no-U-turn rule are ignored, so a bound never overestimates; links the query may never use
+service costs one transfer, the node's handling time and (when the vehicle kind changes) its lift cost. Waits and
+de-consolidation are ignored, so a bound never overestimates; the no-U-turn rule is kept (a move straight back aboard
+the same service is no move of the graph, :mod:`engine.routing.bound_graph`); links the query may never use
 (avoided nodes, countries, modes, operators; refused cargo; air for containers that may not be de-consolidated;
 surface vehicles for loose cargo) are left out, so an infinite bound means the destination cannot be reached.
 
