@@ -51,9 +51,9 @@ labels created lie there. Contracting them out of the network offline (each run 
 labels settled and 11 % less CPU on the 11 scale queries (the same Pareto sets), so both searches were taught to step
 a label straight on through such a node, with a trail row but no bag and no heap entry (exact: every label of that
 state has the one continuation, so dominance is decided at the run's end). Labels settled fell by the same 15 %, but
-CPU did not fall (sum of the 11 queries 15.4 → 15.6-16.0 s): 412,000 labels a query then walked whole runs that their
-bag at the first junction would have dropped at once (rows written 1.24 → 1.49 million on the median query), and a
-step through a run reads as many tables as a settled label's. What the offline contraction shows could be had needs
+CPU did not fall (sum of the 11 queries 15.4 → 15.6-16.0 s): the median query wrote 412,000 rows for labels stepping
+through runs (1.24 → 1.49 million rows in all), many for labels that their bag at the first junction would have
+dropped at once, and a step through a run reads as many tables as a settled label's. What the offline contraction shows could be had needs
 the runs' sums per query (minutes, freight, border fees, CO2e, usability) so that a run costs one step: a network
 view the kernel, the Python search, the bounds and the route replay would all share.
 """
