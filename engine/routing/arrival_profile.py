@@ -53,9 +53,9 @@ a label straight on through such a node, with a trail row but no bag and no heap
 state has the one continuation, so dominance is decided at the run's end). Labels settled fell by the same 15 %, but
 CPU did not fall (sum of the 11 queries 15.4 → 15.6-16.0 s): the median query wrote 412,000 rows for labels stepping
 through runs (1.24 → 1.49 million rows in all), many for labels that their bag at the first junction would have
-dropped at once, and a step through a run reads as many tables as a settled label's. What the offline contraction shows could be had needs
-the runs' sums per query (minutes, freight, border fees, CO2e, usability) so that a run costs one step: a network
-view the kernel, the Python search, the bounds and the route replay would all share.
+dropped at once, and a step through a run reads as many tables as a settled label's. What the offline contraction
+shows could be had needs the runs' sums per query (minutes, freight, border fees, CO2e, usability) so that a run
+costs one step: a network view the kernel, the Python search, the bounds and the route replay would all share.
 """
 
 from __future__ import annotations
