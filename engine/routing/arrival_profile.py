@@ -48,9 +48,10 @@ multi-criteria backward profile; its size (deadlines × departure times × link-
 Measured and not kept (session 12): *stepping through pass-through junctions*. 2,215 of the 10k network's nodes are
 junctions with one way on aboard (no transfer, one link of the service other than the way back), and 15 % of the
 labels created lie there. Contracting them out of the network offline (each run of them one link) left 17 % fewer
-labels settled and 11 % less CPU on the 11 scale queries (the same Pareto sets), so both searches were taught to step
-a label straight on through such a node, with a trail row but no bag and no heap entry (exact: every label of that
-state has the one continuation, so dominance is decided at the run's end). Labels settled fell by the same 15 %, but
+labels settled and 11 % less CPU on the 11 scale queries (nearly the same Pareto sets: a merged link rounds once), so
+both searches were taught to step a label straight on through such a node, with a trail row but no bag and no heap
+entry (exact: every label of that state has the one continuation, so dominance is decided at the run's end), with
+the same routes. Labels settled fell by the same 15 %, but
 CPU did not fall (sum of the 11 queries 15.4 → 15.6-16.0 s): the median query wrote 412,000 rows for labels stepping
 through runs (1.24 → 1.49 million rows in all), many for labels that their bag at the first junction would have
 dropped at once, and a step through a run reads as many tables as a settled label's. What the offline contraction
