@@ -33,6 +33,10 @@ from engine.optimize.colgen import IterationInfo
 COMMODITIES = 1_000
 NETWORK_SEED = 1
 TARGET_S = 30.0
+SOLVED = ("optimal", "gap")
+"""Statuses that count as solved for the target: no path prices out, or the gap proved at most the 1e-6 asked for
+(the usual end at this size). Until session 13 only "optimal" counted, so a run meeting 30 s at the requested gap
+would have read as not met."""
 
 
 def main() -> None:
@@ -75,7 +79,7 @@ def main() -> None:
         "unserved_teu_per_week": round(result.unserved_teu_per_week, 1),
         "objective_usd_per_week": round(result.objective_usd_per_week, 2),
         "trace": trace,
-        "targets": {"1000_commodities_10k_nodes_le_30s": result.status == "optimal" and cpu_s <= TARGET_S},
+        "targets": {"1000_commodities_10k_nodes_le_30s": result.status in SOLVED and cpu_s <= TARGET_S},
     }
     print(
         f"assign_scale: {COMMODITIES} commodities at {nodes:,} nodes: {report['status']} after "
