@@ -196,6 +196,12 @@ def bound_graph_of(ctx: QueryContext, filters: tuple[object, ...] | None = None)
     return ctx.compiled.network.views.get(key, lambda: bound_graph(ctx, mode=mode))
 
 
+def graph_filters(ctx: QueryContext) -> tuple[object, ...]:
+    """What a cached bound graph (and what is computed from it per destination) depends on besides the
+    destination (:func:`_filters`)."""
+    return _filters(ctx)
+
+
 def _filters(ctx: QueryContext) -> tuple[object, ...]:
     """What a cached bound graph (and its bounds) depend on besides the destination: the link filter and
     ``ctx.pricing.key`` (the boxes, dated rate points and surcharges, and the link count, with or without through

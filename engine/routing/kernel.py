@@ -43,6 +43,7 @@ import numpy as np
 from engine.errors import SearchInterrupted, SearchOutgrewMemory
 from engine.routing.arrival_profile import arrival_profile, profile_wanted
 from engine.routing.bounds import INF, lower_bounds
+from engine.routing.cost_layers import cost_layers, layers_wanted
 from engine.routing.costing import QueryContext
 from engine.routing.identity_memo import IdentityMemo
 from engine.routing.kernel_cache import use_kernel_cache
@@ -226,9 +227,14 @@ def kernel_search(
     constraints = ctx.query.constraints
     origin = bounds.origin
     record_steps = not pareto or len(ctx.compiled.link_ids) <= STEP_ROWS_UP_TO_LINKS
+    layer_latest, n_layers, layer_step_min, layer_cost = NO_PROFILE, 0, 0, 0.0
     if profile_wanted(ctx, pareto=pareto, order=order):
         profile = arrival_profile(ctx, should_stop)
         latest, step_min = profile.latest, profile.step_min
+        if layers_wanted(ctx):
+            layers = cost_layers(ctx, should_stop)
+            layer_latest, n_layers, layer_step_min = layers.latest, layers.layers, layers.step_min
+            layer_cost = bounds.cost_scale * layers.unit_cents
     else:
         latest, step_min = NO_PROFILE, 0
     # One array of integers and one of floats (numba unpacks each array a call passes); np.array of the 20 integers
@@ -252,6 +258,8 @@ def kernel_search(
             constraints.max_co2e_kg is not None,
             step_min,  # kernel_layout.PROFILE_STEP
             0,  # kernel_layout.RESET (set by _drive)
+            n_layers,  # kernel_layout.LAYER_COUNT
+            layer_step_min,
         ],
         dtype=np.int64,
     )
@@ -269,11 +277,12 @@ def kernel_search(
             INF if constraints.max_cost_usd is None else round(constraints.max_cost_usd * 100),
             INF if constraints.max_transfers is None else constraints.max_transfers,
             INF if constraints.max_co2e_kg is None else round(constraints.max_co2e_kg * 1000),
+            layer_cost,  # kernel_layout.LAYER_COST
         ],
         dtype=np.float64,
     )
     via = _NO_VIA if not ctx.via else np.asarray(ctx.via, dtype=np.int64)
-    query = _query_tuple(prices, shipment, via, _bound_levels(bounds.levels), latest)
+    query = _query_tuple(prices, shipment, via, _bound_levels(bounds.levels), latest, layer_latest)
     hints = _start_hints.setdefault(net, {})
     start = min(max(START_LABELS[pareto], hints.get(pareto, 0)), START_HINT_MAX)
     routes, created, settled, capacity = _drive(
@@ -351,7 +360,12 @@ def next_slice(budget: int, took_s: float) -> int:
 
 
 def _query_tuple(
-    prices: PricingTables, shipment: ShipmentTables, via: np.ndarray, levels: np.ndarray, profile_latest: np.ndarray
+    prices: PricingTables,
+    shipment: ShipmentTables,
+    via: np.ndarray,
+    levels: np.ndarray,
+    profile_latest: np.ndarray,
+    layer_latest: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """The kernel's query tuple (the order ``kernel_jit.run`` unpacks; its network tuple is
     ``NetworkTables.kernel_arrays``)."""
@@ -370,6 +384,7 @@ def _query_tuple(
         via,
         levels,
         profile_latest,
+        layer_latest,
     )
 
 
@@ -396,6 +411,7 @@ def _warm_up_run(fns: dict[str, Any]) -> None:
         ShipmentTables(**empty(ShipmentTables)),
         _NO_VIA,
         np.zeros((1, 5, 0), dtype=np.float64),
+        NO_PROFILE,
         NO_PROFILE,
     )
     for pareto in (True, False):

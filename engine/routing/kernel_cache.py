@@ -14,6 +14,7 @@ KERNEL_SOURCES = (
     "kernel_store.py",
     "kernel_front.py",
     "kernel_rules.py",
+    "kernel_layers.py",
     "kernel_layout.py",
     "kernel_tables.py",
     "arrival_profile_jit.py",

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from engine.routing.kernel_front import front_add, front_advance, front_dominates
+from engine.routing.kernel_layers import region_arrival
 from engine.routing.kernel_layout import (
     ALIVE,
     ARRIVE,
@@ -29,6 +30,9 @@ from engine.routing.kernel_layout import (
     DONE,
     GROW,
     HEAP_SIZE,
+    LAYER_COST,
+    LAYER_COUNT,
+    LAYER_STEP,
     LIMITS,
     LINK,
     LOOSE,
@@ -128,6 +132,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
         via_nodes,
         levels,
         profile_latest,
+        layer_latest,
     ) = query
     if params[RESET] != 0:  # a kept state (kernel._spare_state): emptied here, on the search's first call
         reset_state(state)
@@ -159,7 +164,9 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     has_profile = profile_latest.shape[0] > 0  # arrival_profile: a time-dependent arrival bound
     profile_step_min = params[PROFILE_STEP]
     use_front = pareto and first == 0  # labels leave the heap by optimistic arrival: the staircase index applies
-    popped = np.empty(4, dtype=np.float64)  # a label's heap keys: its optimistic completion, in the query's order
+    n_layers = params[LAYER_COUNT] if use_front else 0  # cost_layers: regions of arrival given the cost spent
+    layer_step_min, layer_cost = params[LAYER_STEP], scales[LAYER_COST]
+    popped = np.empty(5, dtype=np.float64)  # a label's heap keys (its optimistic completion, in the query's order)
     unordered = np.empty(4, dtype=np.int64)  # where each criterion is among them
     for i in range(4):
         unordered[order[i]] = i
@@ -225,6 +232,40 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     continue
             elif any_dominates(pool_vec, pool_label, bags, 0, p0, p1, p2, p3, pareto, rule):
                 continue
+            if n_layers > 0 and trail[label, VIA] == n_via and trail[label, LINK] >= 0:
+                # cost_layers: its regions against the routes found: dropped, or back into the heap raised
+                q0 = popped[c0]
+                raised = region_arrival(
+                    layer_latest,
+                    n_layers,
+                    layer_step_min,
+                    layer_cost,
+                    trail[label, LINK],
+                    labels[label, ARRIVE],
+                    q0,
+                    popped[c1],
+                    popped[c2],
+                    popped[c3],
+                    pool_vec,
+                    bags,
+                    front,
+                )
+                if raised >= INF_FLOAT:
+                    continue
+                if raised > q0:
+                    heap_push(
+                        heap_keys,
+                        heap_seq,
+                        heap_label,
+                        counters,
+                        raised,
+                        popped[1],
+                        popped[2],
+                        popped[3],
+                        int(popped[4]),
+                        label,
+                    )
+                    continue
         counters[SETTLED] += 1
         settled_here += 1
         arrive = labels[label, ARRIVE]
@@ -335,6 +376,8 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                 floor = arrival_floor(profile_latest, profile_step_min, link, new_arrive)
                 if floor > o0:
                     o0 = floor
+                if n_layers > 0 and popped[c0] > o0:
+                    o0 = popped[c0]  # cost_layers: a child's arrival bound is at least its parent's
             o1 = new_cost + cost_scale * levels[via, 1, link] + levels[via, 2, link] - slack
             o2 = new_transfers + levels[via, 4, link]
             o3 = new_co2e + co2e_scale * levels[via, 3, link] - slack

@@ -48,9 +48,13 @@ RUNNING, DONE, GROW, PAUSE = range(4)
 # is a kept one to empty first (cleared by the kernel once done); its float64 scales beyond the first eight: the
 # limits (deadline minute, budget cents, transfers, CO2e grams; INF where none)
 ORDER, RESOURCES, PROFILE_STEP, RESET = 10, 14, 18, 19
-PARAMS = 20
+LAYER_COUNT, LAYER_STEP = 20, 21
+"""The cost layers (engine.routing.cost_layers): how many (0: none), and their grid's step in minutes."""
+PARAMS = 22
 LIMITS = 8
-SCALES = 12
+LAYER_COST = 12
+"""Float scale: the cost scale times one cost layer's reduced cost (cents)."""
+SCALES = 13
 
 NO_REFCOUNT = {"cache": True, "_nrt": False}
 """njit options of the kernel's per-label helpers (those that allocate nothing). numba counts references to arrays

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from engine.errors import SearchInterrupted
 from engine.routing.arrival_profile import arrival_floor, arrival_profile, profile_wanted
 from engine.routing.bounds import INF, Bounds, lower_bounds
+from engine.routing.cost_layers import cost_layers, layers_wanted, region_arrival
 from engine.routing.costing import QueryContext
 from engine.routing.front import FoundFront
 from engine.routing.kernel import kernel_search, kernel_wanted
@@ -156,6 +157,7 @@ def search(
     destination = ctx.destination
     step = ctx.step
     profile = arrival_profile(ctx, should_stop) if profile_wanted(ctx, pareto=pareto, order=order) else None
+    layers = cost_layers(ctx, should_stop) if profile is not None and layers_wanted(ctx) else None
     levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
     cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order
@@ -189,6 +191,17 @@ def search(
                     continue
             elif any_dominates(found, popped_optimistic):
                 continue
+            if layers is not None and front is not None and label.via == n_via and label.link >= 0:
+                # cost_layers: its regions against the routes found: dropped, or back into the heap raised
+                arrival = region_arrival(
+                    layers, cost_scale, label.link, label.vector[0], label.optimistic, front.dominates
+                )
+                if arrival >= INF:
+                    continue
+                if arrival > label.optimistic[0]:
+                    label.optimistic = (arrival, *label.optimistic[1:])
+                    heapq.heappush(heap, (*_key4(label.optimistic, order), entry[4], label))
+                    continue
         settled += 1
         if should_stop is not None and not settled % STOP_POLL:
             reason = should_stop()
@@ -241,6 +254,8 @@ def search(
                 floor = arrival_floor(profile, link, new_arrive)
                 if floor > arrival_bound:
                     arrival_bound = floor
+                if layers is not None and label.optimistic[0] > arrival_bound:
+                    arrival_bound = label.optimistic[0]  # cost_layers: at least the parent's arrival bound
             optimistic: Completion = (
                 arrival_bound,
                 new_cost + cost_scale * lb_unit[link] + lb_fixed[link] - slack,

@@ -1,0 +1,257 @@
+"""A lower bound of the arrival given how much more than its cost bound a completion costs (Pareto search, large
+networks): the joint bound of arrival and cost that the per-criterion bounds and the arrival profile lack.
+
+**Why.** At 10k nodes a Pareto search settles about thirty labels for every one that leads to a Pareto route. The
+others survive on their optimistic arrival: with arrival left out, 2,818 and 2,961 of 3,000 sampled settled labels
+of two scale queries are dominated by the final Pareto set, with it none. Their earliest completions are dearer than
+their cost bound says, and their cheapest completions arrive later than their arrival bound says, but each bound
+holds on its own (:mod:`engine.routing.arrival_profile`, "What still limits the search").
+
+**Reduced costs.** ``U`` is the cost bound per link-state (:mod:`engine.routing.bounds`, per unit: the cost bound is
+``cost_scale × U + fixed − slack``). A move ``previous → link`` of the bound graph has the reduced cost
+``rc = w + U(link) − U(previous) ≥ 0`` (``w`` its unit cost), and a completion from a link-state costs at least the
+label's cost bound plus ``cost_scale × Σ rc`` over its moves. So a completion that spends little more than the bound
+uses only moves of small reduced cost, and may arrive no earlier than those moves allow.
+
+**The layers.** Each move spends ``⌊rc / step⌋`` units (``step``: :data:`STEP_QUANTILE` of the
+positive reduced costs over :data:`STEP_DIVISOR`, so the thresholds follow the network's prices), and a copy of the
+bound graph per unit spent (``m`` = :data:`LAYERS` copies, a move from copy ``j`` to copy ``j + units``; moves past
+the last copy dropped) gives, through the arrival profile's latest-arrival search
+(:func:`engine.routing.arrival_profile_jit.latest_arrivals`, two deadlines a week), ``latest[j, link, k]``: the latest
+minute a label at ``link`` with ``j`` units spent may arrive and still reach the destination by deadline ``k``
+spending fewer than ``m`` units in all. Rounding each move's spend down makes this a relaxation: a completion whose
+reduced costs sum below ``u × step`` spends at most ``u − 1`` units.
+
+**The regions.** A label's completions that spend ``u`` units (``u < m``) arrive no earlier than the layer ``m − 1 −
+u`` floor and cost at least its cost bound plus ``cost_scale × u × step``; those that spend ``m`` or more arrive no
+earlier than its arrival bound and cost at least the bound plus ``cost_scale × m × step``. Regions whose corner a
+route found dominates (weakly, on all four criteria; transfers and CO2e keep their bounds) hold no Pareto
+completion. If all do, the label is pruned; otherwise its arrival bound becomes the least arrival corner of the
+regions left (:func:`region_arrival`). Exact: routes found are real routes (and a route that replaces one dominates
+it), so a region once dominated stays so, and the raised bound holds for every completion not dominated.
+
+**In the search** (both :mod:`engine.routing.search` and the kernel, operation for operation): when a label leaves
+the heap and no route found dominates its optimistic completion, its regions are checked against the routes found:
+it is dropped when every region is dominated, and goes back into the heap under its raised arrival bound when that
+rose. A child's arrival bound is at least its parent's (the parent's regions bound the child's completions too), so
+labels still leave the heap in non-decreasing optimistic arrival.
+
+**Where it pays** (issue 13, the 11 PARETO queries of the 10k-node scale benchmark, same Pareto sets and answers in
+every variant; an offline prototype first, then this module; scripts kept out of the tree):
+
+- Offline, 3,000 settled labels of a query checked against its final Pareto set: the regions would have pruned 39 %
+  of the median query's labels but 5.6 % of query 0's; per move (no layers: a move alone over the threshold) a third
+  of that; the same construction for CO2e or transfers given the arrival, at most 3 %.
+- Labels settled by the median query (query 10): 1,106,212 without layers; 798,564 with 8 layers of P90/3 and a
+  deadline a day; 669,465 with 16 layers of P90/6 (CPU 1.30 → 0.93 s with the layers cached); 778,225 with those 16
+  layers and two deadlines a week (as shipped). Other queries gain less (query 3 1,100,131 → ~1,050,000). Layers
+  checked again when each label is created as well as when it is settled left the labels settled unchanged.
+- Cost: 16 layers take ~0.27 s to compute for a destination and spend at 10k nodes with two deadlines a week (0.1
+  s of it the numpy build), ~0.8 s with one a day; and every query of the scale benchmark has its own pricing, so
+  most pay it. Timed as the benchmark times (each query once, in order, layers computed by the query that first
+  needs them; wall seconds, two interleaved runs): p50 1.43-1.50 without layers, 1.22-1.25 with 8 layers a day,
+  1.07-1.15 with 16 layers twice a week.
+
+**Cost.** ``m`` × links × 2 deadlines × 4 bytes per destination and spend (4.3 MiB at 10k nodes) and ``m``
+latest-arrival searches per deadline. Networks where that exceeds :data:`MAX_BYTES` get no layers (at 100k nodes 16
+layers would be 42 MiB a destination), nor do queries mixing containers and loose cargo (their bound graph is
+their own), ε-Pareto queries and the search towards a via node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import SearchInterrupted
+from engine.network.model import MINUTES_PER_WEEK
+from engine.routing.arrival_profile import UNREACHABLE
+from engine.routing.bound_graph import UNIT, BoundGraph
+from engine.routing.bounds import INF, bound_graph_of, graph_filters, lower_bounds
+from engine.routing.costing import QueryContext
+from engine.routing.timetable import MONDAY_OFFSET_MIN
+
+LAYERS = 16
+"""Copies of the bound graph, one per unit of reduced cost spent (:data:`STEP_QUANTILE`)."""
+STEP_MIN = 5040
+"""Minutes between two deadlines of the layers' grid (two a week: measured in the module docstring)."""
+STEP_QUANTILE = 90
+"""Percentile of the positive reduced costs (cents per unit) that, over :data:`STEP_DIVISOR`, is one unit."""
+STEP_DIVISOR = 6
+"""So the last layer's threshold is ``LAYERS / STEP_DIVISOR`` times that percentile."""
+RC_TOLERANCE = 1e-6
+"""Share of a unit taken off each reduced cost before it is rounded down (float round-off can only make a move spend
+less, never more, than it does)."""
+MAX_BYTES = 16 << 20
+"""Largest layers kept for one destination and pricing; a network needing more gets none."""
+
+
+@dataclass(frozen=True, eq=False)
+class CostLayers:
+    """``latest`` (int32, ``(links × layers, deadlines)``, row ``link × layers + j``) and what the regions need."""
+
+    latest: np.ndarray
+    layers: int
+    links: int
+    step_min: int
+    unit_cents: float
+    """Reduced cost (per unit of the cost bound) of one layer."""
+
+
+def layers_wanted(ctx: QueryContext) -> bool:
+    """Whether ``ctx``'s Pareto search (already using an arrival profile) gets cost layers: not for queries mixing
+    containers and loose cargo, nor ε-Pareto sets, nor where the layers would exceed :data:`MAX_BYTES`."""
+    if not ctx.starts_loose and ctx.allow_deconsolidation:
+        return False
+    if ctx.query.pareto_tolerance > 0:
+        return False
+    return LAYERS * len(ctx.compiled.link_ids) * (MINUTES_PER_WEEK // STEP_MIN) * 4 <= MAX_BYTES
+
+
+def cost_layers(ctx: QueryContext, should_stop: Callable[[], str | None] | None = None) -> CostLayers:
+    """The layers towards ``ctx``'s destination for its filter and pricing; see the module docstring.
+
+    Cached in two parts: what a pricing spends per move (and its unit), per destination, filter and pricing; the
+    latest minutes per destination, graph structure and spend, so pricings that spend alike share them (a 40' box
+    and two: every price doubles, and so does the unit). ``should_stop`` is polled between two deadlines."""
+    views = ctx.compiled.network.views
+    graph = bound_graph_of(ctx)
+    unit, spend, digest = views.get(
+        ("routing.cost_spend", ctx.destination, *graph_filters(ctx), LAYERS), lambda: _spend(ctx, graph)
+    )
+    key = ("routing.cost_layers", ctx.destination, graph.structure, digest, LAYERS, STEP_MIN)
+    latest = views.get(key, lambda: _latest(ctx, graph, spend, should_stop))
+    return CostLayers(latest=latest, layers=LAYERS, links=len(graph.usable), step_min=STEP_MIN, unit_cents=unit)
+
+
+def reduced_costs(graph: BoundGraph, unit_bound: np.ndarray) -> np.ndarray:
+    """Per kept move (CSR order), ``w + U(link) − U(previous)`` in cents per unit; ``inf`` where either end cannot
+    reach the destination."""
+    rows = np.repeat(np.arange(len(graph.indptr) - 1), np.diff(graph.indptr))
+    cols = graph.indices
+    reached = (unit_bound[rows] < INF) & (unit_bound[cols] < INF)
+    rc: np.ndarray = np.where(reached, graph.weights(UNIT) + unit_bound[rows] - unit_bound[cols], np.inf)
+    return rc
+
+
+def _spend(ctx: QueryContext, graph: BoundGraph) -> tuple[float, np.ndarray, bytes]:
+    """One layer's reduced cost, the layers each kept move spends (``LAYERS``: the move leaves every layer), and a
+    digest of the spends."""
+    rc = reduced_costs(graph, np.asarray(lower_bounds(ctx).cost_per_unit, dtype=np.float64))
+    positive = rc[np.isfinite(rc) & (rc > 0.0)]
+    unit = float(np.percentile(positive, STEP_QUANTILE)) / STEP_DIVISOR if len(positive) else 1.0
+    if not unit > 0.0:
+        unit = 1.0
+    spend = np.full(len(rc), LAYERS, dtype=np.int8)
+    finite = np.isfinite(rc)
+    spend[finite] = np.minimum(np.floor(np.maximum(rc[finite] / unit - RC_TOLERANCE, 0.0)), LAYERS)
+    return unit, spend, hashlib.blake2b(spend.tobytes(), digest_size=16).digest()
+
+
+def _latest(
+    ctx: QueryContext, graph: BoundGraph, spend: np.ndarray, should_stop: Callable[[], str | None] | None
+) -> np.ndarray:
+    from engine.routing.kernel_cache import use_kernel_cache
+    from engine.routing.kernel_tables import network_tables
+
+    use_kernel_cache()
+    from engine.routing.arrival_profile_jit import latest_arrivals  # numba's import: large networks only
+
+    n = len(graph.usable)
+    m = LAYERS
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    layer_rows, layer_cols, layer_kept = [], [], []
+    for j in range(m):  # row link × m + j: a link's layers lie together, read together by region_arrival
+        within = spend + j < m
+        layer_rows.append(rows[within] * m + j + spend[within])
+        layer_cols.append(graph.indices[within].astype(np.int64) * m + j)
+        layer_kept.append(graph.kept[within])
+    row_of = np.concatenate(layer_rows)
+    by_row = np.argsort(row_of, kind="stable")
+    indices = np.concatenate(layer_cols)[by_row].astype(graph.indices.dtype)
+    kept = np.concatenate(layer_kept)[by_row].astype(graph.kept.dtype)
+    indptr = np.zeros(m * n + 1, dtype=graph.indptr.dtype)
+    np.cumsum(np.bincount(row_of, minlength=m * n), out=indptr[1:])
+    sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive)
+    sources = (sources[:, None] * m + np.arange(m, dtype=np.int64)[None, :]).ravel()
+    net = network_tables(ctx.compiled)
+    moves = graph.moves
+    deadlines = MINUTES_PER_WEEK // STEP_MIN
+    latest = np.empty((m * n, deadlines), dtype=np.int32)
+    timetable, run_min, exit_min, entry_min = (
+        np.repeat(per_link, m)
+        for per_link in (net.link_timetable, net.link_run_min, net.link_exit_min, net.link_entry_min)
+    )
+    for k in range(deadlines):
+        if should_stop is not None:
+            reason = should_stop()
+            if reason:
+                raise SearchInterrupted(reason)
+        latest_arrivals(
+            indptr,
+            indices,
+            kept,
+            moves.time_extra,
+            moves.transfers,
+            timetable,
+            run_min,
+            exit_min,
+            entry_min,
+            net.timetable_kind,
+            net.timetable_headway,
+            net.timetable_anchor,
+            net.timetable_ptr,
+            net.timetable_weekly,
+            sources,
+            MONDAY_OFFSET_MIN + k * STEP_MIN,
+            latest,
+            k,
+        )
+    return latest
+
+
+def layer_floor(layers: CostLayers, row: int, arrive: int) -> float:
+    """The least arrival at the destination from layer row ``row`` (``link × layers + j``) for a label arriving at
+    minute ``arrive``; ``INF`` where the destination cannot be reached within the layer's budget.
+
+    Mirrored by ``kernel_layers.layer_floor``."""
+    latest = layers.latest[row]
+    first = int(latest[0])
+    if first == UNREACHABLE:
+        return float(INF)
+    weeks = (arrive - 1 - first) // MINUTES_PER_WEEK
+    x = arrive - 1 - weeks * MINUTES_PER_WEEK
+    k = int(np.searchsorted(latest, x, side="right"))
+    return float(MONDAY_OFFSET_MIN + (k - 1) * layers.step_min + weeks * MINUTES_PER_WEEK + 1)
+
+
+def region_arrival(
+    layers: CostLayers,
+    cost_scale: float,
+    link: int,
+    arrive: int,
+    optimistic: tuple[float, float, float, float],
+    dominated: Callable[[tuple[float, float, float, float]], bool],
+) -> float:
+    """The least arrival corner among the regions of a label at ``link`` arriving at minute ``arrive`` with the
+    optimistic completion ``optimistic`` that ``dominated`` (the routes found) does not hold; ``INF`` when it holds
+    every one (module docstring). Mirrored by ``kernel_layers.region_arrival``."""
+    o0, o1, o2, o3 = optimistic
+    m = layers.layers
+    step = cost_scale * layers.unit_cents
+    row = link * m + m - 1  # the layer of a label that has spent nothing
+    if layer_floor(layers, row, arrive) <= o0:
+        return o0
+    if not dominated((o0, o1 + m * step, o2, o3)):
+        return o0
+    for spent in range(m - 1, -1, -1):
+        floor = layer_floor(layers, row - spent, arrive)
+        if floor >= INF:
+            continue
+        corner = floor if floor > o0 else o0
+        if not dominated((corner, o1 + spent * step, o2, o3)):
+            return corner
+    return float(INF)

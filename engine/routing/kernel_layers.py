@@ -1,0 +1,56 @@
+"""The cost layers' regions in the compiled search (mirrors :mod:`engine.routing.cost_layers`, operation for
+operation, so both searches prune and raise the same labels)."""
+
+# mypy: ignore-errors
+# numba's njit functions are untyped to mypy; their arguments are documented numpy arrays and tuples of them.
+
+from __future__ import annotations
+
+from numba import njit
+
+from engine.network.model import MINUTES_PER_WEEK
+from engine.routing.kernel_front import front_dominates
+from engine.routing.kernel_layout import NO_REFCOUNT
+from engine.routing.kernel_rules import PROFILE_UNREACHABLE
+from engine.routing.timetable import MONDAY_OFFSET_MIN
+
+INF_FLOAT = float(1 << 62)
+"""bounds.INF as a float (as in kernel_jit)."""
+
+
+@njit(**NO_REFCOUNT)
+def layer_floor(latest, step_min, row, arrive):
+    """cost_layers.layer_floor: the least arrival from layer row ``row`` for a label arriving at minute ``arrive``
+    (``INF_FLOAT`` where the destination is out of the layer's reach)."""
+    first = latest[row, 0]
+    if first == PROFILE_UNREACHABLE:
+        return INF_FLOAT
+    weeks = (arrive - 1 - first) // MINUTES_PER_WEEK
+    x = arrive - 1 - weeks * MINUTES_PER_WEEK
+    i, j = 0, latest.shape[1]
+    while i < j:  # bisect_right
+        m = (i + j) >> 1
+        if latest[row, m] <= x:
+            i = m + 1
+        else:
+            j = m
+    return float(MONDAY_OFFSET_MIN + (i - 1) * step_min + weeks * MINUTES_PER_WEEK + 1)
+
+
+@njit(**NO_REFCOUNT)
+def region_arrival(latest, layers, step_min, cost_step, link, arrive, o0, o1, o2, o3, pool_vec, bags, front):
+    """cost_layers.region_arrival: the least arrival corner of the label's regions that no route found dominates
+    (``INF_FLOAT`` when none is left); ``cost_step`` is the cost scale times one layer's reduced cost."""
+    row = link * layers + layers - 1  # the layer of a label that has spent nothing
+    if layer_floor(latest, step_min, row, arrive) <= o0:
+        return o0
+    if not front_dominates(pool_vec, bags, front, o0, o1 + layers * cost_step, o2, o3):
+        return o0
+    for spent in range(layers - 1, -1, -1):
+        floor = layer_floor(latest, step_min, row - spent, arrive)
+        if floor >= INF_FLOAT:
+            continue
+        corner = floor if floor > o0 else o0
+        if not front_dominates(pool_vec, bags, front, corner, o1 + spent * cost_step, o2, o3):
+            return corner
+    return INF_FLOAT
