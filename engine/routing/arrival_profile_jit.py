@@ -122,3 +122,74 @@ def _pop(heap_time, heap_link, size):
     heap_time[i] = at
     heap_link[i] = link
     return size
+
+
+@njit(cache=True)
+def latest_arrivals_layered(
+    indptr,
+    indices,
+    kept,
+    spend,
+    layers,
+    time_extra,
+    transfers,
+    link_timetable,
+    link_run_min,
+    link_exit_min,
+    link_entry_min,
+    timetable_kind,
+    timetable_headway,
+    timetable_anchor,
+    timetable_ptr,
+    timetable_weekly,
+    sources,
+    deadline,
+    result,
+    column,
+):
+    """:func:`latest_arrivals` over ``layers`` copies of the graph (:mod:`engine.routing.cost_layers`): into
+    ``result[link × layers + j, column]`` the latest minute a label at ``link`` that has spent ``j`` units may arrive
+    and still reach one of ``sources`` by ``deadline`` spending fewer than ``layers`` units in all; a move spends
+    ``spend[j]`` (CSR order) units. The copies are walked on the fly from the one graph, not built."""
+    n = len(indptr) - 1
+    latest = np.full(n * layers, NEVER, dtype=np.int64)
+    room = len(indices) * layers + len(sources) * layers + 1
+    heap_time = np.empty(room, dtype=np.int64)
+    heap_state = np.empty(room, dtype=np.int64)
+    size = 0
+    for s in sources:
+        for j in range(layers):
+            latest[s * layers + j] = deadline
+            size = _push(heap_time, heap_state, size, deadline, s * layers + j)
+    while size > 0:
+        at = heap_time[0]
+        state = heap_state[0]
+        size = _pop(heap_time, heap_state, size)
+        if at < latest[state]:
+            continue  # stale: improved since it was pushed
+        link = state // layers
+        spent = state - link * layers
+        depart_by = at - link_run_min[link] - link_entry_min[link]
+        boarded_by = previous_departure(
+            timetable_kind,
+            timetable_headway,
+            timetable_anchor,
+            timetable_ptr,
+            timetable_weekly,
+            link_timetable[link],
+            depart_by,
+        )
+        exit_min = link_exit_min[link]
+        for k in range(indptr[link], indptr[link + 1]):
+            before = spent - spend[k]
+            if before < 0:
+                continue  # the move would spend more than the layers hold
+            move = kept[k]
+            depart = boarded_by if transfers[move] != 0 else depart_by
+            candidate = depart - exit_min - time_extra[move]
+            previous = indices[k] * layers + before
+            if candidate > latest[previous]:
+                latest[previous] = candidate
+                size = _push(heap_time, heap_state, size, candidate, previous)
+    for i in range(n * layers):
+        result[i, column] = PROFILE_UNREACHABLE if latest[i] == NEVER else latest[i]

@@ -16,11 +16,11 @@ uses only moves of small reduced cost, and may arrive no earlier than those move
 **The layers.** Each move spends ``⌊rc / step⌋`` units (``step``: :data:`STEP_QUANTILE` of the
 positive reduced costs over :data:`STEP_DIVISOR`, so the thresholds follow the network's prices), and a copy of the
 bound graph per unit spent (``m`` = :data:`LAYERS` copies, a move from copy ``j`` to copy ``j + units``; moves past
-the last copy dropped) gives, through the arrival profile's latest-arrival search
-(:func:`engine.routing.arrival_profile_jit.latest_arrivals`, two deadlines a week), ``latest[j, link, k]``: the latest
-minute a label at ``link`` with ``j`` units spent may arrive and still reach the destination by deadline ``k``
-spending fewer than ``m`` units in all. Rounding each move's spend down makes this a relaxation: a completion whose
-reduced costs sum below ``u × step`` spends at most ``u − 1`` units.
+the last copy dropped) gives, through the arrival profile's latest-arrival search walking the copies on the fly
+(:func:`engine.routing.arrival_profile_jit.latest_arrivals_layered`, two deadlines a week), ``latest[link × m + j, k]``:
+the latest minute a label at ``link`` with ``j`` units spent may arrive and still reach the destination by deadline
+``k`` spending fewer than ``m`` units in all. Rounding each move's spend down makes this a relaxation: a completion
+whose reduced costs sum below ``u × step`` spends at most ``u − 1`` units.
 
 **The regions.** A label's completions that spend ``u`` units (``u < m``) arrive no earlier than the layer ``m − 1 −
 u`` floor and cost at least its cost bound plus ``cost_scale × u × step``; those that spend ``m`` or more arrive no
@@ -46,11 +46,12 @@ every variant; an offline prototype first, then this module; scripts kept out of
   deadline a day; 669,465 with 16 layers of P90/6 (CPU 1.30 → 0.93 s with the layers cached); 778,225 with those 16
   layers and two deadlines a week (as shipped). Other queries gain less (query 3 1,100,131 → ~1,050,000). Layers
   checked again when each label is created as well as when it is settled left the labels settled unchanged.
-- Cost: 16 layers take ~0.27 s to compute for a destination and spend at 10k nodes with two deadlines a week (0.1
-  s of it the numpy build), ~0.8 s with one a day; and every query of the scale benchmark has its own pricing, so
-  most pay it. Timed as the benchmark times (each query once, in order, layers computed by the query that first
-  needs them; wall seconds, two interleaved runs): p50 1.43-1.50 without layers, 1.22-1.25 with 8 layers a day,
-  1.07-1.15 with 16 layers twice a week.
+- Cost: 16 layers took ~0.27 s to compute for a destination and spend at 10k nodes with two deadlines a week
+  when the copies were built as one CSR graph (~0.1 s of it numpy), ~0.8 s with one a day; walking the copies on
+  the fly from the one graph gives the same minutes in ~0.15 s. Every query of the scale benchmark has its own
+  pricing, so most pay it. Timed as the benchmark times (each query once, in order, layers computed by the query
+  that first needs them; wall seconds, two interleaved runs; CSR copies): p50 1.43-1.50 without layers,
+  1.22-1.25 with 8 layers a day, 1.07-1.15 with 16 layers twice a week.
 
 **Cost.** ``m`` × links × 2 deadlines × 4 bytes per destination and spend (4.3 MiB at 10k nodes) and ``m``
 latest-arrival searches per deadline. Networks where that exceeds :data:`MAX_BYTES` get no layers (at 100k nodes 16
@@ -158,48 +159,31 @@ def _latest(
     from engine.routing.kernel_tables import network_tables
 
     use_kernel_cache()
-    from engine.routing.arrival_profile_jit import latest_arrivals  # numba's import: large networks only
+    from engine.routing.arrival_profile_jit import latest_arrivals_layered  # numba's import: large networks only
 
     n = len(graph.usable)
-    m = LAYERS
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
-    layer_rows, layer_cols, layer_kept = [], [], []
-    for j in range(m):  # row link × m + j: a link's layers lie together, read together by region_arrival
-        within = spend + j < m
-        layer_rows.append(rows[within] * m + j + spend[within])
-        layer_cols.append(graph.indices[within].astype(np.int64) * m + j)
-        layer_kept.append(graph.kept[within])
-    row_of = np.concatenate(layer_rows)
-    by_row = np.argsort(row_of, kind="stable")
-    indices = np.concatenate(layer_cols)[by_row].astype(graph.indices.dtype)
-    kept = np.concatenate(layer_kept)[by_row].astype(graph.kept.dtype)
-    indptr = np.zeros(m * n + 1, dtype=graph.indptr.dtype)
-    np.cumsum(np.bincount(row_of, minlength=m * n), out=indptr[1:])
-    sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive)
-    sources = (sources[:, None] * m + np.arange(m, dtype=np.int64)[None, :]).ravel()
+    sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive).astype(np.int64)
     net = network_tables(ctx.compiled)
     moves = graph.moves
     deadlines = MINUTES_PER_WEEK // STEP_MIN
-    latest = np.empty((m * n, deadlines), dtype=np.int32)
-    timetable, run_min, exit_min, entry_min = (
-        np.repeat(per_link, m)
-        for per_link in (net.link_timetable, net.link_run_min, net.link_exit_min, net.link_entry_min)
-    )
+    latest = np.empty((LAYERS * n, deadlines), dtype=np.int32)
     for k in range(deadlines):
         if should_stop is not None:
             reason = should_stop()
             if reason:
                 raise SearchInterrupted(reason)
-        latest_arrivals(
-            indptr,
-            indices,
-            kept,
+        latest_arrivals_layered(
+            graph.indptr,
+            graph.indices,
+            graph.kept,
+            spend,
+            LAYERS,
             moves.time_extra,
             moves.transfers,
-            timetable,
-            run_min,
-            exit_min,
-            entry_min,
+            net.link_timetable,
+            net.link_run_min,
+            net.link_exit_min,
+            net.link_entry_min,
             net.timetable_kind,
             net.timetable_headway,
             net.timetable_anchor,

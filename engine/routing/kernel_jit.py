@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from engine.routing.kernel_front import front_add, front_advance, front_dominates
-from engine.routing.kernel_layers import region_arrival
+from engine.routing.kernel_layers import layers_defer
 from engine.routing.kernel_layout import (
     ALIVE,
     ARRIVE,
@@ -232,40 +232,32 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     continue
             elif any_dominates(pool_vec, pool_label, bags, 0, p0, p1, p2, p3, pareto, rule):
                 continue
-            if n_layers > 0 and trail[label, VIA] == n_via and trail[label, LINK] >= 0:
-                # cost_layers: its regions against the routes found: dropped, or back into the heap raised
-                q0 = popped[c0]
-                raised = region_arrival(
+            if (
+                n_layers > 0
+                and trail[label, VIA] == n_via
+                and trail[label, LINK] >= 0
+                and layers_defer(
                     layer_latest,
                     n_layers,
                     layer_step_min,
                     layer_cost,
                     trail[label, LINK],
                     labels[label, ARRIVE],
-                    q0,
                     popped[c1],
                     popped[c2],
                     popped[c3],
+                    popped,
                     pool_vec,
                     bags,
                     front,
+                    heap_keys,
+                    heap_seq,
+                    heap_label,
+                    counters,
+                    label,
                 )
-                if raised >= INF_FLOAT:
-                    continue
-                if raised > q0:
-                    heap_push(
-                        heap_keys,
-                        heap_seq,
-                        heap_label,
-                        counters,
-                        raised,
-                        popped[1],
-                        popped[2],
-                        popped[3],
-                        int(popped[4]),
-                        label,
-                    )
-                    continue
+            ):
+                continue  # cost_layers: its regions against the routes found: dropped, or back into the heap raised
         counters[SETTLED] += 1
         settled_here += 1
         arrive = labels[label, ARRIVE]

@@ -12,6 +12,7 @@ from engine.network.model import MINUTES_PER_WEEK
 from engine.routing.kernel_front import front_dominates
 from engine.routing.kernel_layout import NO_REFCOUNT
 from engine.routing.kernel_rules import PROFILE_UNREACHABLE
+from engine.routing.kernel_store import heap_push
 from engine.routing.timetable import MONDAY_OFFSET_MIN
 
 INF_FLOAT = float(1 << 62)
@@ -54,3 +55,54 @@ def region_arrival(latest, layers, step_min, cost_step, link, arrive, o0, o1, o2
         if not front_dominates(pool_vec, bags, front, corner, o1 + spent * cost_step, o2, o3):
             return corner
     return INF_FLOAT
+
+
+@njit(**NO_REFCOUNT)
+def layers_defer(
+    latest,
+    layers,
+    step_min,
+    cost_step,
+    link,
+    arrive,
+    cost,
+    transfers,
+    co2e,
+    popped,
+    pool_vec,
+    bags,
+    front,
+    heap_keys,
+    heap_seq,
+    heap_label,
+    counters,
+    label,
+):
+    """Whether a label just popped is not to be settled now: every region is dominated (dropped), or its arrival
+    bound rose (back into the heap under it, with its creation number), as the Python search does
+    (:mod:`engine.routing.cost_layers`). ``popped`` holds its heap keys (arrival first: layers are used only when
+    labels leave the heap by optimistic arrival) and its creation number; ``cost``, ``transfers``, ``co2e`` its
+    optimistic completion's other criteria."""
+    raised = region_arrival(
+        latest,
+        layers,
+        step_min,
+        cost_step,
+        link,
+        arrive,
+        popped[0],
+        cost,
+        transfers,
+        co2e,
+        pool_vec,
+        bags,
+        front,
+    )
+    if raised >= INF_FLOAT:
+        return True
+    if raised > popped[0]:
+        heap_push(
+            heap_keys, heap_seq, heap_label, counters, raised, popped[1], popped[2], popped[3], int(popped[4]), label
+        )
+        return True
+    return False
