@@ -18,6 +18,7 @@ KERNEL_SOURCES = (
     "kernel_layout.py",
     "kernel_tables.py",
     "arrival_profile_jit.py",
+    "timetable.py",
 )
 """Files whose code (or constants) the compiled kernel contains: its on-disk cache is keyed by their digest."""
 
