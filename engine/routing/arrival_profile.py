@@ -134,6 +134,22 @@ def arrival_profile(ctx: QueryContext, should_stop: Callable[[], str | None] | N
 
 
 def _compute(ctx: QueryContext, graph: BoundGraph, should_stop: Callable[[], str | None] | None) -> ArrivalProfile:
+    no_spend = np.zeros(len(graph.indices), dtype=np.int8)
+    return ArrivalProfile(latest=latest_minutes(ctx, graph, no_spend, 1, STEP_MIN, should_stop), step_min=STEP_MIN)
+
+
+def latest_minutes(
+    ctx: QueryContext,
+    graph: BoundGraph,
+    spend: np.ndarray,
+    layers: int,
+    step_min: int,
+    should_stop: Callable[[], str | None] | None,
+) -> np.ndarray:
+    """``latest[link × layers + j, k]`` towards ``ctx``'s destination for each deadline ``k`` of a grid of
+    ``step_min`` minutes over one week (:func:`engine.routing.arrival_profile_jit.latest_arrivals`; ``spend``: units
+    per kept move, CSR order). ``should_stop`` is polled between two deadlines: a non-empty reason stops with
+    :class:`~engine.errors.SearchInterrupted`."""
     from engine.routing.kernel_cache import use_kernel_cache
     from engine.routing.kernel_tables import network_tables
 
@@ -143,8 +159,8 @@ def _compute(ctx: QueryContext, graph: BoundGraph, should_stop: Callable[[], str
     net = network_tables(ctx.compiled)
     moves = graph.moves
     sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive).astype(np.int64)
-    deadlines = MINUTES_PER_WEEK // STEP_MIN
-    latest = np.empty((len(graph.usable), deadlines), dtype=np.int32)
+    deadlines = MINUTES_PER_WEEK // step_min
+    latest = np.empty((len(graph.usable) * layers, deadlines), dtype=np.int32)
     for k in range(deadlines):
         if should_stop is not None:
             reason = should_stop()
@@ -154,6 +170,8 @@ def _compute(ctx: QueryContext, graph: BoundGraph, should_stop: Callable[[], str
             graph.indptr,
             graph.indices,
             graph.kept,
+            spend,
+            layers,
             moves.time_extra,
             moves.transfers,
             net.link_timetable,
@@ -166,11 +184,11 @@ def _compute(ctx: QueryContext, graph: BoundGraph, should_stop: Callable[[], str
             net.timetable_ptr,
             net.timetable_weekly,
             sources,
-            MONDAY_OFFSET_MIN + k * STEP_MIN,
+            MONDAY_OFFSET_MIN + k * step_min,
             latest,
             k,
         )
-    return ArrivalProfile(latest=latest, step_min=STEP_MIN)
+    return latest
 
 
 def arrival_floor(profile: ArrivalProfile, link: int, arrive: int) -> float:

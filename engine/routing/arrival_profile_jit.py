@@ -18,74 +18,6 @@ NEVER = -(1 << 62)
 
 
 @njit(cache=True)
-def latest_arrivals(
-    indptr,
-    indices,
-    kept,
-    time_extra,
-    transfers,
-    link_timetable,
-    link_run_min,
-    link_exit_min,
-    link_entry_min,
-    timetable_kind,
-    timetable_headway,
-    timetable_anchor,
-    timetable_ptr,
-    timetable_weekly,
-    sources,
-    deadline,
-    result,
-    column,
-):
-    """Into ``result[:, column]``, per link-state, the latest minute a label may arrive at the end of the link and
-    still reach one of ``sources`` (links ending at the destination) by minute ``deadline``;
-    ``PROFILE_UNREACHABLE`` where it cannot.
-
-    The CSR rows (``indptr``, ``indices``) are the reversed link-state graph of :mod:`engine.routing.bound_graph`:
-    row ``link``, column the link before it; ``kept`` indexes each move's ``time_extra`` (handling, port queue) and
-    ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure). One label-setting pass,
-    largest latest minute first (a binary max-heap with stale entries skipped).
-    """
-    n = len(indptr) - 1
-    latest = np.full(n, NEVER, dtype=np.int64)
-    room = len(indices) + len(sources) + 1  # a link-state is pushed once per improvement: at most once per move
-    heap_time = np.empty(room, dtype=np.int64)
-    heap_link = np.empty(room, dtype=np.int64)
-    size = 0
-    for s in sources:
-        latest[s] = deadline
-        size = _push(heap_time, heap_link, size, deadline, s)
-    while size > 0:
-        at = heap_time[0]
-        link = heap_link[0]
-        size = _pop(heap_time, heap_link, size)
-        if at < latest[link]:
-            continue  # stale: improved since it was pushed
-        depart_by = at - link_run_min[link] - link_entry_min[link]
-        boarded_by = previous_departure(
-            timetable_kind,
-            timetable_headway,
-            timetable_anchor,
-            timetable_ptr,
-            timetable_weekly,
-            link_timetable[link],
-            depart_by,
-        )
-        exit_min = link_exit_min[link]
-        for j in range(indptr[link], indptr[link + 1]):
-            move = kept[j]
-            depart = boarded_by if transfers[move] != 0 else depart_by
-            candidate = depart - exit_min - time_extra[move]
-            previous = indices[j]
-            if candidate > latest[previous]:
-                latest[previous] = candidate
-                size = _push(heap_time, heap_link, size, candidate, previous)
-    for i in range(n):
-        result[i, column] = PROFILE_UNREACHABLE if latest[i] == NEVER else latest[i]
-
-
-@njit(cache=True)
 def _push(heap_time, heap_link, size, at, link):
     """Add (``at``, ``link``) to the max-heap of ``size`` entries; returns the new size."""
     i = size
@@ -125,7 +57,7 @@ def _pop(heap_time, heap_link, size):
 
 
 @njit(cache=True)
-def latest_arrivals_layered(
+def latest_arrivals(
     indptr,
     indices,
     kept,
@@ -147,10 +79,18 @@ def latest_arrivals_layered(
     result,
     column,
 ):
-    """:func:`latest_arrivals` over ``layers`` copies of the graph (:mod:`engine.routing.cost_layers`): into
-    ``result[link × layers + j, column]`` the latest minute a label at ``link`` that has spent ``j`` units may arrive
-    and still reach one of ``sources`` by ``deadline`` spending fewer than ``layers`` units in all; a move spends
-    ``spend[j]`` (CSR order) units. The copies are walked on the fly from the one graph, not built."""
+    """Into ``result[link × layers + j, column]``, per link-state and units spent ``j``, the latest minute a label may
+    arrive at the end of ``link`` having spent ``j`` units and still reach one of ``sources`` (links ending at the
+    destination) by minute ``deadline`` spending fewer than ``layers`` units in all; ``PROFILE_UNREACHABLE`` where it
+    cannot. The arrival profile is the case of one layer and no spend; :mod:`engine.routing.cost_layers` walks its
+    copies of the graph on the fly from the one graph, not built.
+
+    The CSR rows (``indptr``, ``indices``) are the reversed link-state graph of :mod:`engine.routing.bound_graph`:
+    row ``link``, column the link before it; ``kept`` indexes each move's ``time_extra`` (handling, port queue) and
+    ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure); ``spend`` (CSR order) the units
+    each move spends. One label-setting pass, largest latest minute first (a binary max-heap with stale entries
+    skipped).
+    """
     n = len(indptr) - 1
     latest = np.full(n * layers, NEVER, dtype=np.int64)
     room = len(indices) * layers + len(sources) * layers + 1

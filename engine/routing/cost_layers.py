@@ -16,9 +16,9 @@ uses only moves of small reduced cost, and may arrive no earlier than those move
 **The layers.** Each move spends ``⌊rc / step⌋`` units (``step``: :data:`STEP_QUANTILE` of the
 positive reduced costs over :data:`STEP_DIVISOR`, so the thresholds follow the network's prices), and a copy of the
 bound graph per unit spent (``m`` = :data:`LAYERS` copies, a move from copy ``j`` to copy ``j + units``; moves past
-the last copy dropped) gives, through the arrival profile's latest-arrival search walking the copies on the fly
-(:func:`engine.routing.arrival_profile_jit.latest_arrivals_layered`, two deadlines a week), ``latest[link × m + j, k]``:
-the latest minute a label at ``link`` with ``j`` units spent may arrive and still reach the destination by deadline
+the last copy dropped) gives, through the arrival profile's own latest-arrival search walking the copies on the
+fly (:func:`engine.routing.arrival_profile.latest_minutes`, two deadlines a week), ``latest[link × m + j, k]``: the
+latest minute a label at ``link`` with ``j`` units spent may arrive and still reach the destination by deadline
 ``k`` spending fewer than ``m`` units in all. Rounding each move's spend down makes this a relaxation: a completion
 whose reduced costs sum below ``u × step`` spends at most ``u − 1`` units.
 
@@ -67,13 +67,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import SearchInterrupted
 from engine.network.model import MINUTES_PER_WEEK
-from engine.routing.arrival_profile import UNREACHABLE
+from engine.routing.arrival_profile import UNREACHABLE, ArrivalProfile, arrival_floor, latest_minutes
 from engine.routing.bound_graph import UNIT, BoundGraph
 from engine.routing.bounds import INF, bound_graph_of, graph_filters, lower_bounds
 from engine.routing.costing import QueryContext
-from engine.routing.timetable import MONDAY_OFFSET_MIN
 
 LAYERS = 16
 """Copies of the bound graph, one per unit of reduced cost spent (:data:`STEP_QUANTILE`)."""
@@ -92,14 +90,24 @@ MAX_BYTES = 16 << 20
 
 @dataclass(frozen=True, eq=False)
 class CostLayers:
-    """``latest`` (int32, ``(links × layers, deadlines)``, row ``link × layers + j``) and what the regions need."""
+    """The layers' latest minutes as a profile whose row ``link × layers + j`` is ``link`` with ``j`` units spent,
+    and what the regions need."""
 
-    latest: np.ndarray
+    profile: ArrivalProfile
     layers: int
     links: int
-    step_min: int
     unit_cents: float
     """Reduced cost (per unit of the cost bound) of one layer."""
+
+    @property
+    def latest(self) -> np.ndarray:
+        """int32, ``(links × layers, deadlines)``."""
+        return self.profile.latest
+
+    @property
+    def step_min(self) -> int:
+        """Minutes between two deadlines."""
+        return self.profile.step_min
 
 
 def layers_wanted(ctx: QueryContext) -> bool:
@@ -124,8 +132,13 @@ def cost_layers(ctx: QueryContext, should_stop: Callable[[], str | None] | None 
         ("routing.cost_spend", ctx.destination, *graph_filters(ctx), LAYERS), lambda: _spend(ctx, graph)
     )
     key = ("routing.cost_layers", ctx.destination, graph.structure, digest, LAYERS, STEP_MIN)
-    latest = views.get(key, lambda: _latest(ctx, graph, spend, should_stop))
-    return CostLayers(latest=latest, layers=LAYERS, links=len(graph.usable), step_min=STEP_MIN, unit_cents=unit)
+    latest = views.get(key, lambda: latest_minutes(ctx, graph, spend, LAYERS, STEP_MIN, should_stop))
+    return CostLayers(
+        profile=ArrivalProfile(latest=latest, step_min=STEP_MIN),
+        layers=LAYERS,
+        links=len(graph.usable),
+        unit_cents=unit,
+    )
 
 
 def reduced_costs(graph: BoundGraph, unit_bound: np.ndarray) -> np.ndarray:
@@ -152,64 +165,13 @@ def _spend(ctx: QueryContext, graph: BoundGraph) -> tuple[float, np.ndarray, byt
     return unit, spend, hashlib.blake2b(spend.tobytes(), digest_size=16).digest()
 
 
-def _latest(
-    ctx: QueryContext, graph: BoundGraph, spend: np.ndarray, should_stop: Callable[[], str | None] | None
-) -> np.ndarray:
-    from engine.routing.kernel_cache import use_kernel_cache
-    from engine.routing.kernel_tables import network_tables
-
-    use_kernel_cache()
-    from engine.routing.arrival_profile_jit import latest_arrivals_layered  # numba's import: large networks only
-
-    n = len(graph.usable)
-    sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive).astype(np.int64)
-    net = network_tables(ctx.compiled)
-    moves = graph.moves
-    deadlines = MINUTES_PER_WEEK // STEP_MIN
-    latest = np.empty((LAYERS * n, deadlines), dtype=np.int32)
-    for k in range(deadlines):
-        if should_stop is not None:
-            reason = should_stop()
-            if reason:
-                raise SearchInterrupted(reason)
-        latest_arrivals_layered(
-            graph.indptr,
-            graph.indices,
-            graph.kept,
-            spend,
-            LAYERS,
-            moves.time_extra,
-            moves.transfers,
-            net.link_timetable,
-            net.link_run_min,
-            net.link_exit_min,
-            net.link_entry_min,
-            net.timetable_kind,
-            net.timetable_headway,
-            net.timetable_anchor,
-            net.timetable_ptr,
-            net.timetable_weekly,
-            sources,
-            MONDAY_OFFSET_MIN + k * STEP_MIN,
-            latest,
-            k,
-        )
-    return latest
-
-
 def layer_floor(layers: CostLayers, row: int, arrive: int) -> float:
     """The least arrival at the destination from layer row ``row`` (``link × layers + j``) for a label arriving at
-    minute ``arrive``; ``INF`` where the destination cannot be reached within the layer's budget.
-
-    Mirrored by ``kernel_layers.layer_floor``."""
-    latest = layers.latest[row]
-    first = int(latest[0])
-    if first == UNREACHABLE:
+    minute ``arrive`` (:func:`~engine.routing.arrival_profile.arrival_floor`); ``INF`` where the destination is out
+    of the layer's reach (no completion spends so little). Mirrored by ``kernel_layers.layer_floor``."""
+    if layers.latest[row, 0] == UNREACHABLE:
         return float(INF)
-    weeks = (arrive - 1 - first) // MINUTES_PER_WEEK
-    x = arrive - 1 - weeks * MINUTES_PER_WEEK
-    k = int(np.searchsorted(latest, x, side="right"))
-    return float(MONDAY_OFFSET_MIN + (k - 1) * layers.step_min + weeks * MINUTES_PER_WEEK + 1)
+    return arrival_floor(layers.profile, row, arrive)
 
 
 def region_arrival(

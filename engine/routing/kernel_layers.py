@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from numba import njit
 
-from engine.network.model import MINUTES_PER_WEEK
 from engine.routing.kernel_front import front_dominates
 from engine.routing.kernel_layout import NO_REFCOUNT
-from engine.routing.kernel_rules import PROFILE_UNREACHABLE
+from engine.routing.kernel_rules import PROFILE_UNREACHABLE, arrival_floor
 from engine.routing.kernel_store import heap_push
-from engine.routing.timetable import MONDAY_OFFSET_MIN
 
 INF_FLOAT = float(1 << 62)
 """bounds.INF as a float (as in kernel_jit)."""
@@ -23,19 +21,9 @@ INF_FLOAT = float(1 << 62)
 def layer_floor(latest, step_min, row, arrive):
     """cost_layers.layer_floor: the least arrival from layer row ``row`` for a label arriving at minute ``arrive``
     (``INF_FLOAT`` where the destination is out of the layer's reach)."""
-    first = latest[row, 0]
-    if first == PROFILE_UNREACHABLE:
+    if latest[row, 0] == PROFILE_UNREACHABLE:
         return INF_FLOAT
-    weeks = (arrive - 1 - first) // MINUTES_PER_WEEK
-    x = arrive - 1 - weeks * MINUTES_PER_WEEK
-    i, j = 0, latest.shape[1]
-    while i < j:  # bisect_right
-        m = (i + j) >> 1
-        if latest[row, m] <= x:
-            i = m + 1
-        else:
-            j = m
-    return float(MONDAY_OFFSET_MIN + (i - 1) * step_min + weeks * MINUTES_PER_WEEK + 1)
+    return arrival_floor(latest, step_min, row, arrive)
 
 
 @njit(**NO_REFCOUNT)
