@@ -102,11 +102,17 @@ class Dwell:
 
 
 def _shifted_lognormal(a: float, m: float, b: float, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Right-skewed: ``c + exp(μ + σz)`` with quantiles ``a``, ``m``, ``b`` at z = −Z10, 0, Z10."""
-    c = (m * m - a * b) / (2 * m - a - b)
-    mu = math.log(m - c)
-    sigma = math.log((b - c) / (m - c)) / Z10
-    return c + np.exp(mu + sigma * z)
+    """Right-skewed: ``c + exp(μ + σz)`` with quantiles ``a``, ``m``, ``b`` at z = −Z10, 0, Z10.
+
+    With ``low = m − a`` and ``high = b − m`` (``high > low``): ``m − c = low · high / (high − low)`` and
+    ``(b − c) / (m − c) = high / low``. Written from the two spreads, not as ``c = (m² − ab) / (2m − a − b)``, whose
+    numerator cancels: for quantiles 12, 12 + 1.2e-7 and 12 + 1.8e-7 h it put ``c`` above ``m`` and the logarithm
+    failed (found by the property test below it)."""
+    low, high = m - a, b - m
+    above = low * high / (high - low)  # m − c
+    mu = math.log(above)
+    sigma = math.log(high / low) / Z10
+    return (m - above) + np.exp(mu + sigma * z)
 
 
 def node_dwell(node: Node, component: str) -> Dwell | None:

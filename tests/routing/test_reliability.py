@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import InvalidRequest, NetworkDataError
@@ -132,6 +132,7 @@ def test_band_is_ordered_on_the_shipped_network(shipped_network: Network) -> Non
         assert route.arrival_p10 <= route.arrival_p50 <= route.arrival_p90
 
 
+@example(low=12.0, gap=1.192092896e-07, high=5.960464477539063e-08, zs=[0.0, 0.0])  # c above m, before the fix
 @settings(max_examples=200, deadline=None)
 @given(
     st.floats(0, 100),
