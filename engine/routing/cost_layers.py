@@ -95,7 +95,6 @@ class CostLayers:
 
     profile: ArrivalProfile
     layers: int
-    links: int
     unit_cents: float
     """Reduced cost (per unit of the cost bound) of one layer."""
 
@@ -136,7 +135,6 @@ def cost_layers(ctx: QueryContext, should_stop: Callable[[], str | None] | None 
     return CostLayers(
         profile=ArrivalProfile(latest=latest, step_min=STEP_MIN),
         layers=LAYERS,
-        links=len(graph.usable),
         unit_cents=unit,
     )
 

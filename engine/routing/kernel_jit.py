@@ -30,6 +30,7 @@ from engine.routing.kernel_layout import (
     DONE,
     GROW,
     HEAP_SIZE,
+    INF_FLOAT,
     LAYER_COST,
     LAYER_COUNT,
     LAYER_STEP,
@@ -84,9 +85,6 @@ from engine.routing.kernel_store import (
     short_of_room,
 )
 from engine.routing.kernel_tables import NO_PRICE
-
-INF_FLOAT = float(1 << 62)
-"""bounds.INF as a float."""
 
 
 @njit(cache=True)

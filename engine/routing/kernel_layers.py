@@ -9,12 +9,9 @@ from __future__ import annotations
 from numba import njit
 
 from engine.routing.kernel_front import front_dominates
-from engine.routing.kernel_layout import NO_REFCOUNT
+from engine.routing.kernel_layout import INF_FLOAT, NO_REFCOUNT
 from engine.routing.kernel_rules import PROFILE_UNREACHABLE, arrival_floor
 from engine.routing.kernel_store import heap_push
-
-INF_FLOAT = float(1 << 62)
-"""bounds.INF as a float (as in kernel_jit)."""
 
 
 @njit(**NO_REFCOUNT)

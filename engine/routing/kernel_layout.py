@@ -56,6 +56,9 @@ LAYER_COST = 12
 """Float scale: the cost scale times one cost layer's reduced cost (cents)."""
 SCALES = 13
 
+INF_FLOAT = float(1 << 62)
+"""bounds.INF as a float: unreachable, or (cost layers) a label with no region left."""
+
 NO_REFCOUNT = {"cache": True, "_nrt": False}
 """njit options of the kernel's per-label helpers (those that allocate nothing). numba counts references to arrays
 with atomic operations: every array argument of a helper costs an increment on entry and a decrement on exit
