@@ -12,8 +12,9 @@ may arrive at its end and still reach the destination by ``T_k``. It mirrors the
 before ``latest[link] − run − border entry`` (no wait when staying aboard the same vehicle), and the label must be
 ready for it (handling, port queue, border exit) by then. Time is FIFO, so the latest minutes are a fixed point of
 monotone functions and one label-setting pass per deadline finds them (the latest-departure counterpart of
-Dijkstra). De-consolidation time and the shipment-size rules are left out, which makes the profile only more
-optimistic: it stays a bound.
+Dijkstra), each started from the previous deadline's minutes, which can all still be made by the later deadline, so
+only the link-states whose minute moves are settled again. De-consolidation time and the shipment-size rules are
+left out, which makes the profile only more optimistic: it stays a bound.
 
 **The bound.** Timetables repeat weekly (a headway divides the week), so ``latest`` at ``T_k + m × week`` is
 ``latest[link, k] + m × week``. A label at ``link`` arriving at minute ``a`` cannot make any deadline whose latest
@@ -123,7 +124,8 @@ def profile_wanted(ctx: QueryContext, *, pareto: bool, order: tuple[int, ...]) -
 
 def arrival_profile(ctx: QueryContext, should_stop: Callable[[], str | None] | None = None) -> ArrivalProfile:
     """The profile towards ``ctx``'s destination over the links its query may use (cached per destination and
-    filter, like the bounds; computed compiled, ~4 ms a deadline at 10k nodes, ~50 ms at 100k).
+    filter, like the bounds; computed compiled: 28 deadlines took 0.05-0.09 s at 10k nodes after session 14's
+    carried passes, 0.13 s with each pass from nothing).
 
     ``should_stop`` is polled between two deadlines (as the search polls it between slices): a non-empty reason
     stops with :class:`~engine.errors.SearchInterrupted` and nothing is cached.
@@ -154,13 +156,14 @@ def latest_minutes(
     from engine.routing.kernel_tables import network_tables
 
     use_kernel_cache()  # it inlines the kernel's departure rule: cached with the kernel's build
-    from engine.routing.arrival_profile_jit import latest_arrivals  # numba's import: large networks only
+    from engine.routing.arrival_profile_jit import NEVER, latest_arrivals  # numba's import: large networks only
 
     net = network_tables(ctx.compiled)
     moves = graph.moves
     sources = np.flatnonzero(graph.usable & (graph.link_to == ctx.destination) & graph.can_arrive).astype(np.int64)
     deadlines = MINUTES_PER_WEEK // step_min
     latest = np.empty((len(graph.usable) * layers, deadlines), dtype=np.int32)
+    reached = np.full(len(graph.usable) * layers, NEVER, dtype=np.int64)  # each deadline starts from the last's
     for k in range(deadlines):
         if should_stop is not None:
             reason = should_stop()
@@ -185,6 +188,7 @@ def latest_minutes(
             net.timetable_weekly,
             sources,
             MONDAY_OFFSET_MIN + k * step_min,
+            reached,
             latest,
             k,
         )

@@ -76,6 +76,7 @@ def latest_arrivals(
     timetable_weekly,
     sources,
     deadline,
+    latest,
     result,
     column,
 ):
@@ -90,17 +91,26 @@ def latest_arrivals(
     ``transfers`` (1 where the cargo leaves the vehicle, so it waits for a departure); ``spend`` (CSR order) the units
     each move spends. One label-setting pass, largest latest minute first (a binary max-heap with stale entries
     skipped).
+
+    ``latest`` (int64, ``links × layers``) holds on entry what is known to reach the destination by ``deadline``:
+    :data:`NEVER` everywhere, or the latest minutes towards an earlier deadline (every label that reaches it by then
+    reaches it by ``deadline`` too, so they are minutes that can be made, not guesses); on return, those towards
+    ``deadline``. Started from the previous deadline's minutes only the link-states whose minute moves are settled
+    again: a label-setting pass from the raised sources, since a link-state keeping its minute already satisfies
+    every move into it (the previous fixed point). The same minutes as a pass from nothing (checked in the tests);
+    the arrival profile's 28 deadlines at 10k nodes 0.12 → 0.05-0.08 s (a fifth to a half of the link-states move
+    from one deadline to the next); the cost layers' deadlines, days apart, move nearly all (the same time).
     """
     n = len(indptr) - 1
-    latest = np.full(n * layers, NEVER, dtype=np.int64)
     room = len(indices) * layers + len(sources) * layers + 1
     heap_time = np.empty(room, dtype=np.int64)
     heap_state = np.empty(room, dtype=np.int64)
     size = 0
     for s in sources:
         for j in range(layers):
-            latest[s * layers + j] = deadline
-            size = _push(heap_time, heap_state, size, deadline, s * layers + j)
+            if deadline > latest[s * layers + j]:
+                latest[s * layers + j] = deadline
+                size = _push(heap_time, heap_state, size, deadline, s * layers + j)
     while size > 0:
         at = heap_time[0]
         state = heap_state[0]
