@@ -145,6 +145,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
     cost_scale, co2e_scale, slack = scales[0], scales[1], scales[2]
     relaxed = scales[7] > 0.0
     factor = 1.0 + scales[7]
+    relax = (float(ready), factor)  # ε-dominance of the cost layers' regions (a factor of 1: exact)
     deadline, budget_cents, max_transfers, co2e_cap = limits[0], limits[1], limits[2], limits[3]
     constrained = resources[0] != 0 or resources[1] != 0 or resources[2] != 0 or resources[3] != 0
     n_via = via_nodes.shape[0]
@@ -248,6 +249,7 @@ def run(network, query, params, scales, state, max_out_degree, budget):
                     pool_vec,
                     bags,
                     front,
+                    relax,
                     heap_keys,
                     heap_seq,
                     heap_label,

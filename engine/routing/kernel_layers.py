@@ -24,20 +24,33 @@ def layer_floor(latest, step_min, row, arrive):
 
 
 @njit(**NO_REFCOUNT)
-def region_arrival(latest, layers, step_min, cost_step, link, arrive, o0, o1, o2, o3, pool_vec, bags, front):
-    """cost_layers.region_arrival: the least arrival corner of the label's regions that no route found dominates
-    (``INF_FLOAT`` when none is left); ``cost_step`` is the cost scale times one layer's reduced cost."""
+def _covered(pool_vec, bags, front, relax, c0, c1, c2, c3):
+    """Whether a route found dominates the corner, or (ε-Pareto: ``relax`` = (ready, 1 + ε), factor above 1) its
+    relaxation ``ready + (1 + ε)(c0 − ready), (1 + ε) c1, …`` as ``search._relaxation`` makes it."""
+    ready, factor = relax
+    if factor > 1.0:
+        return front_dominates(
+            pool_vec, bags, front, ready + factor * (c0 - ready), factor * c1, factor * c2, factor * c3
+        )
+    return front_dominates(pool_vec, bags, front, c0, c1, c2, c3)
+
+
+@njit(**NO_REFCOUNT)
+def region_arrival(latest, layers, step_min, cost_step, link, arrive, o0, o1, o2, o3, pool_vec, bags, front, relax):
+    """cost_layers.region_arrival: the least arrival corner of the label's regions that no route found covers
+    (``INF_FLOAT`` when none is left); ``cost_step`` is the cost scale times one layer's reduced cost, ``relax`` the
+    ε-dominance of :func:`_covered`."""
     row = link * layers + layers - 1  # the layer of a label that has spent nothing
     if layer_floor(latest, step_min, row, arrive) <= o0:
         return o0
-    if not front_dominates(pool_vec, bags, front, o0, o1 + layers * cost_step, o2, o3):
+    if not _covered(pool_vec, bags, front, relax, o0, o1 + layers * cost_step, o2, o3):
         return o0
     for spent in range(layers - 1, -1, -1):
         floor = layer_floor(latest, step_min, row - spent, arrive)
         if floor >= INF_FLOAT:
             continue
         corner = floor if floor > o0 else o0
-        if not front_dominates(pool_vec, bags, front, corner, o1 + spent * cost_step, o2, o3):
+        if not _covered(pool_vec, bags, front, relax, corner, o1 + spent * cost_step, o2, o3):
             return corner
     return INF_FLOAT
 
@@ -57,6 +70,7 @@ def layers_defer(
     pool_vec,
     bags,
     front,
+    relax,
     heap_keys,
     heap_seq,
     heap_label,
@@ -67,7 +81,7 @@ def layers_defer(
     bound rose (back into the heap under it, with its creation number), as the Python search does
     (:mod:`engine.routing.cost_layers`). ``popped`` holds its heap keys (arrival first: layers are used only when
     labels leave the heap by optimistic arrival) and its creation number; ``cost``, ``transfers``, ``co2e`` its
-    optimistic completion's other criteria."""
+    optimistic completion's other criteria; ``relax``: (ready minute, 1 + ε), or a factor of 1 when exact."""
     raised = region_arrival(
         latest,
         layers,
@@ -82,6 +96,7 @@ def layers_defer(
         pool_vec,
         bags,
         front,
+        relax,
     )
     if raised >= INF_FLOAT:
         return True

@@ -158,6 +158,7 @@ def search(
     step = ctx.step
     profile = arrival_profile(ctx, should_stop) if profile_wanted(ctx, pareto=pareto, order=order) else None
     layers = cost_layers(ctx, should_stop) if profile is not None and layers_wanted(ctx) else None
+    covered = _covered_by(front, relax)  # a region's corner against the routes found (ε-dominance when tolerant)
     levels = bounds.levels  # per via nodes passed: (time, cost per unit, fixed cost, CO2e per unit, transfers)
     cost_scale, co2e_scale, slack = bounds.cost_scale, bounds.co2e_scale, bounds.slack
     first, second, third, fourth = order
@@ -193,9 +194,7 @@ def search(
                 continue
             if layers is not None and front is not None and label.via == n_via and label.link >= 0:
                 # cost_layers: its regions against the routes found: dropped, or back into the heap raised
-                arrival = region_arrival(
-                    layers, cost_scale, label.link, label.vector[0], label.optimistic, front.dominates
-                )
+                arrival = region_arrival(layers, cost_scale, label.link, label.vector[0], label.optimistic, covered)
                 if arrival >= INF:
                     continue
                 if arrival > label.optimistic[0]:
@@ -365,6 +364,19 @@ def _two_blocks_dominate(
             if hits == 2:
                 return True
     return False
+
+
+def _covered_by(
+    front: FoundFront | None, relax: Callable[[Completion], Completion] | None
+) -> Callable[[Completion], bool]:
+    """Whether a route found dominates a completion, or its relaxation when the search is ε-Pareto (a region whose
+    corner is covered holds only completions that route covers; mirrored by ``kernel_layers._covered``)."""
+    if front is None:
+        return lambda _completion: False
+    if relax is None:
+        return front.dominates
+    dominates = front.dominates
+    return lambda completion: dominates(relax(completion))
 
 
 def _relaxation(ctx: QueryContext) -> Callable[[Completion], Completion] | None:

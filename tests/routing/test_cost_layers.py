@@ -136,6 +136,38 @@ def test_on_a_synthetic_corridor_the_layers_change_the_search_not_its_routes(tmp
     assert changed >= 4, "the layers must change the search for this test to judge them"
 
 
+@pytest.mark.usefixtures("layers_everywhere")
+def test_on_the_synthetic_corridor_an_epsilon_set_with_the_layers_covers_the_pareto_set(tmp_path: Path) -> None:
+    """ε-Pareto searches check the regions by ε-dominance: on the synthetic corridor the layers change them, the
+    kernel and the Python search settle the same labels, and every exact Pareto route is covered within ``1 + ε``
+    (time from the ready minute) by a route of the ε-set."""
+    generate(tmp_path, 400, 2)
+    network = load_network(tmp_path)
+    compiled = compile_routing(network)
+    queries = base_pairs(network, 7)
+    random.Random(7).shuffle(queries)
+    changed = 0
+    for query in queries[:10]:
+        tolerant = replace(query, pareto_tolerance=0.1)
+        python = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=False)
+        kernel = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=True)
+        assert _summary(kernel) == _summary(python), query
+        exact = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+        ready, factor = QueryContext(compiled, query).ready_min, 1.1
+        found = [label.vector for label in kernel.labels]
+        for target in (label.vector for label in exact.labels):
+            assert any(
+                route[0] - ready <= factor * (target[0] - ready)
+                and all(route[i] <= factor * target[i] for i in (1, 2, 3))
+                for route in found
+            ), (query, target)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(layers_module, "MAX_BYTES", -1)
+            without = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=True)
+        changed += without.labels_settled != kernel.labels_settled
+    assert changed >= 5, "the layers must change the ε search for this test to judge them"
+
+
 def test_a_stop_request_interrupts_the_layers_and_caches_nothing() -> None:
     network = random_network(3, n_nodes=10, n_services=6, n_links=40)
     ctx = QueryContext(compile_routing(network), _query(network, 3))
@@ -156,13 +188,13 @@ def test_a_stop_request_interrupts_the_layers_and_caches_nothing() -> None:
     assert len(polls) == deadlines  # cached: not computed (nor polled) again
 
 
-def test_no_layers_for_tolerant_or_mixed_queries_nor_beyond_the_memory_bound() -> None:
+def test_no_layers_for_mixed_queries_nor_beyond_the_memory_bound() -> None:
     network = random_network(5, n_nodes=10, n_services=6, n_links=40)
     compiled = compile_routing(network)
     query = _query(network, 5)
     assert layers_module.layers_wanted(QueryContext(compiled, query))
     tolerant = replace(query, pareto_tolerance=0.05)
-    assert not layers_module.layers_wanted(QueryContext(compiled, tolerant))
+    assert layers_module.layers_wanted(QueryContext(compiled, tolerant))  # checked by ε-dominance
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layers_module, "MAX_BYTES", 0)
         assert not layers_module.layers_wanted(QueryContext(compiled, query))

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from engine.errors import InvalidRequest
+from engine.routing import arrival_profile as profile_module
 from engine.routing.costing import QueryContext
 from engine.routing.query import RouteQuery
 from engine.routing.search import search
@@ -43,6 +44,26 @@ def _covers(route: tuple[int, ...], target: tuple[int, ...], ready: int, toleran
     st.sampled_from([0.02, 0.1, 0.5, 1.0]),
 )
 def test_an_epsilon_set_covers_the_pareto_set(case: tuple[int, RouteQuery], tolerance: float) -> None:
+    _check_epsilon_set(case, tolerance)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 10**6).flatmap(lambda seed: st.tuples(st.just(seed), queries(random_network(seed, *SIZES)))),
+    st.sampled_from([0.02, 0.1, 0.5]),
+)
+def test_with_the_arrival_profile_and_cost_layers_an_epsilon_set_still_covers(
+    case: tuple[int, RouteQuery], tolerance: float
+) -> None:
+    """The same with the arrival profile and the cost layers (used on large networks only, so the threshold is
+    lowered): their regions are checked by ε-dominance too. ``tests/routing/test_cost_layers.py`` checks on the
+    synthetic corridor that they change the ε search."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(profile_module, "PROFILE_FROM_LINKS", 0)
+        _check_epsilon_set(case, tolerance)
+
+
+def _check_epsilon_set(case: tuple[int, RouteQuery], tolerance: float) -> None:
     seed, query = case
     network = random_network(seed, *SIZES)
     query = replace(query, pareto_tolerance=tolerance)
