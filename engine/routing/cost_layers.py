@@ -28,7 +28,8 @@ earlier than its arrival bound and cost at least the bound plus ``cost_scale × 
 route found dominates (weakly, on all four criteria; transfers and CO2e keep their bounds) hold no Pareto
 completion. If all do, the label is pruned; otherwise its arrival bound becomes the least arrival corner of the
 regions left (:func:`region_arrival`). Exact: routes found are real routes (and a route that replaces one dominates
-it), so a region once dominated stays so, and the raised bound holds for every completion not dominated.
+it), so a region once dominated stays so, and the raised bound holds for every completion not dominated. (An
+ε-Pareto search reads "covered" for "dominated" throughout: see the last paragraph.)
 
 **In the search** (both :mod:`engine.routing.search` and the kernel, operation for operation): when a label leaves
 the heap and no route found dominates its optimistic completion, its regions are checked against the routes found:

@@ -188,13 +188,17 @@ def test_a_stop_request_interrupts_the_layers_and_caches_nothing() -> None:
     assert len(polls) == deadlines  # cached: not computed (nor polled) again
 
 
-def test_no_layers_for_mixed_queries_nor_beyond_the_memory_bound() -> None:
+def test_layers_for_tolerant_queries_but_not_mixed_ones_nor_beyond_the_memory_bound() -> None:
     network = random_network(5, n_nodes=10, n_services=6, n_links=40)
     compiled = compile_routing(network)
     query = _query(network, 5)
     assert layers_module.layers_wanted(QueryContext(compiled, query))
     tolerant = replace(query, pareto_tolerance=0.05)
     assert layers_module.layers_wanted(QueryContext(compiled, tolerant))  # checked by ε-dominance
+    mixed = QueryContext(compiled, replace(query, constraints=replace(query.constraints, allow_deconsolidation=True)))
+    assert not mixed.starts_loose  # containers ...
+    assert mixed.allow_deconsolidation  # ... that may go on as loose cargo
+    assert not layers_module.layers_wanted(mixed)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layers_module, "MAX_BYTES", 0)
         assert not layers_module.layers_wanted(QueryContext(compiled, query))
