@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,12 +24,16 @@ from engine.routing.bounds import bound_graph_of, lower_bounds
 from engine.routing.cost_layers import cost_layers, layer_floor, reduced_costs
 from engine.routing.costing import QueryContext
 from engine.routing.labels import Label
+from engine.routing.model import CompiledNetwork
+from engine.routing.query import RouteQuery
+from engine.routing.search import SearchOutcome
 from engine.routing.select import PARETO_ORDER
 from engine.routing.through import compile_routing
 from tests.routing.generators import random_network
 from tests.routing.judged import python_search_judged
 from tests.routing.test_arrival_profile import _query
 from tests.routing.test_kernel import _summary
+from tests.routing.test_tolerance import _covers
 
 SEEDS = range(300)
 
@@ -113,57 +116,60 @@ def test_pareto_sets_with_the_layers_equal_brute_force_and_the_kernel_settles_th
     assert changed >= 1, "the layers must change the search for this test to judge them"
 
 
+@pytest.fixture(scope="module")
+def corridor(tmp_path_factory: pytest.TempPathFactory) -> tuple[CompiledNetwork, list[RouteQuery]]:
+    """The 400-node synthetic corridor (as the scale benchmark generates it) and its queries in a seeded order."""
+    directory = tmp_path_factory.mktemp("corridor")
+    generate(directory, 400, 2)
+    network = load_network(directory)
+    queries = base_pairs(network, 7)
+    random.Random(7).shuffle(queries)
+    return compile_routing(network), queries
+
+
+def _with_and_without_layers(compiled: CompiledNetwork, query: RouteQuery) -> tuple[SearchOutcome, SearchOutcome]:
+    """The kernel's search with the layers (asserted label for label equal to the Python search's) and without."""
+    python = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
+    kernel = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+    assert _summary(kernel) == _summary(python), query
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layers_module, "MAX_BYTES", -1)
+        without = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+    return kernel, without
+
+
 @pytest.mark.usefixtures("layers_everywhere")
-def test_on_a_synthetic_corridor_the_layers_change_the_search_not_its_routes(tmp_path: Path) -> None:
+def test_on_a_synthetic_corridor_the_layers_change_the_search_not_its_routes(
+    corridor: tuple[CompiledNetwork, list[RouteQuery]],
+) -> None:
     """Random networks seldom give the layers anything to do (two seeds in 300 above); the synthetic corridor of the
     scale benchmark does on every query. The kernel and the Python search settle the same labels with them, and the
     Pareto sets are those of the search without them."""
-    generate(tmp_path, 400, 2)
-    network = load_network(tmp_path)
-    compiled = compile_routing(network)
-    queries = base_pairs(network, 7)
-    random.Random(7).shuffle(queries)
+    compiled, queries = corridor
     changed = 0
     for query in queries[:6]:
-        python = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=False)
-        kernel = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
-        assert _summary(kernel) == _summary(python), query
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(layers_module, "MAX_BYTES", -1)
-            without = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
+        kernel, without = _with_and_without_layers(compiled, query)
         assert {label.vector for label in without.labels} == {label.vector for label in kernel.labels}, query
         changed += without.labels_settled != kernel.labels_settled
     assert changed >= 4, "the layers must change the search for this test to judge them"
 
 
 @pytest.mark.usefixtures("layers_everywhere")
-def test_on_the_synthetic_corridor_an_epsilon_set_with_the_layers_covers_the_pareto_set(tmp_path: Path) -> None:
+def test_on_the_synthetic_corridor_an_epsilon_set_with_the_layers_covers_the_pareto_set(
+    corridor: tuple[CompiledNetwork, list[RouteQuery]],
+) -> None:
     """ε-Pareto searches check the regions by ε-dominance: on the synthetic corridor the layers change them, the
     kernel and the Python search settle the same labels, and every exact Pareto route is covered within ``1 + ε``
     (time from the ready minute) by a route of the ε-set."""
-    generate(tmp_path, 400, 2)
-    network = load_network(tmp_path)
-    compiled = compile_routing(network)
-    queries = base_pairs(network, 7)
-    random.Random(7).shuffle(queries)
+    compiled, queries = corridor
     changed = 0
     for query in queries[:10]:
-        tolerant = replace(query, pareto_tolerance=0.1)
-        python = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=False)
-        kernel = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=True)
-        assert _summary(kernel) == _summary(python), query
+        kernel, without = _with_and_without_layers(compiled, replace(query, pareto_tolerance=0.1))
         exact = search_module.search(QueryContext(compiled, query), PARETO_ORDER, pareto=True, kernel=True)
-        ready, factor = QueryContext(compiled, query).ready_min, 1.1
+        ready = QueryContext(compiled, query).ready_min
         found = [label.vector for label in kernel.labels]
         for target in (label.vector for label in exact.labels):
-            assert any(
-                route[0] - ready <= factor * (target[0] - ready)
-                and all(route[i] <= factor * target[i] for i in (1, 2, 3))
-                for route in found
-            ), (query, target)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(layers_module, "MAX_BYTES", -1)
-            without = search_module.search(QueryContext(compiled, tolerant), PARETO_ORDER, pareto=True, kernel=True)
+            assert any(_covers(route, target, ready, 0.1) for route in found), (query, target)
         changed += without.labels_settled != kernel.labels_settled
     assert changed >= 5, "the layers must change the ε search for this test to judge them"
 
