@@ -3,22 +3,40 @@
 It answers ``/corridor.v1.RoutingService/FindRoutes`` with a constant serialized response of a typical size, so
 the load client sees the same transport costs as against ``corridor serve``. Prints
 ``echo: listening on HOST:PORT`` when ready; stops on SIGTERM.
+
+``--workers N --hold-ms MS`` paces it like ``corridor serve``: each call waits for one of ``N`` places and keeps it
+``MS`` milliseconds (asyncio sleeps, no CPU), so calls end at most ``N`` per ``MS`` ms, spread out in time as a
+server with ``N`` workers taking ``MS`` ms a request ends them. Unpaced, calls end as fast as the client sends
+them and grpc's core and the event loop handle many per wake-up; paced, each call's events wake the server and the
+client on their own, which costs each of them more CPU per call (measured on the realistic mix, 8 in flight on
+2 channels: server 0.20 → 0.36-0.47 ms, client 0.13 → 0.21-0.24 ms). The paced server's CPU per call is therefore
+what the gRPC layer alone costs at ``corridor serve``'s pace, with none of its own code: ``service_realistic``
+uses it for the ceiling of the served throughput ratio. It runs with ``corridor serve``'s gRPC core setting
+(:mod:`engine.service.grpc_runtime`), as the load client does.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
 
-import grpc
+from engine.service.grpc_runtime import choose_core_experiments
 
 
-async def serve(address: str, response: bytes) -> None:
-    """Serve until SIGTERM/SIGINT."""
+async def serve(address: str, response: bytes, workers: int = 0, hold_s: float = 0.0) -> None:
+    """Serve until SIGTERM/SIGINT; with ``workers`` > 0, each call holds one of ``workers`` places ``hold_s``
+    seconds first."""
+    import grpc  # loaded here, after the core's settings were chosen
+
     server = grpc.aio.server(options=[("grpc.max_send_message_length", 64 << 20)])
+    places = asyncio.Semaphore(workers) if workers > 0 else None
 
     async def echo(_request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        if places is not None:
+            async with places:
+                await asyncio.sleep(hold_s)
         return response
 
     server.add_generic_rpc_handlers(
@@ -39,5 +57,19 @@ async def serve(address: str, response: bytes) -> None:
     await server.stop(1)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ADDRESS [--workers N --hold-ms MS]; the response's bytes come as hex on standard input."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.echo_server")
+    parser.add_argument("address")
+    parser.add_argument("--workers", type=int, default=0, help="places a call waits for (0: unpaced)")
+    parser.add_argument("--hold-ms", type=float, default=0.0, help="milliseconds a call keeps its place")
+    args = parser.parse_args(argv)
+    if args.workers < 0 or args.hold_ms < 0:
+        parser.error("--workers and --hold-ms must be at least 0")
+    choose_core_experiments()  # before grpc loads: the core reads it once
+    response = bytes.fromhex(sys.stdin.read().strip())
+    asyncio.run(serve(args.address, response, args.workers, args.hold_ms / 1000))
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], bytes.fromhex(sys.stdin.read().strip())))
+    main()

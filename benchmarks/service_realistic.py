@@ -5,11 +5,14 @@ is sent ``CONCURRENCY`` in flight over ``CHANNELS`` channels to a bare grpcio ec
 realistic response) and to ``corridor serve`` with one worker per core, each warmed by one pass of the mix.
 
 The limit is min(echo throughput, cores ÷ in-process mean query time), both measured in this run (the in-process mean
-again right before each served run, which is compared with its own; the report gives both); the in-process
-time is what a worker does per request (parse and translate the request, search, convert the result, serialize),
-split into those parts so that the served latency can be explained: with ``CONCURRENCY`` requests in flight on
-``cores`` workers a request waits behind ~``CONCURRENCY / cores - 1`` others, so the served p50 is about
-``CONCURRENCY / cores`` × the in-process mean and the served p99 the in-process p99 plus that queue.
+again right before each served run, which is compared with its own; the report gives both). Last, the echo server
+paced like ``corridor serve`` (``--workers`` = cores, ``--hold-ms`` = the in-process mean) measures what the gRPC
+layer and the load client alone cost a call at the served pace, hence the ratio's ceiling (:func:`ceiling`).
+
+The in-process time is what a worker does per request (parse and translate the request, search, convert the
+result, serialize), split into those parts so that the served latency can be explained: with ``CONCURRENCY``
+requests in flight on ``cores`` workers a request waits behind ~``CONCURRENCY / cores - 1`` others, so the served
+p50 is about ``CONCURRENCY / cores`` × the in-process mean and the served p99 the in-process p99 plus that queue.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ def child_pids(pid: int) -> list[int]:
 
 def served_run(server_pid: int, address: str, load_file: Path) -> dict[str, Any]:
     """One load run with the CPU time the server's main process and its workers spent on it (ms per request) and
-    the workers' utilisation (their CPU time ÷ wall time × workers): below 1 they waited for work or for a core."""
+    the workers' utilisation (their CPU time ÷ wall time × workers): below 1 they waited for work or for a core.
+    A server without workers (the paced echo) has 0 for both."""
     workers = child_pids(server_pid)
     before = [process_cpu_s(p) for p in (server_pid, *workers)]
     outcome = load(address, load_file, CONCURRENCY, CHANNELS)
@@ -170,7 +174,17 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
                 served_runs.append(served_run(server.pid, address, load_file))
         finally:
             shut(server)
+        # The gRPC layer alone at corridor serve's pace (benchmarks/echo_server.py): its CPU a call and the load
+        # client's bound the ratio whatever the server's own code costs.
+        paced_command = ["-m", "benchmarks.echo_server", "127.0.0.1:0", "--workers", str(cores)]
+        paced, address = launch([sys.executable, *paced_command, "--hold-ms", f"{mean_s * 1000:.3f}"], typical.hex())
+        try:
+            load(address, load_file, CONCURRENCY, CHANNELS)  # connect and warm, as for the others
+            paced_runs = [served_run(paced.pid, address, load_file) for _ in range(RUNS)]
+        finally:
+            shut(paced)
     echo_result, served = median_run(echo_runs), median_run(served_runs)
+    paced_result = median_run(paced_runs)
     paired = [
         run["throughput_rps"] / min(echo_result["throughput_rps"], cores / beside)
         for run, beside in zip(served_runs, beside_means, strict=True)
@@ -189,6 +203,8 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
         "in_process_by_category": {name: _ms(seconds) for name, seconds in sorted(by_category.items())},
         "echo": echo_result,
         "corridor_serve": served | {"workers": cores},
+        "paced_echo": paced_result | {"hold_ms": round(mean_s * 1000, 3), "workers": cores},
+        "ceiling": ceiling(cpu_mean_s * 1000, paced_result, served, cores),
         "limit_rps": round(limit, 2),
         "throughput_over_limit": round(ratio, 3),
         "paired": {
@@ -208,6 +224,21 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
             f"p99_le_{TARGET_P99_MS:g}ms": served["p99_ms"] <= TARGET_P99_MS,
         },
     }
+
+
+def ceiling(work_ms: float, paced: dict[str, Any], served: dict[str, Any], cores: int) -> dict[str, float]:
+    """The most the throughput ÷ limit ratio could be on these cores if the server's own code cost nothing.
+
+    A request takes ``work_ms`` of a worker (the in-process CPU mean, which the limit divides by), plus what the
+    paced echo server spent a call (grpc's core and the event loop at the served pace) plus the load client's CPU
+    a call. With every core busy all the time the served throughput is ``cores ÷ (their sum)``, so the ratio is at
+    most ``work ÷ (work + echo + client)``; ``busy`` is the share of the cores the served run kept busy (every
+    process's CPU a call × throughput ÷ cores), and ``at_busy`` the ceiling at that share."""
+    echo_ms, client_ms = paced["cpu_ms_per_request"]["server_main"], paced["cpu_ms_per_request"]["client"]
+    cpu = served["cpu_ms_per_request"]
+    busy = (cpu["workers"] + cpu["server_main"] + cpu["client"]) * served["throughput_rps"] / 1000 / cores
+    full = work_ms / (work_ms + echo_ms + client_ms)
+    return {"all_cores_busy": round(full, 3), "busy": round(busy, 3), "at_busy": round(full * busy, 3)}
 
 
 def markdown(realistic: dict[str, Any]) -> list[str]:
@@ -271,10 +302,29 @@ def markdown(realistic: dict[str, Any]) -> list[str]:
         f"{served['worker_utilisation']:.2f} (1 = both workers busy all the time). Load average at the end "
         f"{realistic['load_average_1_5_15']}.",
         "",
+        *_ceiling_lines(realistic),
         f"Queueing alone (each request waits behind the others in flight on its worker) predicts a served p50 of "
         f"{model['served_p50_ms_expected']:.1f} ms and a p99 of {model['served_p99_ms_expected']:.1f} ms; the rest "
         "of the served time is transport and the server's event loop.",
         "",
         "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in realistic["targets"].items()),
+        "",
+    ]
+
+
+def _ceiling_lines(realistic: dict[str, Any]) -> list[str]:
+    """The paragraph on the paced echo server and the ratio's ceiling (absent from results written before it)."""
+    if "paced_echo" not in realistic:
+        return []
+    paced, top = realistic["paced_echo"], realistic["ceiling"]
+    cpu = paced["cpu_ms_per_request"]
+    return [
+        f"The gRPC layer alone at this pace: the echo server paced by {paced['workers']} places held "
+        f"{paced['hold_ms']:.2f} ms a call (the in-process mean; `benchmarks/echo_server.py --workers --hold-ms`) "
+        f"answered {paced['throughput_rps']:.1f} req/s (runs {paced['runs_throughput_rps']}) and spent "
+        f"{cpu['server_main']:.2f} ms CPU a call, the load client {cpu['client']:.2f}. So even a server whose own "
+        f"code (transport to the workers, logging, accounting) cost nothing would reach at most "
+        f"**{top['all_cores_busy']:.2f}** of the limit with every core busy all the time, and "
+        f"{top['at_busy']:.2f} at the {top['busy']:.2f} of the cores the served run kept busy.",
         "",
     ]

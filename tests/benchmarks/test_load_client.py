@@ -75,3 +75,58 @@ def test_the_client_answers_every_request_with_the_core_setting(tmp_path: Path) 
     assert len(outcome["latencies_ms"]) == 20
     assert all(latency > 0 for latency in outcome["latencies_ms"])
     assert chosen == CORE_EXPERIMENTS
+
+
+def _echo(arguments: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.echo_server", "127.0.0.1:0", *arguments],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_paced_echo_server_ends_calls_no_faster_than_its_places_allow(tmp_path: Path) -> None:
+    # One place held 150 ms: 6 calls sent 6 at once end one after another, the last ~0.9 s after the first is sent,
+    # and every call waits at least the hold; unpaced, the same calls end together.
+    requests = tmp_path / "requests.bin"
+    write_requests(requests, [f"request {i}".encode() for i in range(6)])
+    outcomes = {}
+    for name, arguments in {"paced": ["--workers", "1", "--hold-ms", "150"], "unpaced": []}.items():
+        echo = _echo(arguments)
+        try:
+            assert echo.stdin is not None and echo.stdout is not None
+            echo.stdin.write(b"answer".hex())
+            echo.stdin.close()
+            address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
+            done = subprocess.run(
+                [sys.executable, "-c", CLIENT, address, str(requests), "6", "1"],
+                cwd=ROOT,
+                env=_environ(),
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
+            )
+        finally:
+            echo.terminate()
+            echo.wait(timeout=30)
+            for pipe in (echo.stdout, echo.stderr):
+                if pipe is not None:
+                    pipe.close()
+        outcomes[name] = json.loads(done.stdout.strip().splitlines()[-2])
+    paced, unpaced = outcomes["paced"], outcomes["unpaced"]
+    assert paced["statuses"] == unpaced["statuses"] == ["OK"] * 6
+    assert min(paced["latencies_ms"]) >= 150
+    assert sorted(paced["latencies_ms"])[-1] >= 6 * 150  # queued behind the five others
+    assert paced["wall_s"] >= 0.9
+    assert max(unpaced["latencies_ms"]) < 150
+
+
+def test_the_echo_server_refuses_a_negative_pace_and_says_which() -> None:
+    echo = _echo(["--workers", "-1"])
+    _, stderr = echo.communicate(input="", timeout=60)
+    assert echo.returncode == 2
+    assert "--workers and --hold-ms must be at least 0" in stderr
