@@ -97,7 +97,8 @@ def test_the_paced_echo_server_ends_calls_no_faster_than_its_places_allow(tmp_pa
     for name, arguments in {"paced": ["--workers", "1", "--hold-ms", "150"], "unpaced": []}.items():
         echo = _echo(arguments)
         try:
-            assert echo.stdin is not None and echo.stdout is not None
+            assert echo.stdin is not None
+            assert echo.stdout is not None
             echo.stdin.write(b"answer".hex())
             echo.stdin.close()
             address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
