@@ -48,12 +48,6 @@ def machine_info() -> dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False, timeout=10
-        ).stdout.strip()
-    except OSError:
-        commit = ""
     return {
         "when_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpu": cpu,
@@ -62,9 +56,27 @@ def machine_info() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "libraries": versions,
-        "git_commit": commit,
+        "git_commit": git_commit(),
         "search": _search_path(),
     }
+
+
+def git_commit(directory: Path | None = None) -> str:
+    """The short commit of ``directory``'s checkout (default: the current one), with ``-dirty`` when tracked files
+    outside ``benchmarks/results/`` (which a benchmark run writes itself) differ from it: a run of uncommitted code
+    then does not pass for the commit's. Empty when git cannot tell."""
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(
+            ["git", *arguments], cwd=directory, capture_output=True, text=True, check=False, timeout=10
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)benchmarks/results")
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return f"{commit}-dirty" if commit and changed else commit
 
 
 def _search_path() -> str:
