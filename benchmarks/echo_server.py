@@ -4,15 +4,17 @@ It answers ``/corridor.v1.RoutingService/FindRoutes`` with a constant serialized
 the load client sees the same transport costs as against ``corridor serve``. Prints
 ``echo: listening on HOST:PORT`` when ready; stops on SIGTERM.
 
-``--workers N --hold-ms MS`` paces it like ``corridor serve``: each call waits for one of ``N`` places and keeps it
-``MS`` milliseconds (asyncio sleeps, no CPU), so calls end at most ``N`` per ``MS`` ms, spread out in time as a
-server with ``N`` workers taking ``MS`` ms a request ends them. Unpaced, calls end as fast as the client sends
-them and grpc's core and the event loop handle many per wake-up; paced, each call's events wake the server and the
-client on their own, which costs each of them more CPU per call (measured on the realistic mix, 8 in flight on
-2 channels: server 0.20 → 0.36-0.47 ms, client 0.13 → 0.21-0.24 ms). The paced server's CPU per call is therefore
-what the gRPC layer alone costs at ``corridor serve``'s pace, with none of its own code: ``service_realistic``
-uses it for the ceiling of the served throughput ratio. It runs with ``corridor serve``'s gRPC core setting
-(:mod:`engine.service.grpc_runtime`), as the load client does.
+``--workers N --hold-ms MS`` paces it like ``corridor serve`` with ``N`` workers taking ``MS`` ms a request: each
+call queues for one of ``N`` places and is answered when its place has been held ``MS`` ms, counted in a virtual
+time that does not drift (a call that waited starts when the previous one on its place ended, not when the event
+loop woke; a sleep's timer is rounded up to the millisecond and ends late, and the next call catches up). So calls
+end at ``N`` per ``MS`` ms, one at a time, as a pool of busy workers ends them, and the server does no work between
+the timers' wake-ups. (A real pool's requests vary in length; these do not.) Unpaced, calls end as fast as the
+client sends them and grpc's core and the event loop handle many per wake-up; paced, each call's events wake the
+server and the client on their own, which costs each of them more CPU per call (``service.md`` gives both).
+The paced server's CPU per call is therefore what the gRPC layer alone costs at that pace, with none of
+``corridor serve``'s own code: ``service_realistic`` uses it for the ceiling of the served throughput ratio. It
+runs with ``corridor serve``'s gRPC core setting (:mod:`engine.service.grpc_runtime`), as the load client does.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ async def serve(address: str, response: bytes, workers: int = 0, hold_s: float =
     import grpc  # loaded here, after the core's settings were chosen
 
     server = grpc.aio.server(options=[("grpc.max_send_message_length", 64 << 20)])
-    places = asyncio.Semaphore(workers) if workers > 0 else None
+    loop = asyncio.get_running_loop()
+    places: asyncio.Queue[int] = asyncio.Queue()
+    for place in range(workers):
+        places.put_nowait(place)
+    free_at = [0.0] * workers  # when each place's last call ends, in the loop's (virtual) time
 
     async def echo(_request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
-        if places is not None:
-            async with places:
-                await asyncio.sleep(hold_s)
+        if workers > 0:
+            arrived = loop.time()
+            place = await places.get()
+            try:
+                free_at[place] = max(arrived, free_at[place]) + hold_s
+                await asyncio.sleep(max(0.0, free_at[place] - loop.time()))
+            finally:
+                places.put_nowait(place)
         return response
 
     server.add_generic_rpc_handlers(
@@ -50,7 +61,6 @@ async def serve(address: str, response: bytes, workers: int = 0, hold_s: float =
     await server.start()
     print(f"echo: listening on {address.rsplit(':', 1)[0]}:{port}", flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
@@ -66,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.workers < 0 or args.hold_ms < 0:
         parser.error("--workers and --hold-ms must be at least 0")
+    if args.hold_ms > 0 and args.workers == 0:
+        parser.error("--hold-ms needs --workers (the places a call waits for)")
     choose_core_experiments()  # before grpc loads: the core reads it once
     response = bytes.fromhex(sys.stdin.read().strip())
     asyncio.run(serve(args.address, response, args.workers, args.hold_ms / 1000))

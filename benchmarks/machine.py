@@ -62,21 +62,30 @@ def machine_info() -> dict[str, Any]:
 
 
 def git_commit(directory: Path | None = None) -> str:
-    """The short commit of ``directory``'s checkout (default: the current one), with ``-dirty`` when tracked files
-    outside ``benchmarks/results/`` (which a benchmark run writes itself) differ from it: a run of uncommitted code
-    then does not pass for the commit's. Empty when git cannot tell."""
+    """The short commit of the checkout holding ``directory`` (default: this project's), with ``-dirty`` when files
+    outside ``benchmarks/results/`` (which a benchmark run writes itself) differ from it, new files not ignored
+    included, so that a run of uncommitted code does not pass for the commit's; ``-unchecked`` when git could not
+    tell. Empty outside a checkout or without git. Git's own variables (``GIT_DIR``, set under a hook) are dropped,
+    so the directory decides."""
+    where = Path(__file__).resolve().parent if directory is None else directory
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 
-    def git(*arguments: str) -> str:
+    def git(*arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["git", *arguments], cwd=directory, capture_output=True, text=True, check=False, timeout=10
-        ).stdout.strip()
+            ["git", *arguments], cwd=where, env=environ, capture_output=True, text=True, check=False, timeout=10
+        )
 
     try:
-        commit = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)benchmarks/results")
+        head = git("rev-parse", "--short", "HEAD")
+        if head.returncode != 0:
+            return ""
+        status = git("status", "--porcelain", "--", ":/", ":(top,exclude)benchmarks/results")
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return f"{commit}-dirty" if commit and changed else commit
+    commit = head.stdout.strip()
+    if status.returncode != 0:
+        return f"{commit}-unchecked"
+    return f"{commit}-dirty" if status.stdout.strip() else commit
 
 
 def _search_path() -> str:

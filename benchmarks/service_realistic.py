@@ -157,7 +157,7 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
         busy = all_cores_busy(directory, load_file, cores)
         echo, address = launch([sys.executable, "-m", "benchmarks.echo_server", "127.0.0.1:0"], typical.hex())
         try:
-            echo_runs = [load(address, load_file, CONCURRENCY, CHANNELS) for _ in range(RUNS)]
+            echo_runs = [served_run(echo.pid, address, load_file) for _ in range(RUNS)]  # with its CPU a call
         finally:
             shut(echo)
         command = ["-m", "engine.cli", "serve", "--network", str(directory), "--address", "127.0.0.1:0"]
@@ -174,8 +174,8 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
                 served_runs.append(served_run(server.pid, address, load_file))
         finally:
             shut(server)
-        # The gRPC layer alone at corridor serve's pace (benchmarks/echo_server.py): its CPU a call and the load
-        # client's bound the ratio whatever the server's own code costs.
+        # The gRPC layer alone at the limit's pace (benchmarks/echo_server.py): its CPU a call and the load client's
+        # bound the ratio whatever the server's own code costs (ceiling()).
         paced_command = ["-m", "benchmarks.echo_server", "127.0.0.1:0", "--workers", str(cores)]
         paced, address = launch([sys.executable, *paced_command, "--hold-ms", f"{mean_s * 1000:.3f}"], typical.hex())
         try:
@@ -204,7 +204,7 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
         "echo": echo_result,
         "corridor_serve": served | {"workers": cores},
         "paced_echo": paced_result | {"hold_ms": round(mean_s * 1000, 3), "workers": cores},
-        "ceiling": ceiling(cpu_mean_s * 1000, paced_result, served, cores),
+        "ceiling": ceiling(mean_s * 1000, paced_result, served, cores),
         "limit_rps": round(limit, 2),
         "throughput_over_limit": round(ratio, 3),
         "paired": {
@@ -229,11 +229,14 @@ def measure(network: Network, directory: Path, cores: int) -> dict[str, Any]:
 def ceiling(work_ms: float, paced: dict[str, Any], served: dict[str, Any], cores: int) -> dict[str, float]:
     """The most the throughput ÷ limit ratio could be on these cores if the server's own code cost nothing.
 
-    A request takes ``work_ms`` of a worker (the in-process CPU mean, which the limit divides by), plus what the
-    paced echo server spent a call (grpc's core and the event loop at the served pace) plus the load client's CPU
-    a call. With every core busy all the time the served throughput is ``cores ÷ (their sum)``, so the ratio is at
-    most ``work ÷ (work + echo + client)``; ``busy`` is the share of the cores the served run kept busy (every
-    process's CPU a call × throughput ÷ cores), and ``at_busy`` the ceiling at that share."""
+    ``work_ms`` is the in-process mean time a request the limit divides by (``cores ÷ work`` per ms). Served, each
+    request costs that much work, plus what the gRPC layer spends a call (the paced echo server's CPU a call), plus
+    the load client's CPU a call, all on the same cores. So with every core busy all the time the throughput is
+    at most ``cores ÷ (their sum)`` and the ratio at most ``work ÷ (work + echo + client)``. The paced echo runs at
+    the limit's own pace, faster than any server can: since a slower pace costs more CPU a call (fewer events per
+    wake-up), the true ceiling can only be lower. ``busy`` is the share of the cores the served run kept busy (every
+    process's CPU a call × throughput ÷ cores) and ``at_busy`` the ceiling times that share: what the same idle
+    gaps would leave, an estimate rather than a bound (a server costing less would leave other gaps)."""
     echo_ms, client_ms = paced["cpu_ms_per_request"]["server_main"], paced["cpu_ms_per_request"]["client"]
     cpu = served["cpu_ms_per_request"]
     busy = (cpu["workers"] + cpu["server_main"] + cpu["client"]) * served["throughput_rps"] / 1000 / cores
@@ -316,15 +319,21 @@ def _ceiling_lines(realistic: dict[str, Any]) -> list[str]:
     """The paragraph on the paced echo server and the ratio's ceiling (absent from results written before it)."""
     if "paced_echo" not in realistic:
         return []
-    paced, top = realistic["paced_echo"], realistic["ceiling"]
-    cpu = paced["cpu_ms_per_request"]
+    paced, top, echo = realistic["paced_echo"], realistic["ceiling"], realistic["echo"]
+    cpu, unpaced = paced["cpu_ms_per_request"], echo.get("cpu_ms_per_request")
+    beside = (
+        ""
+        if unpaced is None
+        else f" (unpaced, above: {unpaced['server_main']:.2f} and {unpaced['client']:.2f} ms, many calls per wake-up)"
+    )
     return [
-        f"The gRPC layer alone at this pace: the echo server paced by {paced['workers']} places held "
+        f"The gRPC layer alone at the limit's pace: the echo server paced by {paced['workers']} places held "
         f"{paced['hold_ms']:.2f} ms a call (the in-process mean; `benchmarks/echo_server.py --workers --hold-ms`) "
         f"answered {paced['throughput_rps']:.1f} req/s (runs {paced['runs_throughput_rps']}) and spent "
-        f"{cpu['server_main']:.2f} ms CPU a call, the load client {cpu['client']:.2f}. So even a server whose own "
-        f"code (transport to the workers, logging, accounting) cost nothing would reach at most "
-        f"**{top['all_cores_busy']:.2f}** of the limit with every core busy all the time, and "
-        f"{top['at_busy']:.2f} at the {top['busy']:.2f} of the cores the served run kept busy.",
+        f"{cpu['server_main']:.2f} ms CPU a call, the load client {cpu['client']:.2f}{beside}. The load client "
+        "shares the cores, so on this machine even a server whose own code (transport to the workers, logging, "
+        f"accounting) cost nothing would reach at most **{top['all_cores_busy']:.2f}** of the limit, with every "
+        f"core busy all the time; {top['at_busy']:.2f} with the {top['busy']:.2f} of the cores the served run kept "
+        "busy (an estimate: `service_realistic.ceiling`).",
         "",
     ]

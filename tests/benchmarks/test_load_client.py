@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from benchmarks.load_client import write_requests
 from engine.service.grpc_runtime import CORE_EXPERIMENTS, EXPERIMENTS_VARIABLE
@@ -88,42 +89,62 @@ def _echo(arguments: list[str]) -> subprocess.Popen[str]:
     )
 
 
-def test_the_paced_echo_server_ends_calls_no_faster_than_its_places_allow(tmp_path: Path) -> None:
-    # One place held 150 ms: 6 calls sent 6 at once end one after another, the last ~0.9 s after the first is sent,
-    # and every call waits at least the hold; unpaced, the same calls end together.
+def _replay(tmp_path: Path, arguments: list[str], calls: int) -> dict[str, Any]:
+    """``calls`` requests sent all at once on one channel to an echo server started with ``arguments``."""
     requests = tmp_path / "requests.bin"
-    write_requests(requests, [f"request {i}".encode() for i in range(6)])
-    outcomes = {}
-    for name, arguments in {"paced": ["--workers", "1", "--hold-ms", "150"], "unpaced": []}.items():
-        echo = _echo(arguments)
-        try:
-            assert echo.stdin is not None
-            assert echo.stdout is not None
-            echo.stdin.write(b"answer".hex())
-            echo.stdin.close()
-            address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
-            done = subprocess.run(
-                [sys.executable, "-c", CLIENT, address, str(requests), "6", "1"],
-                cwd=ROOT,
-                env=_environ(),
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=120,
-            )
-        finally:
-            echo.terminate()
-            echo.wait(timeout=30)
-            for pipe in (echo.stdout, echo.stderr):
-                if pipe is not None:
-                    pipe.close()
-        outcomes[name] = json.loads(done.stdout.strip().splitlines()[-2])
-    paced, unpaced = outcomes["paced"], outcomes["unpaced"]
-    assert paced["statuses"] == unpaced["statuses"] == ["OK"] * 6
+    write_requests(requests, [f"request {i}".encode() for i in range(calls)])
+    echo = _echo(arguments)
+    try:
+        assert echo.stdin is not None
+        assert echo.stdout is not None
+        echo.stdin.write(b"answer".hex())
+        echo.stdin.close()
+        address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
+        done = subprocess.run(
+            [sys.executable, "-c", CLIENT, address, str(requests), str(calls), "1"],
+            cwd=ROOT,
+            env=_environ(),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+    finally:
+        echo.terminate()
+        echo.wait(timeout=30)
+        for pipe in (echo.stdout, echo.stderr):
+            if pipe is not None:
+                pipe.close()
+    outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-2])
+    assert outcome["statuses"] == ["OK"] * calls
+    return outcome
+
+
+def test_the_paced_echo_server_ends_calls_no_faster_than_its_places_allow(tmp_path: Path) -> None:
+    # One place held 150 ms: 6 calls sent at once end one after another, the last at least 6 holds after they were
+    # sent, and every call waits at least the hold; unpaced, the same calls end together, well within one hold.
+    paced = _replay(tmp_path, ["--workers", "1", "--hold-ms", "150"], 6)
     assert min(paced["latencies_ms"]) >= 150
-    assert sorted(paced["latencies_ms"])[-1] >= 6 * 150  # queued behind the five others
+    assert max(paced["latencies_ms"]) >= 6 * 150  # queued behind the five others
     assert paced["wall_s"] >= 0.9
+    unpaced = _replay(tmp_path, [], 6)
     assert max(unpaced["latencies_ms"]) < 150
+
+
+def test_the_paced_echo_server_holds_its_places_side_by_side(tmp_path: Path) -> None:
+    # Two places held 200 ms: 6 calls end two at a time, after 200, 400 and 600 ms; one place would need 1,200.
+    latencies = sorted(_replay(tmp_path, ["--workers", "2", "--hold-ms", "200"], 6)["latencies_ms"])
+    assert latencies[0] >= 200
+    assert latencies[2] >= 400  # the third call waited for a place
+    assert latencies[-1] >= 600
+    assert latencies[-1] < 1200
+
+
+def test_the_echo_server_refuses_a_hold_without_places() -> None:
+    echo = _echo(["--hold-ms", "3"])
+    _, stderr = echo.communicate(input="", timeout=60)
+    assert echo.returncode == 2
+    assert "--hold-ms needs --workers" in stderr
 
 
 def test_the_echo_server_refuses_a_negative_pace_and_says_which() -> None:
