@@ -42,37 +42,7 @@ def test_importing_the_client_loads_no_grpc_and_sets_nothing() -> None:
 
 
 def test_the_client_answers_every_request_with_the_core_setting(tmp_path: Path) -> None:
-    requests = tmp_path / "requests.bin"
-    write_requests(requests, [f"request {i}".encode() for i in range(20)])
-    echo = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.echo_server", "127.0.0.1:0"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert echo.stdin is not None
-        assert echo.stdout is not None
-        echo.stdin.write(b"answer".hex())
-        echo.stdin.close()
-        address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
-        done = subprocess.run(
-            [sys.executable, "-c", CLIENT, address, str(requests), "8", "2"],
-            cwd=ROOT,
-            env=_environ(),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-    finally:
-        echo.terminate()
-        echo.wait(timeout=30)
-        if echo.stdout is not None:
-            echo.stdout.close()
-    outcome, chosen = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
-    assert outcome["statuses"] == ["OK"] * 20
+    outcome, chosen = _replay(tmp_path, [], 20, concurrency=8, channels=2)
     assert len(outcome["latencies_ms"]) == 20
     assert all(latency > 0 for latency in outcome["latencies_ms"])
     assert chosen == CORE_EXPERIMENTS
@@ -89,8 +59,11 @@ def _echo(arguments: list[str]) -> subprocess.Popen[str]:
     )
 
 
-def _replay(tmp_path: Path, arguments: list[str], calls: int) -> dict[str, Any]:
-    """``calls`` requests sent all at once on one channel to an echo server started with ``arguments``."""
+def _replay(
+    tmp_path: Path, arguments: list[str], calls: int, concurrency: int | None = None, channels: int = 1
+) -> tuple[dict[str, Any], str | None]:
+    """``calls`` requests sent ``concurrency`` at a time (default: all at once) on ``channels`` channels to an echo
+    server started with ``arguments``, each answered OK; the client's outcome and the core setting it ran with."""
     requests = tmp_path / "requests.bin"
     write_requests(requests, [f"request {i}".encode() for i in range(calls)])
     echo = _echo(arguments)
@@ -101,7 +74,7 @@ def _replay(tmp_path: Path, arguments: list[str], calls: int) -> dict[str, Any]:
         echo.stdin.close()
         address = echo.stdout.readline().rsplit(" ", 1)[-1].strip()
         done = subprocess.run(
-            [sys.executable, "-c", CLIENT, address, str(requests), str(calls), "1"],
+            [sys.executable, "-c", CLIENT, address, str(requests), str(concurrency or calls), str(channels)],
             cwd=ROOT,
             env=_environ(),
             capture_output=True,
@@ -115,25 +88,25 @@ def _replay(tmp_path: Path, arguments: list[str], calls: int) -> dict[str, Any]:
         for pipe in (echo.stdout, echo.stderr):
             if pipe is not None:
                 pipe.close()
-    outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-2])
+    outcome, chosen = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
     assert outcome["statuses"] == ["OK"] * calls
-    return outcome
+    return outcome, chosen
 
 
 def test_the_paced_echo_server_ends_calls_no_faster_than_its_places_allow(tmp_path: Path) -> None:
     # One place held 150 ms: 6 calls sent at once end one after another, the last at least 6 holds after they were
     # sent, and every call waits at least the hold; unpaced, the same calls end together, well within one hold.
-    paced = _replay(tmp_path, ["--workers", "1", "--hold-ms", "150"], 6)
+    paced, _ = _replay(tmp_path, ["--workers", "1", "--hold-ms", "150"], 6)
     assert min(paced["latencies_ms"]) >= 150
     assert max(paced["latencies_ms"]) >= 6 * 150  # queued behind the five others
     assert paced["wall_s"] >= 0.9
-    unpaced = _replay(tmp_path, [], 6)
+    unpaced, _ = _replay(tmp_path, [], 6)
     assert max(unpaced["latencies_ms"]) < 150
 
 
 def test_the_paced_echo_server_holds_its_places_side_by_side(tmp_path: Path) -> None:
     # Two places held 200 ms: 6 calls end two at a time, after 200, 400 and 600 ms; one place would need 1,200.
-    latencies = sorted(_replay(tmp_path, ["--workers", "2", "--hold-ms", "200"], 6)["latencies_ms"])
+    latencies = sorted(_replay(tmp_path, ["--workers", "2", "--hold-ms", "200"], 6)[0]["latencies_ms"])
     assert latencies[0] >= 200
     assert latencies[2] >= 400  # the third call waited for a place
     assert latencies[-1] >= 600
